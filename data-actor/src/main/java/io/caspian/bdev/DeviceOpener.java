@@ -1,0 +1,55 @@
+package io.caspian.bdev;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Opens block devices by URI. Immutable: layers above add schemes of their own ({@code bdev://}
+ * for local replicas, {@code nvmf://} for remote ones) with {@link #with}.
+ */
+public final class DeviceOpener {
+
+  private final Map<String, DeviceFactory> factories;
+
+  private DeviceOpener(Map<String, DeviceFactory> factories) {
+    this.factories = factories;
+  }
+
+  /** The schemes every node has: {@code malloc}, plus the native devices. */
+  public static DeviceOpener standard() {
+    Map<String, DeviceFactory> m = new TreeMap<>();
+    m.put("malloc", DeviceOpener::openMalloc);
+    return new DeviceOpener(m);
+  }
+
+  /** A copy that also opens {@code scheme} with {@code factory}. */
+  public DeviceOpener with(String scheme, DeviceFactory factory) {
+    Map<String, DeviceFactory> m = new TreeMap<>(factories);
+    m.put(scheme, factory);
+    return new DeviceOpener(m);
+  }
+
+  public BlockDevice open(String uri) throws BdevException {
+    DeviceUri u = DeviceUri.parse(uri);
+    DeviceFactory f = factories.get(u.scheme());
+    if (f == null) {
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, uri,
+          "unknown scheme '" + u.scheme() + "'; known schemes: " + factories.keySet());
+    }
+    return f.open(u);
+  }
+
+  private static BlockDevice openMalloc(DeviceUri u) throws BdevException {
+    if (u.name().isEmpty()) {
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(),
+          "malloc device needs a name: malloc:///name?size_mb=N");
+    }
+    long sizeMb = u.longParam("size_mb");
+    long blkSize = u.longParam("blk_size", 512);
+    if (blkSize != 512 && blkSize != 4096) {
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(),
+          "blk_size must be 512 or 4096, not " + blkSize);
+    }
+    return new MallocDevice(u.text(), sizeMb << 20, (int) blkSize);
+  }
+}

@@ -41,6 +41,14 @@ public interface BlockDevice extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Whether {@code [offset, offset + length)} may hold data. A thin replica answers {@code false}
+   * for ranges it never allocated, which certainly read as zeroes; rebuild skips those.
+   */
+  default boolean mayHoldData(long offset, long length) {
+    return true;
+  }
+
   void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done);
 
   void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done);

@@ -89,6 +89,11 @@ public final class ErrorInjectionDevice implements BlockDevice {
   }
 
   @Override
+  public boolean mayHoldData(long offset, long length) {
+    return inner.mayHoldData(offset, length);
+  }
+
+  @Override
   public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     Armed hit = match(IoType.READ, offset, length);
     if (hit == null) {

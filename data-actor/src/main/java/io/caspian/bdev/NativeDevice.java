@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * What the kernel-queue devices ({@link AioDevice}, {@link UringDevice}) share: request checks,
@@ -231,7 +232,7 @@ abstract sealed class NativeDevice implements BlockDevice permits AioDevice, Uri
   }
 
   /** Runs a synchronous operation returning 0 or an errno on the admin thread, then completes. */
-  final void onAdmin(int slot, java.util.function.IntSupplier op) {
+  final void onAdmin(int slot, IntSupplier op) {
     try {
       admin.execute(() -> complete(slot, -op.getAsInt()));
     } catch (RejectedExecutionException e) {
@@ -262,6 +263,11 @@ abstract sealed class NativeDevice implements BlockDevice permits AioDevice, Uri
     }
   }
 
+  /**
+   * Refuses new I/O and waits (boundedly) until everything in flight has completed and the
+   * kernel queue and descriptor are released. Called from a completion, it cannot wait for the
+   * I/O it is part of, so it returns at once and the release follows.
+   */
   @Override
   public final void close() {
     if (slots.close()) {

@@ -223,8 +223,12 @@ abstract sealed class NativeDevice implements BlockDevice permits AioDevice, Uri
     String what = slots.describe(slot);
     if (result < 0) {
       int errno = (int) -result;
-      BdevException.Kind kind = errno == Posix.EAGAIN ? BdevException.Kind.QUEUE_FULL
-          : BdevException.Kind.IO_ERROR;
+      // A full file system under a sparse file is a thin pool out of space, not a broken medium.
+      BdevException.Kind kind = switch (errno) {
+        case Posix.EAGAIN -> BdevException.Kind.QUEUE_FULL;
+        case Posix.ENOSPC -> BdevException.Kind.NO_SPACE;
+        default -> BdevException.Kind.IO_ERROR;
+      };
       return BdevException.io(kind, uri, what + " failed: " + Posix.describe((int) -result));
     }
     return BdevException.io(BdevException.Kind.IO_ERROR, uri,

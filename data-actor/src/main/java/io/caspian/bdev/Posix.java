@@ -21,6 +21,7 @@ final class Posix {
   static final int EPERM = 1;
   static final int EISDIR = 21;
   static final int EINVAL = 22;
+  static final int ENOSPC = 28;
   static final int ENOSYS = 38;
   static final int EOPNOTSUPP = 95;
 

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -205,5 +206,78 @@ class NativeDeviceTest {
           || err.kind() == BdevException.Kind.CLOSED, String.valueOf(err));
     }
     dev.close();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"aio", "uring"})
+  void moreIosThanSlotsFailWithQueueFull(String scheme) throws Exception {
+    ByteBuffer buf = DirectMemory.allocate(3 * 4096);
+    CountDownLatch holdReaper = new CountDownLatch(1);
+    CountDownLatch reaperHeld = new CountDownLatch(1);
+    AtomicReferenceArray<BdevException> errors = new AtomicReferenceArray<>(3);
+    CountDownLatch all = new CountDownLatch(3);
+    try (BlockDevice dev = opener.open(uri(scheme, "full.img", "size_mb=1&queue_depth=1"))) {
+      // The first completion blocks the reaper, so the second I/O cannot complete and keeps
+      // the only slot: the third finds none.
+      dev.write(0, buf, 0, 4096, err -> {
+        errors.set(0, err);
+        reaperHeld.countDown();
+        awaitQuietly(holdReaper);
+        all.countDown();
+      });
+      assertTrue(reaperHeld.await(10, TimeUnit.SECONDS));
+      for (int i = 1; i < 3; i++) {
+        int k = i;
+        dev.write(4096L * i, buf, 4096 * i, 4096, err -> {
+          errors.set(k, err);
+          all.countDown();
+        });
+      }
+      holdReaper.countDown();
+      assertTrue(all.await(10, TimeUnit.SECONDS));
+    }
+    assertEquals(null, errors.get(0));
+    assertEquals(null, errors.get(1));
+    assertEquals(BdevException.Kind.QUEUE_FULL, errors.get(2).kind());
+    assertTrue(errors.get(2).getMessage().contains("queue_depth"), errors.get(2).getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"aio", "uring"})
+  void kernelErrorsCompleteWithTheErrnoText(String scheme) throws Exception {
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "needs root to mount a 1 MiB tmpfs that fills up; running as "
+            + System.getProperty("user.name"));
+    Path mnt = Files.createDirectory(dir.resolve("small-fs"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+        mnt.toString()).redirectErrorStream(true).start();
+    Assumptions.assumeTrue(mount.waitFor(20, TimeUnit.SECONDS) && mount.exitValue() == 0,
+        "cannot mount a tmpfs: " + new String(mount.getInputStream().readAllBytes()));
+    try (BlockDevice dev = opener.open(scheme + "://" + mnt.resolve("thin.img") + "?size_mb=4")) {
+      ByteBuffer buf = DirectMemory.allocate(64 << 10);
+      BdevException full = null;
+      for (long off = 0; off < dev.size() && full == null; off += buf.capacity()) {
+        try {
+          SyncIo.write(dev, off, buf);
+        } catch (BdevException e) {
+          full = e;
+        }
+      }
+      assertTrue(full != null, "4 MiB fit in a 1 MiB file system");
+      assertEquals(BdevException.Kind.NO_SPACE, full.kind());
+      assertTrue(full.getMessage().matches(".*WRITE at offset \\d+ length 65536 failed: "
+          + "No space left on device \\(errno 28\\)"), full.getMessage());
+      SyncIo.read(dev, 0, buf);
+    } finally {
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(20, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -145,6 +145,11 @@ public final class Pool {
     return sb.clusterSize();
   }
 
+  /** The layout, for tests that damage metadata on purpose. */
+  Superblock superblock() {
+    return sb;
+  }
+
   public PoolStats stats() {
     return writer.stats();
   }

@@ -367,6 +367,8 @@ final class MetaWriter implements Runnable {
       }
       return;
     }
+    // Stats first: answering may run the caller's completion inline, which may look at them.
+    publishStats();
     for (Step s : steps) {
       try {
         s.onDurable.run();
@@ -375,7 +377,6 @@ final class MetaWriter implements Runnable {
       }
     }
     state.releaseHeld();
-    publishStats();
   }
 
   private void publishStats() {

@@ -46,8 +46,11 @@ final class MetaWriter implements Runnable {
   private static final int RECORD_SLACK = 320;
 
   /** A prepared command: its entry (null when nothing changes), and how to answer it. */
-  private record Step(MetaEntry entry, List<Run> zero, Runnable onDurable,
+  private record Step(MetaEntry entry, List<Zero> zero, Runnable onDurable,
       Consumer<BdevException> onFailure) {}
+
+  /** A byte range of the disk to zero before the step's record is written. */
+  private record Zero(long offset, long length) {}
 
   private final BlockDevice disk;
   private final String uri;
@@ -228,7 +231,7 @@ final class MetaWriter implements Runnable {
     state.apply(entry);
     ReplicaMeta m = state.replica(c.uuid());
     Replica r = newReplica(m);
-    return new Step(entry, runs, () -> {
+    return new Step(entry, zeroes(runs), () -> {
       live.put(c.uuid(), r);
       c.result().complete(r);
     }, e -> c.result().completeExceptionally(io(e)));
@@ -272,10 +275,18 @@ final class MetaWriter implements Runnable {
     if (!m.thin && newClusters > oldClusters) {
       runs = reserve(where, oldClusters, newClusters - oldClusters, z.size() - m.size);
     }
+    List<Zero> zero = new ArrayList<>(zeroes(runs));
+    long tail = m.size & (sb.clusterSize() - 1);
+    if (z.size() > m.size && tail != 0 && m.map[oldClusters - 1] != 0) {
+      // The last cluster may hold data past the old end (left by a shrink): growth must
+      // expose zeroes there.
+      zero.add(new Zero(sb.clusterOffset(m.map[oldClusters - 1] - 1) + tail,
+          sb.clusterSize() - tail));
+    }
     ReplicaResized entry = new ReplicaResized(z.uuid(), z.size(), runs);
     state.apply(entry);
     List<Run> added = runs;
-    return new Step(entry, runs, () -> {
+    return new Step(entry, zero, () -> {
       live.get(z.uuid()).resize(z.size(), added);
       z.result().complete(null);
     }, e -> z.result().completeExceptionally(io(e)));
@@ -306,8 +317,16 @@ final class MetaWriter implements Runnable {
     List<Run> run = List.of(new Run(lc, pc, 1));
     ClustersAllocated entry = new ClustersAllocated(r.uuid(), run);
     state.apply(entry);
-    return new Step(entry, run, () -> r.allocationDone(lc, pc + 1, null),
+    return new Step(entry, zeroes(run), () -> r.allocationDone(lc, pc + 1, null),
         e -> r.allocationDone(lc, 0, e));
+  }
+
+  private List<Zero> zeroes(List<Run> runs) {
+    List<Zero> out = new ArrayList<>(runs.size());
+    for (Run r : runs) {
+      out.add(new Zero(sb.clusterOffset(r.physical()), (long) r.length() << sb.clusterShift()));
+    }
+    return out;
   }
 
   private List<Run> reserve(String where, int logical, int clusters, long bytes)
@@ -340,9 +359,8 @@ final class MetaWriter implements Runnable {
     try {
       boolean zeroed = false;
       for (Step s : steps) {
-        for (Run z : s.zero) {
-          SyncIo.writeZeroes(disk, sb.clusterOffset(z.physical()),
-              (long) z.length() << sb.clusterShift());
+        for (Zero z : s.zero) {
+          SyncIo.writeZeroes(disk, z.offset, z.length);
           zeroed = true;
         }
         if (s.entry != null) {

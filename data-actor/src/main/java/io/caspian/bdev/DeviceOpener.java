@@ -19,6 +19,9 @@ public final class DeviceOpener {
   public static DeviceOpener standard() {
     Map<String, DeviceFactory> m = new TreeMap<>();
     m.put("malloc", DeviceOpener::openMalloc);
+    m.put("aio", AioDevice::open);
+    m.put("file", AioDevice::open);
+    m.put("uring", UringDevice::open);
     return new DeviceOpener(m);
   }
 

@@ -1,0 +1,445 @@
+package io.caspian.pool;
+
+import static io.caspian.pool.PoolException.Kind.CLOSED;
+import static io.caspian.pool.PoolException.Kind.CONFLICT;
+import static io.caspian.pool.PoolException.Kind.INVALID;
+import static io.caspian.pool.PoolException.Kind.IO;
+import static io.caspian.pool.PoolException.Kind.NOT_FOUND;
+import static io.caspian.pool.PoolException.Kind.NO_SPACE;
+import static io.caspian.pool.PoolException.Kind.TOO_MANY_REPLICAS;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.SyncIo;
+import io.caspian.pool.MetaCommand.Allocate;
+import io.caspian.pool.MetaCommand.CreateReplica;
+import io.caspian.pool.MetaCommand.DestroyReplica;
+import io.caspian.pool.MetaCommand.ResizeReplica;
+import io.caspian.pool.MetaCommand.Stop;
+import io.caspian.pool.MetaEntry.ClustersAllocated;
+import io.caspian.pool.MetaEntry.ReplicaCreated;
+import io.caspian.pool.MetaEntry.ReplicaDestroyed;
+import io.caspian.pool.MetaEntry.ReplicaResized;
+import io.caspian.pool.PoolState.ReplicaMeta;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The one thread that changes pool metadata. Commands queue up from control calls and from the
+ * I/O path (thin allocation, which must not block its submitter); the writer takes what is queued
+ * (group commit), applies each command to the {@link PoolState}, zeroes newly allocated clusters,
+ * makes the batch durable as one log record (or a checkpoint when the log is full or the batch
+ * does not fit a record), and only then publishes the changes to the live replicas and answers.
+ *
+ * <p>A failed metadata write leaves memory ahead of the disk, so the writer then refuses every
+ * further change; exporting and importing the pool reloads the truth from disk.
+ */
+final class MetaWriter implements Runnable {
+
+  /** Stop filling a record when less than this is left: a create entry may need ~300 bytes. */
+  private static final int RECORD_SLACK = 320;
+
+  /** A prepared command: its entry (null when nothing changes), and how to answer it. */
+  private record Step(MetaEntry entry, List<Zero> zero, Runnable onDurable,
+      Consumer<BdevException> onFailure) {}
+
+  /** A byte range of the disk to zero before the step's record is written. */
+  private record Zero(long offset, long length) {}
+
+  private final BlockDevice disk;
+  private final String uri;
+  private final Superblock sb;
+  private final MetaStore store;
+  private final PoolState state;
+  private final Map<UUID, Replica> live = new ConcurrentHashMap<>();
+  private final ArrayDeque<MetaCommand> queue = new ArrayDeque<>();
+  private final Thread thread;
+  private boolean stopped;
+  private BdevException failed;
+  private int cursor;
+  private volatile PoolStats stats;
+
+  MetaWriter(BlockDevice disk, Superblock sb, MetaStore store, PoolState state) {
+    this.disk = disk;
+    this.uri = disk.uri();
+    this.sb = sb;
+    this.store = store;
+    this.state = state;
+    state.holdFrees();
+    for (ReplicaMeta m : state.replicas()) {
+      live.put(m.uuid, newReplica(m));
+    }
+    publishStats();
+    this.thread = new Thread(this, "pool-meta-" + sb.name());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  Collection<Replica> replicas() {
+    return live.values();
+  }
+
+  Replica replica(UUID uuid) {
+    return live.get(uuid);
+  }
+
+  PoolStats stats() {
+    return stats;
+  }
+
+  /** Queues a command; after {@link Stop} commands are answered with CLOSED at once. */
+  void submit(MetaCommand c) {
+    synchronized (queue) {
+      if (!stopped) {
+        queue.addLast(c);
+        queue.notifyAll();
+        return;
+      }
+    }
+    reject(c, PoolException.of(CLOSED, uri, "pool '" + sb.name() + "' is exported"));
+  }
+
+  /** Waits for the writer thread to end after a {@link Stop}. */
+  void join() {
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    while (true) {
+      List<Step> steps = new ArrayList<>();
+      Stop stop = null;
+      int bytes = 0;
+      MetaCommand c = take();
+      while (c != null) {
+        if (c instanceof Stop s) {
+          stop = s;
+          break;
+        }
+        Step step = prepare(c);
+        if (step != null) {
+          steps.add(step);
+          bytes += step.entry == null ? 0 : MetaCodec.size(step.entry);
+        }
+        if (bytes > MetaCodec.LOG_PAYLOAD - RECORD_SLACK) {
+          break;
+        }
+        c = poll();
+      }
+      commit(steps);
+      if (stop != null) {
+        List<MetaCommand> rest;
+        synchronized (queue) {
+          stopped = true;
+          rest = new ArrayList<>(queue);
+          queue.clear();
+        }
+        for (MetaCommand r : rest) {
+          reject(r, PoolException.of(CLOSED, uri, "pool '" + sb.name() + "' is exported"));
+        }
+        stop.result().complete(null);
+        return;
+      }
+    }
+  }
+
+  private MetaCommand take() {
+    synchronized (queue) {
+      while (queue.isEmpty()) {
+        try {
+          queue.wait();
+        } catch (InterruptedException e) {
+          // The writer ends only through Stop, so that no queued command goes unanswered.
+        }
+      }
+      return queue.pollFirst();
+    }
+  }
+
+  private MetaCommand poll() {
+    synchronized (queue) {
+      return queue.pollFirst();
+    }
+  }
+
+  private Step prepare(MetaCommand c) {
+    try {
+      if (failed != null) {
+        throw PoolException.of(IO, uri, "pool '" + sb.name() + "' refuses metadata changes after"
+            + " a failed metadata write (" + failed.getMessage() + "); export and import it",
+            failed);
+      }
+      if (c instanceof CreateReplica cr) {
+        return create(cr);
+      } else if (c instanceof DestroyReplica d) {
+        return destroy(d);
+      } else if (c instanceof ResizeReplica r) {
+        return resize(r);
+      } else if (c instanceof Allocate a) {
+        return allocate(a);
+      }
+      throw new IllegalArgumentException("unexpected command " + c);
+    } catch (PoolException e) {
+      reject(c, e);
+      return null;
+    } catch (RuntimeException e) {
+      // A bug, but the state may be half changed: stop changing metadata, keep answering.
+      failed = BdevException.of(BdevException.Kind.IO_ERROR, uri, "internal error", e);
+      reject(c, PoolException.of(IO, uri, "internal error in the metadata writer", e));
+      return null;
+    }
+  }
+
+  private Step create(CreateReplica c) throws PoolException {
+    String where = uri + " replica " + c.uuid();
+    Superblock.checkName(where, "replica", c.name());
+    checkSize(where, c.size());
+    ReplicaMeta existing = state.replica(c.uuid());
+    if (existing != null) {
+      if (existing.name.equals(c.name()) && existing.size == c.size() && existing.thin == c.thin()) {
+        return new Step(null, List.of(), () -> c.result().complete(live.get(c.uuid())),
+            e -> c.result().completeExceptionally(io(e)));
+      }
+      throw PoolException.of(CONFLICT, where, "exists as " + describe(existing)
+          + ", not " + describe(c.name(), c.size(), c.thin()));
+    }
+    for (ReplicaMeta m : state.replicas()) {
+      if (m.name.equals(c.name())) {
+        throw PoolException.of(CONFLICT, where, "name '" + c.name() + "' is taken by replica "
+            + m.uuid);
+      }
+    }
+    if (state.replicas().size() >= sb.maxReplicas()) {
+      throw PoolException.of(TOO_MANY_REPLICAS, where, "pool '" + sb.name() + "' already holds "
+          + sb.maxReplicas() + " replicas");
+    }
+    List<Run> runs = List.of();
+    if (!c.thin()) {
+      runs = reserve(where, 0, (int) state.clustersFor(c.size()), c.size());
+    }
+    ReplicaCreated entry = new ReplicaCreated(c.uuid(), c.name(), c.size(), c.thin(), runs);
+    state.apply(entry);
+    ReplicaMeta m = state.replica(c.uuid());
+    Replica r = newReplica(m);
+    return new Step(entry, zeroes(runs), () -> {
+      live.put(c.uuid(), r);
+      c.result().complete(r);
+    }, e -> c.result().completeExceptionally(io(e)));
+  }
+
+  private Step destroy(DestroyReplica d) throws PoolException {
+    ReplicaMeta m = state.replica(d.uuid());
+    if (m == null) {
+      throw PoolException.of(NOT_FOUND, uri + " replica " + d.uuid(), "no such replica in pool '"
+          + sb.name() + "'");
+    }
+    Replica r = live.get(d.uuid());
+    if (r != null) {
+      r.close();
+    }
+    ReplicaDestroyed entry = new ReplicaDestroyed(d.uuid());
+    state.apply(entry);
+    return new Step(entry, List.of(), () -> {
+      Replica gone = live.remove(d.uuid());
+      if (gone != null) {
+        gone.close();
+      }
+      d.result().complete(null);
+    }, e -> d.result().completeExceptionally(io(e)));
+  }
+
+  private Step resize(ResizeReplica z) throws PoolException {
+    String where = uri + " replica " + z.uuid();
+    ReplicaMeta m = state.replica(z.uuid());
+    if (m == null) {
+      throw PoolException.of(NOT_FOUND, where, "no such replica in pool '" + sb.name() + "'");
+    }
+    checkSize(where, z.size());
+    if (z.size() == m.size) {
+      return new Step(null, List.of(), () -> z.result().complete(null),
+          e -> z.result().completeExceptionally(io(e)));
+    }
+    int oldClusters = m.map.length;
+    int newClusters = (int) state.clustersFor(z.size());
+    List<Run> runs = List.of();
+    if (!m.thin && newClusters > oldClusters) {
+      runs = reserve(where, oldClusters, newClusters - oldClusters, z.size() - m.size);
+    }
+    List<Zero> zero = new ArrayList<>(zeroes(runs));
+    long tail = m.size & (sb.clusterSize() - 1);
+    if (z.size() > m.size && tail != 0 && m.map[oldClusters - 1] != 0) {
+      // The last cluster may hold data past the old end (left by a shrink): growth must
+      // expose zeroes there.
+      zero.add(new Zero(sb.clusterOffset(m.map[oldClusters - 1] - 1) + tail,
+          sb.clusterSize() - tail));
+    }
+    ReplicaResized entry = new ReplicaResized(z.uuid(), z.size(), runs);
+    state.apply(entry);
+    List<Run> added = runs;
+    return new Step(entry, zero, () -> {
+      live.get(z.uuid()).resize(z.size(), added);
+      z.result().complete(null);
+    }, e -> z.result().completeExceptionally(io(e)));
+  }
+
+  private Step allocate(Allocate a) throws PoolException {
+    Replica r = a.replica();
+    ReplicaMeta m = state.replica(r.uuid());
+    if (m == null || live.get(r.uuid()) != r || r.isClosed()) {
+      throw PoolException.of(CLOSED, r.uri(), "replica is closed");
+    }
+    int lc = a.logical();
+    if (lc >= m.map.length) {
+      throw PoolException.of(INVALID, r.uri(), "cluster " + lc + " is past the end of the replica"
+          + " (it shrank)");
+    }
+    if (m.map[lc] != 0) {
+      int p = m.map[lc];
+      return new Step(null, List.of(), () -> r.allocationDone(lc, p, null),
+          e -> r.allocationDone(lc, 0, e));
+    }
+    int pc = state.pickOne(cursor);
+    if (pc < 0) {
+      throw PoolException.of(NO_SPACE, r.uri(), "pool '" + sb.name() + "' on " + uri
+          + " has no free cluster for a thin allocation");
+    }
+    cursor = pc + 1;
+    List<Run> run = List.of(new Run(lc, pc, 1));
+    ClustersAllocated entry = new ClustersAllocated(r.uuid(), run);
+    state.apply(entry);
+    return new Step(entry, zeroes(run), () -> r.allocationDone(lc, pc + 1, null),
+        e -> r.allocationDone(lc, 0, e));
+  }
+
+  private List<Zero> zeroes(List<Run> runs) {
+    List<Zero> out = new ArrayList<>(runs.size());
+    for (Run r : runs) {
+      out.add(new Zero(sb.clusterOffset(r.physical()), (long) r.length() << sb.clusterShift()));
+    }
+    return out;
+  }
+
+  private List<Run> reserve(String where, int logical, int clusters, long bytes)
+      throws PoolException {
+    List<Run> runs = state.pickRuns(logical, clusters);
+    if (runs == null) {
+      throw PoolException.of(NO_SPACE, where, "thick replica needs " + bytes + " more bytes ("
+          + clusters + " clusters) but pool '" + sb.name() + "' has "
+          + (long) state.freeClusters() * sb.clusterSize() + " bytes free");
+    }
+    return runs;
+  }
+
+  private void checkSize(String where, long size) throws PoolException {
+    if (size <= 0 || size % sb.blockSize() != 0) {
+      throw PoolException.of(INVALID, where, "size " + size + " is not a positive multiple of the "
+          + sb.blockSize() + "-byte block size");
+    }
+    if (state.clustersFor(size) > Replica.MAX_CLUSTERS) {
+      throw PoolException.of(INVALID, where, "size " + size + " exceeds the largest replica ("
+          + (long) Replica.MAX_CLUSTERS * sb.clusterSize() + " bytes)");
+    }
+  }
+
+  private void commit(List<Step> steps) {
+    if (steps.isEmpty()) {
+      return;
+    }
+    List<MetaEntry> entries = new ArrayList<>(steps.size());
+    try {
+      boolean zeroed = false;
+      for (Step s : steps) {
+        for (Zero z : s.zero) {
+          SyncIo.writeZeroes(disk, z.offset, z.length);
+          zeroed = true;
+        }
+        if (s.entry != null) {
+          entries.add(s.entry);
+        }
+      }
+      // The zeroes must be durable before a record can make the clusters part of a replica.
+      if (zeroed) {
+        SyncIo.flush(disk);
+      }
+      if (!entries.isEmpty()) {
+        if (store.fits(entries)) {
+          store.append(entries);
+        } else {
+          store.checkpoint(state.snapshot());
+        }
+      }
+    } catch (BdevException e) {
+      failed = e;
+      for (Step s : steps) {
+        s.onFailure.accept(e);
+      }
+      return;
+    }
+    // Stats first: answering may run the caller's completion inline, which may look at them.
+    publishStats();
+    for (Step s : steps) {
+      try {
+        s.onDurable.run();
+      } catch (RuntimeException e) {
+        // A completion callback threw (it may run I/O completions inline); the rest still run.
+      }
+    }
+    state.releaseHeld();
+  }
+
+  private void publishStats() {
+    long capacity = (long) sb.clusterCount() * sb.clusterSize();
+    long used = (long) state.usedClusters() * sb.clusterSize();
+    stats = new PoolStats(capacity, used, capacity - used, state.committedThin());
+  }
+
+  private Replica newReplica(ReplicaMeta m) {
+    return new Replica(this, disk, sb, m.uuid, m.name, m.thin, m.size, m.map.clone());
+  }
+
+  private void reject(MetaCommand c, PoolException e) {
+    if (c instanceof CreateReplica cr) {
+      cr.result().completeExceptionally(e);
+    } else if (c instanceof DestroyReplica d) {
+      d.result().completeExceptionally(e);
+    } else if (c instanceof ResizeReplica r) {
+      r.result().completeExceptionally(e);
+    } else if (c instanceof Allocate a) {
+      a.replica().allocationDone(a.logical(), 0, BdevException.io(bdevKind(e.kind()),
+          a.replica().uri(), e.getMessage()));
+    } else if (c instanceof Stop s) {
+      s.result().complete(null);
+    }
+  }
+
+  private static BdevException.Kind bdevKind(PoolException.Kind k) {
+    return switch (k) {
+      case NO_SPACE -> BdevException.Kind.NO_SPACE;
+      case CLOSED -> BdevException.Kind.CLOSED;
+      case INVALID -> BdevException.Kind.OUT_OF_RANGE;
+      default -> BdevException.Kind.IO_ERROR;
+    };
+  }
+
+  private PoolException io(BdevException e) {
+    return PoolException.of(IO, uri, "metadata write failed: " + e.getMessage(), e);
+  }
+
+  private static String describe(ReplicaMeta m) {
+    return describe(m.name, m.size, m.thin);
+  }
+
+  private static String describe(String name, long size, boolean thin) {
+    return "'" + name + "' of " + size + " bytes, " + (thin ? "thin" : "thick");
+  }
+}

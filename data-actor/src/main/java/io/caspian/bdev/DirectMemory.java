@@ -46,7 +46,9 @@ public final class DirectMemory {
       throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
     }
     ByteBuffer raw = ByteBuffer.allocateDirect(size + alignment);
-    return raw.alignedSlice(alignment).limit(size).slice().order(ByteOrder.BIG_ENDIAN);
+    // alignedSlice would also round the end down, losing sizes that are not multiples of alignment
+    int skip = (int) ((alignment - (address(raw) & (alignment - 1))) & (alignment - 1));
+    return raw.position(skip).limit(skip + size).slice().order(ByteOrder.BIG_ENDIAN);
   }
 
   /** A 4 KiB-aligned direct buffer, good for every device including O_DIRECT ones. */

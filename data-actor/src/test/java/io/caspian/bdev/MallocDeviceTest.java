@@ -71,4 +71,13 @@ class MallocDeviceTest {
     assertEquals("aio", u.scheme());
     assertEquals("/dev/sdx", u.path());
   }
+
+  @Test
+  void alignedBuffersKeepTheirSize() {
+    for (int size : new int[] {512, 4096, 6000, 1 << 20}) {
+      ByteBuffer b = DirectMemory.allocateAligned(size, 4096);
+      assertEquals(size, b.capacity());
+      assertEquals(0, DirectMemory.address(b) % 4096);
+    }
+  }
 }

@@ -94,7 +94,7 @@ public final class PduCodec extends MessageToMessageCodec<ByteBuf, Pdu> {
           .writeIntLE(p.cdw13()).writeIntLE(p.cdw14()).writeIntLE(p.cdw15());
       finish(b, CMD_HLEN, p.data(), out);
     } else if (pdu instanceof Pdu.CapsuleResp p) {
-      ByteBuf b = header(ctx, CAPSULE_RESP, 0, SHORT_HLEN, 0, SHORT_HLEN, state.hdgst);
+      ByteBuf b = header(ctx, CAPSULE_RESP, 0, SHORT_HLEN, 0, headerOnly(SHORT_HLEN), state.hdgst);
       b.writeIntLE(p.dw0()).writeIntLE(p.dw1()).writeShortLE(p.sqhd()).writeShortLE(p.sqid())
           .writeShortLE(p.cid()).writeShortLE(p.status() << 1);
       finish(b, SHORT_HLEN, null, out);
@@ -110,11 +110,15 @@ public final class PduCodec extends MessageToMessageCodec<ByteBuf, Pdu> {
           .writeIntLE(p.data().readableBytes()).writeZero(4);
       finish(b, SHORT_HLEN, p.data(), out);
     } else if (pdu instanceof Pdu.R2T p) {
-      ByteBuf b = header(ctx, R2T, 0, SHORT_HLEN, 0, SHORT_HLEN, state.hdgst);
+      ByteBuf b = header(ctx, R2T, 0, SHORT_HLEN, 0, headerOnly(SHORT_HLEN), state.hdgst);
       b.writeShortLE(p.cccid()).writeShortLE(p.ttag()).writeIntLE(p.offset())
           .writeIntLE(p.length()).writeZero(4);
       finish(b, SHORT_HLEN, null, out);
     }
+  }
+
+  private int headerOnly(int hlen) {
+    return hlen + (state.hdgst ? DIGEST : 0);
   }
 
   private static int digests(boolean h, boolean d) {

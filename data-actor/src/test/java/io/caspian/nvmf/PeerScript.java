@@ -76,9 +76,13 @@ public final class PeerScript implements AutoCloseable {
     return process.exitValue();
   }
 
-  /** Asks the script to stop (SIGTERM). */
+  /**
+   * Asks the script to stop (SIGTERM). Through the process handle, because {@code
+   * Process.destroy()} also closes the pipes, and the script would die of SIGPIPE printing its
+   * verdict.
+   */
   public void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   public boolean alive() {
@@ -106,7 +110,7 @@ public final class PeerScript implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
-      process.destroy();
+      terminate();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }

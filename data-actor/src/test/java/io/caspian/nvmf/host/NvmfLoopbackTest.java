@@ -198,6 +198,49 @@ class NvmfLoopbackTest {
     }
   }
 
+  /** Prints (does not assert) the bytes the NVMe/TCP event loops allocate per 4 KiB I/O. */
+  @Test
+  void measuresEventLoopAllocationPerIo() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=4"))) {
+      ByteBuffer buf = pattern(4096, 9);
+      java.util.concurrent.Semaphore done = new java.util.concurrent.Semaphore(0);
+      io.caspian.bdev.IoCompletion c = e -> {
+        assertNull(e);
+        done.release();
+      };
+      int warm = 3000;
+      int measured = 5000;
+      long before = 0;
+      long[] ids = null;
+      for (int i = 0; i < warm + measured; i++) {
+        if (i == warm) {
+          ids = Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().startsWith("nvmf-")).mapToLong(Thread::getId).toArray();
+          before = allocated(ids);
+        }
+        if ((i & 1) == 0) {
+          d.write((i % 64) * 4096L, buf, 0, 4096, c);
+        } else {
+          d.read((i % 64) * 4096L, buf, 0, 4096, c);
+        }
+        assertTrue(done.tryAcquire(10, TimeUnit.SECONDS));
+      }
+      long bytes = allocated(ids) - before;
+      System.out.printf("event loops (target + host, %s threads) allocated %.1f bytes per 4 KiB"
+          + " I/O over %d I/Os%n", ids.length, (double) bytes / measured, measured);
+    }
+  }
+
+  private static long allocated(long[] ids) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long v : mx.getThreadAllocatedBytes(ids)) {
+      sum += Math.max(0, v);
+    }
+    return sum;
+  }
+
   @Test
   void hostNotOnTheAllowedListIsRefusedAtConnect() {
     String other = "nqn.2014-08.org.nvmexpress:uuid:99999999-0000-0000-0000-000000000000";

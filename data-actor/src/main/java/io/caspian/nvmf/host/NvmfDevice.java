@@ -379,6 +379,15 @@ public final class NvmfDevice implements BlockDevice {
       return;
     }
     closed = true;
+    if (!reconnecting.get()) {
+      // A normal shutdown (CC.SHN) lets the controller finish cleanly before the queues go.
+      try {
+        admin.call(FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00464001, 0, null, 0)
+            .get(1, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.DEBUG, "{0}: shutdown notification failed: {1}", opts.uri(), reason(e));
+      }
+    }
     for (ScheduledFuture<?> t : timers) {
       t.cancel(false);
     }

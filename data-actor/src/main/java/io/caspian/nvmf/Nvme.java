@@ -59,8 +59,6 @@ public final class Nvme {
   public static final int SC_SUCCESS = 0x00;
   public static final int SC_INVALID_OPCODE = 0x01;
   public static final int SC_INVALID_FIELD = 0x02;
-  public static final int SC_CMDID_CONFLICT = 0x03;
-  public static final int SC_DATA_XFER_ERROR = 0x04;
   public static final int SC_INTERNAL = 0x06;
   public static final int SC_INVALID_NS = 0x0B;
   public static final int SC_CMD_SEQ_ERROR = 0x0C;
@@ -73,7 +71,6 @@ public final class Nvme {
   public static final int SC_CONNECT_INVALID_HOST = 0x184;
   public static final int SC_WRITE_FAULT = 0x280;
   public static final int SC_READ_ERROR = 0x281;
-  public static final int SC_INVALID_FEATURE = 0x10D;
   public static final int DNR = 0x4000;
 
   /** An UUID-style NQN for a device of this uuid. */

@@ -32,12 +32,4 @@ public final class WireState {
   public void maxData(int bytes) {
     this.maxData = bytes;
   }
-
-  public boolean headerDigest() {
-    return hdgst;
-  }
-
-  public boolean dataDigest() {
-    return ddgst;
-  }
 }

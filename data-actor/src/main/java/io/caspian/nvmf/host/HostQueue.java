@@ -88,6 +88,17 @@ final class HostQueue {
     free[freeTop++] = io.cid;
   }
 
+  /**
+   * Uses only the first {@code depth} slots, when the controller takes fewer commands than the
+   * options asked for. Before any I/O is submitted.
+   */
+  synchronized void restrict(int depth) {
+    freeTop = 0;
+    for (int i = Math.min(depth, slots.length) - 1; i >= 0; i--) {
+      free[freeTop++] = i;
+    }
+  }
+
   // ------------------------------------------------------------------ connection
 
   /** Opens a TCP connection and does the ICReq exchange; completes on the event loop. */

@@ -205,6 +205,9 @@ public final class NvmfDevice implements BlockDevice {
     }
     int depth = Math.min(opts.queueDepth(), Math.min(mqes, c.maxCmd() == 0 ? mqes : c.maxCmd()));
     for (HostQueue q : io) {
+      if (connects == 0) {
+        q.restrict(depth);
+      }
       connectQueue(q, depth, cntlid);
     }
     controller = c;
@@ -309,6 +312,17 @@ public final class NvmfDevice implements BlockDevice {
   @Override
   public long blockCount() {
     return blockCount;
+  }
+
+  /** Write Zeroes and Deallocate as the controller reported them (ONCS). */
+  @Override
+  public boolean supports(IoType type) {
+    Identity.Controller c = controller;
+    return switch (type) {
+      case WRITE_ZEROES -> c != null && (c.oncs() & 0x08) != 0;
+      case UNMAP -> c != null && (c.oncs() & 0x04) != 0;
+      default -> true;
+    };
   }
 
   @Override

@@ -275,6 +275,40 @@ class NvmfLoopbackTest {
     }
   }
 
+  /** A read in flight when the connection drops is resent after the reconnect and succeeds. */
+  @Test
+  void inFlightIoIsResentAfterReconnect() throws Exception {
+    StallingDevice stalling = new StallingDevice(backing);
+    String slowNqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(slowNqn, stalling, Set.of());
+    try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + target.port() + "/" + slowNqn
+        + "?io_queues=1&queue_depth=4&io_timeout_ms=20000")) {
+      ByteBuffer data = pattern(8192, 5);
+      SyncIo.write(d, 65536, data, 0, 8192);
+      stalling.stall();
+      ByteBuffer back = DirectMemory.allocate(8192);
+      java.util.concurrent.CompletableFuture<BdevException> read =
+          new java.util.concurrent.CompletableFuture<>();
+      d.read(65536, back, 0, 8192, read::complete);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (stalling.held() == 0 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(1, stalling.held(), "the read never reached the target");
+      assertEquals(1, target.disconnectHosts(slowNqn));
+      while (d.connects() < 2 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      while (stalling.held() < 2 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(2, stalling.held(), "the read was not resent on the new connection");
+      stalling.release();
+      assertNull(read.get(5, TimeUnit.SECONDS));
+      assertEquals(crc(data, 8192), crc(back, 8192));
+    }
+  }
+
   @Test
   void stuckIoTimesOutAndTheDeviceRecovers() throws Exception {
     StallingDevice stalling = new StallingDevice(backing);

@@ -17,6 +17,10 @@ final class StallingDevice implements BlockDevice {
     this.inner = inner;
   }
 
+  synchronized int held() {
+    return held.size();
+  }
+
   synchronized void stall() {
     stalled = true;
   }

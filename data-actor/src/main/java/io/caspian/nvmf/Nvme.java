@@ -1,0 +1,80 @@
+package io.caspian.nvmf;
+
+/** NVMe base and Fabrics constants the target and the host share (NVMe 1.4 / NVMe-oF 1.1). */
+public final class Nvme {
+
+  private Nvme() {}
+
+  public static final String DISCOVERY_NQN = "nqn.2014-08.org.nvmexpress.discovery";
+  public static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
+
+  // Opcodes.
+  public static final int FABRICS = 0x7F;
+  public static final int FCTYPE_PROPERTY_SET = 0x00;
+  public static final int FCTYPE_CONNECT = 0x01;
+  public static final int FCTYPE_PROPERTY_GET = 0x04;
+
+  public static final int ADMIN_GET_LOG_PAGE = 0x02;
+  public static final int ADMIN_IDENTIFY = 0x06;
+  public static final int ADMIN_ABORT = 0x08;
+  public static final int ADMIN_SET_FEATURES = 0x09;
+  public static final int ADMIN_GET_FEATURES = 0x0A;
+  public static final int ADMIN_ASYNC_EVENT = 0x0C;
+  public static final int ADMIN_KEEP_ALIVE = 0x18;
+
+  public static final int IO_FLUSH = 0x00;
+  public static final int IO_WRITE = 0x01;
+  public static final int IO_READ = 0x02;
+  public static final int IO_WRITE_ZEROES = 0x08;
+  public static final int IO_DSM = 0x09;
+
+  // Identify CNS values.
+  public static final int CNS_NAMESPACE = 0x00;
+  public static final int CNS_CONTROLLER = 0x01;
+  public static final int CNS_ACTIVE_NS_LIST = 0x02;
+  public static final int CNS_NS_DESCRIPTORS = 0x03;
+
+  // Log pages.
+  public static final int LOG_ERROR = 0x01;
+  public static final int LOG_SMART = 0x02;
+  public static final int LOG_DISCOVERY = 0x70;
+
+  // Features.
+  public static final int FEAT_VOLATILE_WC = 0x06;
+  public static final int FEAT_NUM_QUEUES = 0x07;
+  public static final int FEAT_ASYNC_EVENT = 0x0B;
+  public static final int FEAT_KATO = 0x0F;
+
+  // Properties (controller registers).
+  public static final int PROP_CAP = 0x00;
+  public static final int PROP_VS = 0x08;
+  public static final int PROP_CC = 0x14;
+  public static final int PROP_CSTS = 0x1C;
+
+  // SGL descriptor identifiers (type << 4 | subtype).
+  public static final int SGL_INCAPSULE = 0x01;
+  public static final int SGL_TRANSPORT = 0x5A;
+
+  // Status values (SCT << 8 | SC), as in Pdu.CapsuleResp.status.
+  public static final int SC_SUCCESS = 0x00;
+  public static final int SC_INVALID_OPCODE = 0x01;
+  public static final int SC_INVALID_FIELD = 0x02;
+  public static final int SC_INTERNAL = 0x06;
+  public static final int SC_INVALID_NS = 0x0B;
+  public static final int SC_CMD_SEQ_ERROR = 0x0C;
+  public static final int SC_SGL_INVALID_DATA = 0x0D;
+  public static final int SC_SGL_INVALID_TYPE = 0x11;
+  public static final int SC_LBA_RANGE = 0x80;
+  public static final int SC_CAP_EXCEEDED = 0x81;
+  public static final int SC_NS_NOT_READY = 0x82;
+  public static final int SC_CONNECT_INVALID_PARAM = 0x182;
+  public static final int SC_CONNECT_INVALID_HOST = 0x184;
+  public static final int SC_WRITE_FAULT = 0x280;
+  public static final int SC_READ_ERROR = 0x281;
+  public static final int DNR = 0x4000;
+
+  /** An UUID-style NQN for a device of this uuid. */
+  public static String nqnFor(java.util.UUID uuid) {
+    return NQN_PREFIX + uuid;
+  }
+}

@@ -1,0 +1,459 @@
+package io.caspian.nvmf.host;
+
+import static io.caspian.nvmf.Nvme.*;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.IoType;
+import io.caspian.nvmf.Pdu;
+import io.caspian.nvmf.PduCodec;
+import io.caspian.nvmf.PduException;
+import io.caspian.nvmf.PduFrameDecoder;
+import io.caspian.nvmf.Transport;
+import io.caspian.nvmf.Wire;
+import io.caspian.nvmf.WireState;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One host queue (admin or I/O) of an {@link NvmfDevice}. The queue outlives its TCP
+ * connections: after a reconnect the same slots continue on a new channel. Everything but the
+ * free-slot stack is confined to the queue's event loop.
+ */
+final class HostQueue {
+
+  private static final System.Logger LOG = System.getLogger(HostQueue.class.getName());
+  /** Command ids from here up are control commands (Connect, admin), below are I/O slots. */
+  private static final int CONTROL_CID = 0x8000;
+  /** The largest data PDU accepted from a target. */
+  static final int MAX_RECEIVE = 4 << 20;
+  /** Largest command the host sends when the target sets no limit (MDTS 0). */
+  static final int DEFAULT_CHUNK = 1 << 20;
+
+  /** A control command's outcome; {@code data} holds what the controller sent back. */
+  record Reply(int status, long result, byte[] data) {}
+
+  private record Control(CompletableFuture<Reply> future, byte[] data) {}
+
+  final NvmfDevice dev;
+  final int qid;
+  final EventLoop loop;
+  private final HostIo[] slots;
+  private final int[] free;
+  private int freeTop;
+
+  private Channel ch;
+  private boolean ready;
+  private int maxH2cData;
+  private int inCapsule;
+  private int chunkMax = DEFAULT_CHUNK;
+  private int blockSize = 512;
+  private final Map<Integer, Control> controls = new HashMap<>();
+  private int nextControl = CONTROL_CID;
+
+  HostQueue(NvmfDevice dev, int qid, EventLoop loop, int depth) {
+    this.dev = dev;
+    this.qid = qid;
+    this.loop = loop;
+    this.slots = new HostIo[depth];
+    this.free = new int[depth];
+    for (int i = 0; i < depth; i++) {
+      slots[i] = new HostIo(this, i);
+      free[i] = depth - 1 - i;
+    }
+    this.freeTop = depth;
+  }
+
+  // ------------------------------------------------------------------ slots (any thread)
+
+  synchronized HostIo acquire() {
+    return freeTop == 0 ? null : slots[free[--freeTop]];
+  }
+
+  private synchronized void release(HostIo io) {
+    free[freeTop++] = io.cid;
+  }
+
+  /**
+   * Uses only the first {@code depth} slots, when the controller takes fewer commands than the
+   * options asked for. Before any I/O is submitted.
+   */
+  synchronized void restrict(int depth) {
+    freeTop = 0;
+    for (int i = Math.min(depth, slots.length) - 1; i >= 0; i--) {
+      free[freeTop++] = i;
+    }
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  /** Opens a TCP connection and does the ICReq exchange; completes on the event loop. */
+  CompletableFuture<Void> connect(HostOptions o) {
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    WireState wire = new WireState(false, Wire.IC_LEN);
+    Bootstrap b = new Bootstrap().group(loop).channel(Transport.channel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.connectTimeoutMs())
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel c) {
+            c.pipeline().addLast(new FlushConsolidationHandler(256, false),
+                new PduFrameDecoder(wire), new PduCodec(wire), new Handler(wire, up));
+          }
+        });
+    b.connect(o.host(), o.port()).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        up.completeExceptionally(f.cause());
+        return;
+      }
+      f.channel().writeAndFlush(new Pdu.IcReq(0, 0, o.headerDigest(), o.dataDigest(), 0));
+    });
+    return up;
+  }
+
+  /** The I/O limits learnt from Identify; on the event loop before {@link #ready}. */
+  void limits(long mdtsBytes, int inCapsuleBytes, int blockSize) {
+    this.chunkMax = (int) Math.min(mdtsBytes == 0 ? DEFAULT_CHUNK : mdtsBytes, DEFAULT_CHUNK);
+    this.inCapsule = inCapsuleBytes;
+    this.blockSize = blockSize;
+  }
+
+  /** The queue is connected: send what waited for it. On the event loop. */
+  void ready() {
+    ready = true;
+    for (HostIo io : slots) {
+      if (io.state == HostIo.QUEUED) {
+        sendChunk(io);
+      }
+    }
+  }
+
+  /** Closes the current connection, if any. On the event loop. */
+  void disconnect() {
+    if (ch != null) {
+      ch.close();
+    }
+  }
+
+  private void lost(Channel c, Throwable why) {
+    if (c != ch) {
+      return;
+    }
+    ch = null;
+    ready = false;
+    for (HostIo io : slots) {
+      if (io.state == HostIo.SENT) {
+        io.state = HostIo.QUEUED;
+      }
+    }
+    IOException e = new IOException("queue " + qid + " connection lost", why);
+    for (Control c2 : controls.values()) {
+      c2.future().completeExceptionally(e);
+    }
+    controls.clear();
+    dev.connectionLost(this, why);
+  }
+
+  // ------------------------------------------------------------------ control commands
+
+  /** Sends a control command (Connect, admin, properties); any thread. */
+  CompletableFuture<Reply> call(int opcode, int nsid, int cdw10, int cdw11, int cdw12, int cdw13,
+      ByteBuf dataOut, int dataInLength) {
+    CompletableFuture<Reply> f = new CompletableFuture<>();
+    loop.execute(() -> {
+      if (ch == null) {
+        if (dataOut != null) {
+          dataOut.release();
+        }
+        f.completeExceptionally(new IOException("queue " + qid + " is not connected"));
+        return;
+      }
+      int cid = nextControl;
+      nextControl = nextControl == 0xFFFF ? CONTROL_CID : nextControl + 1;
+      controls.put(cid, new Control(f, new byte[dataInLength]));
+      int sglId = dataOut != null ? SGL_INCAPSULE : SGL_TRANSPORT;
+      int sglLen = dataOut != null ? dataOut.readableBytes() : dataInLength;
+      ch.writeAndFlush(new Pdu.CapsuleCmd(opcode, 0x40, cid, nsid, 0, sglLen, sglId, cdw10,
+          cdw11, cdw12, cdw13, 0, 0, dataOut), ch.voidPromise());
+    });
+    return f;
+  }
+
+  // ------------------------------------------------------------------ I/O (event loop)
+
+  void start(HostIo io) {
+    io.chunkStart = 0;
+    if (!ready) {
+      io.state = HostIo.QUEUED;
+      return;
+    }
+    sendChunk(io);
+  }
+
+  private void sendChunk(HostIo io) {
+    long remaining = io.length - io.chunkStart;
+    long at = io.offset + io.chunkStart;
+    long slba = at / blockSize;
+    int lo = (int) slba;
+    int hi = (int) (slba >>> 32);
+    io.state = HostIo.SENT;
+    Pdu.CapsuleCmd cmd;
+    switch (io.type) {
+      case READ, WRITE -> {
+        int n = (int) Math.min(remaining, chunkMax);
+        io.chunkLength = n;
+        int nlb = n / blockSize - 1;
+        if (io.type == IoType.READ) {
+          cmd = new Pdu.CapsuleCmd(IO_READ, 0x40, io.cid, 1, 0, n, SGL_TRANSPORT, lo, hi, nlb, 0,
+              0, 0, null);
+        } else if (n <= inCapsule) {
+          ByteBuf data = ch.alloc().directBuffer(n);
+          copyFromUser(io.buf, io.bufOffset + (int) io.chunkStart, data, n);
+          cmd = new Pdu.CapsuleCmd(IO_WRITE, 0x40, io.cid, 1, 0, n, SGL_INCAPSULE, lo, hi, nlb, 0,
+              0, 0, data);
+        } else {
+          cmd = new Pdu.CapsuleCmd(IO_WRITE, 0x40, io.cid, 1, 0, n, SGL_TRANSPORT, lo, hi, nlb, 0,
+              0, 0, null);
+        }
+      }
+      case FLUSH -> {
+        io.chunkLength = 0;
+        cmd = new Pdu.CapsuleCmd(IO_FLUSH, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, 0, 0, 0, 0, 0,
+            0, null);
+      }
+      case WRITE_ZEROES -> {
+        long blocks = Math.min(remaining / blockSize, 65536);
+        io.chunkLength = (int) (blocks * blockSize);
+        cmd = new Pdu.CapsuleCmd(IO_WRITE_ZEROES, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, lo, hi,
+            (int) blocks - 1, 0, 0, 0, null);
+      }
+      default -> {
+        long blocks = Math.min(remaining / blockSize, 1 << 20);
+        io.chunkLength = (int) (blocks * blockSize);
+        ByteBuf range = ch.alloc().directBuffer(16).writeIntLE(0).writeIntLE((int) blocks)
+            .writeLongLE(slba);
+        cmd = new Pdu.CapsuleCmd(IO_DSM, 0x40, io.cid, 1, 0, 16, SGL_INCAPSULE, 0, 0x04, 0, 0, 0,
+            0, range);
+      }
+    }
+    ch.writeAndFlush(cmd, ch.voidPromise());
+  }
+
+  private HostIo inFlight(int cid) {
+    if (cid >= slots.length) {
+      return null;
+    }
+    HostIo io = slots[cid];
+    return io.state == HostIo.SENT ? io : null;
+  }
+
+  private void response(Pdu.CapsuleResp r) {
+    if (r.cid() >= CONTROL_CID) {
+      Control c = controls.remove(r.cid());
+      if (c != null) {
+        c.future().complete(new Reply(r.status(), (r.dw0() & 0xFFFFFFFFL) | ((long) r.dw1() << 32),
+            c.data()));
+      }
+      return;
+    }
+    HostIo io = inFlight(r.cid());
+    if (io == null) {
+      LOG.log(Level.DEBUG, "response for idle command {0} on queue {1}", r.cid(), qid);
+    } else if (r.status() != 0) {
+      finish(io, dev.statusError(io.type, r.status()));
+    } else {
+      chunkDone(io);
+    }
+  }
+
+  private void chunkDone(HostIo io) {
+    io.chunkStart += io.chunkLength;
+    if (io.chunkStart < io.length) {
+      sendChunk(io);
+    } else {
+      finish(io, null);
+    }
+  }
+
+  private void c2hData(Pdu.C2HData d) throws PduException {
+    ByteBuf data = d.data();
+    int len = data.readableBytes();
+    if (d.cccid() >= CONTROL_CID) {
+      Control c = controls.get(d.cccid());
+      if (c == null || d.offset() < 0 || d.offset() + len > c.data().length) {
+        throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "C2HData outside control command "
+            + d.cccid());
+      }
+      data.getBytes(data.readerIndex(), c.data(), d.offset(), len);
+      if (d.success()) {
+        response(new Pdu.CapsuleResp(0, 0, 0, qid, d.cccid(), 0));
+      }
+      return;
+    }
+    HostIo io = inFlight(d.cccid());
+    if (io == null || io.type != IoType.READ || d.offset() < 0
+        || (long) d.offset() + len > io.chunkLength) {
+      throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "C2HData offset " + d.offset()
+          + " length " + len + " outside command " + d.cccid());
+    }
+    copyToUser(data, io.buf, io.bufOffset + (int) io.chunkStart + d.offset(), len);
+    if (d.success()) {
+      chunkDone(io);
+    }
+  }
+
+  private void r2t(Pdu.R2T r) throws PduException {
+    HostIo io = inFlight(r.cccid());
+    if (io == null || io.type != IoType.WRITE || r.offset() < 0 || r.length() <= 0
+        || (long) r.offset() + r.length() > io.chunkLength) {
+      throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "R2T offset " + r.offset() + " length "
+          + r.length() + " outside command " + r.cccid());
+    }
+    int end = r.offset() + r.length();
+    int step = maxH2cData > 0 ? maxH2cData : end;
+    for (int off = r.offset(); off < end; off += step) {
+      int n = Math.min(step, end - off);
+      ByteBuf data = ch.alloc().directBuffer(n);
+      copyFromUser(io.buf, io.bufOffset + (int) io.chunkStart + off, data, n);
+      ch.write(new Pdu.H2CData(r.cccid(), r.ttag(), off, off + n == end, data), ch.voidPromise());
+    }
+    ch.flush();
+  }
+
+  private void finish(HostIo io, BdevException err) {
+    io.state = HostIo.FREE;
+    io.buf = null;
+    io.type = null;
+    var done = io.done;
+    io.done = null;
+    release(io);
+    done.ioDone(err);
+  }
+
+  /** Fails I/Os past their deadline; a stuck command also costs the connection. */
+  void expire(long now) {
+    boolean stuck = false;
+    for (HostIo io : slots) {
+      if (io.state != HostIo.FREE && now - io.deadlineNanos > 0) {
+        stuck |= io.state == HostIo.SENT;
+        finish(io, BdevException.io(BdevException.Kind.TIMED_OUT, dev.uri(),
+            io.type + " at offset " + io.offset + " timed out after "
+            + dev.options().ioTimeoutMs() + " ms"));
+      }
+    }
+    if (stuck && ch != null) {
+      // The target may still answer the old command id; a new connection rules that out.
+      LOG.log(Level.WARNING, "{0}: I/O timed out on queue {1}; reconnecting", dev.uri(), qid);
+      ch.close();
+    }
+  }
+
+  /** Fails every I/O this queue holds; on the event loop. */
+  void failAll(BdevException err) {
+    for (HostIo io : slots) {
+      if (io.state != HostIo.FREE) {
+        finish(io, err);
+      }
+    }
+  }
+
+  private static void copyToUser(ByteBuf src, ByteBuffer dst, int dstOffset, int len) {
+    if (src.hasMemoryAddress()) {
+      DirectMemory.copy(src.memoryAddress() + src.readerIndex(),
+          DirectMemory.address(dst) + dstOffset, len);
+    } else {
+      ByteBuffer d = dst.duplicate();
+      d.clear().position(dstOffset).limit(dstOffset + len);
+      src.getBytes(src.readerIndex(), d);
+    }
+  }
+
+  private static void copyFromUser(ByteBuffer src, int srcOffset, ByteBuf dst, int len) {
+    if (dst.hasMemoryAddress()) {
+      dst.ensureWritable(len);
+      DirectMemory.copy(DirectMemory.address(src) + srcOffset,
+          dst.memoryAddress() + dst.writerIndex(), len);
+      dst.writerIndex(dst.writerIndex() + len);
+    } else {
+      ByteBuffer s = src.duplicate();
+      s.clear().position(srcOffset).limit(srcOffset + len);
+      dst.writeBytes(s);
+    }
+  }
+
+  /** The pipeline's last handler for one connection of this queue. */
+  private final class Handler extends ChannelInboundHandlerAdapter {
+
+    private final WireState wire;
+    private final CompletableFuture<Void> up;
+
+    Handler(WireState wire, CompletableFuture<Void> up) {
+      this.wire = wire;
+      this.up = up;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws PduException {
+      Pdu pdu = (Pdu) msg;
+      try {
+        if (pdu instanceof Pdu.CapsuleResp r) {
+          response(r);
+        } else if (pdu instanceof Pdu.C2HData d) {
+          c2hData(d);
+        } else if (pdu instanceof Pdu.R2T r) {
+          r2t(r);
+        } else if (pdu instanceof Pdu.IcResp r) {
+          if (r.pfv() != 0 || r.cpda() != 0 && r.cpda() > 31) {
+            throw new PduException(Wire.FES_UNSUPPORTED, 8, "ICResp pfv " + r.pfv());
+          }
+          wire.negotiated(r.hdgst(), r.ddgst());
+          wire.maxData(MAX_RECEIVE);
+          maxH2cData = r.maxH2cData();
+          ch = ctx.channel();
+          up.complete(null);
+        } else if (pdu instanceof Pdu.TermReq t) {
+          LOG.log(Level.WARNING, "{0}: target terminated queue {1}: FES {2}", dev.uri(), qid,
+              t.fes());
+          ctx.close();
+        }
+      } finally {
+        Pdu.release(pdu);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable t = cause;
+      while (t != null && !(t instanceof PduException)) {
+        t = t.getCause();
+      }
+      LOG.log(Level.WARNING, dev.uri() + ": closing queue " + qid, cause);
+      if (t instanceof PduException p) {
+        ctx.writeAndFlush(new Pdu.TermReq(false, p.fes(), p.fei()))
+            .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+      } else {
+        ctx.close();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      up.completeExceptionally(new IOException(dev.uri() + ": connection closed during ICReq"));
+      lost(ctx.channel(), null);
+    }
+  }
+}

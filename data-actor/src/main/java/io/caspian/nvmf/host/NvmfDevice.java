@@ -1,0 +1,433 @@
+package io.caspian.nvmf.host;
+
+import static io.caspian.nvmf.Nvme.*;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceFactory;
+import io.caspian.bdev.DeviceUri;
+import io.caspian.bdev.IoChecks;
+import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoType;
+import io.caspian.nvmf.ConnectData;
+import io.caspian.nvmf.Transport;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A remote NVMe namespace over NVMe/TCP as a {@link BlockDevice}: {@code
+ * nvmf://host:port/nqn?io_queues=2&queue_depth=32} (see {@link HostOptions}).
+ *
+ * <p>I/O goes round-robin over the I/O queues; a queue holds {@code queue_depth} I/Os, and an
+ * I/O that finds every queue full completes with {@link BdevException.Kind#QUEUE_FULL}. I/Os
+ * larger than the controller's transfer limit are sent as consecutive commands.
+ *
+ * <p>Failures: an I/O not done within {@code io_timeout_ms} completes with {@link
+ * BdevException.Kind#TIMED_OUT}, and its connection is reset so a late answer cannot reach a
+ * reused command id. When any connection drops, the whole association (admin and I/O queues) is
+ * re-established with backoff; I/Os in flight at the drop, and I/Os submitted meanwhile, are
+ * kept and (re)sent once reconnected, unless their timeout passes first. Resending a write is
+ * safe because a block write is idempotent and its caller has not been told it completed.
+ */
+public final class NvmfDevice implements BlockDevice {
+
+  private static final System.Logger LOG = System.getLogger(NvmfDevice.class.getName());
+  private static final int ADMIN_DEPTH = 32;
+  private static final long MAX_BACKOFF_MS = 2000;
+
+  private static final class Loops {
+    static final EventLoopGroup GROUP = Transport.group(0, "nvmf-host");
+  }
+
+  private final HostOptions opts;
+  private final HostQueue admin;
+  private final HostQueue[] io;
+  private final ExecutorService control;
+  private final AtomicInteger next = new AtomicInteger();
+  /** True while no association is up; connection losses then start no new reconnect. */
+  private final AtomicBoolean reconnecting = new AtomicBoolean(true);
+  private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+  private ScheduledFuture<?> keepAlive;
+  private volatile boolean closed;
+  private volatile Identity.Controller controller;
+  private int blockSize;
+  private long blockCount;
+  private long connects;
+
+  private NvmfDevice(HostOptions opts) {
+    this.opts = opts;
+    this.admin = new HostQueue(this, 0, Loops.GROUP.next(), ADMIN_DEPTH);
+    this.io = new HostQueue[opts.ioQueues()];
+    for (int i = 0; i < io.length; i++) {
+      io[i] = new HostQueue(this, i + 1, Loops.GROUP.next(), opts.queueDepth());
+    }
+    this.control = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nvmf-host-control " + opts.subNqn());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Opens {@code nvmf://host:port/nqn?...}: connects, identifies namespace 1, opens I/O queues. */
+  public static NvmfDevice open(String uri) throws BdevException {
+    return open(HostOptions.parse(DeviceUri.parse(uri)));
+  }
+
+  public static NvmfDevice open(HostOptions opts) throws BdevException {
+    NvmfDevice d = new NvmfDevice(opts);
+    try {
+      d.associate();
+    } catch (Exception e) {
+      d.close();
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, opts.uri(), reason(e), e);
+    }
+    long period = Math.max(10, Math.min(1000, opts.ioTimeoutMs() / 4));
+    for (HostQueue q : d.io) {
+      d.timers.add(q.loop.scheduleAtFixedRate(() -> q.expire(System.nanoTime()), period, period,
+          TimeUnit.MILLISECONDS));
+    }
+    return d;
+  }
+
+  /** The factory for {@code DeviceOpener.with("nvmf", NvmfDevice.factory())}. */
+  public static DeviceFactory factory() {
+    return u -> open(HostOptions.parse(u));
+  }
+
+  HostOptions options() {
+    return opts;
+  }
+
+  /** Model, serial and limits the controller reported at the last connect. */
+  public String controllerInfo() {
+    Identity.Controller c = controller;
+    return c == null ? "not connected" : c.model() + " sn " + c.serial() + " fr " + c.firmware()
+        + " cntlid " + c.cntlid() + " mdts " + c.mdtsBytes() + " in-capsule " + c.inCapsuleBytes();
+  }
+
+  /** How many times the association was established (1 after open, +1 per reconnect). */
+  public synchronized long connects() {
+    return connects;
+  }
+
+  // ------------------------------------------------------------------ association
+
+  private static String reason(Throwable e) {
+    Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  private <T> T await(CompletableFuture<T> f, String what) throws Exception {
+    try {
+      return f.get(opts.connectTimeoutMs(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new java.io.IOException(what + ": no answer within " + opts.connectTimeoutMs() + " ms");
+    } catch (ExecutionException e) {
+      throw new java.io.IOException(what + ": " + reason(e), e.getCause());
+    }
+  }
+
+  private HostQueue.Reply command(HostQueue q, String what, int opcode, int nsid, int cdw10,
+      int cdw11, int cdw12, int cdw13, io.netty.buffer.ByteBuf out, int in) throws Exception {
+    HostQueue.Reply r = await(q.call(opcode, nsid, cdw10, cdw11, cdw12, cdw13, out, in), what);
+    if (r.status() != 0) {
+      throw new java.io.IOException(what + " failed: " + statusText(r.status()));
+    }
+    return r;
+  }
+
+  private HostQueue.Reply connectQueue(HostQueue q, int depth, int cntlid) throws Exception {
+    await(q.connect(opts), "queue " + q.qid + " connect to " + opts.host() + ":" + opts.port());
+    ConnectData data = new ConnectData(opts.hostId(), cntlid, opts.subNqn(), opts.hostNqn());
+    HostQueue.Reply r = await(q.call(FABRICS, FCTYPE_CONNECT, q.qid << 16, depth - 1,
+        q.qid == 0 ? opts.katoMs() : 0, 0, data.encode(ByteBufAllocator.DEFAULT), 0),
+        "Fabrics Connect of queue " + q.qid);
+    if (r.status() != 0) {
+      String why = r.status() == (SC_CONNECT_INVALID_HOST | DNR) || r.status() == SC_CONNECT_INVALID_HOST
+          ? "host " + opts.hostNqn() + " is not allowed on " + opts.subNqn()
+          : statusText(r.status());
+      throw new java.io.IOException("Fabrics Connect of queue " + q.qid + " refused: " + why);
+    }
+    return r;
+  }
+
+  /** Connects the admin queue and every I/O queue; blocking, never on an event loop. */
+  private void associate() throws Exception {
+    int cntlid = (int) connectQueue(admin, ADMIN_DEPTH, 0xFFFF).result() & 0xFFFF;
+    long cap = command(admin, "Property Get CAP", FABRICS, FCTYPE_PROPERTY_GET, 1, PROP_CAP, 0, 0,
+        null, 0).result();
+    int mqes = (int) (cap & 0xFFFF) + 1;
+    command(admin, "Property Set CC", FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00460001, 0,
+        null, 0);
+    long deadline = System.nanoTime() + Math.max(500, ((cap >>> 24) & 0xFF) * 500) * 1_000_000L;
+    while ((command(admin, "Property Get CSTS", FABRICS, FCTYPE_PROPERTY_GET, 0, PROP_CSTS, 0, 0,
+        null, 0).result() & 1) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new java.io.IOException("controller never became ready (CSTS.RDY)");
+      }
+      Thread.sleep(10);
+    }
+    Identity.Controller c = Identity.Controller.parse(command(admin, "Identify Controller",
+        ADMIN_IDENTIFY, 0, CNS_CONTROLLER, 0, 0, 0, null, 4096).data());
+    Identity.Namespace ns = Identity.Namespace.parse(command(admin, "Identify Namespace 1",
+        ADMIN_IDENTIFY, 1, CNS_NAMESPACE, 0, 0, 0, null, 4096).data());
+    if (ns.blockSize() == 0 || ns.blocks() <= 0) {
+      throw new java.io.IOException("namespace 1 has an unusable format (" + ns + ")");
+    }
+    synchronized (this) {
+      if (connects > 0 && (ns.blockSize() != blockSize || ns.blocks() != blockCount)) {
+        throw new java.io.IOException("namespace 1 changed from " + blockCount + " x " + blockSize
+            + " to " + ns.blocks() + " x " + ns.blockSize() + " bytes");
+      }
+      blockSize = ns.blockSize();
+      blockCount = ns.blocks();
+    }
+    int want = io.length - 1;
+    long granted = command(admin, "Set Features (number of queues)", ADMIN_SET_FEATURES, 0,
+        FEAT_NUM_QUEUES, want | want << 16, 0, 0, null, 0).result();
+    int n = (int) Math.min(granted & 0xFFFF, granted >>> 16 & 0xFFFF) + 1;
+    if (n < io.length) {
+      throw new java.io.IOException("target grants " + n + " I/O queues, " + io.length
+          + " wanted");
+    }
+    int depth = Math.min(opts.queueDepth(), Math.min(mqes, c.maxCmd() == 0 ? mqes : c.maxCmd()));
+    for (HostQueue q : io) {
+      if (connects == 0) {
+        q.restrict(depth);
+      }
+      connectQueue(q, depth, cntlid);
+    }
+    controller = c;
+    synchronized (this) {
+      connects++;
+    }
+    int kato = opts.katoMs();
+    if (kato > 0) {
+      long every = Math.max(50, kato / 2);
+      keepAlive = admin.loop.scheduleAtFixedRate(this::sendKeepAlive, every, every,
+          TimeUnit.MILLISECONDS);
+    }
+    reconnecting.set(false);
+    for (HostQueue q : io) {
+      q.loop.execute(() -> {
+        q.limits(c.mdtsBytes(), c.inCapsuleBytes(), blockSize);
+        q.ready();
+      });
+    }
+    LOG.log(Level.INFO, "{0}: connected, cntlid {1}, {2} I/O queues of {3}, {4} blocks of {5}",
+        opts.uri(), cntlid, io.length, depth, blockCount, blockSize);
+  }
+
+  private void sendKeepAlive() {
+    admin.call(ADMIN_KEEP_ALIVE, 0, 0, 0, 0, 0, null, 0)
+        .orTimeout(Math.max(1000, opts.katoMs()), TimeUnit.MILLISECONDS)
+        .whenComplete((r, e) -> {
+          if (e != null || r.status() != 0) {
+            LOG.log(Level.WARNING, "{0}: keep-alive failed: {1}", opts.uri(),
+                e != null ? reason(e) : statusText(r.status()));
+            admin.loop.execute(admin::disconnect);
+          }
+        });
+  }
+
+  /** Called on a queue's event loop when its connection ends. */
+  void connectionLost(HostQueue q, Throwable why) {
+    if (closed || !reconnecting.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.log(Level.WARNING, "{0}: queue {1} lost its connection; reconnecting", opts.uri(), q.qid);
+    control.execute(this::reconnect);
+  }
+
+  private void teardown() {
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    admin.loop.execute(admin::disconnect);
+    for (HostQueue q : io) {
+      q.loop.execute(q::disconnect);
+    }
+  }
+
+  private void reconnect() {
+    long backoff = 50;
+    while (!closed) {
+      teardown();
+      try {
+        Thread.sleep(backoff);
+        if (closed) {
+          return;
+        }
+        associate();
+        return;
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        LOG.log(Level.INFO, "{0}: reconnect failed: {1}", opts.uri(), reason(e));
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      }
+    }
+  }
+
+  BdevException statusError(IoType type, int status) {
+    BdevException.Kind kind = switch (status & 0x7FF) {
+      case SC_LBA_RANGE -> BdevException.Kind.OUT_OF_RANGE;
+      case SC_INVALID_FIELD, SC_INVALID_OPCODE, SC_SGL_INVALID_DATA -> BdevException.Kind.INVALID;
+      case SC_CAP_EXCEEDED -> BdevException.Kind.NO_SPACE;
+      default -> BdevException.Kind.IO_ERROR;
+    };
+    return BdevException.io(kind, opts.uri(), type + " failed: " + statusText(status));
+  }
+
+  static String statusText(int status) {
+    return String.format("NVMe status SCT %d SC 0x%02x%s", (status >> 8) & 7, status & 0xFF,
+        (status & DNR) != 0 ? " (DNR)" : "");
+  }
+
+  // ------------------------------------------------------------------ BlockDevice
+
+  @Override
+  public String uri() {
+    return opts.uri();
+  }
+
+  @Override
+  public int blockSize() {
+    return blockSize;
+  }
+
+  @Override
+  public long blockCount() {
+    return blockCount;
+  }
+
+  /** Write Zeroes and Deallocate as the controller reported them (ONCS). */
+  @Override
+  public boolean supports(IoType type) {
+    Identity.Controller c = controller;
+    return switch (type) {
+      case WRITE_ZEROES -> c != null && (c.oncs() & 0x08) != 0;
+      case UNMAP -> c != null && (c.oncs() & 0x04) != 0;
+      default -> true;
+    };
+  }
+
+  @Override
+  public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+    BdevException err = closed ? closedError() : IoChecks.data(this, IoType.READ, offset, buf,
+        bufOffset, length);
+    submit(err, IoType.READ, offset, length, buf, bufOffset, done);
+  }
+
+  @Override
+  public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+    BdevException err = closed ? closedError() : IoChecks.data(this, IoType.WRITE, offset, buf,
+        bufOffset, length);
+    submit(err, IoType.WRITE, offset, length, buf, bufOffset, done);
+  }
+
+  @Override
+  public void flush(IoCompletion done) {
+    submit(closed ? closedError() : null, IoType.FLUSH, 0, 0, null, 0, done);
+  }
+
+  @Override
+  public void unmap(long offset, long length, IoCompletion done) {
+    BdevException err = closed ? closedError() : IoChecks.range(this, IoType.UNMAP, offset, length);
+    submit(err, IoType.UNMAP, offset, length, null, 0, done);
+  }
+
+  @Override
+  public void writeZeroes(long offset, long length, IoCompletion done) {
+    BdevException err = closed ? closedError() : IoChecks.range(this, IoType.WRITE_ZEROES, offset,
+        length);
+    submit(err, IoType.WRITE_ZEROES, offset, length, null, 0, done);
+  }
+
+  private void submit(BdevException err, IoType type, long offset, long length, ByteBuffer buf,
+      int bufOffset, IoCompletion done) {
+    if (err != null) {
+      done.ioDone(err);
+      return;
+    }
+    HostIo x = null;
+    int start = next.getAndIncrement();
+    for (int i = 0; i < io.length && x == null; i++) {
+      x = io[Math.floorMod(start + i, io.length)].acquire();
+    }
+    if (x == null) {
+      done.ioDone(BdevException.io(BdevException.Kind.QUEUE_FULL, opts.uri(), type
+          + ": all " + io.length + " queues hold " + opts.queueDepth() + " I/Os"));
+      return;
+    }
+    x.type = type;
+    x.offset = offset;
+    x.length = length;
+    x.buf = buf;
+    x.bufOffset = bufOffset;
+    x.done = done;
+    x.deadlineNanos = System.nanoTime() + opts.ioTimeoutMs() * 1_000_000L;
+    x.queue.loop.execute(x);
+  }
+
+  private BdevException closedError() {
+    return BdevException.io(BdevException.Kind.CLOSED, opts.uri(), "device is closed");
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!reconnecting.get()) {
+      // A normal shutdown (CC.SHN) lets the controller finish cleanly before the queues go.
+      try {
+        admin.call(FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00464001, 0, null, 0)
+            .get(1, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.log(Level.DEBUG, "{0}: shutdown notification failed: {1}", opts.uri(), reason(e));
+      }
+    }
+    for (ScheduledFuture<?> t : timers) {
+      t.cancel(false);
+    }
+    control.shutdownNow();
+    BdevException err = closedError();
+    CompletableFuture<?>[] done = new CompletableFuture<?>[io.length + 1];
+    for (int i = 0; i < io.length; i++) {
+      HostQueue q = io[i];
+      done[i] = CompletableFuture.runAsync(() -> {
+        q.failAll(err);
+        q.disconnect();
+      }, q.loop);
+    }
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    done[io.length] = CompletableFuture.runAsync(admin::disconnect, admin.loop);
+    try {
+      CompletableFuture.allOf(done).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "{0}: close did not finish cleanly: {1}", opts.uri(), reason(e));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NvmfDevice[" + opts.uri() + "]";
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The NVMe/TCP wire: PDU records, the frame decoder that checks lengths and digests, and the
+ * codec between frames and records. Shared by the target ({@code io.caspian.nvmf.target}) and
+ * the initiator ({@code io.caspian.nvmf.host}); handlers above the codec never see raw bytes.
+ */
+package io.caspian.nvmf;

@@ -1,0 +1,331 @@
+package io.caspian.nvmf.host;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.MallocDevice;
+import io.caspian.bdev.SyncIo;
+import io.caspian.nvmf.Nvme;
+import io.caspian.nvmf.target.NvmfTarget;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Our initiator against our target over 127.0.0.1, on a malloc device, data verified. */
+class NvmfLoopbackTest {
+
+  private static final String HOST = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
+  private static final int MB = 1 << 20;
+
+  private MallocDevice backing;
+  private NvmfTarget target;
+  private String nqn;
+
+  @BeforeEach
+  void start() throws Exception {
+    backing = new MallocDevice("malloc:///loop", 64 * MB, 512);
+    target = NvmfTarget.bind("127.0.0.1", 0);
+    nqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(nqn, backing, Set.of(HOST));
+  }
+
+  @AfterEach
+  void stop() {
+    target.close();
+  }
+
+  private String uri(String extra) {
+    return "nvmf://127.0.0.1:" + target.port() + "/" + nqn + "?hostnqn=" + HOST + extra;
+  }
+
+  private static ByteBuffer pattern(int len, long seed) {
+    // DirectMemory.allocate wants whole 4 KiB pages.
+    ByteBuffer b = DirectMemory.allocate((len + 4095) & ~4095);
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = 0; i < len; i += 8) {
+      b.putLong(i, r.nextLong());
+    }
+    return b;
+  }
+
+  private static long crc(ByteBuffer b, int len) {
+    CRC32C c = new CRC32C();
+    ByteBuffer d = b.duplicate();
+    d.clear().limit(len);
+    c.update(d);
+    return c.getValue();
+  }
+
+  @Test
+  void opensThroughDeviceOpenerAndReportsGeometry() throws Exception {
+    DeviceOpener opener = DeviceOpener.standard().with("nvmf", NvmfDevice.factory());
+    try (BlockDevice d = opener.open(uri("&io_queues=1&queue_depth=8"))) {
+      assertEquals(512, d.blockSize());
+      assertEquals(64L * MB / 512, d.blockCount());
+      assertTrue(((NvmfDevice) d).controllerInfo().contains("Caspian"));
+    }
+  }
+
+  @Test
+  void randomChecksummedIoAtDepth32FromFourThreads() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=2&queue_depth=16"))) {
+      int threads = 4;
+      int depth = 8;
+      long region = 16L * MB;
+      int chunk = 64 * 1024;
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<Thread> ts = new ArrayList<>();
+      long[] ops = new long[threads];
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        ts.add(new Thread(() -> {
+          try {
+            SplittableRandom rnd = new SplittableRandom(id);
+            int chunks = (int) (region / chunk);
+            long[] written = new long[chunks];
+            int[] writtenLen = new int[chunks];
+            ByteBuffer[] bufs = new ByteBuffer[depth];
+            for (int i = 0; i < depth; i++) {
+              bufs[i] = DirectMemory.allocate(chunk);
+            }
+            while (System.nanoTime() < end && failure.get() == null) {
+              CountDownLatch latch = new CountDownLatch(depth);
+              BdevException[] errs = new BdevException[depth];
+              int[] which = new int[depth];
+              boolean[] isWrite = new boolean[depth];
+              int[] lens = new int[depth];
+              long[] seeds = new long[depth];
+              for (int i = 0; i < depth; i++) {
+                int slot = i;
+                which[i] = (chunks / depth) * i + rnd.nextInt(chunks / depth);
+                long off = id * region + (long) which[i] * chunk;
+                isWrite[i] = writtenLen[which[i]] == 0 || rnd.nextBoolean();
+                if (isWrite[i]) {
+                  lens[i] = (1 + rnd.nextInt(chunk / 4096)) * 4096;
+                  seeds[i] = rnd.nextLong();
+                  ByteBuffer p = pattern(lens[i], seeds[i]);
+                  bufs[i].clear();
+                  bufs[i].put(p).clear();
+                  d.write(off, bufs[i], 0, lens[i], e -> { errs[slot] = e; latch.countDown(); });
+                } else {
+                  lens[i] = writtenLen[which[i]];
+                  d.read(off, bufs[i], 0, lens[i], e -> { errs[slot] = e; latch.countDown(); });
+                }
+              }
+              assertTrue(latch.await(10, TimeUnit.SECONDS), "I/O batch did not complete");
+              for (int i = 0; i < depth; i++) {
+                if (errs[i] != null) {
+                  throw errs[i];
+                }
+                if (isWrite[i]) {
+                  written[which[i]] = crc(pattern(lens[i], seeds[i]), lens[i]);
+                  writtenLen[which[i]] = lens[i];
+                } else {
+                  assertEquals(written[which[i]], crc(bufs[i], lens[i]),
+                      "thread " + id + " chunk " + which[i] + " read back wrong data");
+                }
+              }
+              ops[id] += depth;
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        }));
+      }
+      ts.forEach(Thread::start);
+      for (Thread t : ts) {
+        t.join();
+      }
+      if (failure.get() != null) {
+        throw new AssertionError(failure.get());
+      }
+      long total = 0;
+      for (long o : ops) {
+        total += o;
+      }
+      System.out.println("loopback random I/O: " + total + " verified ops in ~3 s");
+      assertTrue(total > 0);
+    }
+  }
+
+  @Test
+  void largeWritesFlushWriteZeroesAndDeallocate() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=4"))) {
+      int len = 3 * MB + 4096;
+      ByteBuffer data = pattern(len, 42);
+      SyncIo.write(d, MB, data, 0, len);
+      SyncIo.flush(d);
+      ByteBuffer back = DirectMemory.allocate(len);
+      SyncIo.read(d, MB, back, 0, len);
+      assertEquals(crc(data, len), crc(back, len), "large write read back differently");
+      // The target's own device holds the same bytes.
+      ByteBuffer local = DirectMemory.allocate(len);
+      SyncIo.read(backing, MB, local, 0, len);
+      assertEquals(crc(data, len), crc(local, len));
+
+      SyncIo.writeZeroes(d, MB, 64 * 1024);
+      SyncIo.unmap(d, MB + 64 * 1024, 64 * 1024);
+      SyncIo.read(d, MB, back, 0, 128 * 1024);
+      for (int i = 0; i < 128 * 1024; i += 8) {
+        assertEquals(0L, back.getLong(i), "not zero at " + i);
+      }
+      SyncIo.read(d, MB + 128 * 1024, back, 0, 4096);
+      assertEquals(data.getLong(128 * 1024), back.getLong(0), "data after the zeroed range changed");
+
+      long last = d.size() - 512;
+      ByteBuffer one = pattern(512, 7);
+      SyncIo.write(d, last, one, 0, 512);
+      ByteBuffer oneBack = DirectMemory.allocate(4096);
+      SyncIo.read(d, last, oneBack, 0, 512);
+      assertEquals(crc(one, 512), crc(oneBack, 512));
+      BdevException past = assertThrows(BdevException.class,
+          () -> SyncIo.read(d, d.size(), oneBack, 0, 512));
+      assertEquals(BdevException.Kind.OUT_OF_RANGE, past.kind());
+    }
+  }
+
+  /** Prints (does not assert) the bytes the NVMe/TCP event loops allocate per 4 KiB I/O. */
+  @Test
+  void measuresEventLoopAllocationPerIo() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=4"))) {
+      ByteBuffer buf = pattern(4096, 9);
+      java.util.concurrent.Semaphore done = new java.util.concurrent.Semaphore(0);
+      io.caspian.bdev.IoCompletion c = e -> {
+        assertNull(e);
+        done.release();
+      };
+      int warm = 3000;
+      int measured = 5000;
+      long before = 0;
+      long[] ids = null;
+      for (int i = 0; i < warm + measured; i++) {
+        if (i == warm) {
+          ids = Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().startsWith("nvmf-")).mapToLong(Thread::getId).toArray();
+          before = allocated(ids);
+        }
+        if ((i & 1) == 0) {
+          d.write((i % 64) * 4096L, buf, 0, 4096, c);
+        } else {
+          d.read((i % 64) * 4096L, buf, 0, 4096, c);
+        }
+        assertTrue(done.tryAcquire(10, TimeUnit.SECONDS));
+      }
+      long bytes = allocated(ids) - before;
+      System.out.printf("event loops (target + host, %s threads) allocated %.1f bytes per 4 KiB"
+          + " I/O over %d I/Os%n", ids.length, (double) bytes / measured, measured);
+    }
+  }
+
+  private static long allocated(long[] ids) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long v : mx.getThreadAllocatedBytes(ids)) {
+      sum += Math.max(0, v);
+    }
+    return sum;
+  }
+
+  @Test
+  void hostNotOnTheAllowedListIsRefusedAtConnect() {
+    String other = "nqn.2014-08.org.nvmexpress:uuid:99999999-0000-0000-0000-000000000000";
+    BdevException e = assertThrows(BdevException.class, () -> NvmfDevice.open(
+        "nvmf://127.0.0.1:" + target.port() + "/" + nqn + "?hostnqn=" + other));
+    assertEquals(BdevException.Kind.CANT_OPEN, e.kind());
+    assertTrue(e.getMessage().contains("not allowed"), e.getMessage());
+  }
+
+  @Test
+  void unknownSubsystemIsRefused() {
+    BdevException e = assertThrows(BdevException.class, () -> NvmfDevice.open(
+        "nvmf://127.0.0.1:" + target.port() + "/nqn.2019-05.io.caspian:nope?hostnqn=" + HOST));
+    assertEquals(BdevException.Kind.CANT_OPEN, e.kind());
+  }
+
+  @Test
+  void reconnectsAfterTheTargetDropsTheConnection() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=2&queue_depth=8&io_timeout_ms=10000"))) {
+      ByteBuffer a = pattern(8192, 1);
+      SyncIo.write(d, 0, a, 0, 8192);
+      assertEquals(1, d.connects());
+      assertEquals(1, target.disconnectHosts(nqn));
+      ByteBuffer b = pattern(8192, 2);
+      SyncIo.write(d, 8192, b, 0, 8192);
+      ByteBuffer back = DirectMemory.allocate(16384);
+      SyncIo.read(d, 0, back, 0, 16384);
+      assertEquals(crc(a, 8192), crc(back, 8192));
+      ByteBuffer second = back.duplicate().position(8192).slice();
+      assertEquals(crc(b, 8192), crc(second, 8192));
+      assertTrue(d.connects() >= 2, "no reconnect happened: " + d.connects());
+    }
+  }
+
+  /** A read in flight when the connection drops is resent after the reconnect and succeeds. */
+  @Test
+  void inFlightIoIsResentAfterReconnect() throws Exception {
+    StallingDevice stalling = new StallingDevice(backing);
+    String slowNqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(slowNqn, stalling, Set.of());
+    try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + target.port() + "/" + slowNqn
+        + "?io_queues=1&queue_depth=4&io_timeout_ms=20000")) {
+      ByteBuffer data = pattern(8192, 5);
+      SyncIo.write(d, 65536, data, 0, 8192);
+      stalling.stall();
+      ByteBuffer back = DirectMemory.allocate(8192);
+      java.util.concurrent.CompletableFuture<BdevException> read =
+          new java.util.concurrent.CompletableFuture<>();
+      d.read(65536, back, 0, 8192, read::complete);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (stalling.held() == 0 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(1, stalling.held(), "the read never reached the target");
+      assertEquals(1, target.disconnectHosts(slowNqn));
+      while (d.connects() < 2 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      while (stalling.held() < 2 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(2, stalling.held(), "the read was not resent on the new connection");
+      stalling.release();
+      assertNull(read.get(5, TimeUnit.SECONDS));
+      assertEquals(crc(data, 8192), crc(back, 8192));
+    }
+  }
+
+  @Test
+  void stuckIoTimesOutAndTheDeviceRecovers() throws Exception {
+    StallingDevice stalling = new StallingDevice(backing);
+    String stuckNqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(stuckNqn, stalling, Set.of());
+    try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + target.port() + "/" + stuckNqn
+        + "?io_queues=1&queue_depth=4&io_timeout_ms=300")) {
+      stalling.stall();
+      ByteBuffer buf = DirectMemory.allocate(4096);
+      long t0 = System.nanoTime();
+      BdevException e = assertThrows(BdevException.class, () -> SyncIo.read(d, 0, buf, 0, 4096));
+      assertEquals(BdevException.Kind.TIMED_OUT, e.kind());
+      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+      stalling.release();
+      SyncIo.write(d, 0, pattern(4096, 3), 0, 4096);
+      SyncIo.read(d, 0, buf, 0, 4096);
+      assertEquals(crc(pattern(4096, 3), 4096), crc(buf, 4096));
+    }
+  }
+}

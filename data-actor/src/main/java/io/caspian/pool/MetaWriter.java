@@ -317,8 +317,26 @@ final class MetaWriter implements Runnable {
     List<Run> run = List.of(new Run(lc, pc, 1));
     ClustersAllocated entry = new ClustersAllocated(r.uuid(), run);
     state.apply(entry);
-    return new Step(entry, zeroes(run), () -> r.allocationDone(lc, pc + 1, null),
+    return new Step(entry, zeroes(run), () -> allocated(r, m, lc, pc),
         e -> r.allocationDone(lc, 0, e));
+  }
+
+  /**
+   * Answers an allocation once durable. A destroy or shrink in the same batch may have freed the
+   * cluster again; its waiting writes must then fail rather than land in a cluster that is about
+   * to get a new owner.
+   */
+  private void allocated(Replica r, ReplicaMeta m, int lc, int pc) {
+    ReplicaMeta now = state.replica(r.uuid());
+    if (now == m && lc < m.map.length && m.map[lc] == pc + 1) {
+      r.allocationDone(lc, pc + 1, null);
+    } else if (now != m) {
+      r.allocationDone(lc, 0, BdevException.io(BdevException.Kind.CLOSED, r.uri(),
+          "replica was destroyed while a write waited for its cluster"));
+    } else {
+      r.allocationDone(lc, 0, BdevException.io(BdevException.Kind.OUT_OF_RANGE, r.uri(),
+          "replica shrank while a write waited for its cluster"));
+    }
   }
 
   private List<Zero> zeroes(List<Run> runs) {

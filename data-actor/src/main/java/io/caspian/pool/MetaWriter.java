@@ -105,6 +105,13 @@ final class MetaWriter implements Runnable {
     reject(c, PoolException.of(CLOSED, uri, "pool '" + sb.name() + "' is exported"));
   }
 
+  /** Commands waiting for the writer (tests use it to line up races). */
+  int queued() {
+    synchronized (queue) {
+      return queue.size();
+    }
+  }
+
   /** Waits for the writer thread to end after a {@link Stop}. */
   void join() {
     try {

@@ -150,6 +150,11 @@ public final class Pool {
     return sb;
   }
 
+  /** Metadata changes queued behind the one being written (tests use it to line up races). */
+  int queuedChanges() {
+    return writer.queued();
+  }
+
   public PoolStats stats() {
     return writer.stats();
   }

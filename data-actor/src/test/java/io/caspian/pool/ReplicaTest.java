@@ -217,6 +217,25 @@ class ReplicaTest {
   }
 
   @Test
+  void unmapAndWriteZeroesTouchOnlyAllocatedClusters() throws Exception {
+    newPool();
+    Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 4L * CLUSTER, true);
+    Replica thick = pool.createReplica(UUID.randomUUID(), "thick", 4L * CLUSTER, false);
+    Disks.write(thin, CLUSTER, Disks.pattern(5, CLUSTER));
+    Disks.write(thick, 0, Disks.pattern(6, 4 * CLUSTER));
+    long used = pool.stats().used();
+    SyncIo.unmap(thin, 0, 4L * CLUSTER);
+    SyncIo.writeZeroes(thick, CLUSTER / 2, 2L * CLUSTER);
+    assertEquals(used, pool.stats().used());
+    byte[] all = Disks.read(thick, 0, 4 * CLUSTER);
+    byte[] expect = Disks.pattern(6, 4 * CLUSTER);
+    java.util.Arrays.fill(expect, CLUSTER / 2, CLUSTER / 2 + 2 * CLUSTER, (byte) 0);
+    assertArrayEquals(expect, all);
+    assertFalse(thin.mayHoldData(0, CLUSTER));
+    assertTrue(thin.mayHoldData(0, 2L * CLUSTER));
+  }
+
+  @Test
   void createIsIdempotentAndConflictsAreRefused() throws Exception {
     newPool();
     UUID id = UUID.randomUUID();

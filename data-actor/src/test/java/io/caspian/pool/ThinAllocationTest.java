@@ -85,13 +85,44 @@ class ThinAllocationTest {
         throw new IllegalStateException(e);
       }
     });
-    Thread.sleep(50);
+    awaitQueued(pool, 2);
     disk.hold = false;
     disk.release();
     destroy.get(5, TimeUnit.SECONDS);
     assertNull(blocker.get(5, TimeUnit.SECONDS));
     BdevException e = queued.get(5, TimeUnit.SECONDS);
     assertEquals(BdevException.Kind.CLOSED, e.kind());
+    ReplicaTest.checkOwnership(pool);
+    assertEquals(CLUSTER, pool.stats().used());
+    pool.export();
+  }
+
+  @Test
+  void aWriteWaitingForAClusterThatAShrinkRemovesFailsOutOfRange() throws Exception {
+    GatedDevice disk = new GatedDevice(mem);
+    Pool pool = Pool.create(disk, "p", UUID.randomUUID(), CLUSTER, false);
+    Replica r = pool.createReplica(UUID.randomUUID(), "t", 8L * CLUSTER, true);
+    Replica other = pool.createReplica(UUID.randomUUID(), "o", 8L * CLUSTER, true);
+    disk.hold = true;
+    CompletableFuture<BdevException> blocker = new CompletableFuture<>();
+    ByteBuffer buf = Disks.buffer(4096);
+    other.write(0, buf, 0, 4096, blocker::complete);
+    assertTrue(disk.awaitHeld());
+    CompletableFuture<BdevException> queued = new CompletableFuture<>();
+    r.write(6L * CLUSTER, buf, 0, 4096, queued::complete);
+    CompletableFuture<Void> shrink = CompletableFuture.runAsync(() -> {
+      try {
+        pool.resizeReplica(r.uuid(), 2L * CLUSTER);
+      } catch (PoolException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    awaitQueued(pool, 2);
+    disk.hold = false;
+    disk.release();
+    shrink.get(5, TimeUnit.SECONDS);
+    assertNull(blocker.get(5, TimeUnit.SECONDS));
+    assertEquals(BdevException.Kind.OUT_OF_RANGE, queued.get(5, TimeUnit.SECONDS).kind());
     ReplicaTest.checkOwnership(pool);
     assertEquals(CLUSTER, pool.stats().used());
     pool.export();
@@ -157,6 +188,15 @@ class ThinAllocationTest {
     assertEquals(0, errors.get());
     assertTrue(allocated < 1024, "120000 I/Os allocated " + allocated + " bytes");
     pool.export();
+  }
+
+  /** Waits until {@code n} metadata changes queue behind the held one. */
+  private static void awaitQueued(Pool pool, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (pool.queuedChanges() < n) {
+      assertTrue(System.nanoTime() < deadline, "changes did not queue up");
+      Thread.sleep(1);
+    }
   }
 
   /** Holds write-zeroes (the first step of an allocation) until released. */

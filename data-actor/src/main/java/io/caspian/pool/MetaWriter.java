@@ -42,6 +42,8 @@ import java.util.function.Consumer;
  */
 final class MetaWriter implements Runnable {
 
+  private static final System.Logger LOG = System.getLogger(MetaWriter.class.getName());
+
   /** Stop filling a record when less than this is left: a create entry may need ~300 bytes. */
   private static final int RECORD_SLACK = 320;
 
@@ -404,22 +406,37 @@ final class MetaWriter implements Runnable {
         }
       }
     } catch (BdevException e) {
-      failed = e;
-      for (Step s : steps) {
-        s.onFailure.accept(e);
-      }
+      fail(steps, e);
+      return;
+    } catch (RuntimeException e) {
+      fail(steps, BdevException.of(BdevException.Kind.IO_ERROR, uri, "internal error", e));
       return;
     }
     // Stats first: answering may run the caller's completion inline, which may look at them.
     publishStats();
     for (Step s : steps) {
-      try {
-        s.onDurable.run();
-      } catch (RuntimeException e) {
-        // A completion callback threw (it may run I/O completions inline); the rest still run.
-      }
+      answer(s.onDurable);
     }
     state.releaseHeld();
+  }
+
+  private void fail(List<Step> steps, BdevException e) {
+    failed = e;
+    for (Step s : steps) {
+      answer(() -> s.onFailure.accept(e));
+    }
+  }
+
+  /**
+   * Runs an answer. Answers can run callers' I/O completions inline; one that throws must not
+   * stop the writer or the other answers.
+   */
+  private void answer(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pool '" + sb.name() + "': a completion threw", e);
+    }
   }
 
   private void publishStats() {

@@ -8,10 +8,14 @@ import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.SyncIo;
+import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.CreateReplica;
 import io.caspian.pool.MetaCommand.DestroyReplica;
+import io.caspian.pool.MetaCommand.PlanCreate;
+import io.caspian.pool.MetaCommand.PlanResize;
 import io.caspian.pool.MetaCommand.ResizeReplica;
 import io.caspian.pool.MetaCommand.Stop;
+import io.caspian.pool.Plan.Zero;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -179,7 +183,16 @@ public final class Pool {
   public Replica createReplica(UUID uuid, String name, long size, boolean thin)
       throws PoolException {
     CompletableFuture<Replica> f = new CompletableFuture<>();
-    return call(new CreateReplica(uuid, name, size, thin, f), f);
+    if (thin) {
+      return call(new CreateReplica(uuid, name, size, true, null, f), f);
+    }
+    CompletableFuture<Plan> planned = new CompletableFuture<>();
+    Plan plan = call(new PlanCreate(uuid, name, size, planned), planned);
+    if (plan.existing() != null) {
+      return plan.existing();
+    }
+    zero(plan);
+    return call(new CreateReplica(uuid, name, size, false, plan, f), f);
   }
 
   /** Destroys a replica: its I/O fails with CLOSED from now on and its clusters are freed. */
@@ -193,8 +206,35 @@ public final class Pool {
    * shrinking frees the clusters past the new end.
    */
   public void resizeReplica(UUID uuid, long size) throws PoolException {
+    CompletableFuture<Plan> planned = new CompletableFuture<>();
+    Plan plan = call(new PlanResize(uuid, size, planned), planned);
+    if (plan == Plan.DONE) {
+      return;
+    }
+    zero(plan);
     CompletableFuture<Void> f = new CompletableFuture<>();
-    call(new ResizeReplica(uuid, size, f), f);
+    call(new ResizeReplica(uuid, size, plan, f), f);
+  }
+
+  /**
+   * Zeroes what a plan sets aside, on the caller's thread, and flushes, so the zeroes are durable
+   * before the record that commits the plan.
+   */
+  private void zero(Plan plan) throws PoolException {
+    try {
+      for (Zero z : plan.zero()) {
+        SyncIo.writeZeroes(disk, z.offset(), z.length());
+      }
+      if (!plan.zero().isEmpty()) {
+        SyncIo.flush(disk);
+      }
+    } catch (BdevException e) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      writer.submit(new Abandon(plan, f));
+      f.join();
+      throw PoolException.of(IO, disk.uri(), "zeroing space for replica " + plan.uuid()
+          + " failed", e);
+    }
   }
 
   /** Closes the replicas and the disk, leaving the pool on the disk for a later import. */

@@ -129,6 +129,52 @@ class ThinAllocationTest {
   }
 
   @Test
+  void zeroingAThickReplicaDoesNotHoldUpThinAllocations() throws Exception {
+    GatedDevice disk = new GatedDevice(mem);
+    Pool pool = Pool.create(disk, "p", UUID.randomUUID(), CLUSTER, false);
+    Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 8L * CLUSTER, true);
+    disk.heldMinimum = 2L * CLUSTER;
+    disk.hold = true;
+    UUID thickId = UUID.randomUUID();
+    CompletableFuture<Replica> thick = CompletableFuture.supplyAsync(() -> {
+      try {
+        return pool.createReplica(thickId, "thick", 16L * CLUSTER, false);
+      } catch (PoolException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertTrue(disk.awaitHeld());
+    Disks.write(thin, 3L * CLUSTER, Disks.pattern(7, 4096));
+    assertEquals(17L * CLUSTER, pool.stats().used(), "the thick clusters are set aside");
+    assertTrue(pool.replica(thickId).isEmpty());
+    assertEquals(PoolException.Kind.CONFLICT, assertThrows(PoolException.class,
+        () -> pool.createReplica(UUID.randomUUID(), "thick", CLUSTER, true)).kind());
+    assertFalse(thick.isDone());
+    disk.release();
+    Replica r = thick.get(5, TimeUnit.SECONDS);
+    assertEquals(16L * CLUSTER, r.size());
+    ReplicaTest.checkOwnership(pool);
+    pool.export();
+  }
+
+  @Test
+  void aThickCreateWhoseZeroingFailsGivesItsSpaceBack() throws Exception {
+    ErrorInjectionDevice disk = new ErrorInjectionDevice(PowerLossDevice.reliable(mem));
+    Pool pool = Pool.create(disk, "p", UUID.randomUUID(), CLUSTER, false);
+    PoolStats before = pool.stats();
+    Superblock sb = pool.superblock();
+    disk.inject(new Injection(IoType.WRITE_ZEROES, Injection.Stage.SUBMIT, sb.dataOffset(),
+        Long.MAX_VALUE - sb.dataOffset(), 1, BdevException.Kind.IO_ERROR));
+    UUID id = UUID.randomUUID();
+    PoolException e = assertThrows(PoolException.class,
+        () -> pool.createReplica(id, "thick", 4L * CLUSTER, false));
+    assertEquals(PoolException.Kind.IO, e.kind());
+    assertEquals(before, pool.stats());
+    assertEquals(4L * CLUSTER, pool.createReplica(id, "thick", 4L * CLUSTER, false).size());
+    pool.export();
+  }
+
+  @Test
   void aFailedMetadataWriteFencesThePoolUntilReimport() throws Exception {
     ErrorInjectionDevice disk = new ErrorInjectionDevice(PowerLossDevice.reliable(mem));
     Pool pool = Pool.create(disk, "p", UUID.randomUUID(), CLUSTER, false);
@@ -203,6 +249,8 @@ class ThinAllocationTest {
   private static final class GatedDevice implements BlockDevice {
     private final BlockDevice inner;
     volatile boolean hold;
+    /** Only write-zeroes at least this long are held. */
+    volatile long heldMinimum;
     final AtomicInteger zeroings = new AtomicInteger();
     private final List<Runnable> held = new ArrayList<>();
     private final CompletableFuture<Void> someHeld = new CompletableFuture<>();
@@ -227,7 +275,7 @@ class ThinAllocationTest {
 
     @Override
     public void writeZeroes(long offset, long length, IoCompletion done) {
-      if (!hold) {
+      if (!hold || length < heldMinimum) {
         inner.writeZeroes(offset, length, done);
         return;
       }

@@ -126,6 +126,14 @@ class PoolCrashSweepTest {
     }
   }
 
+  private static final ByteBuffer JUNK = Disks.buffer((8 << 20) - 4096);
+
+  static {
+    for (int i = 0; i < JUNK.capacity(); i++) {
+      JUNK.put(i, (byte) (0xE5 ^ i));
+    }
+  }
+
   private final MallocDevice mem = new MallocDevice("malloc:///crash", 8 << 20, 512);
   private int logBlocks;
 
@@ -156,7 +164,9 @@ class PoolCrashSweepTest {
 
   /** Runs the script until power is lost; returns what was acknowledged before that. */
   private Outcome run(long cutAfter, boolean tear) throws Exception {
-    SyncIo.writeZeroes(mem, 0, mem.size());
+    // A blank superblock area over old data: every zero a replica shows must have been written.
+    SyncIo.writeZeroes(mem, 0, 4096);
+    SyncIo.write(mem, 4096, JUNK, 0, JUNK.capacity());
     PowerLossDevice dev = new PowerLossDevice(mem, cutAfter, tear);
     Model model = new Model();
     Pool pool = null;

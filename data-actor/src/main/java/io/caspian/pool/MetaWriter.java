@@ -569,7 +569,7 @@ final class MetaWriter implements Runnable {
       a.result().complete(null);
     } else if (c instanceof Allocate a) {
       a.replica().allocationDone(a.logical(), 0, BdevException.io(bdevKind(e.kind()),
-          a.replica().uri(), e.getMessage()));
+          a.replica().uri(), e.detail()));
     } else if (c instanceof Stop s) {
       s.result().complete(null);
     }

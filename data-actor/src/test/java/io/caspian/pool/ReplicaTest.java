@@ -120,7 +120,8 @@ class ReplicaTest {
     BdevException e = assertThrows(BdevException.class,
         () -> Disks.write(r, (long) clusters * CLUSTER, Disks.pattern(-1, 4096)));
     assertEquals(BdevException.Kind.NO_SPACE, e.kind());
-    assertTrue(e.getMessage().startsWith(r.uri()), e.getMessage());
+    assertTrue(e.getMessage().startsWith(r.uri() + ": pool 'p' on malloc:///replicas "),
+        e.getMessage());
     Disks.assertZero(Disks.read(r, (long) clusters * CLUSTER, CLUSTER), "failed cluster");
     reimport();
     Replica again = pool.replica(r.uuid()).orElseThrow();

@@ -10,7 +10,6 @@ import static io.caspian.pool.PoolException.Kind.TOO_MANY_REPLICAS;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
-import io.caspian.bdev.SyncIo;
 import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.Allocate;
 import io.caspian.pool.MetaCommand.CreateReplica;
@@ -489,20 +488,14 @@ final class MetaWriter implements Runnable {
     }
     List<MetaEntry> entries = new ArrayList<>(steps.size());
     try {
-      boolean zeroed = false;
+      List<Zero> zero = new ArrayList<>();
       for (Step s : steps) {
-        for (Zero z : s.zero) {
-          SyncIo.writeZeroes(disk, z.offset(), z.length());
-          zeroed = true;
-        }
+        zero.addAll(s.zero);
         if (s.entry != null) {
           entries.add(s.entry);
         }
       }
-      // The zeroes must be durable before a record can make the clusters part of a replica.
-      if (zeroed) {
-        SyncIo.flush(disk);
-      }
+      Zeroing.zeroAndFlush(disk, zero);
       if (!entries.isEmpty()) {
         if (store.fits(entries)) {
           store.append(entries);

@@ -15,7 +15,6 @@ import io.caspian.pool.MetaCommand.PlanCreate;
 import io.caspian.pool.MetaCommand.PlanResize;
 import io.caspian.pool.MetaCommand.ResizeReplica;
 import io.caspian.pool.MetaCommand.Stop;
-import io.caspian.pool.Plan.Zero;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -222,12 +221,7 @@ public final class Pool {
    */
   private void zero(Plan plan) throws PoolException {
     try {
-      for (Zero z : plan.zero()) {
-        SyncIo.writeZeroes(disk, z.offset(), z.length());
-      }
-      if (!plan.zero().isEmpty()) {
-        SyncIo.flush(disk);
-      }
+      Zeroing.zeroAndFlush(disk, plan.zero());
     } catch (BdevException e) {
       CompletableFuture<Void> f = new CompletableFuture<>();
       writer.submit(new Abandon(plan, f));

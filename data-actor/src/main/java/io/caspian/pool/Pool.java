@@ -175,9 +175,10 @@ public final class Pool {
 
   /**
    * Creates a replica of {@code size} bytes (a multiple of the disk block size). A thick replica
-   * gets all its clusters, zeroed, now (NO_SPACE when they are not free); a thin one on first
-   * write. Creating an existing uuid with the same name, size and kind returns it; a different
-   * spec, or a name another replica has, is a CONFLICT.
+   * gets all its clusters now, zeroed on the calling thread (NO_SPACE when they are not free); a
+   * thin one on first write. Creating an existing uuid with the same name, size and kind returns
+   * it; a different spec, or a name another replica has, is a CONFLICT; the 1025th replica is
+   * TOO_MANY_REPLICAS.
    */
   public Replica createReplica(UUID uuid, String name, long size, boolean thin)
       throws PoolException {

@@ -644,9 +644,9 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Opens {@code childUri}, adds it to the write set and starts a full rebuild onto it. Returns
-   * once the rebuild has started.
+   * once the rebuild has started, with the rebuild's completion.
    */
-  public void addChild(String childUri) throws BdevException {
+  public CompletableFuture<RebuildRecord> addChild(String childUri) throws BdevException {
     checkOpen();
     synchronized (lock) {
       if (members.length >= MAX_CHILDREN) {
@@ -685,7 +685,7 @@ public final class Nexus implements BlockDevice {
       publishLocked(events);
     }
     dispatch(events);
-    join(c, null, false);
+    return join(c, null, false);
   }
 
   /** Removes a child; refused for the last in-sync child. Stops a rebuild onto it. */
@@ -751,16 +751,17 @@ public final class Nexus implements BlockDevice {
   /**
    * Brings a faulted, closed or out-of-sync child back: reopens it if it was closed or could not
    * be opened, puts it in the write set and rebuilds the segments it missed. It serves reads once
-   * they are copied. A no-op for an Online child. Returns once the rebuild has started.
+   * they are copied. Returns once the rebuild has started, with its completion; for a child that
+   * is Online already, a future completed with null.
    */
-  public void onlineChild(String childUri) throws BdevException {
+  public CompletableFuture<RebuildRecord> onlineChild(String childUri) throws BdevException {
     checkOpen();
     Child c;
     boolean reopen;
     synchronized (lock) {
       c = findLocked(childUri);
       if (c.state.isOnline()) {
-        return;
+        return CompletableFuture.completedFuture(null);
       }
       if (c.joining || c.job != null) {
         throw BdevException.of(BdevException.Kind.INVALID, uri,
@@ -790,7 +791,7 @@ public final class Nexus implements BlockDevice {
         throw e;
       }
     }
-    join(c, dev, true);
+    return join(c, dev, true);
   }
 
   private void refuseLastLocked(Child c, String what) throws BdevException {
@@ -826,10 +827,11 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Moves {@code c} into the write set while no write is in flight, then starts a rebuild of its
-   * marked segments. Waits until the job has started.
+   * marked segments. Waits until the job has started; returns its completion.
    */
-  private void join(Child c, BlockDevice reopened, boolean partial) throws BdevException {
-    CompletableFuture<Void> started = new CompletableFuture<>();
+  private CompletableFuture<RebuildRecord> join(Child c, BlockDevice reopened, boolean partial)
+      throws BdevException {
+    CompletableFuture<RebuildJob> started = new CompletableFuture<>();
     gate.lockAll(() -> {
       List<NexusEvent> events = new ArrayList<>();
       RebuildJob job = null;
@@ -873,11 +875,11 @@ public final class Nexus implements BlockDevice {
       if (refused != null) {
         started.completeExceptionally(refused);
       } else {
-        started.complete(null);
+        started.complete(job);
       }
     });
     try {
-      started.get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+      return started.get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS).completion();
     } catch (ExecutionException e) {
       throw (BdevException) e.getCause();
     } catch (InterruptedException e) {

@@ -1,0 +1,234 @@
+package io.caspian.nexus;
+
+import static io.caspian.nexus.NexusTest.filled;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.Injection;
+import io.caspian.bdev.IoType;
+import io.caspian.bdev.SyncIo;
+import io.caspian.rebuild.RebuildOptions;
+import io.caspian.rebuild.RebuildRecord;
+import io.caspian.rebuild.RebuildState;
+import io.caspian.rebuild.RebuildStats;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class NexusRebuildTest {
+
+  private static final long SIZE = 4 << 20;
+  private Children kids = new Children(SIZE, 512);
+  private Nexus nexus;
+
+  private Nexus create(List<String> uris, RebuildOptions rebuild) throws BdevException {
+    nexus = Nexus.create("r1", SIZE, uris, kids.opener(),
+        NexusOptions.defaults().withRebuild(rebuild));
+    return nexus;
+  }
+
+  @AfterEach
+  void close() {
+    if (nexus != null) {
+      nexus.close();
+    }
+  }
+
+  private void fill() throws BdevException {
+    ByteBuffer b = filled(65536, (byte) 0);
+    for (long off = 0; off < SIZE; off += 65536) {
+      for (int i = 0; i < 65536; i += 512) {
+        b.putLong(i, off + i);
+      }
+      SyncIo.write(nexus, off, b);
+    }
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier cond, String what)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(2);
+    }
+  }
+
+  private RebuildStats stats(String uri) {
+    try {
+      return nexus.rebuildStats(uri);
+    } catch (BdevException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void pauseResumeAndStatisticsOfAFullRebuild() throws Exception {
+    List<String> uris = kids.make("a", "b", "c");
+    create(uris.subList(0, 2), new RebuildOptions(4, 8L << 20));
+    fill();
+    CompletableFuture<RebuildRecord> done = nexus.addChild(uris.get(2));
+    String c = uris.get(2);
+    assertEquals(ChildState.degraded(ChildState.DegradedReason.OUT_OF_SYNC), nexus.childState(c));
+    waitFor(() -> stats(c).blocksRecovered() > 0, "progress");
+    nexus.pauseRebuild(c);
+    assertEquals(RebuildState.PAUSED, nexus.rebuildState(c));
+    waitFor(() -> stats(c).tasksActive() == 0, "tasks to drain");
+    long atPause = stats(c).blocksRecovered();
+    Thread.sleep(100);
+    assertEquals(atPause, stats(c).blocksRecovered(), "no progress while paused");
+    assertThrows(BdevException.class, () -> nexus.pauseRebuild(c));
+    nexus.resumeRebuild(c);
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.COMPLETED, rec.state());
+    assertEquals(SIZE / 512, rec.stats().blocksTotal());
+    assertEquals(SIZE / 512, rec.stats().blocksRecovered());
+    assertEquals(0, rec.stats().blocksRemaining());
+    assertEquals(100, rec.stats().percent());
+    assertTrue(rec.stats().bytesPerSecond() > 0);
+    assertEquals(ChildState.ONLINE, nexus.childState(c));
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(c));
+    assertEquals(List.of(rec), nexus.rebuildHistory());
+  }
+
+  @Test
+  void aStoppedRebuildKeepsWhatIsLeftMarkedAndOnlineChildFinishesIt() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), new RebuildOptions(2, 4L << 20));
+    fill();
+    String b = uris.get(1);
+    CompletableFuture<RebuildRecord> first = nexus.addChild(b);
+    waitFor(() -> stats(b).blocksRecovered() > 0, "progress");
+    nexus.stopRebuild(b);
+    RebuildRecord stopped = first.get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.STOPPED, stopped.state());
+    assertEquals(ChildState.degraded(ChildState.DegradedReason.OUT_OF_SYNC), nexus.childState(b));
+    long left = nexus.children().get(1).dirtyBlocks();
+    assertTrue(left > 0 && left < SIZE / 512, "left " + left);
+    SyncIo.write(nexus, 0, filled(4096, (byte) 0x5a)); // reaches b: it is in the write set
+    nexus.setRebuildOptions(RebuildOptions.DEFAULT);
+    RebuildRecord rest = nexus.onlineChild(b).get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.COMPLETED, rest.state());
+    assertTrue(rest.stats().blocksTotal() <= left, rest.stats() + " vs " + left);
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(b));
+    assertEquals(2, nexus.rebuildHistory().size());
+  }
+
+  @Test
+  void aFailingDestinationEndsFaultedWhileFrontEndIoCarriesOn() throws Exception {
+    List<String> uris = kids.make("a", "b", "c");
+    create(uris.subList(0, 2), new RebuildOptions(4, 8L << 20));
+    fill();
+    String c = uris.get(2);
+    CompletableFuture<RebuildRecord> done = nexus.addChild(c);
+    AtomicReference<Throwable> frontEnd = new AtomicReference<>();
+    Thread io = new Thread(() -> {
+      ByteBuffer buf = filled(4096, (byte) 3);
+      ByteBuffer back = filled(4096, (byte) 0);
+      try {
+        for (long off = 0; !done.isDone(); off = (off + 8192) % SIZE) {
+          SyncIo.write(nexus, off, buf);
+          SyncIo.read(nexus, off, back);
+        }
+      } catch (Throwable t) {
+        frontEnd.set(t);
+      }
+    });
+    io.start();
+    waitFor(() -> stats(c).blocksRecovered() > 0, "progress");
+    kids.inject(c).inject(Injection.always(IoType.WRITE));
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    io.join(5000);
+    assertNull(frontEnd.get(), "front-end I/O failed");
+    assertEquals(RebuildState.FAILED, rec.state());
+    assertTrue(rec.cause().contains(c), rec.cause());
+    assertEquals(ChildState.faulted(ChildState.FaultReason.REBUILD_FAILED), nexus.childState(c));
+    assertEquals(NexusState.DEGRADED, nexus.state());
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(uris.get(1)));
+  }
+
+  @Test
+  void aSourceDyingMidCopyIsReplacedByAnotherInSyncChild() throws Exception {
+    List<String> uris = kids.make("a", "b", "c", "d");
+    create(uris.subList(0, 3), new RebuildOptions(4, 8L << 20));
+    fill();
+    String d = uris.get(3);
+    CompletableFuture<RebuildRecord> done = nexus.addChild(d);
+    waitFor(() -> stats(d).blocksRecovered() > 0, "progress");
+    String dying = uris.get(0);
+    kids.inject(dying).inject(Injection.always(IoType.READ));
+    ByteBuffer back = filled(65536, (byte) 0);
+    while (!done.isDone()) {
+      SyncIo.read(nexus, 0, back); // front-end reads keep working
+    }
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.COMPLETED, rec.state());
+    assertNotEquals(dying, rec.source());
+    assertEquals(ChildState.ONLINE, nexus.childState(d));
+    assertArrayEquals(kids.content(uris.get(1)), kids.content(d));
+  }
+
+  @Test
+  void theOnlySourceDyingFailsTheRebuildAndKeepsTheSource() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), new RebuildOptions(2, 4L << 20));
+    fill();
+    String b = uris.get(1);
+    CompletableFuture<RebuildRecord> done = nexus.addChild(b);
+    waitFor(() -> stats(b).blocksRecovered() > 0, "progress");
+    kids.inject(uris.get(0)).inject(Injection.always(IoType.READ));
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.FAILED, rec.state());
+    assertTrue(rec.cause().contains("reading source " + uris.get(0)), rec.cause());
+    assertEquals(ChildState.faulted(ChildState.FaultReason.REBUILD_FAILED), nexus.childState(b));
+    assertEquals(ChildState.ONLINE, nexus.childState(uris.get(0)));
+    SyncIo.write(nexus, 0, filled(4096, (byte) 1)); // writes still work
+  }
+
+  @Test
+  void unallocatedClustersOfAThinSourceAreNotCopied() throws Exception {
+    List<SparseDevice> sparse = new CopyOnWriteArrayList<>();
+    kids = new Children(SIZE, 512).wrapping(dev -> {
+      SparseDevice s = new SparseDevice(dev);
+      sparse.add(s);
+      return s;
+    });
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), RebuildOptions.DEFAULT);
+    SyncIo.write(nexus, 3L * 65536, filled(4096, (byte) 1));
+    SyncIo.write(nexus, 40L * 65536, filled(4096, (byte) 2));
+    RebuildRecord rec = nexus.addChild(uris.get(1)).get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.COMPLETED, rec.state());
+    assertEquals(2, sparse.get(1).allocatedClusters(), "only allocated clusters were written");
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(uris.get(1)));
+  }
+
+  @Test
+  void eventsReportTheRebuild() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), RebuildOptions.DEFAULT);
+    List<NexusEvent> events = new CopyOnWriteArrayList<>();
+    nexus.addListener(events::add);
+    nexus.addChild(uris.get(1)).get(10, TimeUnit.SECONDS);
+    assertTrue(events.stream().anyMatch(e -> e instanceof NexusEvent.RebuildStarted s
+        && s.blocks() == SIZE / 512 && !s.partial()));
+    assertTrue(events.stream().anyMatch(e -> e instanceof NexusEvent.RebuildFinished f
+        && f.record().state() == RebuildState.COMPLETED));
+    assertTrue(events.stream().anyMatch(e -> e instanceof NexusEvent.ChildStateChanged s
+        && s.to().isOnline()));
+    assertTrue(events.stream().anyMatch(e -> e instanceof NexusEvent.NexusStateChanged s
+        && s.to() == NexusState.ONLINE));
+  }
+}

@@ -216,6 +216,32 @@ class NexusRebuildTest {
   }
 
   @Test
+  void aFrontEndWriteToTheSegmentBeingCopiedWaitsAndWins() throws Exception {
+    List<HoldingDevice> held = new CopyOnWriteArrayList<>();
+    kids = new Children(SIZE, 512).wrapping(dev -> {
+      HoldingDevice h = new HoldingDevice(dev);
+      held.add(h);
+      return h;
+    });
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), new RebuildOptions(1, 0));
+    SyncIo.write(nexus, 0, filled(4096, (byte) 1));
+    HoldingDevice source = held.get(0);
+    source.holdNextRead();
+    CompletableFuture<RebuildRecord> done = nexus.addChild(uris.get(1));
+    assertTrue(source.held.await(5, TimeUnit.SECONDS), "the copy of segment 0 read the source");
+    CompletableFuture<BdevException> write = new CompletableFuture<>();
+    nexus.write(0, filled(4096, (byte) 2), 0, 4096, write::complete);
+    Thread.sleep(50);
+    assertTrue(!write.isDone(), "the write waits while its segment is copied");
+    source.release();
+    assertNull(write.get(5, TimeUnit.SECONDS));
+    assertEquals(RebuildState.COMPLETED, done.get(10, TimeUnit.SECONDS).state());
+    assertEquals(2, kids.content(uris.get(1))[0], "the copy did not overwrite the newer write");
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(uris.get(1)));
+  }
+
+  @Test
   void eventsReportTheRebuild() throws Exception {
     List<String> uris = kids.make("a", "b");
     create(uris.subList(0, 1), RebuildOptions.DEFAULT);

@@ -266,10 +266,14 @@ public final class Nexus implements BlockDevice {
     mirrored(err, IoType.WRITE_ZEROES, offset, length, null, 0, done);
   }
 
-  /** Stops rebuilds and closes every child. */
+  /**
+   * Stops rebuilds, waits briefly for their copies in flight, and closes every child. I/O submitted
+   * afterwards fails with {@link BdevException.Kind#CLOSED}.
+   */
   @Override
   public void close() {
     Child[] cs;
+    List<CompletableFuture<RebuildRecord>> jobs = new ArrayList<>();
     synchronized (lock) {
       if (closed) {
         return;
@@ -278,9 +282,18 @@ public final class Nexus implements BlockDevice {
       cs = members;
       for (Child c : cs) {
         if (c.job != null) {
+          jobs.add(c.job.completion());
           c.job.stop("nexus " + uri + " closed");
         }
       }
+    }
+    try {
+      CompletableFuture.allOf(jobs.toArray(new CompletableFuture<?>[0]))
+          .get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Closing goes on: the children are closed below and their copies fail with CLOSED.
     }
     for (Child c : cs) {
       if (c.dev != null) {

@@ -714,7 +714,7 @@ public final class Nexus implements BlockDevice {
         c.job.stop("child removed");
       }
       members = Arrays.stream(members).filter(m -> m != c).toArray(Child[]::new);
-      events.add(new NexusEvent.ChildStateChanged(uuid, childUri, c.state, c.state, "removed"));
+      events.add(new NexusEvent.ChildRemoved(uuid, childUri, c.state));
       publishLocked(events);
     }
     dispatch(events);
@@ -1038,7 +1038,9 @@ public final class Nexus implements BlockDevice {
           if (job.state() == RebuildState.COMPLETED && c.writable() && !from.isOnline()
               && c.dirty.nextDirty(0) < 0) {
             c.state = ChildState.ONLINE;
-          } else if (job.state() == RebuildState.FAILED) {
+          } else if (job.state() == RebuildState.FAILED
+              && !from.equals(ChildState.faulted(ChildState.FaultReason.BY_CLIENT))) {
+            // A client's fault says more than the rebuild failure it caused.
             c.state = ChildState.faulted(ChildState.FaultReason.REBUILD_FAILED);
           }
           if (!from.equals(c.state)) {

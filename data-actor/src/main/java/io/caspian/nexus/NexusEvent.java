@@ -10,9 +10,15 @@ public sealed interface NexusEvent {
 
   String nexus();
 
-  /** A child changed state; {@code cause} says why (an error message, a request). */
+  /**
+   * A child changed state; {@code cause} says why (an error message, a request). {@code from} is
+   * null for a child just added.
+   */
   record ChildStateChanged(String nexus, String child, ChildState from, ChildState to,
       String cause) implements NexusEvent {}
+
+  /** A child was removed on request, in state {@code last}. */
+  record ChildRemoved(String nexus, String child, ChildState last) implements NexusEvent {}
 
   record NexusStateChanged(String nexus, NexusState from, NexusState to) implements NexusEvent {}
 

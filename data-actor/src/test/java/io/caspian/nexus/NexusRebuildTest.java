@@ -242,6 +242,21 @@ class NexusRebuildTest {
   }
 
   @Test
+  void faultingTheDestinationByClientEndsTheRebuild() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), new RebuildOptions(1, 4L << 20));
+    String b = uris.get(1);
+    CompletableFuture<RebuildRecord> done = nexus.addChild(b);
+    nexus.faultChild(b);
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.FAILED, rec.state());
+    assertTrue(rec.cause().contains("faulted by client"), rec.cause());
+    assertEquals(ChildState.faulted(ChildState.FaultReason.BY_CLIENT), nexus.childState(b));
+    nexus.removeChild(b);
+    assertEquals(NexusState.ONLINE, nexus.state());
+  }
+
+  @Test
   void eventsReportTheRebuild() throws Exception {
     List<String> uris = kids.make("a", "b");
     create(uris.subList(0, 1), RebuildOptions.DEFAULT);

@@ -8,13 +8,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Lets a test catch one read in the act: the next read runs on the device (so its data is taken)
- * but its completion is held back until {@link #release}, widening a race window at will.
+ * Lets a test catch one read or write in the act: it runs on the device but its completion is
+ * held back until {@link #release}, widening a race window at will.
  */
 final class HoldingDevice implements BlockDevice {
 
   private final BlockDevice inner;
   private final AtomicBoolean armed = new AtomicBoolean();
+  private final AtomicBoolean armedWrite = new AtomicBoolean();
   final CountDownLatch held = new CountDownLatch(1);
   private volatile IoCompletion heldDone;
   private volatile BdevException heldError;
@@ -25,6 +26,10 @@ final class HoldingDevice implements BlockDevice {
 
   void holdNextRead() {
     armed.set(true);
+  }
+
+  void holdNextWrite() {
+    armedWrite.set(true);
   }
 
   void release() {
@@ -61,7 +66,15 @@ final class HoldingDevice implements BlockDevice {
 
   @Override
   public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-    inner.write(offset, buf, bufOffset, length, done);
+    if (armedWrite.compareAndSet(true, false)) {
+      inner.write(offset, buf, bufOffset, length, e -> {
+        heldError = e;
+        heldDone = done;
+        held.countDown();
+      });
+    } else {
+      inner.write(offset, buf, bufOffset, length, done);
+    }
   }
 
   @Override

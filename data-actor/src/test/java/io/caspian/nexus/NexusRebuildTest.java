@@ -242,6 +242,40 @@ class NexusRebuildTest {
   }
 
   @Test
+  void aChildJoinsTheWriteSetOnlyOnceWritesInFlightHaveFinished() throws Exception {
+    List<HoldingDevice> held = new CopyOnWriteArrayList<>();
+    kids = new Children(SIZE, 512).wrapping(dev -> {
+      HoldingDevice h = new HoldingDevice(dev);
+      held.add(h);
+      return h;
+    });
+    List<String> uris = kids.make("a", "b");
+    create(uris, RebuildOptions.DEFAULT);
+    String b = uris.get(1);
+    nexus.faultChild(b);
+    held.get(0).holdNextWrite();
+    CompletableFuture<BdevException> write = new CompletableFuture<>();
+    nexus.write(5L * 65536, filled(4096, (byte) 6), 0, 4096, write::complete);
+    assertTrue(held.get(0).held.await(5, TimeUnit.SECONDS));
+    CompletableFuture<CompletableFuture<RebuildRecord>> online = CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return nexus.onlineChild(b);
+          } catch (BdevException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+    Thread.sleep(50);
+    assertTrue(!online.isDone(), "b must not join while a write that missed it is in flight");
+    held.get(0).release();
+    assertNull(write.get(5, TimeUnit.SECONDS));
+    RebuildRecord rec = online.get(5, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.COMPLETED, rec.state());
+    assertEquals(65536 / 512, rec.stats().blocksTotal(), "only the segment b missed is copied");
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(b));
+  }
+
+  @Test
   void faultingTheDestinationByClientEndsTheRebuild() throws Exception {
     List<String> uris = kids.make("a", "b");
     create(uris.subList(0, 1), new RebuildOptions(1, 4L << 20));

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * A mirror of block devices (children) that is itself a block device (Mayastor's nexus).
@@ -81,7 +82,7 @@ public final class Nexus implements BlockDevice {
   private final DeviceOpener opener;
   private final ScheduledExecutorService executor;
   private final boolean ownExecutor;
-  private final java.util.function.LongSupplier clock;
+  private final LongSupplier clock;
   private final RangeGate gate = new RangeGate(SEGMENT_SIZE, GATE_STRIPES);
   private final IoPool pool = new IoPool(this, POOL_SIZE);
   private final AtomicInteger roundRobin = new AtomicInteger();

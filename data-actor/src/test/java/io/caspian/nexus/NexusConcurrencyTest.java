@@ -12,6 +12,7 @@ import io.caspian.rebuild.RebuildRecord;
 import io.caspian.rebuild.RebuildState;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -187,7 +188,7 @@ class NexusConcurrencyTest {
     if (seq != 0) {
       fillBlock(seed, blockNo, seq, want);
     }
-    if (!java.util.Arrays.equals(want, got)) {
+    if (!Arrays.equals(want, got)) {
       ByteBuffer g = ByteBuffer.wrap(got);
       CRC32 crc = new CRC32();
       crc.update(got, 0, BS - 4);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.bdev.BdevException;
-import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.Injection;
 import io.caspian.bdev.IoType;
 import io.caspian.bdev.SyncIo;
@@ -20,9 +19,11 @@ import io.caspian.rebuild.RebuildStats;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,7 @@ class NexusRebuildTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier cond, String what)
+  private static void waitFor(BooleanSupplier cond, String what)
       throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!cond.getAsBoolean()) {
@@ -262,7 +263,7 @@ class NexusRebuildTest {
           try {
             return nexus.onlineChild(b);
           } catch (BdevException e) {
-            throw new java.util.concurrent.CompletionException(e);
+            throw new CompletionException(e);
           }
         });
     Thread.sleep(50);

@@ -15,6 +15,7 @@ import io.caspian.bdev.SyncIo;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -161,7 +162,7 @@ class NexusTest {
     List<String> uris = kids.make("a", "b", "c");
     create(uris);
     nexus.setErrorPolicy(nexus.errorPolicy().withThreshold(3).withCounted(
-        java.util.Set.of(IoType.WRITE)));
+        Set.of(IoType.WRITE)));
     ErrorInjectionDevice b = kids.inject(uris.get(1));
     b.inject(Injection.always(IoType.READ));
     ByteBuffer back = buffer(512);
@@ -169,7 +170,7 @@ class NexusTest {
       SyncIo.read(nexus, 0, back);
     }
     assertEquals(ChildState.ONLINE, nexus.childState(uris.get(1)), "reads do not count");
-    nexus.setErrorPolicy(nexus.errorPolicy().withCounted(java.util.Set.of(IoType.READ))
+    nexus.setErrorPolicy(nexus.errorPolicy().withCounted(Set.of(IoType.READ))
         .withWindow(Duration.ofMillis(100)));
     clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
     while (b.injectedCount() < 13) {

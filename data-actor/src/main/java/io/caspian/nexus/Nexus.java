@@ -880,12 +880,17 @@ public final class Nexus implements BlockDevice {
       } finally {
         gate.unlockAll();
       }
-      if (job != null) {
-        job.start();
-      } else if (reopened != null) {
-        reopened.close();
+      try {
+        if (job != null) {
+          job.start();
+        } else if (reopened != null) {
+          reopened.close();
+        }
+        dispatch(events);
+      } catch (RuntimeException e) {
+        refused = BdevException.of(BdevException.Kind.IO_ERROR, uri,
+            "starting the rebuild of " + c.uri + " failed: " + e, e);
       }
-      dispatch(events);
       if (refused != null) {
         started.completeExceptionally(refused);
       } else {
@@ -895,7 +900,10 @@ public final class Nexus implements BlockDevice {
     try {
       return started.get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS).completion();
     } catch (ExecutionException e) {
-      throw (BdevException) e.getCause();
+      if (e.getCause() instanceof BdevException be) {
+        throw be;
+      }
+      throw BdevException.of(BdevException.Kind.IO_ERROR, uri, c.uri + " could not join", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw BdevException.of(BdevException.Kind.IO_ERROR, uri, "interrupted while "

@@ -99,9 +99,15 @@ public final class RebuildJob {
     return done;
   }
 
-  /** Starts copying. The destination must already receive every front-end write. */
+  /**
+   * Starts copying. The destination must already receive every front-end write. A no-op for a job
+   * stopped or failed before it started (its owner may end it as soon as it exists).
+   */
   public void start() {
     synchronized (this) {
+      if (state.isFinal()) {
+        return;
+      }
       if (state != RebuildState.INIT) {
         throw new IllegalStateException(describe() + " was already started (" + state + ")");
       }

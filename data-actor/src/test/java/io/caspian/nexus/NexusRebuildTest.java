@@ -17,6 +17,7 @@ import io.caspian.rebuild.RebuildRecord;
 import io.caspian.rebuild.RebuildState;
 import io.caspian.rebuild.RebuildStats;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -289,6 +290,24 @@ class NexusRebuildTest {
     assertEquals(ChildState.faulted(ChildState.FaultReason.BY_CLIENT), nexus.childState(b));
     nexus.removeChild(b);
     assertEquals(NexusState.ONLINE, nexus.state());
+  }
+
+  @Test
+  void aNexusSmallerThanItsChildrenWith4kBlocksRebuildsItsShortLastSegment() throws Exception {
+    kids = new Children(SIZE, 4096);
+    List<String> uris = kids.make("a", "b");
+    long size = SIZE - 3 * 4096;
+    nexus = Nexus.create("r4k", size, uris.subList(0, 1), kids.opener(), NexusOptions.defaults());
+    assertEquals(4096, nexus.blockSize());
+    SyncIo.write(nexus, size - 4096, filled(4096, (byte) 8));
+    kids.plant(uris.get(1), size, (byte) 9, 4096); // beyond the nexus: never copied
+    RebuildRecord rec = nexus.addChild(uris.get(1)).get(10, TimeUnit.SECONDS);
+    assertEquals(size / 4096, rec.stats().blocksTotal());
+    byte[] a = kids.content(uris.get(0));
+    byte[] b = kids.content(uris.get(1));
+    assertArrayEquals(Arrays.copyOf(a, (int) size), Arrays.copyOf(b, (int) size));
+    assertEquals(8, b[(int) size - 1]);
+    assertEquals(9, b[(int) size]);
   }
 
   @Test

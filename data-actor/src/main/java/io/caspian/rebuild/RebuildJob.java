@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A failed source read is counted against that source and the segment is retried on another
  * in-sync child; the job fails when none is left, or when the destination fails or stops
- * receiving writes. When the last task goes idle with marks still set (a paused or re-marked
+ * receiving writes. The job completes only after a flush of the destination has succeeded. When the last task goes idle with marks still set (a paused or re-marked
  * segment behind the cursor), the scan starts again from the beginning, so a completed job leaves
  * no mark behind.
  */
@@ -215,7 +215,14 @@ public final class RebuildJob {
     }
   }
 
-  /** Picks the next marked segment for {@code t}, or parks it; returns the delay before copying. */
+  /** {@link #claim} result: nothing is left to copy; the caller flushes the destination. */
+  private static final long FLUSH = -2;
+
+  /**
+   * Picks the next marked segment for {@code t} and returns the delay before copying it; or parks
+   * {@code t} and returns -1; or, for the last task when every segment is copied, returns
+   * {@link #FLUSH}: the copies must be durable before the destination may count as in sync.
+   */
   private long claim(Task t) {
     boolean finish = false;
     boolean rescan = false;
@@ -229,18 +236,15 @@ public final class RebuildJob {
         cursor = seg + 1;
         t.seg = seg;
         delay = pace(map.lengthOf(seg));
+      } else if (active == 1 && state == RebuildState.RUNNING && map.nextDirty(0) < 0) {
+        return FLUSH;
       } else {
         active--;
         idle.push(t);
         if (active == 0) {
           if (state == RebuildState.RUNNING) {
-            if (map.nextDirty(0) < 0) {
-              state = RebuildState.COMPLETED;
-              finish = true;
-            } else {
-              cursor = 0;
-              rescan = true;
-            }
+            cursor = 0;
+            rescan = true;
           } else if (state.isFinal()) {
             finish = true;
           }
@@ -279,6 +283,21 @@ public final class RebuildJob {
     }
   }
 
+  /** The final flush of the destination finished: the job completes, or fails with it. */
+  private void flushed(Task t, BdevException error) {
+    synchronized (this) {
+      if (!state.isFinal()) {
+        if (error == null) {
+          state = RebuildState.COMPLETED;
+        } else {
+          state = RebuildState.FAILED;
+          cause = "flushing destination " + dest.uri() + " failed: " + error.getMessage();
+        }
+      }
+    }
+    taskStopped(t);
+  }
+
   private void taskStopped(Task t) {
     boolean finish = false;
     synchronized (this) {
@@ -291,7 +310,7 @@ public final class RebuildJob {
     }
   }
 
-  private enum Phase { CLAIM, LOCK, COPY, READ, WRITE }
+  private enum Phase { CLAIM, LOCK, COPY, READ, WRITE, FLUSH }
 
   /** One segment copier; reused for every segment it claims. */
   private final class Task extends RangeGate.Locker implements Runnable, IoCompletion {
@@ -307,6 +326,11 @@ public final class RebuildJob {
       switch (phase) {
         case CLAIM -> {
           long delay = claim(this);
+          if (delay == FLUSH) {
+            phase = Phase.FLUSH;
+            dest.flush(this);
+            return;
+          }
           if (delay < 0) {
             return;
           }
@@ -379,6 +403,10 @@ public final class RebuildJob {
 
     @Override
     public void ioDone(BdevException error) {
+      if (phase == Phase.FLUSH) {
+        flushed(this, error);
+        return;
+      }
       long off = map.offsetOf(seg);
       int len = map.lengthOf(seg);
       if (phase == Phase.READ) {

@@ -311,6 +311,20 @@ class NexusRebuildTest {
   }
 
   @Test
+  void aRebuildCompletesOnlyOnceTheDestinationFlushed() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    create(uris.subList(0, 1), RebuildOptions.DEFAULT);
+    String b = uris.get(1);
+    nexus.addChild(b).get(10, TimeUnit.SECONDS);
+    nexus.faultChild(b);
+    kids.inject(b).inject(Injection.always(IoType.FLUSH));
+    RebuildRecord rec = nexus.onlineChild(b).get(10, TimeUnit.SECONDS);
+    assertEquals(RebuildState.FAILED, rec.state());
+    assertTrue(rec.cause().contains("flushing destination"), rec.cause());
+    assertEquals(ChildState.faulted(ChildState.FaultReason.REBUILD_FAILED), nexus.childState(b));
+  }
+
+  @Test
   void eventsReportTheRebuild() throws Exception {
     List<String> uris = kids.make("a", "b");
     create(uris.subList(0, 1), RebuildOptions.DEFAULT);

@@ -32,9 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * child is rebuilt, paused and resumed, and then while a faulted child catches up by a partial
  * rebuild. Children complete I/O out of order on other threads ({@link AsyncDevice}); half the
  * writes go to the segments copied last, so a write lost to a copy race is not healed by a later
- * write before the check (with the rebuild's range lock disabled, about half the seeds fail). Each thread owns every fourth 8 KiB chunk, so the model
- * of acknowledged writes is exact: per block, the last sequence number its owner had
- * acknowledged. At the end every child must equal the model byte for byte.
+ * write before the check (with the rebuild's range lock disabled, about half the seeds fail).
+ * Each thread owns every fourth 8 KiB chunk, so the model of acknowledged writes is exact: per
+ * block, the last sequence number its owner had acknowledged. At the end every child must equal
+ * the model byte for byte.
  */
 class NexusConcurrencyTest {
 

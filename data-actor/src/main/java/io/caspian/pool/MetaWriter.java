@@ -10,37 +10,46 @@ import static io.caspian.pool.PoolException.Kind.TOO_MANY_REPLICAS;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
-import io.caspian.bdev.SyncIo;
+import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.Allocate;
 import io.caspian.pool.MetaCommand.CreateReplica;
 import io.caspian.pool.MetaCommand.DestroyReplica;
+import io.caspian.pool.MetaCommand.PlanCreate;
+import io.caspian.pool.MetaCommand.PlanResize;
 import io.caspian.pool.MetaCommand.ResizeReplica;
 import io.caspian.pool.MetaCommand.Stop;
 import io.caspian.pool.MetaEntry.ClustersAllocated;
 import io.caspian.pool.MetaEntry.ReplicaCreated;
 import io.caspian.pool.MetaEntry.ReplicaDestroyed;
 import io.caspian.pool.MetaEntry.ReplicaResized;
+import io.caspian.pool.Plan.Zero;
 import io.caspian.pool.PoolState.ReplicaMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
  * The one thread that changes pool metadata. Commands queue up from control calls and from the
  * I/O path (thin allocation, which must not block its submitter); the writer takes what is queued
- * (group commit), applies each command to the {@link PoolState}, zeroes newly allocated clusters,
- * makes the batch durable as one log record (or a checkpoint when the log is full or the batch
- * does not fit a record), and only then publishes the changes to the live replicas and answers.
+ * (group commit), applies each command to the {@link PoolState}, zeroes newly allocated thin
+ * clusters, makes the batch durable as one log record (or a checkpoint when the log is full or
+ * the batch does not fit a record), and only then publishes the changes to the live replicas and
+ * answers. Thick space is first set aside by a {@link Plan} that the caller zeroes on its own
+ * thread, then committed by a second command.
  *
  * <p>A failed metadata write leaves memory ahead of the disk, so the writer then refuses every
  * further change; exporting and importing the pool reloads the truth from disk.
  */
 final class MetaWriter implements Runnable {
+
+  private static final System.Logger LOG = System.getLogger(MetaWriter.class.getName());
 
   /** Stop filling a record when less than this is left: a create entry may need ~300 bytes. */
   private static final int RECORD_SLACK = 320;
@@ -49,8 +58,6 @@ final class MetaWriter implements Runnable {
   private record Step(MetaEntry entry, List<Zero> zero, Runnable onDurable,
       Consumer<BdevException> onFailure) {}
 
-  /** A byte range of the disk to zero before the step's record is written. */
-  private record Zero(long offset, long length) {}
 
   private final BlockDevice disk;
   private final String uri;
@@ -58,6 +65,10 @@ final class MetaWriter implements Runnable {
   private final MetaStore store;
   private final PoolState state;
   private final Map<UUID, Replica> live = new ConcurrentHashMap<>();
+  /** Plans handed out and not yet committed or abandoned, by replica. */
+  private final Map<UUID, Plan> planned = new HashMap<>();
+  /** Names of thick replicas being created. */
+  private final Map<String, UUID> plannedNames = new HashMap<>();
   private final ArrayDeque<MetaCommand> queue = new ArrayDeque<>();
   private final Thread thread;
   private boolean stopped;
@@ -103,6 +114,13 @@ final class MetaWriter implements Runnable {
       }
     }
     reject(c, PoolException.of(CLOSED, uri, "pool '" + sb.name() + "' is exported"));
+  }
+
+  /** Commands waiting for the writer (tests use it to line up races). */
+  int queued() {
+    synchronized (queue) {
+      return queue.size();
+    }
   }
 
   /** Waits for the writer thread to end after a {@link Stop}. */
@@ -181,10 +199,19 @@ final class MetaWriter implements Runnable {
       }
       if (c instanceof CreateReplica cr) {
         return create(cr);
+      } else if (c instanceof PlanCreate pc) {
+        pc.result().complete(planCreate(pc));
+        return null;
       } else if (c instanceof DestroyReplica d) {
         return destroy(d);
+      } else if (c instanceof PlanResize pr) {
+        return planResize(pr);
       } else if (c instanceof ResizeReplica r) {
         return resize(r);
+      } else if (c instanceof Abandon a) {
+        abandon(a.plan());
+        a.result().complete(null);
+        return null;
       } else if (c instanceof Allocate a) {
         return allocate(a);
       }
@@ -200,41 +227,96 @@ final class MetaWriter implements Runnable {
     }
   }
 
+  /**
+   * Creates a thin replica, or commits a thick one whose planned clusters the caller zeroed.
+   */
   private Step create(CreateReplica c) throws PoolException {
-    String where = uri + " replica " + c.uuid();
-    Superblock.checkName(where, "replica", c.name());
-    checkSize(where, c.size());
-    ReplicaMeta existing = state.replica(c.uuid());
-    if (existing != null) {
-      if (existing.name.equals(c.name()) && existing.size == c.size() && existing.thin == c.thin()) {
+    List<Run> runs = List.of();
+    if (c.thin()) {
+      ReplicaMeta existing = checkNew(c.uuid(), c.name(), c.size(), true);
+      if (existing != null) {
         return new Step(null, List.of(), () -> c.result().complete(live.get(c.uuid())),
             e -> c.result().completeExceptionally(io(e)));
       }
-      throw PoolException.of(CONFLICT, where, "exists as " + describe(existing)
-          + ", not " + describe(c.name(), c.size(), c.thin()));
-    }
-    for (ReplicaMeta m : state.replicas()) {
-      if (m.name.equals(c.name())) {
-        throw PoolException.of(CONFLICT, where, "name '" + c.name() + "' is taken by replica "
-            + m.uuid);
-      }
-    }
-    if (state.replicas().size() >= sb.maxReplicas()) {
-      throw PoolException.of(TOO_MANY_REPLICAS, where, "pool '" + sb.name() + "' already holds "
-          + sb.maxReplicas() + " replicas");
-    }
-    List<Run> runs = List.of();
-    if (!c.thin()) {
-      runs = reserve(where, 0, (int) state.clustersFor(c.size()), c.size());
+    } else {
+      commitPlan(c.uuid(), c.plan());
+      plannedNames.remove(c.name());
+      runs = c.plan().runs();
     }
     ReplicaCreated entry = new ReplicaCreated(c.uuid(), c.name(), c.size(), c.thin(), runs);
     state.apply(entry);
-    ReplicaMeta m = state.replica(c.uuid());
-    Replica r = newReplica(m);
-    return new Step(entry, zeroes(runs), () -> {
+    Replica r = newReplica(state.replica(c.uuid()));
+    return new Step(entry, List.of(), () -> {
       live.put(c.uuid(), r);
       c.result().complete(r);
     }, e -> c.result().completeExceptionally(io(e)));
+  }
+
+  /** Sets aside zeroing work and clusters for a thick replica, or finds it already there. */
+  private Plan planCreate(PlanCreate c) throws PoolException {
+    ReplicaMeta existing = checkNew(c.uuid(), c.name(), c.size(), false);
+    if (existing != null) {
+      return new Plan(c.uuid(), c.size(), List.of(), List.of(), live.get(c.uuid()));
+    }
+    String where = uri + " replica " + c.uuid();
+    List<Run> runs = reserve(where, 0, (int) state.clustersFor(c.size()), c.size());
+    Plan plan = new Plan(c.uuid(), c.size(), runs, zeroes(runs), null);
+    planned.put(c.uuid(), plan);
+    plannedNames.put(c.name(), c.uuid());
+    return plan;
+  }
+
+  /**
+   * Checks a create; returns the replica when it exists with this very spec (an idempotent
+   * repeat), null when it may be created.
+   */
+  private ReplicaMeta checkNew(UUID uuid, String name, long size, boolean thin)
+      throws PoolException {
+    String where = uri + " replica " + uuid;
+    Superblock.checkName(where, "replica", name);
+    checkSize(where, size);
+    ReplicaMeta existing = state.replica(uuid);
+    if (existing != null) {
+      if (existing.name.equals(name) && existing.size == size && existing.thin == thin) {
+        return existing;
+      }
+      throw PoolException.of(CONFLICT, where, "exists as " + describe(existing)
+          + ", not " + describe(name, size, thin));
+    }
+    if (planned.containsKey(uuid)) {
+      throw PoolException.of(CONFLICT, where, "is being created by another request");
+    }
+    UUID holder = plannedNames.get(name);
+    for (ReplicaMeta m : state.replicas()) {
+      if (m.name.equals(name)) {
+        holder = m.uuid;
+      }
+    }
+    if (holder != null) {
+      throw PoolException.of(CONFLICT, where, "name '" + name + "' is taken by replica " + holder);
+    }
+    if (state.replicas().size() + plannedNames.size() >= sb.maxReplicas()) {
+      throw PoolException.of(TOO_MANY_REPLICAS, where, "pool '" + sb.name() + "' already holds "
+          + sb.maxReplicas() + " replicas");
+    }
+    return null;
+  }
+
+  /** Takes back a plan at commit: its clusters stop being merely reserved. */
+  private void commitPlan(UUID uuid, Plan plan) throws PoolException {
+    if (plan == null || planned.get(uuid) != plan) {
+      throw PoolException.of(CONFLICT, uri + " replica " + uuid, "the planned change was"
+          + " abandoned or replaced");
+    }
+    planned.remove(uuid);
+    state.unreserve(plan.runs());
+  }
+
+  private void abandon(Plan plan) {
+    if (planned.remove(plan.uuid(), plan)) {
+      state.unreserve(plan.runs());
+      plannedNames.values().remove(plan.uuid());
+    }
   }
 
   private Step destroy(DestroyReplica d) throws PoolException {
@@ -242,6 +324,9 @@ final class MetaWriter implements Runnable {
     if (m == null) {
       throw PoolException.of(NOT_FOUND, uri + " replica " + d.uuid(), "no such replica in pool '"
           + sb.name() + "'");
+    }
+    if (planned.containsKey(d.uuid())) {
+      throw PoolException.of(CONFLICT, uri + " replica " + d.uuid(), "is being resized");
     }
     Replica r = live.get(d.uuid());
     if (r != null) {
@@ -258,16 +343,25 @@ final class MetaWriter implements Runnable {
     }, e -> d.result().completeExceptionally(io(e)));
   }
 
-  private Step resize(ResizeReplica z) throws PoolException {
+  /**
+   * Sets aside what a resize needs: new clusters of a thick replica, and zeroing of the tail a
+   * shrink may have left in the last cluster (growth must expose zeroes there). A resize that
+   * needs neither (a shrink, most thin growth) is made at once and answered with {@link
+   * Plan#DONE}; one that keeps the size is answered with DONE without a change.
+   */
+  private Step planResize(PlanResize z) throws PoolException {
     String where = uri + " replica " + z.uuid();
     ReplicaMeta m = state.replica(z.uuid());
     if (m == null) {
       throw PoolException.of(NOT_FOUND, where, "no such replica in pool '" + sb.name() + "'");
     }
     checkSize(where, z.size());
+    if (planned.containsKey(z.uuid())) {
+      throw PoolException.of(CONFLICT, where, "is being resized by another request");
+    }
     if (z.size() == m.size) {
-      return new Step(null, List.of(), () -> z.result().complete(null),
-          e -> z.result().completeExceptionally(io(e)));
+      z.result().complete(Plan.DONE);
+      return null;
     }
     int oldClusters = m.map.length;
     int newClusters = (int) state.clustersFor(z.size());
@@ -278,18 +372,34 @@ final class MetaWriter implements Runnable {
     List<Zero> zero = new ArrayList<>(zeroes(runs));
     long tail = m.size & (sb.clusterSize() - 1);
     if (z.size() > m.size && tail != 0 && m.map[oldClusters - 1] != 0) {
-      // The last cluster may hold data past the old end (left by a shrink): growth must
-      // expose zeroes there.
       zero.add(new Zero(sb.clusterOffset(m.map[oldClusters - 1] - 1) + tail,
           sb.clusterSize() - tail));
     }
-    ReplicaResized entry = new ReplicaResized(z.uuid(), z.size(), runs);
+    Plan plan = new Plan(z.uuid(), z.size(), runs, zero, null);
+    planned.put(z.uuid(), plan);
+    if (!zero.isEmpty()) {
+      z.result().complete(plan);
+      return null;
+    }
+    CompletableFuture<Plan> answer = z.result();
+    return resize(z.uuid(), z.size(), plan, () -> answer.complete(Plan.DONE),
+        e -> answer.completeExceptionally(io(e)));
+  }
+
+  private Step resize(ResizeReplica z) throws PoolException {
+    return resize(z.uuid(), z.size(), z.plan(), () -> z.result().complete(null),
+        e -> z.result().completeExceptionally(io(e)));
+  }
+
+  private Step resize(UUID uuid, long size, Plan plan, Runnable answer,
+      Consumer<BdevException> fail) throws PoolException {
+    commitPlan(uuid, plan);
+    ReplicaResized entry = new ReplicaResized(uuid, size, plan.runs());
     state.apply(entry);
-    List<Run> added = runs;
-    return new Step(entry, zero, () -> {
-      live.get(z.uuid()).resize(z.size(), added);
-      z.result().complete(null);
-    }, e -> z.result().completeExceptionally(io(e)));
+    return new Step(entry, List.of(), () -> {
+      live.get(uuid).resize(size, plan.runs());
+      answer.run();
+    }, fail);
   }
 
   private Step allocate(Allocate a) throws PoolException {
@@ -317,8 +427,26 @@ final class MetaWriter implements Runnable {
     List<Run> run = List.of(new Run(lc, pc, 1));
     ClustersAllocated entry = new ClustersAllocated(r.uuid(), run);
     state.apply(entry);
-    return new Step(entry, zeroes(run), () -> r.allocationDone(lc, pc + 1, null),
+    return new Step(entry, zeroes(run), () -> allocated(r, m, lc, pc),
         e -> r.allocationDone(lc, 0, e));
+  }
+
+  /**
+   * Answers an allocation once durable. A destroy or shrink in the same batch may have freed the
+   * cluster again; its waiting writes must then fail rather than land in a cluster that is about
+   * to get a new owner.
+   */
+  private void allocated(Replica r, ReplicaMeta m, int lc, int pc) {
+    ReplicaMeta now = state.replica(r.uuid());
+    if (now == m && lc < m.map.length && m.map[lc] == pc + 1) {
+      r.allocationDone(lc, pc + 1, null);
+    } else if (now != m) {
+      r.allocationDone(lc, 0, BdevException.io(BdevException.Kind.CLOSED, r.uri(),
+          "replica was destroyed while a write waited for its cluster"));
+    } else {
+      r.allocationDone(lc, 0, BdevException.io(BdevException.Kind.OUT_OF_RANGE, r.uri(),
+          "replica shrank while a write waited for its cluster"));
+    }
   }
 
   private List<Zero> zeroes(List<Run> runs) {
@@ -329,6 +457,7 @@ final class MetaWriter implements Runnable {
     return out;
   }
 
+  /** Picks free clusters and marks them used, so no one else picks them before the commit. */
   private List<Run> reserve(String where, int logical, int clusters, long bytes)
       throws PoolException {
     List<Run> runs = state.pickRuns(logical, clusters);
@@ -337,8 +466,10 @@ final class MetaWriter implements Runnable {
           + clusters + " clusters) but pool '" + sb.name() + "' has "
           + (long) state.freeClusters() * sb.clusterSize() + " bytes free");
     }
+    state.reserve(runs);
     return runs;
   }
+
 
   private void checkSize(String where, long size) throws PoolException {
     if (size <= 0 || size % sb.blockSize() != 0) {
@@ -357,20 +488,14 @@ final class MetaWriter implements Runnable {
     }
     List<MetaEntry> entries = new ArrayList<>(steps.size());
     try {
-      boolean zeroed = false;
+      List<Zero> zero = new ArrayList<>();
       for (Step s : steps) {
-        for (Zero z : s.zero) {
-          SyncIo.writeZeroes(disk, z.offset, z.length);
-          zeroed = true;
-        }
+        zero.addAll(s.zero);
         if (s.entry != null) {
           entries.add(s.entry);
         }
       }
-      // The zeroes must be durable before a record can make the clusters part of a replica.
-      if (zeroed) {
-        SyncIo.flush(disk);
-      }
+      Zeroing.zeroAndFlush(disk, zero);
       if (!entries.isEmpty()) {
         if (store.fits(entries)) {
           store.append(entries);
@@ -379,22 +504,37 @@ final class MetaWriter implements Runnable {
         }
       }
     } catch (BdevException e) {
-      failed = e;
-      for (Step s : steps) {
-        s.onFailure.accept(e);
-      }
+      fail(steps, e);
+      return;
+    } catch (RuntimeException e) {
+      fail(steps, BdevException.of(BdevException.Kind.IO_ERROR, uri, "internal error", e));
       return;
     }
     // Stats first: answering may run the caller's completion inline, which may look at them.
     publishStats();
     for (Step s : steps) {
-      try {
-        s.onDurable.run();
-      } catch (RuntimeException e) {
-        // A completion callback threw (it may run I/O completions inline); the rest still run.
-      }
+      answer(s.onDurable);
     }
     state.releaseHeld();
+  }
+
+  private void fail(List<Step> steps, BdevException e) {
+    failed = e;
+    for (Step s : steps) {
+      answer(() -> s.onFailure.accept(e));
+    }
+  }
+
+  /**
+   * Runs an answer. Answers can run callers' I/O completions inline; one that throws must not
+   * stop the writer or the other answers.
+   */
+  private void answer(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pool '" + sb.name() + "': a completion threw", e);
+    }
   }
 
   private void publishStats() {
@@ -414,9 +554,15 @@ final class MetaWriter implements Runnable {
       d.result().completeExceptionally(e);
     } else if (c instanceof ResizeReplica r) {
       r.result().completeExceptionally(e);
+    } else if (c instanceof PlanCreate pc) {
+      pc.result().completeExceptionally(e);
+    } else if (c instanceof PlanResize pr) {
+      pr.result().completeExceptionally(e);
+    } else if (c instanceof Abandon a) {
+      a.result().complete(null);
     } else if (c instanceof Allocate a) {
       a.replica().allocationDone(a.logical(), 0, BdevException.io(bdevKind(e.kind()),
-          a.replica().uri(), e.getMessage()));
+          a.replica().uri(), e.detail()));
     } else if (c instanceof Stop s) {
       s.result().complete(null);
     }

@@ -8,8 +8,11 @@ import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.SyncIo;
+import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.CreateReplica;
 import io.caspian.pool.MetaCommand.DestroyReplica;
+import io.caspian.pool.MetaCommand.PlanCreate;
+import io.caspian.pool.MetaCommand.PlanResize;
 import io.caspian.pool.MetaCommand.ResizeReplica;
 import io.caspian.pool.MetaCommand.Stop;
 import java.nio.ByteBuffer;
@@ -150,6 +153,11 @@ public final class Pool {
     return sb;
   }
 
+  /** Metadata changes queued behind the one being written (tests use it to line up races). */
+  int queuedChanges() {
+    return writer.queued();
+  }
+
   public PoolStats stats() {
     return writer.stats();
   }
@@ -167,14 +175,24 @@ public final class Pool {
 
   /**
    * Creates a replica of {@code size} bytes (a multiple of the disk block size). A thick replica
-   * gets all its clusters, zeroed, now (NO_SPACE when they are not free); a thin one on first
-   * write. Creating an existing uuid with the same name, size and kind returns it; a different
-   * spec, or a name another replica has, is a CONFLICT.
+   * gets all its clusters now, zeroed on the calling thread (NO_SPACE when they are not free); a
+   * thin one on first write. Creating an existing uuid with the same name, size and kind returns
+   * it; a different spec, or a name another replica has, is a CONFLICT; the 1025th replica is
+   * TOO_MANY_REPLICAS.
    */
   public Replica createReplica(UUID uuid, String name, long size, boolean thin)
       throws PoolException {
     CompletableFuture<Replica> f = new CompletableFuture<>();
-    return call(new CreateReplica(uuid, name, size, thin, f), f);
+    if (thin) {
+      return call(new CreateReplica(uuid, name, size, true, null, f), f);
+    }
+    CompletableFuture<Plan> planned = new CompletableFuture<>();
+    Plan plan = call(new PlanCreate(uuid, name, size, planned), planned);
+    if (plan.existing() != null) {
+      return plan.existing();
+    }
+    zero(plan);
+    return call(new CreateReplica(uuid, name, size, false, plan, f), f);
   }
 
   /** Destroys a replica: its I/O fails with CLOSED from now on and its clusters are freed. */
@@ -188,8 +206,30 @@ public final class Pool {
    * shrinking frees the clusters past the new end.
    */
   public void resizeReplica(UUID uuid, long size) throws PoolException {
+    CompletableFuture<Plan> planned = new CompletableFuture<>();
+    Plan plan = call(new PlanResize(uuid, size, planned), planned);
+    if (plan == Plan.DONE) {
+      return;
+    }
+    zero(plan);
     CompletableFuture<Void> f = new CompletableFuture<>();
-    call(new ResizeReplica(uuid, size, f), f);
+    call(new ResizeReplica(uuid, size, plan, f), f);
+  }
+
+  /**
+   * Zeroes what a plan sets aside, on the caller's thread, and flushes, so the zeroes are durable
+   * before the record that commits the plan.
+   */
+  private void zero(Plan plan) throws PoolException {
+    try {
+      Zeroing.zeroAndFlush(disk, plan.zero());
+    } catch (BdevException e) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      writer.submit(new Abandon(plan, f));
+      f.join();
+      throw PoolException.of(IO, disk.uri(), "zeroing space for replica " + plan.uuid()
+          + " failed", e);
+    }
   }
 
   /** Closes the replicas and the disk, leaving the pool on the disk for a later import. */

@@ -31,16 +31,19 @@ public final class PoolException extends Exception {
   }
 
   private final Kind kind;
+  private final String detail;
 
   PoolException(Kind kind, String where, String message, Throwable cause) {
     super(where + ": " + message, cause);
     this.kind = kind;
+    this.detail = message;
   }
 
   /** The same failure, thrown again on the caller's thread (with the caller's stack trace). */
   private PoolException(PoolException other) {
     super(other.getMessage(), other);
     this.kind = other.kind;
+    this.detail = other.detail;
   }
 
   static PoolException rethrown(PoolException other) {
@@ -57,5 +60,10 @@ public final class PoolException extends Exception {
 
   public Kind kind() {
     return kind;
+  }
+
+  /** The message without the name of the disk or replica in front. */
+  String detail() {
+    return detail;
   }
 }

@@ -123,6 +123,23 @@ final class PoolState {
     return runs;
   }
 
+  /** Marks planned clusters used while they are zeroed; they belong to no replica yet. */
+  void reserve(List<Run> runs) {
+    for (Run r : runs) {
+      for (int i = 0; i < r.length(); i++) {
+        bitmap.set(r.physical() + i);
+      }
+    }
+  }
+
+  void unreserve(List<Run> runs) {
+    for (Run r : runs) {
+      for (int i = 0; i < r.length(); i++) {
+        bitmap.clear(r.physical() + i);
+      }
+    }
+  }
+
   /** A free cluster, searching from {@code hint}; -1 when the pool is full. */
   int pickOne(int hint) {
     return bitmap.nextFree(Math.max(0, Math.min(hint, bitmap.count() - 1)));

@@ -54,7 +54,11 @@
  * threads, control calls) go out together as one record (group commit). Newly allocated clusters
  * are zeroed and flushed before the record that hands them to a replica, so an allocated cluster
  * never shows data of an earlier owner; freed clusters are reused only once the record freeing
- * them is durable. When the log is full, or a change does not fit one record, the whole state is
+ * them is durable. A thin allocation zeroes its one cluster on the writer thread. A thick create
+ * or growth is two-phase so that zeroing gigabytes never stalls thin allocations: the writer sets
+ * the clusters aside in memory (nothing is written), the caller's thread zeroes and flushes them,
+ * then the writer commits the record. A crash in between leaves them owned by no replica, hence
+ * free after import. When the log is full, or a change does not fit one record, the whole state is
  * written as the next generation into the inactive checkpoint slot and flushed; the log then
  * restarts at record 0 with that generation. Until that flush the previous checkpoint and its log
  * are intact.

@@ -2,11 +2,15 @@ package io.caspian.pool;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.caspian.bdev.BdevException;
 import io.caspian.bdev.MallocDevice;
 import io.caspian.bdev.SyncIo;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.Test;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Crash safety, swept: a scripted pool life runs on a disk that loses power after its N-th write
@@ -45,6 +52,9 @@ class PoolCrashSweepTest {
     record Resize(int id, long size) implements Op {}
 
     record Write(int id, long offset, int length, long seed) implements Op {}
+
+    /** Writes issued together, so that their thin allocations share records (group commit). */
+    record WriteMany(int id, List<Long> offsets, int length, long seed) implements Op {}
   }
 
   private static final List<Op> SCRIPT = List.of(
@@ -71,7 +81,9 @@ class PoolCrashSweepTest {
       new Op.Destroy(0),
       new Op.Create(4, 2L * C, true),
       new Op.Write(4, 0, C, 9),
-      new Op.Write(1, 2L * C, 2 * C, 10));
+      new Op.Write(1, 2L * C, 2 * C, 10),
+      new Op.WriteMany(4, List.of(C + 4096L, 0L), 4096, 11),
+      new Op.WriteMany(1, List.of(0L, 5L * C + 8192, 7L * C, 7L * C + 16384), 8192, 12));
 
   /** What the script was told succeeded before power went. */
   private static final class Model {
@@ -94,14 +106,41 @@ class PoolCrashSweepTest {
       } else if (op instanceof Op.Write w) {
         System.arraycopy(Disks.pattern(w.seed(), w.length()), 0, content.get(w.id()),
             (int) w.offset(), w.length());
+      } else if (op instanceof Op.WriteMany w) {
+        for (int i = 0; i < w.offsets().size(); i++) {
+          System.arraycopy(Disks.pattern(w.seed() + i, w.length()), 0, content.get(w.id()),
+              w.offsets().get(i).intValue(), w.length());
+        }
       }
+    }
+
+    /** Byte ranges of a replica that the interrupted operation may have written in part. */
+    List<long[]> unknown(int id) {
+      if (uncertain instanceof Op.Write w && w.id() == id) {
+        return List.of(new long[] {w.offset(), w.length()});
+      }
+      if (uncertain instanceof Op.WriteMany w && w.id() == id) {
+        return w.offsets().stream().map(o -> new long[] {o, w.length()}).toList();
+      }
+      return List.of();
+    }
+  }
+
+  private static final ByteBuffer JUNK = Disks.buffer((8 << 20) - 4096);
+
+  static {
+    for (int i = 0; i < JUNK.capacity(); i++) {
+      JUNK.put(i, (byte) (0xE5 ^ i));
     }
   }
 
   private final MallocDevice mem = new MallocDevice("malloc:///crash", 8 << 20, 512);
+  private int logBlocks;
 
-  @Test
-  void everyCrashPointImportsConsistently() throws Exception {
+  @ParameterizedTest(name = "log of {0} records")
+  @ValueSource(ints = {2, 4, 64})
+  void everyCrashPointImportsConsistently(int logBlocks) throws Exception {
+    this.logBlocks = logBlocks;
     long total = run(Long.MAX_VALUE, false).writes;
     assertTrue(total > SCRIPT.size(), "the script wrote only " + total + " times");
     int imported = 0;
@@ -125,13 +164,15 @@ class PoolCrashSweepTest {
 
   /** Runs the script until power is lost; returns what was acknowledged before that. */
   private Outcome run(long cutAfter, boolean tear) throws Exception {
-    SyncIo.writeZeroes(mem, 0, mem.size());
+    // A blank superblock area over old data: every zero a replica shows must have been written.
+    SyncIo.writeZeroes(mem, 0, 4096);
+    SyncIo.write(mem, 4096, JUNK, 0, JUNK.capacity());
     PowerLossDevice dev = new PowerLossDevice(mem, cutAfter, tear);
     Model model = new Model();
     Pool pool = null;
     for (Op op : SCRIPT) {
       if (op instanceof Op.CreatePool) {
-        pool = Pool.create(dev, "crash", POOL, C, false, 4);
+        pool = Pool.create(dev, "crash", POOL, C, false, logBlocks);
       } else if (op instanceof Op.Create c) {
         pool.createReplica(IDS[c.id()], "r" + c.id(), c.size(), c.thin());
       } else if (op instanceof Op.Destroy d) {
@@ -141,6 +182,8 @@ class PoolCrashSweepTest {
       } else if (op instanceof Op.Write w) {
         Disks.write(pool.replica(IDS[w.id()]).orElseThrow(), w.offset(),
             Disks.pattern(w.seed(), w.length()));
+      } else if (op instanceof Op.WriteMany w) {
+        writeTogether(pool.replica(IDS[w.id()]).orElseThrow(), w);
       }
       if (dev.lost()) {
         model.uncertain = op;
@@ -152,6 +195,21 @@ class PoolCrashSweepTest {
       pool.export();
     }
     return new Outcome(model, dev.writes());
+  }
+
+  private static void writeTogether(Replica r, Op.WriteMany w) throws Exception {
+    int n = w.offsets().size();
+    ByteBuffer buf = Disks.buffer(n * w.length());
+    List<CompletableFuture<BdevException>> done = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      buf.put(i * w.length(), Disks.pattern(w.seed() + i, w.length()));
+      CompletableFuture<BdevException> f = new CompletableFuture<>();
+      r.write(w.offsets().get(i), buf, i * w.length(), w.length(), f::complete);
+      done.add(f);
+    }
+    for (CompletableFuture<BdevException> f : done) {
+      assertNull(f.get(10, TimeUnit.SECONDS));
+    }
   }
 
   /** Imports after the crash and checks it; returns whether there was a pool to import. */
@@ -215,14 +273,12 @@ class PoolCrashSweepTest {
       }
       byte[] actual = Disks.read(r, 0, (int) r.size());
       int common = (int) Math.min(size, r.size());
-      if (m.uncertain instanceof Op.Write w && w.id() == id) {
+      for (long[] range : m.unknown(id)) {
         // The interrupted write may have landed in part: only its range is unknown.
-        byte[] masked = actual.clone();
-        byte[] exp = expect.clone();
-        Arrays.fill(masked, (int) w.offset(), (int) w.offset() + w.length(), (byte) 0);
-        Arrays.fill(exp, (int) w.offset(), (int) w.offset() + w.length(), (byte) 0);
-        actual = masked;
-        expect = exp;
+        actual = actual.clone();
+        expect = expect.clone();
+        Arrays.fill(actual, (int) range[0], (int) (range[0] + range[1]), (byte) 0);
+        Arrays.fill(expect, (int) range[0], (int) (range[0] + range[1]), (byte) 0);
       }
       assertArrayEquals(Arrays.copyOf(expect, common), Arrays.copyOf(actual, common),
           "content of " + r.name());

@@ -120,7 +120,8 @@ class ReplicaTest {
     BdevException e = assertThrows(BdevException.class,
         () -> Disks.write(r, (long) clusters * CLUSTER, Disks.pattern(-1, 4096)));
     assertEquals(BdevException.Kind.NO_SPACE, e.kind());
-    assertTrue(e.getMessage().startsWith(r.uri()), e.getMessage());
+    assertTrue(e.getMessage().startsWith(r.uri() + ": pool 'p' on malloc:///replicas "),
+        e.getMessage());
     Disks.assertZero(Disks.read(r, (long) clusters * CLUSTER, CLUSTER), "failed cluster");
     reimport();
     Replica again = pool.replica(r.uuid()).orElseThrow();
@@ -214,6 +215,25 @@ class ReplicaTest {
     assertEquals(CLUSTER, pool.replica(thick.uuid()).orElseThrow().size());
     assertArrayEquals(Disks.pattern(9, CLUSTER), Disks.read(pool.replica(thick.uuid())
         .orElseThrow(), 0, CLUSTER));
+  }
+
+  @Test
+  void unmapAndWriteZeroesTouchOnlyAllocatedClusters() throws Exception {
+    newPool();
+    Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 4L * CLUSTER, true);
+    Replica thick = pool.createReplica(UUID.randomUUID(), "thick", 4L * CLUSTER, false);
+    Disks.write(thin, CLUSTER, Disks.pattern(5, CLUSTER));
+    Disks.write(thick, 0, Disks.pattern(6, 4 * CLUSTER));
+    long used = pool.stats().used();
+    SyncIo.unmap(thin, 0, 4L * CLUSTER);
+    SyncIo.writeZeroes(thick, CLUSTER / 2, 2L * CLUSTER);
+    assertEquals(used, pool.stats().used());
+    byte[] all = Disks.read(thick, 0, 4 * CLUSTER);
+    byte[] expect = Disks.pattern(6, 4 * CLUSTER);
+    java.util.Arrays.fill(expect, CLUSTER / 2, CLUSTER / 2 + 2 * CLUSTER, (byte) 0);
+    assertArrayEquals(expect, all);
+    assertFalse(thin.mayHoldData(0, CLUSTER));
+    assertTrue(thin.mayHoldData(0, 2L * CLUSTER));
   }
 
   @Test

@@ -1,0 +1,1066 @@
+package io.caspian.nexus;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.bdev.IoChecks;
+import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoType;
+import io.caspian.rebuild.RangeGate;
+import io.caspian.rebuild.RebuildHost;
+import io.caspian.rebuild.RebuildJob;
+import io.caspian.rebuild.RebuildOptions;
+import io.caspian.rebuild.RebuildRecord;
+import io.caspian.rebuild.RebuildState;
+import io.caspian.rebuild.RebuildStats;
+import io.caspian.rebuild.SegmentMap;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * A mirror of block devices (children) that is itself a block device (Mayastor's nexus).
+ *
+ * <p><b>I/O path.</b> Each I/O reads the current {@link ChildSet} once. Writes, write-zeroes and
+ * unmaps first pass the {@link RangeGate} (held only while a rebuild copies the same segment),
+ * mark the segment maps of children that do not receive writes, and go to every writable child;
+ * flushes go to every writable child. A mirrored I/O completes when every child has answered.
+ * Reads go round-robin over the in-sync children; a failed read is retried on the next in-sync
+ * child not yet tried, and only when all have failed does the caller see an error.
+ *
+ * <p><b>Data safety.</b> A child that fails a write, write-zeroes or flush is faulted
+ * (Faulted(IoError), or NoSpace / TimedOut after the error kind) before the I/O is acknowledged,
+ * and the range is marked in its segment map (the whole device for a flush). So after a write
+ * fails on child B no later read can reach B, and B's return copies exactly what it missed. The
+ * write is acknowledged when at least one child that is in sync <em>after</em> those faults has
+ * it; that is, when it is on every in-sync child. The last in-sync child is never faulted by I/O
+ * errors: when every in-sync child fails a write the caller gets the error and the children stay,
+ * so the volume remains readable (the failed range holds old or new data, as on a single disk
+ * after a failed write). Unmap is advisory, so an unmap failure is only counted.
+ *
+ * <p><b>Error store.</b> Failed I/Os are counted per child over a sliding window; the error that
+ * brings the count of {@link ErrorPolicy#counted()} types in the window to {@link
+ * ErrorPolicy#threshold()} faults the child with IoError.
+ *
+ * <p><b>Children joining.</b> Before a child enters the write set every stripe of the gate is
+ * locked, so no write is in flight while the {@link ChildSet} changes: each write either reached
+ * the child or marked its segment map before the rebuild starts. A rebuild job then copies the
+ * marked segments (all of them for a new child, only the missed ones for a returning child) and
+ * the child joins the read set when none is left.
+ *
+ * <p>Management calls are for control threads: they may wait briefly for in-flight writes and
+ * must not be made from an I/O completion.
+ */
+public final class Nexus implements BlockDevice {
+
+  /** Children per nexus; also the width of the masks I/O contexts keep. */
+  public static final int MAX_CHILDREN = 32;
+
+  private static final int SEGMENT_SIZE = SegmentMap.DEFAULT_SEGMENT_SIZE;
+  private static final int GATE_STRIPES = 256;
+  private static final int POOL_SIZE = 4096;
+  private static final int HISTORY = 64;
+  private static final long ADMIN_TIMEOUT_S = 30;
+
+  private final String uuid;
+  private final String uri;
+  private final long size;
+  private final int blockSize;
+  private final int alignment;
+  private final DeviceOpener opener;
+  private final ScheduledExecutorService executor;
+  private final boolean ownExecutor;
+  private final LongSupplier clock;
+  private final RangeGate gate = new RangeGate(SEGMENT_SIZE, GATE_STRIPES);
+  private final IoPool pool = new IoPool(this, POOL_SIZE);
+  private final AtomicInteger roundRobin = new AtomicInteger();
+  private final CopyOnWriteArrayList<NexusListener> listeners = new CopyOnWriteArrayList<>();
+  private final Host host = new Host();
+
+  private final Object lock = new Object();
+  private final ArrayDeque<RebuildRecord> history = new ArrayDeque<>();
+  private Child[] members;
+  private NexusState state;
+
+  private volatile ChildSet children = ChildSet.EMPTY;
+  private volatile ErrorPolicy policy;
+  private volatile RebuildOptions rebuildOptions;
+  private volatile boolean closed;
+
+  private Nexus(String uuid, long size, int blockSize, int alignment, DeviceOpener opener,
+      NexusOptions options) {
+    this.uuid = uuid;
+    this.uri = "nexus:///" + uuid;
+    this.size = size;
+    this.blockSize = blockSize;
+    this.alignment = alignment;
+    this.opener = opener;
+    this.policy = options.errorPolicy();
+    this.rebuildOptions = options.rebuild();
+    this.clock = options.nanoClock();
+    if (options.executor() != null) {
+      this.executor = options.executor();
+      this.ownExecutor = false;
+    } else {
+      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "nexus-" + uuid + "-rebuild");
+        t.setDaemon(true);
+        return t;
+      });
+      e.setRemoveOnCancelPolicy(true);
+      this.executor = e;
+      this.ownExecutor = true;
+    }
+  }
+
+  /**
+   * Opens every child and creates the nexus with all of them Online: the caller vouches that
+   * they hold the same data (new replicas, or the replicas of an existing volume).
+   *
+   * @param size bytes; every child must be at least this large
+   */
+  public static Nexus create(String uuid, long size, List<String> childUris, DeviceOpener opener,
+      NexusOptions options) throws BdevException {
+    String name = "nexus:///" + uuid;
+    if (uuid == null || uuid.isBlank()) {
+      throw BdevException.of(BdevException.Kind.INVALID, name, "nexus needs a uuid");
+    }
+    if (childUris == null || childUris.isEmpty() || childUris.size() > MAX_CHILDREN) {
+      throw BdevException.of(BdevException.Kind.INVALID, name, "nexus needs 1 to " + MAX_CHILDREN
+          + " children, not " + (childUris == null ? 0 : childUris.size()));
+    }
+    if (new HashSet<>(childUris).size() != childUris.size()) {
+      throw BdevException.of(BdevException.Kind.INVALID, name,
+          "the same child is listed twice: " + childUris);
+    }
+    if (size <= 0) {
+      throw BdevException.of(BdevException.Kind.INVALID, name, "size must be positive, not " + size);
+    }
+    List<BlockDevice> opened = new ArrayList<>();
+    try {
+      for (String u : childUris) {
+        try {
+          opened.add(opener.open(u));
+        } catch (BdevException e) {
+          throw BdevException.of(e.kind(), name, "cannot open child " + u + ": " + e.getMessage(), e);
+        }
+      }
+      int bs = opened.get(0).blockSize();
+      int align = 1;
+      for (BlockDevice d : opened) {
+        if (d.blockSize() != bs) {
+          throw BdevException.of(BdevException.Kind.INVALID, name, "child " + d.uri() + " has "
+              + d.blockSize() + "-byte blocks but " + opened.get(0).uri() + " has " + bs);
+        }
+        if (d.size() < size) {
+          throw BdevException.of(BdevException.Kind.INVALID, name, "child " + d.uri() + " has "
+              + d.size() + " bytes, less than the nexus size " + size);
+        }
+        align = Math.max(align, d.bufferAlignment());
+      }
+      if (size % bs != 0) {
+        throw BdevException.of(BdevException.Kind.INVALID, name,
+            "size " + size + " is not a multiple of the " + bs + "-byte block size");
+      }
+      Nexus n = new Nexus(uuid, size, bs, align, opener, options);
+      Child[] cs = new Child[opened.size()];
+      for (int i = 0; i < cs.length; i++) {
+        cs[i] = new Child(childUris.get(i), i, opened.get(i), new SegmentMap(size, SEGMENT_SIZE),
+            ChildState.ONLINE);
+      }
+      synchronized (n.lock) {
+        n.members = cs;
+        n.children = new ChildSet(cs);
+        n.state = NexusState.ONLINE;
+      }
+      return n;
+    } catch (BdevException | RuntimeException e) {
+      opened.forEach(BlockDevice::close);
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- BlockDevice
+
+  @Override
+  public String uri() {
+    return uri;
+  }
+
+  public String uuid() {
+    return uuid;
+  }
+
+  @Override
+  public int blockSize() {
+    return blockSize;
+  }
+
+  @Override
+  public long blockCount() {
+    return size / blockSize;
+  }
+
+  @Override
+  public int bufferAlignment() {
+    return alignment;
+  }
+
+  @Override
+  public boolean mayHoldData(long offset, long length) {
+    for (Child c : children.readable) {
+      if (c.dev.mayHoldData(offset, length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+    BdevException err = closed ? closedError(IoType.READ)
+        : IoChecks.data(this, IoType.READ, offset, buf, bufOffset, length);
+    if (err != null) {
+      done.ioDone(err);
+      return;
+    }
+    NexusIo io = pool.take();
+    io.init(IoType.READ, offset, length, buf, bufOffset, done);
+    submitRead(io);
+  }
+
+  @Override
+  public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+    BdevException err = closed ? closedError(IoType.WRITE)
+        : IoChecks.data(this, IoType.WRITE, offset, buf, bufOffset, length);
+    mirrored(err, IoType.WRITE, offset, length, buf, bufOffset, done);
+  }
+
+  @Override
+  public void flush(IoCompletion done) {
+    mirrored(closed ? closedError(IoType.FLUSH) : null, IoType.FLUSH, 0, 0, null, 0, done);
+  }
+
+  @Override
+  public void unmap(long offset, long length, IoCompletion done) {
+    BdevException err = closed ? closedError(IoType.UNMAP)
+        : IoChecks.range(this, IoType.UNMAP, offset, length);
+    mirrored(err, IoType.UNMAP, offset, length, null, 0, done);
+  }
+
+  @Override
+  public void writeZeroes(long offset, long length, IoCompletion done) {
+    BdevException err = closed ? closedError(IoType.WRITE_ZEROES)
+        : IoChecks.range(this, IoType.WRITE_ZEROES, offset, length);
+    mirrored(err, IoType.WRITE_ZEROES, offset, length, null, 0, done);
+  }
+
+  /**
+   * Stops rebuilds, waits briefly for their copies in flight, and closes every child. I/O submitted
+   * afterwards fails with {@link BdevException.Kind#CLOSED}.
+   */
+  @Override
+  public void close() {
+    Child[] cs;
+    List<CompletableFuture<RebuildRecord>> jobs = new ArrayList<>();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      cs = members;
+      for (Child c : cs) {
+        if (c.job != null) {
+          jobs.add(c.job.completion());
+          c.job.stop("nexus " + uri + " closed");
+        }
+      }
+    }
+    try {
+      CompletableFuture.allOf(jobs.toArray(new CompletableFuture<?>[0]))
+          .get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Closing goes on: the children are closed below and their copies fail with CLOSED.
+    }
+    for (Child c : cs) {
+      if (c.dev != null) {
+        c.dev.close();
+      }
+    }
+    if (ownExecutor) {
+      executor.shutdown();
+    }
+  }
+
+  private void mirrored(BdevException err, IoType type, long offset, long length, ByteBuffer buf,
+      int bufOffset, IoCompletion done) {
+    if (err != null) {
+      done.ioDone(err);
+      return;
+    }
+    NexusIo io = pool.take();
+    io.init(type, offset, length, buf, bufOffset, done);
+    submitMirrored(io);
+  }
+
+  private void submitRead(NexusIo io) {
+    Child[] r = children.readable;
+    int n = r.length;
+    int start = n == 0 ? 0 : (roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n;
+    for (int k = 0; k < n; k++) {
+      Child c = r[(start + k) % n];
+      long bit = 1L << c.slot;
+      if ((io.tried & bit) == 0) {
+        io.tried |= bit;
+        io.readChild = c;
+        c.dev.read(io.offset, io.buf, io.bufOffset, (int) io.length, io);
+        return;
+      }
+    }
+    complete(io, failedEverywhere(io, "in-sync child"));
+  }
+
+  /** Called by {@link NexusIo} when a read on {@code io.readChild} finished. */
+  void readDone(NexusIo io, BdevException error) {
+    if (error == null) {
+      complete(io, null);
+      return;
+    }
+    if (io.firstError == null) {
+      io.firstError = error;
+    }
+    childIoFailed(io.readChild, IoType.READ, error);
+    submitRead(io);
+  }
+
+  /** Sends a write-like I/O or flush to every writable child; re-run when the gate reopens. */
+  void submitMirrored(NexusIo io) {
+    boolean ranged = io.type != IoType.FLUSH;
+    if (ranged && !gate.enterWrite(io.offset, io.length, io)) {
+      return;
+    }
+    ChildSet s = children;
+    io.set = s;
+    if (ranged) {
+      for (Child t : s.tracking) {
+        t.dirty.mark(io.offset, io.length);
+      }
+    }
+    Child[] w = s.writable;
+    int n = w.length;
+    if (n == 0) {
+      if (ranged) {
+        gate.exitWrite(io.offset, io.length);
+      }
+      complete(io, BdevException.io(BdevException.Kind.IO_ERROR, uri,
+          io.type + " failed: no child can be written"));
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      io.sub(i);
+    }
+    io.pending.set(n);
+    for (int i = 0; i < n; i++) {
+      BlockDevice d = w[i].dev;
+      IoCompletion sub = io.sub(i);
+      switch (io.type) {
+        case WRITE -> d.write(io.offset, io.buf, io.bufOffset, (int) io.length, sub);
+        case WRITE_ZEROES -> d.writeZeroes(io.offset, io.length, sub);
+        case UNMAP -> d.unmap(io.offset, io.length, sub);
+        case FLUSH -> d.flush(sub);
+        default -> throw new IllegalStateException("not a mirrored I/O: " + io.type);
+      }
+    }
+  }
+
+  /** Called by {@link NexusIo} when every child answered a mirrored I/O. */
+  void mirroredDone(NexusIo io) {
+    BdevException err = io.failed.get() == 0 ? null : mirroredFailed(io);
+    if (io.type != IoType.FLUSH) {
+      gate.exitWrite(io.offset, io.length);
+    }
+    complete(io, err);
+  }
+
+  private void complete(NexusIo io, BdevException err) {
+    IoCompletion user = io.user;
+    pool.put(io);
+    user.ioDone(err);
+  }
+
+  /**
+   * Faults the children that failed a mirrored I/O before it is acknowledged. Returns the error
+   * for the caller, or null when a child still in sync afterwards has the data.
+   */
+  private BdevException mirroredFailed(NexusIo io) {
+    long mask = io.failed.get();
+    Child[] w = io.set.writable;
+    List<NexusEvent> events = new ArrayList<>();
+    boolean ok = false;
+    synchronized (lock) {
+      for (int i = 0; i < w.length; i++) {
+        if ((mask & (1L << i)) == 0) {
+          continue;
+        }
+        Child c = w[i];
+        BdevException e = io.errorOf(i);
+        if (io.type == IoType.FLUSH) {
+          c.dirty.markAll();
+        } else if (io.type != IoType.UNMAP) {
+          c.dirty.mark(io.offset, io.length);
+        }
+        if (c.removed || !children.isWritable(c)) {
+          continue;
+        }
+        int r = c.errors.record(io.type, clock.getAsLong(), policy);
+        if (io.type != IoType.UNMAP) {
+          faultLocked(c, reasonFor(e), io.type + " failed: " + e.getMessage(), true, events);
+        } else if ((r & ErrorStore.REACHED) != 0) {
+          faultLocked(c, ChildState.FaultReason.IO_ERROR, thresholdCause(), true, events);
+        } else if ((r & ErrorStore.REPORT) != 0) {
+          events.add(countsEvent(c));
+        }
+      }
+      ChildSet now = children;
+      for (int i = 0; i < w.length && !ok; i++) {
+        ok = (mask & (1L << i)) == 0 && !w[i].removed && now.isReadable(w[i]);
+      }
+    }
+    dispatch(events);
+    return ok ? null : failedEverywhere(io, "in-sync child");
+  }
+
+  /** Counts a failed read (front-end or rebuild source) and faults at the threshold. */
+  private void childIoFailed(Child c, IoType type, BdevException e) {
+    if (c.removed || e.kind() == BdevException.Kind.CLOSED && !children.isReadable(c)) {
+      return;
+    }
+    int r = c.errors.record(type, clock.getAsLong(), policy);
+    if (r == 0) {
+      return;
+    }
+    List<NexusEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      if ((r & ErrorStore.REACHED) != 0 && children.isWritable(c)) {
+        faultLocked(c, ChildState.FaultReason.IO_ERROR, thresholdCause(), true, events);
+      } else if ((r & ErrorStore.REPORT) != 0) {
+        events.add(countsEvent(c));
+      }
+    }
+    dispatch(events);
+  }
+
+  private String thresholdCause() {
+    ErrorPolicy p = policy;
+    return p.threshold() + " I/O errors within " + p.window().toMillis() + " ms";
+  }
+
+  private BdevException failedEverywhere(NexusIo io, String what) {
+    BdevException first = io.firstError;
+    String where = io.type == IoType.FLUSH ? "" : " at offset " + io.offset;
+    if (first == null) {
+      return BdevException.io(BdevException.Kind.IO_ERROR, uri,
+          io.type + where + " failed: no " + what + " left");
+    }
+    return BdevException.io(first.kind(), uri, io.type + where + " failed on every " + what
+        + "; first error: " + first.getMessage());
+  }
+
+  private static ChildState.FaultReason reasonFor(BdevException e) {
+    return switch (e.kind()) {
+      case NO_SPACE -> ChildState.FaultReason.NO_SPACE;
+      case TIMED_OUT -> ChildState.FaultReason.TIMED_OUT;
+      default -> ChildState.FaultReason.IO_ERROR;
+    };
+  }
+
+  private BdevException closedError(IoType type) {
+    return BdevException.io(BdevException.Kind.CLOSED, uri, type + " on a closed nexus");
+  }
+
+  // ---------------------------------------------------------------- state changes (under lock)
+
+  /**
+   * Takes {@code c} out of the read and write sets. With {@code keepLast}, the last in-sync child
+   * stays: faulting it would leave the volume with nothing to read.
+   */
+  private boolean faultLocked(Child c, ChildState.FaultReason reason, String cause,
+      boolean keepLast, List<NexusEvent> events) {
+    if (keepLast && c.readable() && children.readable.length == 1) {
+      events.add(countsEvent(c));
+      return false;
+    }
+    ChildState from = c.state;
+    c.state = ChildState.faulted(reason);
+    if (c.job != null) {
+      c.job.fail("destination " + c.uri + " faulted: " + cause);
+    }
+    events.add(new NexusEvent.ChildStateChanged(uuid, c.uri, from, c.state, cause));
+    events.add(countsEvent(c));
+    publishLocked(events);
+    return true;
+  }
+
+  private void publishLocked(List<NexusEvent> events) {
+    children = new ChildSet(members);
+    int online = 0;
+    for (Child c : members) {
+      if (c.state.isOnline()) {
+        online++;
+      }
+    }
+    NexusState next = online == members.length && online > 0 ? NexusState.ONLINE
+        : online > 0 ? NexusState.DEGRADED : NexusState.FAULTED;
+    if (next != state) {
+      events.add(new NexusEvent.NexusStateChanged(uuid, state, next));
+      state = next;
+    }
+  }
+
+  private NexusEvent countsEvent(Child c) {
+    return new NexusEvent.ErrorCountsReported(uuid, c.errors.snapshot(clock.getAsLong(), policy));
+  }
+
+  private void dispatch(List<NexusEvent> events) {
+    for (NexusEvent e : events) {
+      for (NexusListener l : listeners) {
+        try {
+          l.onEvent(e);
+        } catch (RuntimeException ignored) {
+          // A broken listener must not break the I/O path that reported the event.
+        }
+      }
+    }
+  }
+
+  private Child findLocked(String childUri) throws BdevException {
+    for (Child c : members) {
+      if (c.uri.equals(childUri)) {
+        return c;
+      }
+    }
+    throw BdevException.of(BdevException.Kind.INVALID, uri, "nexus has no child " + childUri
+        + "; children: " + Arrays.stream(members).map(c -> c.uri).toList());
+  }
+
+  private Child childOf(BlockDevice dev) {
+    for (Child c : children.all) {
+      if (c.dev == dev) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private void checkOpen() throws BdevException {
+    if (closed) {
+      throw BdevException.of(BdevException.Kind.CLOSED, uri, "nexus is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- management
+
+  public NexusState state() {
+    synchronized (lock) {
+      return state;
+    }
+  }
+
+  public List<ChildInfo> children() {
+    synchronized (lock) {
+      List<ChildInfo> out = new ArrayList<>();
+      long now = clock.getAsLong();
+      for (Child c : members) {
+        out.add(new ChildInfo(c.uri, c.state, c.job != null, c.dirty.dirtyBytes() / blockSize,
+            c.errors.snapshot(now, policy)));
+      }
+      return out;
+    }
+  }
+
+  public ChildState childState(String childUri) throws BdevException {
+    synchronized (lock) {
+      return findLocked(childUri).state;
+    }
+  }
+
+  public ErrorCounts errorCounts(String childUri) throws BdevException {
+    synchronized (lock) {
+      return findLocked(childUri).errors.snapshot(clock.getAsLong(), policy);
+    }
+  }
+
+  /** Sends every child's error counts to the listeners; for a periodic reporter. */
+  public void publishErrorCounts() {
+    List<NexusEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      for (Child c : members) {
+        events.add(countsEvent(c));
+      }
+    }
+    dispatch(events);
+  }
+
+  public ErrorPolicy errorPolicy() {
+    return policy;
+  }
+
+  /** Applies at once, to errors already in the window too. */
+  public void setErrorPolicy(ErrorPolicy p) {
+    if (p == null) {
+      throw new IllegalArgumentException(uri + ": error policy must not be null");
+    }
+    this.policy = p;
+  }
+
+  public RebuildOptions rebuildOptions() {
+    return rebuildOptions;
+  }
+
+  /** Applies to rebuilds started later and to those running now. */
+  public void setRebuildOptions(RebuildOptions o) {
+    if (o == null) {
+      throw new IllegalArgumentException(uri + ": rebuild options must not be null");
+    }
+    List<RebuildJob> jobs = new ArrayList<>();
+    synchronized (lock) {
+      this.rebuildOptions = o;
+      for (Child c : members) {
+        if (c.job != null) {
+          jobs.add(c.job);
+        }
+      }
+    }
+    jobs.forEach(j -> j.setOptions(o));
+  }
+
+  public void addListener(NexusListener l) {
+    listeners.add(l);
+  }
+
+  public void removeListener(NexusListener l) {
+    listeners.remove(l);
+  }
+
+  /**
+   * Opens {@code childUri}, adds it to the write set and starts a full rebuild onto it. Returns
+   * once the rebuild has started, with the rebuild's completion.
+   */
+  public CompletableFuture<RebuildRecord> addChild(String childUri) throws BdevException {
+    checkOpen();
+    synchronized (lock) {
+      if (members.length >= MAX_CHILDREN) {
+        throw BdevException.of(BdevException.Kind.INVALID, uri,
+            "cannot add " + childUri + ": nexus already has " + MAX_CHILDREN + " children");
+      }
+      for (Child c : members) {
+        if (c.uri.equals(childUri)) {
+          throw BdevException.of(BdevException.Kind.INVALID, uri,
+              "cannot add " + childUri + ": it is already a child");
+        }
+      }
+    }
+    BlockDevice dev = openChild(childUri);
+    Child c;
+    List<NexusEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      boolean taken = closed;
+      long used = 0;
+      for (Child m : members) {
+        taken |= m.uri.equals(childUri);
+        used |= 1L << m.slot;
+      }
+      if (taken || members.length >= MAX_CHILDREN) {
+        dev.close();
+        throw BdevException.of(BdevException.Kind.INVALID, uri,
+            "cannot add " + childUri + ": nexus changed meanwhile (closed, full or child added)");
+      }
+      c = new Child(childUri, Long.numberOfTrailingZeros(~used), dev,
+          new SegmentMap(size, SEGMENT_SIZE), ChildState.degraded(ChildState.DegradedReason.INIT));
+      c.dirty.markAll();
+      c.joining = true;
+      members = Arrays.copyOf(members, members.length + 1);
+      members[members.length - 1] = c;
+      events.add(new NexusEvent.ChildStateChanged(uuid, childUri, null, c.state, "added"));
+      publishLocked(events);
+    }
+    dispatch(events);
+    return join(c, null, false);
+  }
+
+  /** Removes a child; refused for the last in-sync child. Stops a rebuild onto it. */
+  public void removeChild(String childUri) throws BdevException {
+    checkOpen();
+    Child c;
+    List<NexusEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      c = findLocked(childUri);
+      refuseLastLocked(c, "remove");
+      c.removed = true;
+      if (c.job != null) {
+        c.job.stop("child removed");
+      }
+      members = Arrays.stream(members).filter(m -> m != c).toArray(Child[]::new);
+      events.add(new NexusEvent.ChildRemoved(uuid, childUri, c.state));
+      publishLocked(events);
+    }
+    dispatch(events);
+    if (c.dev != null) {
+      c.dev.close();
+    }
+  }
+
+  /** Faults a child on request (Faulted(ByClient)); refused for the last in-sync child. */
+  public void faultChild(String childUri) throws BdevException {
+    checkOpen();
+    List<NexusEvent> events = new ArrayList<>();
+    synchronized (lock) {
+      Child c = findLocked(childUri);
+      refuseLastLocked(c, "fault");
+      faultLocked(c, ChildState.FaultReason.BY_CLIENT, "faulted by client", false, events);
+    }
+    dispatch(events);
+  }
+
+  /**
+   * Closes a child's device and takes it out of the I/O path (Degraded(Closed)); writes it misses
+   * are marked, and {@link #onlineChild} reopens it and copies them. Refused for the last in-sync
+   * child.
+   */
+  public void closeChild(String childUri) throws BdevException {
+    checkOpen();
+    List<NexusEvent> events = new ArrayList<>();
+    Child c;
+    synchronized (lock) {
+      c = findLocked(childUri);
+      refuseLastLocked(c, "close");
+      if (c.job != null) {
+        c.job.stop("child closed");
+      }
+      ChildState from = c.state;
+      c.state = ChildState.degraded(ChildState.DegradedReason.CLOSED);
+      events.add(new NexusEvent.ChildStateChanged(uuid, childUri, from, c.state, "closed"));
+      publishLocked(events);
+    }
+    dispatch(events);
+    if (c.dev != null) {
+      c.dev.close();
+    }
+  }
+
+  /**
+   * Brings a faulted, closed or out-of-sync child back: reopens it if it was closed or could not
+   * be opened, puts it in the write set and rebuilds the segments it missed. It serves reads once
+   * they are copied. Returns once the rebuild has started, with its completion; for a child that
+   * is Online already, a future completed with null.
+   */
+  public CompletableFuture<RebuildRecord> onlineChild(String childUri) throws BdevException {
+    checkOpen();
+    Child c;
+    boolean reopen;
+    synchronized (lock) {
+      c = findLocked(childUri);
+      if (c.state.isOnline()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (c.joining || c.job != null) {
+        throw BdevException.of(BdevException.Kind.INVALID, uri,
+            "child " + childUri + " is already being brought online");
+      }
+      c.joining = true;
+      reopen = c.dev == null || c.state instanceof ChildState.Degraded d
+          && d.reason() == ChildState.DegradedReason.CLOSED
+          || c.state instanceof ChildState.Faulted f
+          && f.reason() == ChildState.FaultReason.CANT_OPEN;
+    }
+    BlockDevice dev = null;
+    if (reopen) {
+      try {
+        dev = openChild(childUri);
+      } catch (BdevException e) {
+        List<NexusEvent> events = new ArrayList<>();
+        synchronized (lock) {
+          c.joining = false;
+          ChildState from = c.state;
+          c.state = ChildState.faulted(ChildState.FaultReason.CANT_OPEN);
+          events.add(new NexusEvent.ChildStateChanged(uuid, childUri, from, c.state,
+              e.getMessage()));
+          publishLocked(events);
+        }
+        dispatch(events);
+        throw e;
+      }
+    }
+    return join(c, dev, true);
+  }
+
+  private void refuseLastLocked(Child c, String what) throws BdevException {
+    if (c.readable() && children.readable.length == 1) {
+      throw BdevException.of(BdevException.Kind.INVALID, uri, "refusing to " + what + " child "
+          + c.uri + ": it is the last in-sync child of the nexus");
+    }
+  }
+
+  private BlockDevice openChild(String childUri) throws BdevException {
+    BlockDevice dev;
+    try {
+      dev = opener.open(childUri);
+    } catch (BdevException e) {
+      throw BdevException.of(e.kind(), uri, "cannot open child " + childUri + ": "
+          + e.getMessage(), e);
+    }
+    String wrong = null;
+    if (dev.blockSize() != blockSize) {
+      wrong = "has " + dev.blockSize() + "-byte blocks, the nexus " + blockSize;
+    } else if (dev.size() < size) {
+      wrong = "has " + dev.size() + " bytes, less than the nexus size " + size;
+    } else if (dev.bufferAlignment() > alignment) {
+      wrong = "needs buffers aligned to " + dev.bufferAlignment() + " bytes, the nexus promises "
+          + alignment;
+    }
+    if (wrong != null) {
+      dev.close();
+      throw BdevException.of(BdevException.Kind.INVALID, uri, "child " + childUri + " " + wrong);
+    }
+    return dev;
+  }
+
+  /**
+   * Moves {@code c} into the write set while no write is in flight, then starts a rebuild of its
+   * marked segments. Waits until the job has started; returns its completion.
+   */
+  private CompletableFuture<RebuildRecord> join(Child c, BlockDevice reopened, boolean partial)
+      throws BdevException {
+    CompletableFuture<RebuildJob> started = new CompletableFuture<>();
+    gate.lockAll(() -> {
+      List<NexusEvent> events = new ArrayList<>();
+      RebuildJob job = null;
+      BdevException refused = null;
+      try {
+        synchronized (lock) {
+          c.joining = false;
+          BlockDevice src = host.pickSource(null);
+          if (closed || c.removed) {
+            refused = BdevException.of(BdevException.Kind.CLOSED, uri,
+                "child " + c.uri + " was removed or the nexus closed while joining");
+          } else if (src == null) {
+            refused = BdevException.of(BdevException.Kind.IO_ERROR, uri,
+                "no in-sync child to rebuild " + c.uri + " from");
+          } else {
+            if (reopened != null) {
+              c.dev = reopened;
+            }
+            c.errors.reset();
+            ChildState from = c.state;
+            c.state = ChildState.degraded(ChildState.DegradedReason.OUT_OF_SYNC);
+            job = new RebuildJob(src, c.dev, c.dirty, gate, host, executor, rebuildOptions,
+                partial);
+            c.job = job;
+            events.add(new NexusEvent.ChildStateChanged(uuid, c.uri, from, c.state,
+                partial ? "rebuilding segments written while away" : "full rebuild"));
+            events.add(new NexusEvent.RebuildStarted(uuid, c.uri, src.uri(), partial,
+                c.dirty.dirtyBytes() / blockSize));
+            publishLocked(events);
+          }
+        }
+      } finally {
+        gate.unlockAll();
+      }
+      try {
+        if (job != null) {
+          job.start();
+        } else if (reopened != null) {
+          reopened.close();
+        }
+        dispatch(events);
+      } catch (RuntimeException e) {
+        refused = BdevException.of(BdevException.Kind.IO_ERROR, uri,
+            "starting the rebuild of " + c.uri + " failed: " + e, e);
+      }
+      if (refused != null) {
+        started.completeExceptionally(refused);
+      } else {
+        started.complete(job);
+      }
+    });
+    try {
+      return started.get(ADMIN_TIMEOUT_S, TimeUnit.SECONDS).completion();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BdevException be) {
+        throw be;
+      }
+      throw BdevException.of(BdevException.Kind.IO_ERROR, uri, c.uri + " could not join", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw BdevException.of(BdevException.Kind.IO_ERROR, uri, "interrupted while "
+          + c.uri + " joined", e);
+    } catch (TimeoutException e) {
+      throw BdevException.of(BdevException.Kind.TIMED_OUT, uri, "writes did not drain within "
+          + ADMIN_TIMEOUT_S + " s while " + c.uri + " joined (called from an I/O completion?)", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- rebuild control
+
+  private RebuildJob jobOf(String childUri) throws BdevException {
+    synchronized (lock) {
+      Child c = findLocked(childUri);
+      if (c.job == null) {
+        throw BdevException.of(BdevException.Kind.INVALID, uri,
+            "no rebuild is running onto " + childUri);
+      }
+      return c.job;
+    }
+  }
+
+  public void pauseRebuild(String childUri) throws BdevException {
+    RebuildJob j = jobOf(childUri);
+    try {
+      j.pause();
+    } catch (IllegalStateException e) {
+      throw BdevException.of(BdevException.Kind.INVALID, uri, e.getMessage());
+    }
+  }
+
+  public void resumeRebuild(String childUri) throws BdevException {
+    RebuildJob j = jobOf(childUri);
+    try {
+      j.resume();
+    } catch (IllegalStateException e) {
+      throw BdevException.of(BdevException.Kind.INVALID, uri, e.getMessage());
+    }
+  }
+
+  /**
+   * Stops the rebuild; the child stays Degraded(OutOfSync) in the write set with its remaining
+   * segments marked, and {@link #onlineChild} resumes from there.
+   */
+  public void stopRebuild(String childUri) throws BdevException {
+    jobOf(childUri).stop("stopped by request");
+  }
+
+  public RebuildState rebuildState(String childUri) throws BdevException {
+    return jobOf(childUri).state();
+  }
+
+  public RebuildStats rebuildStats(String childUri) throws BdevException {
+    return jobOf(childUri).stats();
+  }
+
+  /** Completes with the record of the running rebuild onto {@code childUri} once it is final. */
+  public CompletableFuture<RebuildRecord> rebuildCompletion(String childUri) throws BdevException {
+    return jobOf(childUri).completion();
+  }
+
+  /** Finished rebuild jobs, oldest first (the last {@value #HISTORY}). */
+  public List<RebuildRecord> rebuildHistory() {
+    synchronized (lock) {
+      return List.copyOf(history);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Nexus[" + uri + ", " + size + " bytes, " + state() + "]";
+  }
+
+  /** The nexus as its rebuild jobs see it. */
+  private final class Host implements RebuildHost {
+
+    @Override
+    public boolean inSync(BlockDevice dev) {
+      for (Child c : children.readable) {
+        if (c.dev == dev) {
+          return !c.removed;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public boolean receivesWrites(BlockDevice dev) {
+      for (Child c : children.writable) {
+        if (c.dev == dev) {
+          return !c.removed;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public BlockDevice pickSource(BlockDevice avoid) {
+      BlockDevice remote = null;
+      for (Child c : children.readable) {
+        if (c.dev == avoid || c.removed) {
+          continue;
+        }
+        if (!c.uri.startsWith("nvmf:")) {
+          return c.dev;
+        }
+        if (remote == null) {
+          remote = c.dev;
+        }
+      }
+      return remote;
+    }
+
+    @Override
+    public void sourceReadFailed(BlockDevice source, BdevException error) {
+      Child c = childOf(source);
+      if (c != null) {
+        childIoFailed(c, IoType.READ, error);
+      }
+    }
+
+    @Override
+    public void finished(RebuildJob job) {
+      List<NexusEvent> events = new ArrayList<>();
+      synchronized (lock) {
+        RebuildRecord rec = job.record();
+        history.addLast(rec);
+        while (history.size() > HISTORY) {
+          history.removeFirst();
+        }
+        Child c = null;
+        for (Child m : members) {
+          if (m.job == job) {
+            c = m;
+          }
+        }
+        if (c != null) {
+          c.job = null;
+          ChildState from = c.state;
+          if (job.state() == RebuildState.COMPLETED && c.writable() && !from.isOnline()
+              && c.dirty.nextDirty(0) < 0) {
+            c.state = ChildState.ONLINE;
+          } else if (job.state() == RebuildState.FAILED
+              && !from.equals(ChildState.faulted(ChildState.FaultReason.BY_CLIENT))) {
+            // A client's fault says more than the rebuild failure it caused.
+            c.state = ChildState.faulted(ChildState.FaultReason.REBUILD_FAILED);
+          }
+          if (!from.equals(c.state)) {
+            events.add(new NexusEvent.ChildStateChanged(uuid, c.uri, from, c.state,
+                rec.cause() == null ? "rebuild completed" : rec.cause()));
+            publishLocked(events);
+          }
+        }
+        events.add(new NexusEvent.RebuildFinished(uuid, rec));
+      }
+      dispatch(events);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.caspian.nexus;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.IoCompletion;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The success path of reads, writes and flushes allocates nothing per I/O, degraded or not. */
+class NexusAllocationTest {
+
+  private BdevException last;
+  private final IoCompletion done = e -> last = e;
+
+  @Test
+  void steadyStateIoAllocatesNothing() throws Exception {
+    Children kids = new Children(4 << 20, 512);
+    List<String> uris = kids.make("a", "b", "c");
+    try (Nexus nexus = Nexus.create("alloc", 4 << 20, uris, kids.opener(),
+        NexusOptions.defaults())) {
+      ByteBuffer buf = DirectMemory.allocate(4096);
+      run(nexus, buf, 20_000); // warm up: pool contexts and JIT
+      com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long tid = Thread.currentThread().getId();
+      long before = mx.getThreadAllocatedBytes(tid);
+      run(nexus, buf, 20_000);
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      assertNull(last);
+      assertTrue(allocated < 20_000, "60000 I/Os allocated " + allocated + " bytes");
+      // Degraded: every write also marks the faulted child's segment map.
+      nexus.faultChild(uris.get(2));
+      run(nexus, buf, 20_000);
+      before = mx.getThreadAllocatedBytes(tid);
+      run(nexus, buf, 20_000);
+      allocated = mx.getThreadAllocatedBytes(tid) - before;
+      assertNull(last);
+      assertTrue(allocated < 20_000, "degraded: 60000 I/Os allocated " + allocated + " bytes");
+    }
+  }
+
+  private void run(Nexus nexus, ByteBuffer buf, int n) {
+    for (int i = 0; i < n; i++) {
+      long off = (i * 4096L) % (4 << 20);
+      nexus.write(off, buf, 0, 4096, done);
+      nexus.read(off, buf, 0, 4096, done);
+      nexus.flush(done);
+    }
+  }
+}

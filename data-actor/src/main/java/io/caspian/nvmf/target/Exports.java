@@ -1,0 +1,114 @@
+package io.caspian.nvmf.target;
+
+import io.caspian.bdev.BlockDevice;
+import io.netty.channel.Channel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a target exports and who is connected: subsystems by NQN and live controllers by id.
+ * Shared by every queue of one target, on any event loop.
+ */
+final class Exports {
+
+  final TargetConfig config;
+  private final Map<String, Subsystem> subsystems = new ConcurrentHashMap<>();
+  private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
+  private final AtomicInteger nextCntlid = new AtomicInteger(1);
+  private final AtomicLong genctr = new AtomicLong(1);
+  /** The address and port hosts reach this target by, for discovery log entries. */
+  volatile String traddr = "127.0.0.1";
+  volatile int trsvcid = 4420;
+
+  Exports(TargetConfig config) {
+    this.config = config;
+  }
+
+  void add(String nqn, BlockDevice device, Set<String> allowedHosts) {
+    if (subsystems.putIfAbsent(nqn, Subsystem.of(nqn, device, allowedHosts)) != null) {
+      throw new IllegalArgumentException("subsystem " + nqn + " is already exported");
+    }
+    genctr.incrementAndGet();
+  }
+
+  boolean remove(String nqn) {
+    Subsystem s = subsystems.remove(nqn);
+    if (s == null) {
+      return false;
+    }
+    genctr.incrementAndGet();
+    for (Controller c : controllers.values()) {
+      if (c.subsystem == s) {
+        drop(c);
+      }
+    }
+    return true;
+  }
+
+  /** Closes every controller connected to {@code nqn}; returns how many there were. */
+  int disconnect(String nqn) {
+    int n = 0;
+    for (Controller c : controllers.values()) {
+      if (c.subsystem != null && c.subsystem.nqn().equals(nqn)) {
+        drop(c);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  Subsystem subsystem(String nqn) {
+    return subsystems.get(nqn);
+  }
+
+  Set<String> nqns() {
+    return Set.copyOf(subsystems.keySet());
+  }
+
+  /** The subsystems a host may see in the discovery log. */
+  List<String> visibleTo(String hostNqn) {
+    List<String> out = new ArrayList<>();
+    for (Subsystem s : subsystems.values()) {
+      if (s.allows(hostNqn)) {
+        out.add(s.nqn());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  long genctr() {
+    return genctr.get();
+  }
+
+  Controller newController(Subsystem s, String hostNqn, Channel admin, int katoMs) {
+    int id;
+    do {
+      id = nextCntlid.getAndUpdate(v -> v >= 0xFFEF ? 1 : v + 1);
+    } while (controllers.containsKey(id));
+    Controller c = new Controller(id, s, hostNqn, admin, katoMs, config.maxIoQueues());
+    controllers.put(id, c);
+    return c;
+  }
+
+  Controller controller(int cntlid) {
+    return controllers.get(cntlid);
+  }
+
+  /** Forgets a controller and closes its queues. */
+  void drop(Controller c) {
+    controllers.remove(c.cntlid, c);
+    c.destroy();
+  }
+
+  void dropAll() {
+    for (Controller c : controllers.values()) {
+      drop(c);
+    }
+  }
+}

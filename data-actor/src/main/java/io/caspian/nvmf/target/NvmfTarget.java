@@ -1,0 +1,135 @@
+package io.caspian.nvmf.target;
+
+import io.caspian.bdev.BlockDevice;
+import io.caspian.nvmf.PduCodec;
+import io.caspian.nvmf.PduFrameDecoder;
+import io.caspian.nvmf.Transport;
+import io.caspian.nvmf.WireState;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Set;
+
+/**
+ * An NVMe/TCP target: one listening address, any number of exported devices (one subsystem with
+ * namespace 1 each), and the discovery subsystem listing them.
+ *
+ * <pre>
+ * try (NvmfTarget t = NvmfTarget.bind("127.0.0.1", 0)) {
+ *   t.addSubsystem(Nvme.nqnFor(uuid), device, Set.of());   // empty: any host may connect
+ *   ... t.port() ...
+ * }
+ * </pre>
+ */
+public final class NvmfTarget implements AutoCloseable {
+
+  private final Exports exports;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final InetSocketAddress address;
+
+  private NvmfTarget(Exports exports, EventLoopGroup group, Channel server) {
+    this.exports = exports;
+    this.group = group;
+    this.server = server;
+    this.address = (InetSocketAddress) server.localAddress();
+    exports.traddr = address.getAddress().getHostAddress();
+    exports.trsvcid = address.getPort();
+  }
+
+  /** Listens on {@code host:port} (port 0 picks a free one) with default limits. */
+  public static NvmfTarget bind(String host, int port) throws IOException {
+    return bind(host, port, TargetConfig.defaults(), 0);
+  }
+
+  /**
+   * @param threads event-loop threads, 0 for one per core
+   */
+  public static NvmfTarget bind(String host, int port, TargetConfig config, int threads)
+      throws IOException {
+    Exports exports = new Exports(config);
+    EventLoopGroup group = Transport.group(threads, "nvmf-target");
+    try {
+      Channel server = new ServerBootstrap()
+          .group(group)
+          .channel(Transport.serverChannel())
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              pipeline(ch, exports);
+            }
+          })
+          .bind(host, port).sync().channel();
+      return new NvmfTarget(exports, group, server);
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      throw new IOException("NVMe/TCP target cannot listen on " + host + ":" + port + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The handlers of one target-side connection, in order. */
+  static void pipeline(Channel ch, Exports exports) {
+    WireState wire = new WireState(true, io.caspian.nvmf.Wire.IC_LEN);
+    ch.pipeline().addLast(new FlushConsolidationHandler(256, false), new PduFrameDecoder(wire),
+        new PduCodec(wire), new QueueHandler(exports, wire));
+  }
+
+  public int port() {
+    return address.getPort();
+  }
+
+  public String host() {
+    return address.getAddress().getHostAddress();
+  }
+
+  /**
+   * Exports {@code device} as subsystem {@code nqn}.
+   *
+   * @param allowedHosts host NQNs that may connect; empty lets any host connect
+   * @throws IllegalArgumentException when the NQN is already exported or malformed
+   */
+  public void addSubsystem(String nqn, BlockDevice device, Set<String> allowedHosts) {
+    if (nqn == null || !nqn.startsWith("nqn.") || nqn.length() > 223
+        || nqn.equals(io.caspian.nvmf.Nvme.DISCOVERY_NQN)) {
+      throw new IllegalArgumentException("not a valid subsystem NQN: " + nqn);
+    }
+    exports.add(nqn, device, allowedHosts);
+  }
+
+  /** Stops exporting {@code nqn} and disconnects its hosts; false if it was not exported. */
+  public boolean removeSubsystem(String nqn) {
+    return exports.remove(nqn);
+  }
+
+  /**
+   * Drops every connection of the hosts connected to {@code nqn} (they may reconnect); returns
+   * the number of controllers closed.
+   */
+  public int disconnectHosts(String nqn) {
+    return exports.disconnect(nqn);
+  }
+
+  public Set<String> subsystems() {
+    return exports.nqns();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    exports.dropAll();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  @Override
+  public String toString() {
+    return "NvmfTarget[" + host() + ":" + port() + ", " + Transport.name() + "]";
+  }
+}

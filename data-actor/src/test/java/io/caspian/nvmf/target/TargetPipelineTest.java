@@ -1,0 +1,281 @@
+package io.caspian.nvmf.target;
+
+import static io.caspian.nvmf.Nvme.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.caspian.bdev.MallocDevice;
+import io.caspian.nvmf.ConnectData;
+import io.caspian.nvmf.LeakWatch;
+import io.caspian.nvmf.Pdu;
+import io.caspian.nvmf.PduCodec;
+import io.caspian.nvmf.PduFrameDecoder;
+import io.caspian.nvmf.Wire;
+import io.caspian.nvmf.WireState;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole target pipeline on an {@link EmbeddedChannel}, driven PDU by PDU as a host would:
+ * Connect, properties, admin and I/O commands, and the error paths, with paranoid leak checks.
+ */
+class TargetPipelineTest {
+
+  private static final String NQN = "nqn.2019-05.io.caspian:0b5e2a4e-6d0f-4e0b-9b6f-3d1f2a7c9e11";
+  private static final String HOST = "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+  private final LeakWatch leaks = new LeakWatch();
+  private Exports exports;
+  private final List<Host> hosts = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    exports = new Exports(TargetConfig.defaults());
+    exports.add(NQN, new MallocDevice("malloc:///pipe", 4 << 20, 512), Set.of(HOST));
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    for (Host h : hosts) {
+      h.close();
+    }
+    leaks.check();
+  }
+
+  /** One host-side connection to a target pipeline. */
+  private final class Host {
+    final EmbeddedChannel target = new EmbeddedChannel();
+    final WireState out = new WireState(false, 1 << 20);
+    final WireState in = new WireState(false, 1 << 20);
+    final EmbeddedChannel enc = new EmbeddedChannel(new PduCodec(out));
+    final EmbeddedChannel dec = new EmbeddedChannel(new PduFrameDecoder(in), new PduCodec(in));
+    int cid;
+
+    Host(boolean hd, boolean dd) {
+      NvmfTarget.pipeline(target, exports);
+      hosts.add(this);
+      sendRaw(new Pdu.IcReq(0, 0, hd, dd, 0));
+      Pdu.IcResp r = (Pdu.IcResp) receive().get(0);
+      out.negotiated(r.hdgst(), r.ddgst());
+      in.negotiated(r.hdgst(), r.ddgst());
+    }
+
+    void sendRaw(Object pduOrBytes) {
+      if (pduOrBytes instanceof Pdu p) {
+        enc.writeOutbound(p);
+        for (ByteBuf b; (b = enc.readOutbound()) != null; ) {
+          target.writeInbound(b);
+        }
+      } else {
+        target.writeInbound(pduOrBytes);
+      }
+      target.runPendingTasks();
+    }
+
+    List<Pdu> receive() {
+      for (ByteBuf b; (b = target.readOutbound()) != null; ) {
+        dec.writeInbound(b);
+      }
+      List<Pdu> got = new ArrayList<>();
+      for (Object o; (o = dec.readInbound()) != null; ) {
+        got.add((Pdu) o);
+      }
+      return got;
+    }
+
+    /** Sends a command and returns the PDUs that answer it (data first, response last). */
+    List<Pdu> command(int opcode, int nsid, int sglId, int sglLen, int cdw10, int cdw11,
+        int cdw12, ByteBuf data) {
+      sendRaw(new Pdu.CapsuleCmd(opcode, 0x40, ++cid, nsid, 0, sglLen, sglId, cdw10, cdw11,
+          cdw12, 0, 0, 0, data));
+      return receive();
+    }
+
+    Pdu.CapsuleResp simple(int opcode, int nsid, int cdw10, int cdw11, int cdw12) {
+      List<Pdu> r = command(opcode, nsid, SGL_TRANSPORT, 0, cdw10, cdw11, cdw12, null);
+      assertEquals(1, r.size(), r.toString());
+      return (Pdu.CapsuleResp) r.get(0);
+    }
+
+    Pdu.CapsuleResp connect(int qid, int cntlid, String host, int kato) {
+      ByteBuf d = new ConnectData(UUID.randomUUID(), cntlid, NQN, host).encode(Unpooled.buffer().alloc());
+      List<Pdu> r = command(FABRICS, FCTYPE_CONNECT, SGL_INCAPSULE, 1024, qid << 16, 31, kato, d);
+      return (Pdu.CapsuleResp) r.get(0);
+    }
+
+    void close() {
+      target.finishAndReleaseAll();
+      enc.finishAndReleaseAll();
+      dec.finishAndReleaseAll();
+    }
+  }
+
+  private static void release(List<Pdu> pdus) {
+    pdus.forEach(Pdu::release);
+  }
+
+  /** Connects an admin queue and enables the controller; returns the controller id. */
+  private int adminUp(Host a) {
+    Pdu.CapsuleResp r = a.connect(0, 0xFFFF, HOST, 0);
+    assertEquals(0, r.status());
+    assertEquals(0, a.simple(FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00460001).status());
+    assertEquals(1, a.simple(FABRICS, FCTYPE_PROPERTY_GET, 0, PROP_CSTS, 0).dw0() & 1);
+    return r.dw0() & 0xFFFF;
+  }
+
+  @Test
+  void unknownAdminOpcodeIsRefusedAndTheQueueKeepsWorking() {
+    Host a = new Host(false, false);
+    adminUp(a);
+    assertEquals(SC_INVALID_OPCODE | DNR, a.simple(0xC1, 0, 0, 0, 0).status());
+    assertEquals(0, a.simple(ADMIN_KEEP_ALIVE, 0, 0, 0, 0).status());
+    List<Pdu> id = a.command(ADMIN_IDENTIFY, 0, SGL_TRANSPORT, 4096, CNS_CONTROLLER, 0, 0, null);
+    assertEquals(2, id.size());
+    Pdu.C2HData data = (Pdu.C2HData) id.get(0);
+    assertEquals(4096, data.data().readableBytes());
+    assertEquals(0x66, data.data().getUnsignedByte(512), "SQES");
+    assertEquals(0, ((Pdu.CapsuleResp) id.get(1)).status());
+    release(id);
+    long cap = a.simple(FABRICS, FCTYPE_PROPERTY_GET, 1, PROP_CAP, 0).dw0() & 0xFFFFFFFFL;
+    assertEquals(1023, cap & 0xFFFF, "MQES");
+  }
+
+  @Test
+  void ioQueueReadWriteDsmAndUnknownOpcode() {
+    Host a = new Host(true, true);
+    int cntlid = adminUp(a);
+    Host q = new Host(true, true);
+    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    assertEquals(SC_INVALID_OPCODE | DNR, q.simple(0x55, 1, 0, 0, 0).status());
+
+    ByteBuf block = Unpooled.directBuffer(4096);
+    for (int i = 0; i < 4096; i++) {
+      block.writeByte(i * 13);
+    }
+    ByteBuf expect = block.copy();
+    List<Pdu> w = q.command(IO_WRITE, 1, SGL_INCAPSULE, 4096, 8, 0, 7, block);
+    assertEquals(0, ((Pdu.CapsuleResp) w.get(0)).status());
+    List<Pdu> r = q.command(IO_READ, 1, SGL_TRANSPORT, 4096, 8, 0, 7, null);
+    assertEquals(expect, ((Pdu.C2HData) r.get(0)).data());
+    assertEquals(0, ((Pdu.CapsuleResp) r.get(1)).status());
+    release(r);
+
+    // A 1 MiB deallocate exactly as Linux 6.1 sends it: NR 0, but 4 KiB of range space.
+    ByteBuf range = Unpooled.directBuffer(4096).writeIntLE(0).writeIntLE(2048).writeLongLE(0)
+        .writeZero(4096 - 16);
+    List<Pdu> d = q.command(IO_DSM, 1, SGL_INCAPSULE, 4096, 0, 0x04, 0, range);
+    assertEquals(0, ((Pdu.CapsuleResp) d.get(0)).status(), d.toString());
+    r = q.command(IO_READ, 1, SGL_TRANSPORT, 4096, 8, 0, 7, null);
+    assertEquals(0, ((Pdu.C2HData) r.get(0)).data().getLong(100));
+    release(r);
+
+    // Past the end, and more than MDTS.
+    assertEquals(SC_LBA_RANGE | DNR, q.simple(IO_READ, 1, 8192, 0, 0).status());
+    assertEquals(SC_INVALID_FIELD | DNR,
+        ((Pdu.CapsuleResp) q.command(IO_READ, 1, SGL_TRANSPORT, 1 << 20, 0, 0, 2047, null)
+            .get(0)).status());
+    assertEquals(SC_INVALID_NS | DNR, q.simple(IO_FLUSH, 2, 0, 0, 0).status());
+    assertEquals(0, q.simple(IO_FLUSH, 1, 0, 0, 0).status());
+    expect.release();
+  }
+
+  @Test
+  void largeWriteUsesR2tAndH2cData() {
+    Host a = new Host(false, false);
+    int cntlid = adminUp(a);
+    Host q = new Host(false, false);
+    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    int len = 256 * 1024;
+    List<Pdu> r2t = q.command(IO_WRITE, 1, SGL_TRANSPORT, len, 0, 0, len / 512 - 1, null);
+    Pdu.R2T t = (Pdu.R2T) r2t.get(0);
+    assertEquals(len, t.length());
+    int step = 128 * 1024;
+    List<Pdu> done = List.of();
+    for (int off = 0; off < len; off += step) {
+      ByteBuf part = Unpooled.directBuffer(step);
+      for (int i = 0; i < step; i++) {
+        part.writeByte(off / step + 1);
+      }
+      q.sendRaw(new Pdu.H2CData(t.cccid(), t.ttag(), off, off + step == len, part));
+      done = q.receive();
+    }
+    assertEquals(0, ((Pdu.CapsuleResp) done.get(0)).status());
+    List<Pdu> r = q.command(IO_READ, 1, SGL_TRANSPORT, 4096, step / 512, 0, 7, null);
+    assertEquals(2, ((Pdu.C2HData) r.get(0)).data().getByte(5));
+    release(r);
+  }
+
+  @Test
+  void malformedPdusCloseTheConnectionWithATermReq() {
+    Host a = new Host(false, false);
+    adminUp(a);
+    a.sendRaw(Unpooled.buffer().writeByte(0x0B).writeByte(0).writeByte(24).writeByte(0)
+        .writeIntLE(24).writeZero(16));
+    List<Pdu> got = a.receive();
+    assertTrue(got.get(got.size() - 1) instanceof Pdu.TermReq t && t.fes() == Wire.FES_INVALID_HEADER,
+        got.toString());
+    assertFalse(a.target.isOpen());
+
+    Host b = new Host(false, false);
+    b.sendRaw(Unpooled.buffer().writeByte(0x04).writeByte(0).writeByte(72).writeByte(72)
+        .writeIntLE(64 << 20));
+    assertFalse(b.target.isOpen(), "oversized plen must close");
+    release(b.receive());
+  }
+
+  @Test
+  void headerDigestMismatchClosesTheConnection() {
+    Host a = new Host(true, true);
+    adminUp(a);
+    a.enc.writeOutbound(new Pdu.CapsuleCmd(ADMIN_KEEP_ALIVE, 0x40, 99, 0, 0, 0, SGL_TRANSPORT,
+        0, 0, 0, 0, 0, 0, null));
+    ByteBuf bytes = Unpooled.buffer();
+    for (ByteBuf b; (b = a.enc.readOutbound()) != null; ) {
+      bytes.writeBytes(b);
+      b.release();
+    }
+    bytes.setByte(12, bytes.getByte(12) ^ 0x10);
+    a.sendRaw(bytes);
+    List<Pdu> got = a.receive();
+    assertTrue(got.get(got.size() - 1) instanceof Pdu.TermReq t
+        && t.fes() == Wire.FES_HEADER_DIGEST, got.toString());
+    assertFalse(a.target.isOpen());
+  }
+
+  @Test
+  void hostsNotOnTheListAreRefusedAndSeveralControllersCoexist() {
+    Host bad = new Host(false, false);
+    Pdu.CapsuleResp r = bad.connect(0, 0xFFFF, "nqn.2014-08.org.nvmexpress:uuid:intruder", 0);
+    assertEquals(SC_CONNECT_INVALID_HOST | DNR, r.status());
+    assertEquals(0, bad.simple(ADMIN_KEEP_ALIVE, 0, 0, 0, 0).status() == 0 ? 1 : 0,
+        "an unconnected queue must not run admin commands");
+
+    int c1 = adminUp(new Host(false, false));
+    int c2 = adminUp(new Host(false, false));
+    assertNotEquals(c1, c2);
+    Host io = new Host(false, false);
+    assertEquals(SC_CONNECT_INVALID_PARAM | DNR, io.connect(1, 0x7777, HOST, 0).status(),
+        "an I/O queue must name a live controller");
+  }
+
+  @Test
+  void keepAliveTimeoutEndsTheController() throws Exception {
+    Host a = new Host(false, false);
+    Pdu.CapsuleResp r = a.connect(0, 0xFFFF, HOST, 100);
+    assertEquals(0, r.status());
+    int cntlid = r.dw0() & 0xFFFF;
+    assertNotNull(exports.controller(cntlid));
+    Thread.sleep(200);
+    a.target.advanceTimeBy(1, TimeUnit.SECONDS);
+    a.target.runScheduledPendingTasks();
+    assertFalse(a.target.isOpen(), "the admin queue stays open after its keep-alive expired");
+    assertNull(exports.controller(cntlid));
+  }
+}

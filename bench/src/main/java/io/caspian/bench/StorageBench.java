@@ -6,12 +6,9 @@ import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.SyncIo;
 import io.caspian.pool.Pool;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -63,50 +60,55 @@ public final class StorageBench {
   }
 
   private void run() throws Exception {
-    System.out.printf(Locale.ROOT, "bench/storage: 4 KiB random I/O, QD %d, %.0f s per run, files in %s%n",
-        QD, seconds, dir);
+    System.out.printf(Locale.ROOT, "bench/storage: 4 KiB random I/O, QD %d, %.0f s per figure"
+        + " (two halves, A B B A), files in %s%n", QD, seconds, dir);
 
     BlockDevice rawMalloc = opener.open("malloc:///raw?size_mb=1024&blk_size=4096");
-    Pair mallocRaw = measure("malloc raw", rawMalloc, GIB);
     BlockDevice mallocDisk = opener.open("malloc:///pooldisk?size_mb=" + (POOL_DISK >> 20) + "&blk_size=4096");
     Pool mallocPool = Pool.create(mallocDisk, "bench-malloc", UUID.randomUUID(), 4L << 20, false);
     BlockDevice mallocReplica = mallocPool.createReplica(UUID.randomUUID(), "thick", GIB, false);
-    Pair mallocThick = measure("malloc thick replica", mallocReplica, GIB);
+    Subject mallocRaw = device("malloc raw", rawMalloc);
+    Subject mallocThick = device("malloc thick replica", mallocReplica);
+    double replicaOverRawMalloc = Math.min(
+        ratio(mallocThick, mallocRaw, LoadGenerator.Pattern.RANDREAD),
+        ratio(mallocThick, mallocRaw, LoadGenerator.Pattern.RANDWRITE));
     mallocPool.export();
     rawMalloc.close();
 
     Path rawFile = dir.resolve("raw.img");
-    prefill(rawFile, GIB);
-    BlockDevice fileDev = opener.open("file://" + rawFile);
-    Pair fileRaw = measure("file raw (aio)", fileDev, GIB);
-    fileDev.close();
-    BlockDevice uringDev = opener.open("uring://" + rawFile);
-    measure("file raw (uring)", uringDev, GIB);
-    uringDev.close();
-    Pair fio = fio(rawFile);
+    BlockDevice fileDev = opener.open("file://" + rawFile + "?blk_size=4096&size_mb=" + (GIB >> 20));
+    fillSequential(fileDev, GIB);
+    Subject fileRaw = device("file raw (file://, io_uring)", fileDev);
+    Subject fio = fio(rawFile);
+    double bdevOverFio = Math.min(ratio(fileRaw, fio, LoadGenerator.Pattern.RANDREAD),
+        ratio(fileRaw, fio, LoadGenerator.Pattern.RANDWRITE));
 
     Path poolFile = dir.resolve("pool.img");
-    try (RandomAccessFile f = new RandomAccessFile(poolFile.toFile(), "rw")) {
-      f.setLength(POOL_DISK);
-    }
-    BlockDevice poolDisk = opener.open("file://" + poolFile + "?blk_size=4096");
+    BlockDevice poolDisk = opener.open("file://" + poolFile + "?blk_size=4096&size_mb=" + (POOL_DISK >> 20));
     Pool filePool = Pool.create(poolDisk, "bench-file", UUID.randomUUID(), 4L << 20, false);
     UUID thickId = UUID.randomUUID();
     BlockDevice thick = filePool.createReplica(thickId, "thick", GIB, false);
     fillSequential(thick, GIB);
-    Pair fileThick = measure("file thick replica", thick, GIB);
+    Subject fileThick = device("file thick replica", thick);
+    double replicaOverRawFile = Math.min(ratio(fileThick, fileRaw, LoadGenerator.Pattern.RANDREAD),
+        ratio(fileThick, fileRaw, LoadGenerator.Pattern.RANDWRITE));
+    fileDev.close();
+    BlockDevice aioDev = opener.open("aio://" + rawFile);
+    Subject aio = device("file raw (aio://, Linux AIO)", aioDev);
+    ratio(aio, fio, LoadGenerator.Pattern.RANDREAD);
+    ratio(aio, fio, LoadGenerator.Pattern.RANDWRITE);
+    aioDev.close();
     filePool.destroyReplica(thickId);
 
     BlockDevice thin = filePool.createReplica(UUID.randomUUID(), "thin", GIB, true);
     double steadyAlloc = worstAllocPerIo;
-    LoadGenerator.Result first = once("file thin replica, first write", thin, LoadGenerator.Pattern.RANDWRITE);
+    LoadGenerator.Result first = once("file thin replica, first write", thin, LoadGenerator.Pattern.RANDWRITE,
+        seconds);
     worstAllocPerIo = steadyAlloc;
-    LoadGenerator.Result over = once("file thin replica, overwrite", thin, LoadGenerator.Pattern.RANDWRITE);
+    LoadGenerator.Result over = once("file thin replica, overwrite", thin, LoadGenerator.Pattern.RANDWRITE,
+        seconds);
     filePool.export();
 
-    double replicaOverRawMalloc = Math.min(mallocThick.read / mallocRaw.read, mallocThick.write / mallocRaw.write);
-    double replicaOverRawFile = Math.min(fileThick.read / fileRaw.read, fileThick.write / fileRaw.write);
-    double bdevOverFio = Math.min(fileRaw.read / fio.read, fileRaw.write / fio.write);
     System.out.printf(Locale.ROOT, "thin first write %.0f IOPS, overwrite %.0f IOPS%n", first.iops(), over.iops());
     // Cluster allocation allocates (metadata records), once per cluster: reported apart from the
     // steady-state figure, which covers every other run.
@@ -117,55 +119,75 @@ public final class StorageBench {
         first.allocatedBytesPerIo(), first.iops() / over.iops());
   }
 
-  private record Pair(double read, double write) {}
+  /** Something that runs a pattern for a time and reports IOPS. */
+  private interface Subject {
+    String name();
 
-  private Pair measure(String what, BlockDevice dev, long span) throws InterruptedException {
-    double w = once(what, dev, LoadGenerator.Pattern.RANDWRITE).iops();
-    double r = once(what, dev, LoadGenerator.Pattern.RANDREAD).iops();
-    return new Pair(r, w);
+    double iops(LoadGenerator.Pattern pattern, double secs) throws Exception;
   }
 
-  private LoadGenerator.Result once(String what, BlockDevice dev, LoadGenerator.Pattern pattern)
+  private Subject device(String name, BlockDevice dev) {
+    return new Subject() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public double iops(LoadGenerator.Pattern pattern, double secs) throws InterruptedException {
+        return once(name, dev, pattern, secs).iops();
+      }
+    };
+  }
+
+  private Subject fio(Path file) throws IOException {
+    if (!Fio.available()) {
+      throw new IOException("fio is not installed (apt-get install fio): it is this benchmark's baseline");
+    }
+    String[] target = {"--ioengine=io_uring", "--direct=1", "--filename=" + file, "--size=1g"};
+    return new Subject() {
+      @Override
+      public String name() {
+        return "fio io_uring O_DIRECT";
+      }
+
+      @Override
+      public double iops(LoadGenerator.Pattern pattern, double secs) throws Exception {
+        String rw = pattern.name().toLowerCase(Locale.ROOT);
+        double iops = Fio.run(rw, QD, secs, target);
+        System.out.printf(Locale.ROOT, "%-36s %-9s %9.0f IOPS%n", name(), rw, iops);
+        return iops;
+      }
+    };
+  }
+
+  /**
+   * IOPS of {@code a} over {@code b}, each run in two halves ordered A B B A, so drift on a shared
+   * machine (another tenant, page-cache writeback) weighs on both alike.
+   */
+  private double ratio(Subject a, Subject b, LoadGenerator.Pattern pattern) throws Exception {
+    double half = seconds / 2;
+    double a1 = a.iops(pattern, half);
+    double b1 = b.iops(pattern, half);
+    double b2 = b.iops(pattern, half);
+    double a2 = a.iops(pattern, half);
+    double r = (a1 + a2) / (b1 + b2);
+    System.out.printf(Locale.ROOT, "  %s / %s, %s: %.0f / %.0f IOPS = %.3f%n", a.name(), b.name(),
+        pattern.name().toLowerCase(Locale.ROOT), (a1 + a2) / 2, (b1 + b2) / 2, r);
+    return r;
+  }
+
+  private LoadGenerator.Result once(String what, BlockDevice dev, LoadGenerator.Pattern pattern, double secs)
       throws InterruptedException {
-    LoadGenerator.Result r = new LoadGenerator(dev, pattern, BS, QD, dev.size()).run(seconds);
+    LoadGenerator.Result r = new LoadGenerator(dev, pattern, BS, QD, dev.size()).run(secs);
     worstAllocPerIo = Math.max(worstAllocPerIo, r.allocatedBytesPerIo());
-    System.out.printf(Locale.ROOT, "%-34s %-9s %9.0f IOPS  p50 %6.1f us  p99 %7.1f us  errors %d  alloc %.2f B/io%n",
+    System.out.printf(Locale.ROOT, "%-36s %-9s %9.0f IOPS  p50 %6.1f us  p99 %7.1f us  errors %d  alloc %.2f B/io%n",
         what, pattern.name().toLowerCase(Locale.ROOT), r.iops(), r.latency().quantile(0.5) / 1e3,
         r.latency().quantile(0.99) / 1e3, r.errors(), r.allocatedBytesPerIo());
     return r;
   }
 
-  private Pair fio(Path file) throws IOException, InterruptedException {
-    if (!Fio.available()) {
-      throw new IOException("fio is not installed (apt-get install fio): it is this benchmark's baseline");
-    }
-    String[] target = {"--ioengine=io_uring", "--direct=1", "--filename=" + file, "--size=1g"};
-    double w = Fio.run("randwrite", QD, seconds, target);
-    System.out.printf(Locale.ROOT, "%-34s %-9s %9.0f IOPS%n", "fio io_uring O_DIRECT (same file)", "randwrite", w);
-    double r = Fio.run("randread", QD, seconds, target);
-    System.out.printf(Locale.ROOT, "%-34s %-9s %9.0f IOPS%n", "fio io_uring O_DIRECT (same file)", "randread", r);
-    return new Pair(r, w);
-  }
-
-  /** Writes every block once, so reads measure the medium and not holes in a sparse file. */
-  private static void prefill(Path file, long size) throws IOException {
-    SplittableRandom random = new SplittableRandom(1);
-    ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      for (long off = 0; off < size; off += chunk.capacity()) {
-        chunk.clear();
-        while (chunk.hasRemaining()) {
-          chunk.putLong(random.nextLong());
-        }
-        chunk.flip();
-        while (chunk.hasRemaining()) {
-          ch.write(chunk, off + chunk.position());
-        }
-      }
-      ch.force(true);
-    }
-  }
-
+  /** Writes every block once, so reads measure the medium and not holes or unwritten extents. */
   private static void fillSequential(BlockDevice dev, long size) throws Exception {
     ByteBuffer chunk = DirectMemory.allocate(1 << 20);
     SplittableRandom random = new SplittableRandom(2);

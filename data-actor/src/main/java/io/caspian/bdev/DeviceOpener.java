@@ -20,7 +20,7 @@ public final class DeviceOpener {
     Map<String, DeviceFactory> m = new TreeMap<>();
     m.put("malloc", DeviceOpener::openMalloc);
     m.put("aio", AioDevice::open);
-    m.put("file", AioDevice::open);
+    m.put("file", UringDevice::openFile);
     m.put("uring", UringDevice::open);
     return new DeviceOpener(m);
   }

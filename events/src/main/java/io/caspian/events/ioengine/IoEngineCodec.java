@@ -168,7 +168,8 @@ public final class IoEngineCodec {
     public io.caspian.events.proto.ioengine.NodeStateReport toProto(NodeStateReport r) {
         var b = io.caspian.events.proto.ioengine.NodeStateReport.newBuilder()
                 .setNode(r.node()).setInstance(r.instance()).setEndpoint(r.endpoint())
-                .setDataNode(refs.toSerializationFormat(r.dataNode())).setGeneration(r.generation());
+                .setDataNode(refs.toSerializationFormat(r.dataNode())).setGeneration(r.generation())
+                .putAllLabels(r.labels());
         r.pools().forEach(x -> b.addPools(toProto(x)));
         r.replicas().forEach(x -> b.addReplicas(toProto(x)));
         r.nexuses().forEach(x -> b.addNexuses(toProto(x)));
@@ -177,7 +178,7 @@ public final class IoEngineCodec {
 
     public NodeStateReport fromProto(io.caspian.events.proto.ioengine.NodeStateReport p) {
         return new NodeStateReport(p.getNode(), p.getInstance(), p.getEndpoint(),
-                refs.resolveActorRef(p.getDataNode()), p.getGeneration(),
+                refs.resolveActorRef(p.getDataNode()), p.getGeneration(), p.getLabelsMap(),
                 p.getPoolsList().stream().map(IoEngineCodec::fromProto).toList(),
                 p.getReplicasList().stream().map(IoEngineCodec::fromProto).toList(),
                 p.getNexusesList().stream().map(IoEngineCodec::fromProto).toList());

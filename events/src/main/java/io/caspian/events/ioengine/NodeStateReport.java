@@ -1,6 +1,7 @@
 package io.caspian.events.ioengine;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -8,9 +9,10 @@ import org.apache.pekko.actor.typed.ActorRef;
  * tells a restart (nexuses gone) from a network blip; {@code generation} orders reports of one instance.
  */
 public record NodeStateReport(String node, String instance, String endpoint, ActorRef<IoEngineCommand> dataNode,
-                              long generation, List<PoolInfo> pools, List<ReplicaInfo> replicas,
-                              List<NexusInfo> nexuses) implements IoEngineMessage {
+                              long generation, Map<String, String> labels, List<PoolInfo> pools,
+                              List<ReplicaInfo> replicas, List<NexusInfo> nexuses) implements IoEngineMessage {
     public NodeStateReport {
+        labels = Map.copyOf(labels);
         pools = List.copyOf(pools);
         replicas = List.copyOf(replicas);
         nexuses = List.copyOf(nexuses);

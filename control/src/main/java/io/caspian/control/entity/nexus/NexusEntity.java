@@ -38,7 +38,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 /**
  * A nexus. Its child states are the control plane's memory of which replicas hold every acknowledged write: after
  * an io-engine restart the nexus is re-created from the children this entity still calls ONLINE, never from one
- * that was faulted or mid-rebuild.
+ * that was faulted or mid-rebuild. A destroyed (unpublished) nexus keeps its last children for the same reason, and
+ * {@code Get} answers in every lifecycle so that the next publish can read them.
  */
 public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusEvent, NexusState> {
     public static final EntityTypeKey<NexusCommand> TYPE_KEY = EntityTypeKey.create(NexusCommand.class, "Nexus");
@@ -77,7 +78,7 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(Create.class, this::onCreate)
                 .onCommand(Destroy.class, this::onDestroy)
-                .onCommand(Get.class, (s, c) -> active(s, c, () -> Effect().reply(c.replyTo(), Reply.ok(s))))
+                .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), Reply.ok(s)))
                 .onCommand(Publish.class, (s, c) -> active(s, c, () -> onPublish(s, c)))
                 .onCommand(Unpublish.class, (s, c) -> active(s, c, () -> !s.published()
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new NexusUnpublished(), c)))

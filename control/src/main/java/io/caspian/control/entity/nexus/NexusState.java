@@ -68,7 +68,7 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
     }
 
     NexusState destroyed() {
-        return new NexusState(id, Lifecycle.DESTROYED, node, size, volume, List.of(), Protocol.NONE, "",
+        return new NexusState(id, Lifecycle.DESTROYED, node, size, volume, children, Protocol.NONE, "",
                 Health.UNKNOWN);
     }
 }

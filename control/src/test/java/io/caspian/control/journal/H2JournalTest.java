@@ -1,0 +1,14 @@
+package io.caspian.control.journal;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+class H2JournalTest extends JournalReplayContract {
+    @TempDir
+    static Path dataDir;
+
+    @Override
+    JournalSettings settings() {
+        return JournalSettings.h2(dataDir);
+    }
+}

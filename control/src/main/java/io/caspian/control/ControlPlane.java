@@ -182,6 +182,8 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        reconciler.tell(new Reconciler.Stop());
+        operations.shutdownNow();
         try {
             binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -193,6 +195,5 @@ public final class ControlPlane implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("actor system did not terminate cleanly: {}", e.getMessage());
         }
-        operations.shutdownNow();
     }
 }

@@ -224,7 +224,8 @@ class ControlPlaneTest {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        await(condition, what, Duration.ofSeconds(15));
+        // Generous: the machine running the tests may be shared and slow.
+        await(condition, what, Duration.ofSeconds(30));
     }
 
     private static void await(BooleanSupplier condition, String what, Duration limit) {

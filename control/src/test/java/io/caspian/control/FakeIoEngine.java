@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -126,7 +127,7 @@ final class FakeIoEngine {
                     return Behaviors.same();
                 })
                 .onMessage(Stop.class, m -> Behaviors.stopped())
-                .onMessage(org.apache.pekko.actor.typed.Terminated.class, t -> {
+                .onSignal(Terminated.class, t -> {
                     subscribers.remove(t.getRef());
                     return Behaviors.same();
                 })

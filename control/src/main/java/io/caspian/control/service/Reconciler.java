@@ -39,6 +39,10 @@ public final class Reconciler {
     public record Trigger(String reason) implements Message {
     }
 
+    /** Stops sweeping; sent before the actor system shuts down. */
+    public record Stop() implements Message {
+    }
+
     private record Done() implements Message {
     }
 
@@ -75,6 +79,7 @@ public final class Reconciler {
                     return running(r, ctx, executor, false);
                 })
                 .onMessage(Done.class, d -> Behaviors.same())
+                .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
     }
 
@@ -89,17 +94,26 @@ public final class Reconciler {
                     }
                     return idle(r, ctx, executor);
                 })
+                .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
     }
 
     /** One pass over everything; each step fails alone so that one broken volume does not stall the rest. */
     void sweep() {
+        long start = System.nanoTime();
         guarded("pools", this::pools);
-        for (String id : guardedIds(VolumeEntity.TYPE_KEY)) {
+        List<String> ids = guardedIds(VolumeEntity.TYPE_KEY);
+        for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }
         guarded("orphans", this::orphans);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (millis > SLOW_SWEEP_MILLIS) {
+            LOG.warn("reconciler: a sweep over {} volumes took {} ms", ids.size(), millis);
+        }
     }
+
+    private static final long SLOW_SWEEP_MILLIS = 5_000;
 
     private void pools() {
         for (String id : entities.ids(PoolEntity.TYPE_KEY)) {

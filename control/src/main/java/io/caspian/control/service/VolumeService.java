@@ -287,7 +287,8 @@ public final class VolumeService {
                 continue;
             }
             entities.volume(v.id(), r -> new VolumeCommand.AddReplica(uuid, r));
-            if (nexus.isPresent() && nodeOnline(nexus.get().node())) {
+            // A nexus that is down is re-created from in-sync children only; a new replica joins it afterwards.
+            if (nexus.isPresent() && inventory.nexus(nexus.get().node(), nexus.get().id()).isPresent()) {
                 NexusState n = nexus.get();
                 String uri = childUri(entities.replica(uuid).orElseThrow(), n.node());
                 Child child = new Child(uri, uuid, ChildState.DEGRADED, "new replica: rebuilding");

@@ -191,5 +191,4 @@ public final class ControlSerializer extends SerializerWithStringManifest {
         }
         return r;
     }
-
 }

@@ -156,6 +156,15 @@ class ControlPlaneTest {
         assertEquals(200, scaled.status(), scaled.body().toString());
         assertEquals(2, scaled.body().get("replicas").size());
         assertEquals(2, get("/v0/nexuses/" + id).body().get("children").size());
+        Res up = put("/v0/volumes/" + id + "/replica_count/3", "");
+        assertEquals(200, up.status(), up.body().toString());
+        assertEquals(3, up.body().get("replicas").size());
+        assertEquals(3, get("/v0/nexuses/" + id).body().get("children").size());
+        await(() -> "Online".equals(get("/v0/volumes/" + id).body().get("status").asText()),
+                "new replica rebuilt, volume online again");
+        assertError(422, put("/v0/volumes/" + id + "/replica_count/4", ""), "found 0 of 1");
+        Res scaledAgain = put("/v0/volumes/" + id + "/replica_count/2", "");
+        assertEquals(2, scaledAgain.body().get("replicas").size());
 
         Res unpublished = delete("/v0/volumes/" + id + "/target");
         assertEquals(200, unpublished.status());
@@ -185,9 +194,11 @@ class ControlPlaneTest {
         assertEquals(200, published.status(), published.body().toString());
         assertTrue(published.body().get("target").get("device_uri").asText().startsWith("nbd://"));
 
+        String instance = control.inventory().node("node-a").orElseThrow().report().instance();
         ENGINES.get("node-a").tell(new FakeIoEngine.Restart());
-        await(() -> control.inventory().nexus("node-a", id).map(n -> !n.deviceUri().isEmpty()).orElse(false),
-                "nexus re-created and re-published on node-a");
+        await(() -> !control.inventory().node("node-a").orElseThrow().report().instance().equals(instance)
+                && control.inventory().nexus("node-a", id).map(n -> !n.deviceUri().isEmpty()).orElse(false),
+                "nexus re-created and re-published on the restarted io-engine");
 
         JsonNode nexus = get("/v0/nexuses/" + id).body();
         String victim = nexus.get("children").get(1).get("uri").asText();

@@ -5,15 +5,20 @@ import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.NodeStateReport;
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Finds DataNodes through the Receptionist, subscribes to their state reports and watches them. A DataNode that
- * stops or leaves the cluster (the Receptionist listing follows cluster membership) makes its node offline.
+ * stops, whose cluster member becomes unreachable, or that leaves the cluster (the Receptionist listing follows
+ * membership) makes its node offline; a member reachable again is asked for a fresh report, which brings it back.
  */
 public final class DataNodeWatcher {
     /** What this actor handles; all local. */
@@ -29,6 +34,9 @@ public final class DataNodeWatcher {
     private record Gone(ActorRef<IoEngineCommand> dataNode) implements Message {
     }
 
+    private record Reachability(ClusterEvent.ReachabilityEvent event) implements Message {
+    }
+
     private DataNodeWatcher() {
     }
 
@@ -37,6 +45,9 @@ public final class DataNodeWatcher {
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(IoEngineProtocol.DATA_NODE, listings));
             ActorRef<NodeStateReport> reports = ctx.messageAdapter(NodeStateReport.class, Reported::new);
+            Cluster cluster = Cluster.get(ctx.getSystem());
+            cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class,
+                    Reachability::new), ClusterEvent.ReachabilityEvent.class));
             Set<ActorRef<IoEngineCommand>> known = new HashSet<>();
             return Behaviors.receive(Message.class)
                     .onMessage(Listed.class, m -> {
@@ -67,8 +78,28 @@ public final class DataNodeWatcher {
                         gone(ctx, m.dataNode(), known, inventory, listener);
                         return Behaviors.same();
                     })
+                    .onMessage(Reachability.class, m -> {
+                        // Unreachable is the first sign of a dead or cut-off node; the Receptionist only drops its
+                        // DataNode once the member is removed. Reachable again: ask for a fresh report.
+                        Address where = m.event().member().address();
+                        for (ActorRef<IoEngineCommand> ref : known) {
+                            if (address(ref, cluster).equals(where)) {
+                                if (m.event() instanceof ClusterEvent.UnreachableMember) {
+                                    inventory.offline(ref).ifPresent(listener::offline);
+                                } else {
+                                    ref.tell(new IoEngineCommand.SubscribeState(reports));
+                                }
+                            }
+                        }
+                        return Behaviors.same();
+                    })
                     .build();
         });
+    }
+
+    private static Address address(ActorRef<?> ref, Cluster cluster) {
+        Address a = ref.path().address();
+        return a.hasGlobalScope() ? a : cluster.selfMember().address();
     }
 
     private static void gone(ActorContext<Message> ctx, ActorRef<IoEngineCommand> ref,

@@ -108,6 +108,7 @@ public final class Reconciler {
         }
         guarded("orphans", this::orphans);
         long millis = (System.nanoTime() - start) / 1_000_000;
+        LOG.debug("reconciler: swept {} volumes in {} ms", ids.size(), millis);
         if (millis > SLOW_SWEEP_MILLIS) {
             LOG.warn("reconciler: a sweep over {} volumes took {} ms", ids.size(), millis);
         }

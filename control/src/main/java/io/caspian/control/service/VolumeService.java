@@ -185,6 +185,8 @@ public final class VolumeService {
         String id = v.id();
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         Optional<NexusInfo> observedNexus = nexus.flatMap(n -> inventory.nexus(n.node(), n.id()));
+        LOG.debug("volume {}: reconciling; nexus {}, observed {}", id, nexus.map(NexusState::children).orElse(null),
+                observedNexus.map(NexusInfo::children).orElse(null));
         if (nexus.isPresent() && observedNexus.isPresent()) {
             syncChildStates(nexus.get(), observedNexus.get());
         }

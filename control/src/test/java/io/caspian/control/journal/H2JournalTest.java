@@ -11,4 +11,14 @@ class H2JournalTest extends JournalReplayContract {
     JournalSettings settings() {
         return JournalSettings.h2(dataDir);
     }
+
+    @Override
+    JournalSettings freshDatabase(String name) {
+        return JournalSettings.h2(dataDir.resolve(name));
+    }
+
+    @Override
+    String shippedScript() {
+        return "schema/h2/h2-create-schema.sql";
+    }
 }

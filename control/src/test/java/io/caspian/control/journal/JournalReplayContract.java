@@ -1,6 +1,7 @@
 package io.caspian.control.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -17,6 +18,7 @@ import io.caspian.events.Protocol;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -31,6 +33,12 @@ abstract class JournalReplayContract {
 
     abstract JournalSettings settings();
 
+    /** An empty database of its own, for tests that must start from nothing. */
+    abstract JournalSettings freshDatabase(String name) throws Exception;
+
+    /** The plugin's own create script for this database, as shipped in its jar. */
+    abstract String shippedScript();
+
     private Config config() {
         return settings().pekkoConfig()
                 .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
@@ -44,6 +52,32 @@ abstract class JournalReplayContract {
         try (Connection c = DriverManager.getConnection(settings().url(), settings().user(), settings().password());
              ResultSet rs = c.getMetaData().getTables(null, null, "event_journal", null)) {
             assertTrue(rs.next(), "event_journal exists");
+        }
+    }
+
+    @Test
+    void startsOnADatabaseMadeByThePluginsOwnScript() throws Exception {
+        JournalSettings fresh = freshDatabase("shipped" + System.nanoTime());
+        runScript(fresh, shippedScript());
+        // The shipped script cannot run twice (its index creation has no IF NOT EXISTS); ours can, after it.
+        assertThrows(SQLException.class, () -> runScript(fresh, shippedScript()));
+        JournalSchema.ensure(fresh);
+        JournalSchema.ensure(fresh);
+    }
+
+    private static void runScript(JournalSettings s, String resource) throws Exception {
+        String sql;
+        try (var in = JournalReplayContract.class.getClassLoader().getResourceAsStream(resource)) {
+            sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (Connection c = DriverManager.getConnection(s.url(), s.user(), s.password());
+             var st = c.createStatement()) {
+            c.setAutoCommit(true);
+            for (String statement : sql.split(";")) {
+                if (!statement.isBlank()) {
+                    st.execute(statement);
+                }
+            }
         }
     }
 

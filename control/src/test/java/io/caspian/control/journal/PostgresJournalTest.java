@@ -1,5 +1,7 @@
 package io.caspian.control.journal;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -22,5 +24,20 @@ class PostgresJournalTest extends JournalReplayContract {
     @Override
     JournalSettings settings() {
         return postgres.settings();
+    }
+
+    @Override
+    JournalSettings freshDatabase(String name) throws Exception {
+        JournalSettings base = postgres.settings();
+        try (Connection c = DriverManager.getConnection(base.url(), base.user(), base.password())) {
+            c.createStatement().execute("CREATE DATABASE " + name);
+        }
+        String url = base.url().replaceFirst("/postgres(\\?|$)", "/" + name + "$1");
+        return new JournalSettings(JournalSettings.Kind.POSTGRES, url, base.user(), base.password());
+    }
+
+    @Override
+    String shippedScript() {
+        return "schema/postgres/postgres-create-schema.sql";
     }
 }

@@ -157,9 +157,17 @@ public final class VolumeService {
                         + "known to be in sync; it cannot be published");
             }
             entities.nexus(id, r -> new NexusCommand.Create(new NexusSpec(target, v.spec().size(), id, online), r));
-            await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
-                    "create nexus " + id);
-            NexusInfo info = await(io.publishNexus(target, id, protocol), "publish nexus " + id);
+            NexusInfo info;
+            try {
+                await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
+                        "create nexus " + id);
+                info = await(io.publishNexus(target, id, protocol), "publish nexus " + id);
+            } catch (RuntimeException e) {
+                // Leave no half-made nexus behind: the volume is not published, so nothing else would remove it.
+                ignoreUnavailable(() -> await(io.destroyNexus(target, id), "destroy nexus " + id));
+                entities.nexus(id, NexusCommand.Destroy::new);
+                throw e;
+            }
             entities.nexus(id, r -> new NexusCommand.Publish(protocol, info.deviceUri(), r));
             for (Child c : stale) {
                 entities.nexus(id, r -> new NexusCommand.AddChild(c, r));

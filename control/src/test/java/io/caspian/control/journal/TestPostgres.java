@@ -28,10 +28,6 @@ final class TestPostgres implements AutoCloseable {
         this.stop = stop;
     }
 
-    String url() {
-        return url;
-    }
-
     /** Which kind of server this is, for the test log. */
     String how() {
         return how;

@@ -1,6 +1,7 @@
 package io.caspian.control.entity.volume;
 
 import io.caspian.control.entity.Lifecycle;
+import io.caspian.control.entity.Reply;
 import io.caspian.events.Enums;
 import io.caspian.events.proto.control.Empty;
 import io.caspian.events.proto.control.ReplicaCountChanged;
@@ -13,7 +14,6 @@ import io.caspian.events.proto.control.VolumeStatusChanged;
 import io.caspian.events.proto.control.VolumeUnpublished;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
-import io.caspian.control.entity.Reply;
 
 /** Volume commands, events and state to protobuf ({@code caspian/control.proto}) and back. */
 public final class VolumeCodec {

@@ -149,6 +149,12 @@ class ControlPlaneTest {
         await(() -> "Online".equals(get("/v0/volumes/" + id).body().get("status").asText()), "volume online");
         assertEquals(3, get("/v0/nexuses/" + id).body().get("children").size());
         assertError(409, put("/v0/volumes/" + id + "/target?protocol=nbd", ""), "already published");
+        assertTrue(get("/v0/volumes").body().toString().contains(id));
+        assertTrue(get("/v0/nexuses").body().toString().contains(id));
+        String firstReplica = created.body().get("replicas").get(0).asText();
+        assertTrue(get("/v0/replicas").body().toString().contains(firstReplica));
+        assertEquals(id, get("/v0/replicas/" + firstReplica).body().get("volume").asText());
+        assertTrue(get("/v0/pools").body().size() >= 3);
 
         assertError(400, put("/v0/volumes/" + id + "/replica_count/x", ""), "integer");
         assertError(400, put("/v0/volumes/" + id + "/replica_count/0", ""), "at least 1");

@@ -224,7 +224,7 @@ public final class RestApi extends AllDirectives {
             case NOT_FOUND -> StatusCodes.NOT_FOUND;
             case CONFLICT -> StatusCodes.CONFLICT;
             case INVALID -> StatusCodes.BAD_REQUEST;
-            case UNPROCESSABLE -> StatusCodes.UNPROCESSABLE_ENTITY;
+            case UNPROCESSABLE -> StatusCodes.UNPROCESSABLE_CONTENT;
             case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
         };
     }
@@ -234,7 +234,7 @@ public final class RestApi extends AllDirectives {
             case ALREADY_EXISTS -> StatusCodes.CONFLICT;
             case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
             case INTERNAL, UNSPECIFIED -> StatusCodes.INTERNAL_SERVER_ERROR;
-            case NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> StatusCodes.UNPROCESSABLE_ENTITY;
+            case NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> StatusCodes.UNPROCESSABLE_CONTENT;
         };
     }
 

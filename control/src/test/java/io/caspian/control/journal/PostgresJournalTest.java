@@ -15,7 +15,7 @@ class PostgresJournalTest extends JournalReplayContract {
     }
 
     @AfterAll
-    static void stopPostgres() throws Exception {
+    static void stopPostgres() {
         if (postgres != null) {
             postgres.close();
         }

@@ -108,7 +108,11 @@ final class TestPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        stop.close();
+    public void close() {
+        try {
+            stop.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop PostgreSQL (" + how + "): " + e.getMessage(), e);
+        }
     }
 }

@@ -1,0 +1,199 @@
+package io.caspian.control;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.control.entity.EntitySettings;
+import io.caspian.control.entity.node.NodeCommand;
+import io.caspian.control.entity.node.NodeEntity;
+import io.caspian.control.entity.nexus.NexusEntity;
+import io.caspian.control.entity.pool.PoolEntity;
+import io.caspian.control.entity.replica.ReplicaEntity;
+import io.caspian.control.entity.volume.VolumeEntity;
+import io.caspian.control.journal.JournalSchema;
+import io.caspian.control.journal.JournalSettings;
+import io.caspian.control.observed.ActorIoEngineClient;
+import io.caspian.control.observed.DataNodeWatcher;
+import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.IoEngineClient;
+import io.caspian.control.observed.NodeListener;
+import io.caspian.control.rest.RestApi;
+import io.caspian.control.scheduler.Scheduler;
+import io.caspian.control.service.Entities;
+import io.caspian.control.service.PoolService;
+import io.caspian.control.service.Reconciler;
+import io.caspian.control.service.VolumeService;
+import io.caspian.events.ioengine.NodeStateReport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane in one object: journal schema, actor system (cluster role {@code control}), sharded
+ * entities, io-engine discovery, reconciler and REST API. Configured by {@code caspian.*} (see reference.conf).
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    public static final String ROLE = "control";
+
+    private final ActorSystem<Void> system;
+    private final Inventory inventory;
+    private final ActorRef<Reconciler.Message> reconciler;
+    private final ServerBinding binding;
+    private final ExecutorService operations;
+
+    private ControlPlane(ActorSystem<Void> system, Inventory inventory, ActorRef<Reconciler.Message> reconciler,
+                         ServerBinding binding, ExecutorService operations) {
+        this.system = system;
+        this.inventory = inventory;
+        this.reconciler = reconciler;
+        this.binding = binding;
+        this.operations = operations;
+    }
+
+    /** Starts everything and returns once the REST API is bound. */
+    public static ControlPlane start(Config config) {
+        Config full = ConfigFactory.parseString("pekko.actor.provider = cluster").withFallback(config)
+                .withFallback(ConfigFactory.load());
+        if (!full.getStringList("pekko.cluster.roles").contains(ROLE)) {
+            throw new IllegalArgumentException("the control plane needs cluster role '" + ROLE
+                    + "' in pekko.cluster.roles, got " + full.getStringList("pekko.cluster.roles"));
+        }
+        JournalSettings journal = JournalSettings.fromConfig(full);
+        JournalSchema.ensure(journal);
+        full = journal.pekkoConfig().withFallback(full);
+        Config c = full.getConfig("caspian.control");
+        Duration askTimeout = c.getDuration("ask-timeout");
+        Duration ioTimeout = c.getDuration("io-engine-timeout");
+
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), full.hasPath("caspian.system-name")
+                ? full.getString("caspian.system-name") : "caspian", full);
+        try {
+            Cluster cluster = Cluster.get(system);
+            if (c.getBoolean("self-join") && full.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            }
+            EntitySettings settings = new EntitySettings(c.getInt("snapshot-every"), 2);
+            ClusterSharding sharding = ClusterSharding.get(system);
+            sharding.init(Entity.of(NodeEntity.TYPE_KEY, e -> NodeEntity.create(e.getEntityId(), settings))
+                    .withRole(ROLE));
+            sharding.init(Entity.of(PoolEntity.TYPE_KEY, e -> PoolEntity.create(e.getEntityId(), settings))
+                    .withRole(ROLE));
+            sharding.init(Entity.of(ReplicaEntity.TYPE_KEY, e -> ReplicaEntity.create(e.getEntityId(), settings))
+                    .withRole(ROLE));
+            sharding.init(Entity.of(NexusEntity.TYPE_KEY, e -> NexusEntity.create(e.getEntityId(), settings))
+                    .withRole(ROLE));
+            sharding.init(Entity.of(VolumeEntity.TYPE_KEY, e -> VolumeEntity.create(e.getEntityId(), settings))
+                    .withRole(ROLE));
+
+            ExecutorService operations = Executors.newFixedThreadPool(c.getInt("operation-threads"), daemons());
+            Inventory inventory = new Inventory(Clock.systemUTC());
+            Entities entities = new Entities(system, askTimeout);
+            IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
+            Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"));
+            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout);
+            PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
+            ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
+                    volumes, c.getDuration("reconcile-interval"), ioTimeout, operations), "reconciler", Props.empty());
+            system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
+                    operations)), "data-node-watcher", Props.empty());
+
+            RestApi api = new RestApi(entities, inventory, volumes, pools, operations);
+            ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
+                    .bind(api.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LOG.info("control plane REST API on {}", binding.localAddress());
+            return new ControlPlane(system, inventory, reconciler, binding, operations);
+        } catch (Exception e) {
+            system.terminate();
+            throw new IllegalStateException("control plane failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    /** Registers nodes as they report and marks them offline when they go; both trigger a reconciliation. */
+    private static NodeListener listener(Entities entities, Inventory inventory,
+                                         ActorRef<Reconciler.Message> reconciler, ExecutorService operations) {
+        return new NodeListener() {
+            @Override
+            public void reported(NodeStateReport r, boolean restarted) {
+                if (restarted) {
+                    CompletableFuture.runAsync(() -> {
+                        var node = entities.node(r.node(), x -> new NodeCommand.Register(r.endpoint(), r.labels(), x));
+                        inventory.cordoned(node.id(), node.cordoned());
+                    }, operations).whenComplete((ok, e) -> {
+                        if (e != null) {
+                            LOG.warn("cannot register node {}: {}", r.node(), e.getMessage());
+                        }
+                        reconciler.tell(new Reconciler.Trigger("node " + r.node() + " registered"));
+                    });
+                } else {
+                    reconciler.tell(new Reconciler.Trigger("report from " + r.node()));
+                }
+            }
+
+            @Override
+            public void offline(String node) {
+                CompletableFuture.runAsync(() -> entities.node(node, NodeCommand.MarkOffline::new), operations)
+                        .whenComplete((ok, e) -> reconciler.tell(new Reconciler.Trigger("node " + node
+                                + " offline")));
+            }
+        };
+    }
+
+    private static java.util.concurrent.ThreadFactory daemons() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "caspian-operation-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public int restPort() {
+        return binding.localAddress().getPort();
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    /** Asks for a reconciliation now instead of at the next tick. */
+    public void reconcile(String reason) {
+        reconciler.tell(new Reconciler.Trigger(reason));
+    }
+
+    @Override
+    public void close() {
+        reconciler.tell(new Reconciler.Stop());
+        operations.shutdownNow();
+        try {
+            binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("REST API unbind: {}", e.getMessage());
+        }
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("actor system did not terminate cleanly: {}", e.getMessage());
+        }
+    }
+}

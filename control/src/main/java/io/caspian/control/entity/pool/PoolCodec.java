@@ -1,0 +1,83 @@
+package io.caspian.control.entity.pool;
+
+import io.caspian.control.entity.Lifecycle;
+import io.caspian.control.entity.Reply;
+import io.caspian.events.Enums;
+import io.caspian.events.proto.control.Empty;
+import io.caspian.events.proto.control.PoolCreated;
+import io.caspian.events.proto.control.PoolDestroyed;
+import io.caspian.events.proto.control.PoolStatusChanged;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+
+/** Pool commands, events and state to protobuf ({@code caspian/control.proto}) and back. */
+public final class PoolCodec {
+    private PoolCodec() {
+    }
+
+    private static PoolCreated spec(PoolSpec s) {
+        return PoolCreated.newBuilder().setNode(s.node()).setDisk(s.disk()).putAllLabels(s.labels()).build();
+    }
+
+    private static PoolSpec spec(PoolCreated p) {
+        return new PoolSpec(p.getNode(), p.getDisk(), p.getLabelsMap());
+    }
+
+    public static io.caspian.events.proto.control.PoolEvent toProto(PoolEvent e) {
+        var b = io.caspian.events.proto.control.PoolEvent.newBuilder();
+        if (e instanceof PoolEvent.PoolCreated x) {
+            b.setCreated(spec(x.spec()));
+        } else if (e instanceof PoolEvent.PoolStatusChanged x) {
+            b.setStatusChanged(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+        } else if (e instanceof PoolEvent.PoolDestroyed) {
+            b.setDestroyed(PoolDestroyed.getDefaultInstance());
+        }
+        return b.build();
+    }
+
+    public static PoolEvent fromProto(io.caspian.events.proto.control.PoolEvent p) {
+        return switch (p.getEventCase()) {
+            case CREATED -> new PoolEvent.PoolCreated(spec(p.getCreated()));
+            case STATUS_CHANGED -> new PoolEvent.PoolStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
+            case DESTROYED -> new PoolEvent.PoolDestroyed();
+            case EVENT_NOT_SET -> throw new IllegalArgumentException("pool event without an event");
+        };
+    }
+
+    public static io.caspian.events.proto.control.PoolState toProto(PoolState s) {
+        return io.caspian.events.proto.control.PoolState.newBuilder().setId(s.id())
+                .setLifecycleValue(s.lifecycle().ordinal()).setNode(s.spec().node()).setDisk(s.spec().disk())
+                .putAllLabels(s.spec().labels()).setStatus(Enums.toProto(s.status())).build();
+    }
+
+    public static PoolState fromProto(io.caspian.events.proto.control.PoolState p) {
+        return new PoolState(p.getId(), Lifecycle.values()[p.getLifecycleValue()],
+                new PoolSpec(p.getNode(), p.getDisk(), p.getLabelsMap()), Enums.fromProto(p.getStatus()));
+    }
+
+    public static io.caspian.events.proto.control.PoolCommand toProto(PoolCommand c, ActorRefResolver refs) {
+        var b = io.caspian.events.proto.control.PoolCommand.newBuilder()
+                .setReplyTo(refs.toSerializationFormat(c.replyTo()));
+        if (c instanceof PoolCommand.Create x) {
+            b.setCreate(spec(x.spec()));
+        } else if (c instanceof PoolCommand.Destroy) {
+            b.setDestroy(Empty.getDefaultInstance());
+        } else if (c instanceof PoolCommand.SetStatus x) {
+            b.setSetStatus(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+        } else if (c instanceof PoolCommand.Get) {
+            b.setGet(Empty.getDefaultInstance());
+        }
+        return b.build();
+    }
+
+    public static PoolCommand fromProto(io.caspian.events.proto.control.PoolCommand p, ActorRefResolver refs) {
+        ActorRef<Reply> r = refs.resolveActorRef(p.getReplyTo());
+        return switch (p.getCommandCase()) {
+            case CREATE -> new PoolCommand.Create(spec(p.getCreate()), r);
+            case DESTROY -> new PoolCommand.Destroy(r);
+            case SET_STATUS -> new PoolCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
+            case GET -> new PoolCommand.Get(r);
+            case COMMAND_NOT_SET -> throw new IllegalArgumentException("pool command without a command");
+        };
+    }
+}

@@ -1,0 +1,23 @@
+package io.caspian.control.entity.pool;
+
+import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.Reply;
+import io.caspian.events.Health;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What may be asked of a Pool; every command is answered with a {@link Reply}. */
+public sealed interface PoolCommand extends ControlMessage {
+    ActorRef<Reply> replyTo();
+
+    record Create(PoolSpec spec, ActorRef<Reply> replyTo) implements PoolCommand {
+    }
+
+    record Destroy(ActorRef<Reply> replyTo) implements PoolCommand {
+    }
+
+    record SetStatus(Health status, ActorRef<Reply> replyTo) implements PoolCommand {
+    }
+
+    record Get(ActorRef<Reply> replyTo) implements PoolCommand {
+    }
+}

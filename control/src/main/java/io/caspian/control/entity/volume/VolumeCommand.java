@@ -1,0 +1,40 @@
+package io.caspian.control.entity.volume;
+
+import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.Reply;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What may be asked of a Volume; every command is answered with a {@link Reply}. */
+public sealed interface VolumeCommand extends ControlMessage {
+    ActorRef<Reply> replyTo();
+
+    record Create(VolumeSpec spec, ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record Destroy(ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record SetReplicaCount(int replicas, ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record AddReplica(String replica, ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record RemoveReplica(String replica, ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record Publish(String nexus, String node, Protocol protocol, String deviceUri, ActorRef<Reply> replyTo)
+            implements VolumeCommand {
+    }
+
+    record Unpublish(ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record SetStatus(Health status, ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+
+    record Get(ActorRef<Reply> replyTo) implements VolumeCommand {
+    }
+}

@@ -1,0 +1,112 @@
+package io.caspian.control.observed;
+
+import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineProtocol;
+import io.caspian.events.ioengine.NodeStateReport;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * Finds DataNodes through the Receptionist, subscribes to their state reports and watches them. A DataNode that
+ * stops, whose cluster member becomes unreachable, or that leaves the cluster (the Receptionist listing follows
+ * membership) makes its node offline; a member reachable again is asked for a fresh report, which brings it back.
+ */
+public final class DataNodeWatcher {
+    /** What this actor handles; all local. */
+    public sealed interface Message {
+    }
+
+    private record Listed(Receptionist.Listing listing) implements Message {
+    }
+
+    private record Reported(NodeStateReport report) implements Message {
+    }
+
+    private record Gone(ActorRef<IoEngineCommand> dataNode) implements Message {
+    }
+
+    private record Reachability(ClusterEvent.ReachabilityEvent event) implements Message {
+    }
+
+    private DataNodeWatcher() {
+    }
+
+    public static Behavior<Message> create(Inventory inventory, NodeListener listener) {
+        return Behaviors.setup(ctx -> {
+            ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(IoEngineProtocol.DATA_NODE, listings));
+            ActorRef<NodeStateReport> reports = ctx.messageAdapter(NodeStateReport.class, Reported::new);
+            Cluster cluster = Cluster.get(ctx.getSystem());
+            cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class,
+                    Reachability::new), ClusterEvent.ReachabilityEvent.class));
+            Set<ActorRef<IoEngineCommand>> known = new HashSet<>();
+            return Behaviors.receive(Message.class)
+                    .onMessage(Listed.class, m -> {
+                        Set<ActorRef<IoEngineCommand>> now = m.listing().getServiceInstances(IoEngineProtocol.DATA_NODE);
+                        for (ActorRef<IoEngineCommand> ref : now) {
+                            if (known.add(ref)) {
+                                ctx.watchWith(ref, new Gone(ref));
+                                ref.tell(new IoEngineCommand.SubscribeState(reports));
+                            }
+                        }
+                        for (ActorRef<IoEngineCommand> ref : Set.copyOf(known)) {
+                            if (!now.contains(ref)) {
+                                gone(ctx, ref, known, inventory, listener);
+                            }
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(Reported.class, m -> {
+                        NodeStateReport r = m.report();
+                        String before = inventory.node(r.node()).filter(Inventory.Observed::online)
+                                .map(o -> o.report().instance()).orElse(null);
+                        if (inventory.update(r)) {
+                            listener.reported(r, !r.instance().equals(before));
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(Gone.class, m -> {
+                        gone(ctx, m.dataNode(), known, inventory, listener);
+                        return Behaviors.same();
+                    })
+                    .onMessage(Reachability.class, m -> {
+                        // Unreachable is the first sign of a dead or cut-off node; the Receptionist only drops its
+                        // DataNode once the member is removed. Reachable again: ask for a fresh report.
+                        Address where = m.event().member().address();
+                        for (ActorRef<IoEngineCommand> ref : known) {
+                            if (address(ref, cluster).equals(where)) {
+                                if (m.event() instanceof ClusterEvent.UnreachableMember) {
+                                    inventory.offline(ref).ifPresent(listener::offline);
+                                } else {
+                                    ref.tell(new IoEngineCommand.SubscribeState(reports));
+                                }
+                            }
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    private static Address address(ActorRef<?> ref, Cluster cluster) {
+        Address a = ref.path().address();
+        return a.hasGlobalScope() ? a : cluster.selfMember().address();
+    }
+
+    private static void gone(ActorContext<Message> ctx, ActorRef<IoEngineCommand> ref,
+                             Set<ActorRef<IoEngineCommand>> known, Inventory inventory, NodeListener listener) {
+        if (known.remove(ref)) {
+            ctx.unwatch(ref);
+            inventory.offline(ref).ifPresent(listener::offline);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.caspian.control.observed;
+
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.PoolInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * How the control plane asks an io-engine to act. Every call is idempotent on the io-engine side, so a caller may
+ * retry after a timeout. Failures complete the stage with {@link IoEngineException}; an unknown or offline node is
+ * {@code UNAVAILABLE}.
+ */
+public interface IoEngineClient {
+    CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk);
+
+    CompletionStage<Void> destroyPool(String node, String pool);
+
+    CompletionStage<ReplicaInfo> createReplica(String node, String uuid, String pool, long size, boolean thin);
+
+    CompletionStage<Void> destroyReplica(String node, String uuid, String pool);
+
+    CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol);
+
+    CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children);
+
+    CompletionStage<Void> destroyNexus(String node, String uuid);
+
+    CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol);
+
+    CompletionStage<NexusInfo> addChild(String node, String nexus, String uri);
+
+    CompletionStage<NexusInfo> removeChild(String node, String nexus, String uri);
+}

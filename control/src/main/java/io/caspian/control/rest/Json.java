@@ -1,0 +1,57 @@
+package io.caspian.control.rest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.util.List;
+import java.util.Map;
+
+/** The API's JSON shapes (snake_case on the wire) and the mapper that reads and writes them. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
+
+    private Json() {
+    }
+
+    record Node(String id, String endpoint, String status, boolean cordoned, Map<String, String> labels) {
+    }
+
+    record Pool(String id, String node, List<String> disks, Map<String, String> labels, String status,
+                long capacity, long used, long committed) {
+    }
+
+    record Replica(String uuid, String pool, String node, long size, boolean thin, String share, String uri,
+                   String status, String volume) {
+    }
+
+    record Child(String uri, String replica, String state, String reason, int rebuildProgress) {
+    }
+
+    record Nexus(String uuid, String node, long size, String status, String protocol, String deviceUri,
+                 List<Child> children) {
+    }
+
+    record Topology(Map<String, String> nodeLabels, Map<String, String> poolLabels) {
+    }
+
+    record VolumeSpec(long size, int replicas, boolean thin, Topology topology) {
+    }
+
+    record Target(String node, String protocol, String deviceUri) {
+    }
+
+    record Volume(String uuid, VolumeSpec spec, String status, List<String> replicas, Target target) {
+    }
+
+    record CreatePool(List<String> disks, Map<String, String> labels) {
+    }
+
+    record CreateVolume(Long size, Integer replicas, Boolean thin, Topology topology) {
+    }
+
+    record Error(String kind, String message) {
+    }
+}

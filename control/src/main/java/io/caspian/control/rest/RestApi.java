@@ -1,0 +1,260 @@
+package io.caspian.control.rest;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.volume.VolumeSpec;
+import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.IoEngineException;
+import io.caspian.control.service.ControlException;
+import io.caspian.control.service.Entities;
+import io.caspian.control.service.PoolService;
+import io.caspian.control.service.VolumeService;
+import io.caspian.events.Protocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes of the v0 API. Handlers block on entities and io-engines, so each runs on {@code executor}, never on
+ * the HTTP event loop. Every error is JSON: {@code {"kind": ..., "message": ...}}.
+ */
+public final class RestApi extends AllDirectives {
+    private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
+
+    private static final ContentType YAML = ContentTypes.create(
+            MediaTypes.applicationWithOpenCharset("yaml"), HttpCharsets.UTF_8);
+
+    private final Views views;
+    private final VolumeService volumes;
+    private final PoolService pools;
+    private final Executor executor;
+    private final byte[] openApi;
+
+    public RestApi(Entities entities, Inventory inventory,
+                   VolumeService volumes, PoolService pools, Executor executor) {
+        this.views = new Views(entities, inventory);
+        this.volumes = volumes;
+        this.pools = pools;
+        this.executor = executor;
+        this.openApi = loadOpenApi();
+    }
+
+    public Route route() {
+        return handleRejections(RejectionHandler.defaultHandler().mapRejectionResponse(RestApi::asJsonError),
+                () -> pathPrefix("v0", () -> concat(
+                        path("api-spec", () -> get(() -> complete(HttpResponse.create().withEntity(YAML, openApi)))),
+                        nodes(), pools(), replicas(), nexuses(), volumes())));
+    }
+
+    private Route nodes() {
+        return concat(
+                path("nodes", () -> get(() -> run(() -> ok(views.nodes())))),
+                path(segment("nodes").slash(segment()), id -> get(() -> run(() -> ok(found(views.node(id), "node",
+                        id))))),
+                path(segment("nodes").slash(segment()).slash("pools").slash(segment()), (node, pool) -> concat(
+                        put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
+                            Json.CreatePool req = parse(body, Json.CreatePool.class);
+                            return ok(views.pool(pools.create(node, pool, req.disks(), req.labels())));
+                        }))),
+                        get(() -> run(() -> {
+                            Json.Pool p = found(views.pool(pool), "pool", pool);
+                            if (!p.node().equals(node)) {
+                                throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is not on node '"
+                                        + node + "'");
+                            }
+                            return ok(p);
+                        })),
+                        delete(() -> run(() -> {
+                            pools.destroy(node, pool);
+                            return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+                        })))));
+    }
+
+    private Route pools() {
+        return concat(
+                path("pools", () -> get(() -> run(() -> ok(views.pools())))),
+                path(segment("pools").slash(segment()), id -> get(() -> run(() -> ok(found(views.pool(id), "pool",
+                        id))))));
+    }
+
+    private Route replicas() {
+        return concat(
+                path("replicas", () -> get(() -> run(() -> ok(views.replicas())))),
+                path(segment("replicas").slash(segment()), id -> get(() -> run(() -> ok(found(views.replica(id),
+                        "replica", id))))));
+    }
+
+    private Route nexuses() {
+        return concat(
+                path("nexuses", () -> get(() -> run(() -> ok(views.nexuses())))),
+                path(segment("nexuses").slash(segment()), id -> get(() -> run(() -> ok(found(views.nexus(id),
+                        "nexus", id))))));
+    }
+
+    private Route volumes() {
+        return concat(
+                path("volumes", () -> get(() -> run(() -> ok(views.volumes())))),
+                path(segment("volumes").slash(segment()), id -> concat(
+                        put(() -> entity(Unmarshaller.entityToString(), body -> run(() ->
+                                ok(Views.volume(volumes.create(id, volumeSpec(parse(body, Json.CreateVolume.class)))))))),
+                        get(() -> run(() -> ok(found(views.volume(id), "volume", id)))),
+                        delete(() -> run(() -> {
+                            volumes.destroy(id);
+                            return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+                        })))),
+                path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
+                        put(() -> run(() -> ok(Views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
+                path(segment("volumes").slash(segment()).slash("target"), id -> concat(
+                        put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
+                                run(() -> ok(Views.volume(volumes.publish(id, protocol(protocol),
+                                        node.orElse(null)))))))),
+                        delete(() -> run(() -> ok(Views.volume(volumes.unpublish(id))))))));
+    }
+
+    // ------------------------------------------------------------------ request parsing
+
+    private static VolumeSpec volumeSpec(Json.CreateVolume req) {
+        if (req.size() == null || req.replicas() == null) {
+            throw new ControlException(Reply.Kind.INVALID, "a volume needs \"size\" (bytes) and \"replicas\"");
+        }
+        Json.Topology t = req.topology();
+        Map<String, String> nodeLabels = t == null || t.nodeLabels() == null ? Map.of() : t.nodeLabels();
+        Map<String, String> poolLabels = t == null || t.poolLabels() == null ? Map.of() : t.poolLabels();
+        return new VolumeSpec(req.size(), req.replicas(), Boolean.TRUE.equals(req.thin()), nodeLabels, poolLabels);
+    }
+
+    private static int replicaCount(String n) {
+        try {
+            return Integer.parseInt(n);
+        } catch (NumberFormatException e) {
+            throw new ControlException(Reply.Kind.INVALID, "replica count must be an integer, got '" + n + "'");
+        }
+    }
+
+    private static Protocol protocol(Optional<String> p) {
+        if (p.isEmpty()) {
+            throw new ControlException(Reply.Kind.INVALID, "query parameter \"protocol\" is required: nvmf or nbd");
+        }
+        try {
+            return Protocol.parse(p.get());
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(Reply.Kind.INVALID, e.getMessage());
+        }
+    }
+
+    private static <T> T parse(String body, Class<T> type) {
+        if (body == null || body.isBlank()) {
+            throw new ControlException(Reply.Kind.INVALID, "the request needs a JSON body");
+        }
+        try {
+            T value = Json.MAPPER.readValue(body, type);
+            if (value == null) {
+                throw new ControlException(Reply.Kind.INVALID, "the JSON body must be an object");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new ControlException(Reply.Kind.INVALID, "invalid JSON body: " + e.getOriginalMessage());
+        }
+    }
+
+    private static <T> T found(Optional<T> value, String type, String id) {
+        return value.orElseThrow(() -> new ControlException(Reply.Kind.NOT_FOUND, type + " '" + id
+                + "' does not exist"));
+    }
+
+    // ------------------------------------------------------------------ responses
+
+    private Route run(Supplier<HttpResponse> handler) {
+        CompletionStage<HttpResponse> response = CompletableFuture.supplyAsync(() -> {
+            try {
+                return handler.get();
+            } catch (ControlException e) {
+                return error(status(e.kind()), e.kind().name(), e.getMessage());
+            } catch (IoEngineException e) {
+                return error(status(e), "IO_ENGINE_" + e.kind().name(), e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("request failed", e);
+                return error(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", String.valueOf(e));
+            }
+        }, executor);
+        return completeWithFuture(response);
+    }
+
+    private static HttpResponse ok(Object body) {
+        try {
+            return HttpResponse.create().withStatus(StatusCodes.OK)
+                    .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON for " + body.getClass().getSimpleName(), e);
+        }
+    }
+
+    static HttpResponse error(StatusCode status, String kind, String message) {
+        try {
+            return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON,
+                    Json.MAPPER.writeValueAsBytes(new Json.Error(kind, message)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an error", e);
+        }
+    }
+
+    private static StatusCode status(Reply.Kind kind) {
+        return switch (kind) {
+            case NOT_FOUND -> StatusCodes.NOT_FOUND;
+            case CONFLICT -> StatusCodes.CONFLICT;
+            case INVALID -> StatusCodes.BAD_REQUEST;
+            case UNPROCESSABLE -> StatusCodes.UNPROCESSABLE_CONTENT;
+            case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+        };
+    }
+
+    private static StatusCode status(IoEngineException e) {
+        return switch (e.kind()) {
+            case ALREADY_EXISTS -> StatusCodes.CONFLICT;
+            case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+            case INTERNAL, UNSPECIFIED -> StatusCodes.INTERNAL_SERVER_ERROR;
+            case NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> StatusCodes.UNPROCESSABLE_CONTENT;
+        };
+    }
+
+    /** Pekko's own rejections (unknown path, wrong method) come back as plain text; make them JSON too. */
+    private static HttpResponse asJsonError(HttpResponse r) {
+        String message = r.status().reason();
+        if (r.entity() instanceof HttpEntity.Strict strict && !strict.getData().isEmpty()) {
+            message = strict.getData().utf8String();
+        }
+        return error(r.status(), r.status().reason().toUpperCase().replace(' ', '_'), message);
+    }
+
+    private static byte[] loadOpenApi() {
+        try (InputStream in = RestApi.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read openapi.yaml", e);
+        }
+    }
+}

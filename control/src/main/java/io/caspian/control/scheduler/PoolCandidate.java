@@ -1,0 +1,19 @@
+package io.caspian.control.scheduler;
+
+import io.caspian.events.Health;
+import java.util.Map;
+
+/**
+ * A pool as placement sees it: health and space as its io-engine last reported them (used = allocated bytes,
+ * committed = sum of replica sizes, thin or thick), labels as the user gave them.
+ */
+public record PoolCandidate(String name, String node, Map<String, String> labels, Health status, long capacity,
+                            long used, long committed) {
+    public PoolCandidate {
+        labels = Map.copyOf(labels);
+    }
+
+    public long free() {
+        return Math.max(0, capacity - used);
+    }
+}

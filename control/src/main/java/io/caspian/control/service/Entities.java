@@ -1,0 +1,119 @@
+package io.caspian.control.service;
+
+import io.caspian.control.entity.EntityState;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.node.NodeCommand;
+import io.caspian.control.entity.node.NodeEntity;
+import io.caspian.control.entity.node.NodeState;
+import io.caspian.control.entity.nexus.NexusCommand;
+import io.caspian.control.entity.nexus.NexusEntity;
+import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.pool.PoolCommand;
+import io.caspian.control.entity.pool.PoolEntity;
+import io.caspian.control.entity.pool.PoolState;
+import io.caspian.control.entity.replica.ReplicaCommand;
+import io.caspian.control.entity.replica.ReplicaEntity;
+import io.caspian.control.entity.replica.ReplicaState;
+import io.caspian.control.entity.volume.VolumeCommand;
+import io.caspian.control.entity.volume.VolumeEntity;
+import io.caspian.control.entity.volume.VolumeState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Blocking access to the sharded entities: send a command, get the state or a {@link ControlException} carrying
+ * the rejection. Listing reads the journal's persistence ids (a projection will replace this when lists grow).
+ */
+public final class Entities {
+    private final ActorSystem<?> system;
+    private final ClusterSharding sharding;
+    private final Duration timeout;
+
+    public Entities(ActorSystem<?> system, Duration timeout) {
+        this.system = system;
+        this.sharding = ClusterSharding.get(system);
+        this.timeout = timeout;
+    }
+
+    public VolumeState volume(String id, Function<ActorRef<Reply>, VolumeCommand> command) {
+        return ask(VolumeEntity.TYPE_KEY, id, command, VolumeState.class);
+    }
+
+    public NodeState node(String id, Function<ActorRef<Reply>, NodeCommand> command) {
+        return ask(NodeEntity.TYPE_KEY, id, command, NodeState.class);
+    }
+
+    public PoolState pool(String id, Function<ActorRef<Reply>, PoolCommand> command) {
+        return ask(PoolEntity.TYPE_KEY, id, command, PoolState.class);
+    }
+
+    public ReplicaState replica(String id, Function<ActorRef<Reply>, ReplicaCommand> command) {
+        return ask(ReplicaEntity.TYPE_KEY, id, command, ReplicaState.class);
+    }
+
+    public NexusState nexus(String id, Function<ActorRef<Reply>, NexusCommand> command) {
+        return ask(NexusEntity.TYPE_KEY, id, command, NexusState.class);
+    }
+
+    /** The state if the entity is active; empty if it does not exist or was destroyed. */
+    public Optional<VolumeState> volume(String id) {
+        return found(() -> volume(id, VolumeCommand.Get::new));
+    }
+
+    public Optional<NodeState> node(String id) {
+        return found(() -> node(id, NodeCommand.Get::new));
+    }
+
+    public Optional<PoolState> pool(String id) {
+        return found(() -> pool(id, PoolCommand.Get::new));
+    }
+
+    public Optional<ReplicaState> replica(String id) {
+        return found(() -> replica(id, ReplicaCommand.Get::new));
+    }
+
+    public Optional<NexusState> nexus(String id) {
+        return found(() -> nexus(id, NexusCommand.Get::new)).filter(EntityState::active);
+    }
+
+    /** Ids of every entity of this type ever journaled, destroyed ones included. */
+    public List<String> ids(EntityTypeKey<?> type) {
+        String prefix = type.name() + "|";
+        JdbcReadJournal journal = PersistenceQuery.get(system)
+                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+        List<String> all = Await.result(journal.currentPersistenceIds().runWith(Sink.seq(), system), timeout,
+                "list " + type.name() + " ids");
+        return all.stream().filter(p -> p.startsWith(prefix)).map(p -> p.substring(prefix.length())).sorted()
+                .toList();
+    }
+
+    private static <S> Optional<S> found(java.util.function.Supplier<S> get) {
+        try {
+            return Optional.of(get.get());
+        } catch (ControlException e) {
+            if (e.kind() == Reply.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private <C, S extends EntityState> S ask(EntityTypeKey<C> key, String id,
+                                              Function<ActorRef<Reply>, C> command, Class<S> type) {
+        Reply reply = Await.result(sharding.entityRefFor(key, id).ask(command::apply, timeout), timeout,
+                key.name() + " '" + id + "'");
+        if (reply instanceof Reply.Rejected r) {
+            throw new ControlException(r.kind(), r.message());
+        }
+        return type.cast(((Reply.Ok) reply).state());
+    }
+}

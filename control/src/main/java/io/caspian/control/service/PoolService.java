@@ -1,0 +1,74 @@
+package io.caspian.control.service;
+
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.pool.PoolCommand;
+import io.caspian.control.entity.pool.PoolSpec;
+import io.caspian.control.entity.pool.PoolState;
+import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.IoEngineClient;
+import io.caspian.events.ioengine.PoolInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Pool operations: the entity records the user's intent, the io-engine makes or removes the pool. */
+public final class PoolService {
+    private final Entities entities;
+    private final Inventory inventory;
+    private final IoEngineClient io;
+    private final Duration ioTimeout;
+
+    public PoolService(Entities entities, Inventory inventory, IoEngineClient io, Duration ioTimeout) {
+        this.entities = entities;
+        this.inventory = inventory;
+        this.io = io;
+        this.ioTimeout = ioTimeout;
+    }
+
+    public synchronized PoolState create(String node, String pool, List<String> disks, Map<String, String> labels) {
+        if (disks == null || disks.size() != 1 || disks.get(0) == null || disks.get(0).isBlank()) {
+            throw new ControlException(Reply.Kind.INVALID, "pool '" + pool + "' needs exactly one disk URI in "
+                    + "\"disks\", got " + disks);
+        }
+        if (inventory.node(node).isEmpty()) {
+            throw new ControlException(Reply.Kind.NOT_FOUND, "node '" + node + "' does not exist");
+        }
+        PoolSpec spec = new PoolSpec(node, disks.get(0), labels == null ? Map.of() : labels);
+        boolean existed = entities.pool(pool).isPresent();
+        PoolState state = entities.pool(pool, r -> new PoolCommand.Create(spec, r));
+        inventory.poolSpec(pool, spec);
+        PoolInfo info;
+        try {
+            info = Await.result(io.createPool(node, pool, UUID.nameUUIDFromBytes(pool.getBytes()).toString(),
+                    spec.disk()), ioTimeout.plusSeconds(1), "create pool " + pool);
+        } catch (RuntimeException e) {
+            if (!existed) {
+                // The io-engine could not make it: forget the intent, so the user can fix the request and retry.
+                entities.pool(pool, PoolCommand.Destroy::new);
+                inventory.poolSpec(pool, null);
+            }
+            throw e;
+        }
+        return state.status() == info.status() ? state
+                : entities.pool(pool, r -> new PoolCommand.SetStatus(info.status(), r));
+    }
+
+    public synchronized PoolState destroy(String node, String pool) {
+        PoolState state = entities.pool(pool).orElseThrow(() ->
+                new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' does not exist"));
+        if (!state.spec().node().equals(node)) {
+            throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is on node '"
+                    + state.spec().node() + "', not on '" + node + "'");
+        }
+        long replicas = inventory.replicas().stream().filter(r -> r.node().equals(node)
+                && r.info().pool().equals(pool)).count();
+        if (replicas > 0) {
+            throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas
+                    + " replica(s); destroy or move their volumes first");
+        }
+        Await.result(io.destroyPool(node, pool), ioTimeout.plusSeconds(1), "destroy pool " + pool);
+        inventory.poolSpec(pool, null);
+        return entities.pool(pool, PoolCommand.Destroy::new);
+    }
+}

@@ -1,0 +1,172 @@
+package io.caspian.control.service;
+
+import io.caspian.control.entity.pool.PoolCommand;
+import io.caspian.control.entity.pool.PoolEntity;
+import io.caspian.control.entity.pool.PoolState;
+import io.caspian.control.entity.volume.VolumeEntity;
+import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.IoEngineClient;
+import io.caspian.events.Health;
+import io.caspian.events.ioengine.PoolInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compares desired state (entities) with observed state (io-engine reports) and acts: re-creates missing pools,
+ * keeps every volume at its replica count, re-creates nexuses lost with an io-engine restart, destroys orphaned
+ * replicas. Runs on a timer and whenever an io-engine reports; one sweep at a time, a trigger during a sweep
+ * starts another when it ends.
+ */
+public final class Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    /** What this actor handles. */
+    public sealed interface Message {
+    }
+
+    /** Asks for a sweep soon; cheap to send often. */
+    public record Trigger(String reason) implements Message {
+    }
+
+    /** Stops sweeping; sent before the actor system shuts down. */
+    public record Stop() implements Message {
+    }
+
+    private record Done() implements Message {
+    }
+
+    private final Entities entities;
+    private final Inventory inventory;
+    private final IoEngineClient io;
+    private final VolumeService volumes;
+    private final Duration ioTimeout;
+
+    private Reconciler(Entities entities, Inventory inventory, IoEngineClient io, VolumeService volumes,
+                       Duration ioTimeout) {
+        this.entities = entities;
+        this.inventory = inventory;
+        this.io = io;
+        this.volumes = volumes;
+        this.ioTimeout = ioTimeout;
+    }
+
+    public static Behavior<Message> create(Entities entities, Inventory inventory, IoEngineClient io,
+                                           VolumeService volumes, Duration interval, Duration ioTimeout,
+                                           Executor executor) {
+        Reconciler r = new Reconciler(entities, inventory, io, volumes, ioTimeout);
+        return Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(new Trigger("periodic sweep"), interval);
+            return Behaviors.setup(ctx -> idle(r, ctx, executor));
+        });
+    }
+
+    private static Behavior<Message> idle(Reconciler r, ActorContext<Message> ctx,
+                                          Executor executor) {
+        return Behaviors.receive(Message.class)
+                .onMessage(Trigger.class, t -> {
+                    ctx.pipeToSelf(CompletableFuture.runAsync(r::sweep, executor), (ok, err) -> new Done());
+                    return running(r, ctx, executor, false);
+                })
+                .onMessage(Done.class, d -> Behaviors.same())
+                .onMessage(Stop.class, s -> Behaviors.stopped())
+                .build();
+    }
+
+    private static Behavior<Message> running(Reconciler r,
+                                             ActorContext<Message> ctx,
+                                             Executor executor, boolean again) {
+        return Behaviors.receive(Message.class)
+                .onMessage(Trigger.class, t -> again ? Behaviors.same() : running(r, ctx, executor, true))
+                .onMessage(Done.class, d -> {
+                    if (again) {
+                        ctx.getSelf().tell(new Trigger("changes during the last sweep"));
+                    }
+                    return idle(r, ctx, executor);
+                })
+                .onMessage(Stop.class, s -> Behaviors.stopped())
+                .build();
+    }
+
+    /** One pass over everything; each step fails alone so that one broken volume does not stall the rest. */
+    void sweep() {
+        long start = System.nanoTime();
+        guarded("pools", this::pools);
+        List<String> ids = guardedIds(VolumeEntity.TYPE_KEY);
+        for (String id : ids) {
+            guarded("volume " + id, () -> volumes.reconcile(id));
+        }
+        guarded("orphans", this::orphans);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        LOG.debug("reconciler: swept {} volumes in {} ms", ids.size(), millis);
+        if (millis > SLOW_SWEEP_MILLIS) {
+            LOG.warn("reconciler: a sweep over {} volumes took {} ms", ids.size(), millis);
+        }
+    }
+
+    private static final long SLOW_SWEEP_MILLIS = 5_000;
+
+    private void pools() {
+        for (String id : entities.ids(PoolEntity.TYPE_KEY)) {
+            Optional<PoolState> found = entities.pool(id);
+            if (found.isEmpty()) {
+                continue;
+            }
+            PoolState pool = found.get();
+            inventory.poolSpec(id, pool.spec());
+            boolean online = inventory.node(pool.spec().node()).map(Inventory.Observed::online).orElse(false);
+            Optional<PoolInfo> observed = inventory.pool(pool.spec().node(), id);
+            if (online && observed.isEmpty()) {
+                // Same name, uuid and disk: the io-engine imports the pool if the disk already holds it.
+                LOG.info("pool {} is missing from node {}; asking its io-engine to create or import it", id,
+                        pool.spec().node());
+                guarded("create pool " + id, () -> Await.result(io.createPool(pool.spec().node(), id,
+                        UUID.nameUUIDFromBytes(id.getBytes()).toString(), pool.spec().disk()),
+                        ioTimeout.plusSeconds(1), "create pool " + id));
+            }
+            Health status = online ? observed.map(PoolInfo::status).orElse(Health.UNKNOWN) : Health.UNKNOWN;
+            if (status != pool.status()) {
+                entities.pool(id, r -> new PoolCommand.SetStatus(status, r));
+            }
+        }
+    }
+
+    /** A replica on an io-engine with no live Replica entity was left behind by a crash or an offline node. */
+    private void orphans() {
+        for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
+            String uuid = r.info().uuid();
+            if (!inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
+                LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, r.info().pool(), r.node());
+                guarded("destroy orphan " + uuid, () -> Await.result(io.destroyReplica(r.node(), uuid,
+                        r.info().pool()), ioTimeout.plusSeconds(1), "destroy replica " + uuid));
+            }
+        }
+    }
+
+    private List<String> guardedIds(EntityTypeKey<?> type) {
+        try {
+            return entities.ids(type);
+        } catch (RuntimeException e) {
+            LOG.warn("reconciler: cannot list {} ids: {}", type.name(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static void guarded(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.warn("reconciler: {} failed: {}", what, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,460 @@
+package io.caspian.control.service;
+
+import io.caspian.control.entity.Lifecycle;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.nexus.Child;
+import io.caspian.control.entity.nexus.NexusCommand;
+import io.caspian.control.entity.nexus.NexusSpec;
+import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.replica.ReplicaCommand;
+import io.caspian.control.entity.replica.ReplicaSpec;
+import io.caspian.control.entity.replica.ReplicaState;
+import io.caspian.control.entity.volume.VolumeCommand;
+import io.caspian.control.entity.volume.VolumeSpec;
+import io.caspian.control.entity.volume.VolumeState;
+import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.IoEngineClient;
+import io.caspian.control.observed.IoEngineException;
+import io.caspian.control.scheduler.Placement;
+import io.caspian.control.scheduler.PoolCandidate;
+import io.caspian.control.scheduler.ReplicaRequest;
+import io.caspian.control.scheduler.Scheduler;
+import io.caspian.events.ChildState;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.ChildInfo;
+import io.caspian.events.ioengine.IoEngineReply.FailureKind;
+import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Volume operations and the per-volume reconciliation. The Volume, Replica and Nexus entities are written before
+ * the io-engine acts (intent first), so a crash in between leaves something the reconciler can finish or undo.
+ */
+public final class VolumeService {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeService.class);
+
+    private final Entities entities;
+    private final Inventory inventory;
+    private final IoEngineClient io;
+    private final Scheduler scheduler;
+    private final Duration ioTimeout;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
+                         Duration ioTimeout) {
+        this.entities = entities;
+        this.inventory = inventory;
+        this.io = io;
+        this.scheduler = scheduler;
+        this.ioTimeout = ioTimeout;
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    public VolumeState create(String id, VolumeSpec spec) {
+        return locked(id, () -> {
+            Optional<VolumeState> existing = entities.volume(id);
+            if (existing.isEmpty()) {
+                String problem = spec.problem();
+                if (problem != null) {
+                    throw new ControlException(Reply.Kind.INVALID, "volume '" + id + "': " + problem);
+                }
+                Placement p = place(spec, spec.replicas(), Set.of());
+                if (!p.complete()) {
+                    throw new ControlException(Reply.Kind.UNPROCESSABLE, "cannot create volume '" + id + "': "
+                            + p.shortfall());
+                }
+            }
+            VolumeState v = entities.volume(id, r -> new VolumeCommand.Create(spec, r));
+            return reconcileLocked(v);
+        });
+    }
+
+    public VolumeState setReplicaCount(String id, int replicas) {
+        return locked(id, () -> {
+            VolumeState v = existing(id);
+            if (replicas > v.replicas().size() && replicas != v.spec().replicas()) {
+                Placement p = place(v.spec(), replicas - v.replicas().size(), replicaNodes(v));
+                if (!p.complete()) {
+                    throw new ControlException(Reply.Kind.UNPROCESSABLE, "cannot scale volume '" + id + "' to "
+                            + replicas + " replicas: " + p.shortfall());
+                }
+            }
+            return reconcileLocked(entities.volume(id, r -> new VolumeCommand.SetReplicaCount(replicas, r)));
+        });
+    }
+
+    public VolumeState destroy(String id) {
+        return locked(id, () -> {
+            Optional<VolumeState> found = entities.volume(id);
+            if (found.isEmpty()) {
+                return entities.volume(id, VolumeCommand.Destroy::new);
+            }
+            VolumeState v = unpublishLocked(found.get());
+            for (String replica : v.replicas()) {
+                entities.replica(replica).ifPresent(this::destroyReplica);
+            }
+            return entities.volume(id, VolumeCommand.Destroy::new);
+        });
+    }
+
+    /** Creates the nexus (on {@code node}, or the least loaded) from in-sync replicas and exports it. */
+    public VolumeState publish(String id, Protocol protocol, String node) {
+        if (protocol == Protocol.NONE) {
+            throw new ControlException(Reply.Kind.INVALID, "publishing needs a protocol: nvmf or nbd");
+        }
+        return locked(id, () -> {
+            VolumeState v = existing(id);
+            if (v.published()) {
+                return entities.volume(id, r -> new VolumeCommand.Publish(v.nexus(), v.targetNode(), protocol,
+                        v.deviceUri(), r));
+            }
+            List<ReplicaState> replicas = replicaStates(v);
+            Set<String> onNodes = replicas.stream().map(r -> r.spec().node()).collect(Collectors.toSet());
+            String target = scheduler.placeNexus(node, Candidates.nodes(inventory), onNodes)
+                    .orElseThrow(() -> node == null || node.isBlank()
+                            ? new ControlException(Reply.Kind.UNAVAILABLE, "no online, uncordoned node can run the "
+                                    + "nexus of volume '" + id + "'")
+                            : new ControlException(Reply.Kind.UNPROCESSABLE, "node '" + node + "' cannot run the "
+                                    + "nexus of volume '" + id + "': it is unknown, offline or cordoned"));
+            // Which replicas hold every acknowledged write: all of them if the volume was never published,
+            // otherwise those the last nexus still had in sync when it was taken down.
+            NexusState previous = entities.nexus(id, NexusCommand.Get::new);
+            Set<String> inSync = previous.lifecycle() == Lifecycle.ABSENT ? null
+                    : previous.children().stream().filter(Child::inSync).map(Child::replica)
+                            .collect(Collectors.toSet());
+            List<Child> online = new ArrayList<>();
+            List<Child> stale = new ArrayList<>();
+            for (ReplicaState r : replicas) {
+                if (!inventory.node(r.spec().node()).map(Inventory.Observed::online).orElse(false)) {
+                    continue;
+                }
+                String uri = childUri(r, target);
+                if (inSync == null || inSync.contains(r.id())) {
+                    online.add(new Child(uri, r.id(), ChildState.ONLINE, ""));
+                } else {
+                    stale.add(new Child(uri, r.id(), ChildState.DEGRADED, "out of sync: rebuilding"));
+                }
+            }
+            if (online.isEmpty()) {
+                throw new ControlException(Reply.Kind.UNAVAILABLE, "volume '" + id + "' has no reachable replica "
+                        + "known to be in sync; it cannot be published");
+            }
+            entities.nexus(id, r -> new NexusCommand.Create(new NexusSpec(target, v.spec().size(), id, online), r));
+            NexusInfo info;
+            try {
+                await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
+                        "create nexus " + id);
+                info = await(io.publishNexus(target, id, protocol), "publish nexus " + id);
+            } catch (RuntimeException e) {
+                // Leave no half-made nexus behind: the volume is not published, so nothing else would remove it.
+                ignoreUnavailable(() -> await(io.destroyNexus(target, id), "destroy nexus " + id));
+                entities.nexus(id, NexusCommand.Destroy::new);
+                throw e;
+            }
+            entities.nexus(id, r -> new NexusCommand.Publish(protocol, info.deviceUri(), r));
+            for (Child c : stale) {
+                entities.nexus(id, r -> new NexusCommand.AddChild(c, r));
+                await(io.addChild(target, id, c.uri()), "add child " + c.uri());
+            }
+            entities.volume(id, r -> new VolumeCommand.Publish(id, target, protocol, info.deviceUri(), r));
+            return reconcileLocked(existing(id));
+        });
+    }
+
+    public VolumeState unpublish(String id) {
+        return locked(id, () -> unpublishLocked(existing(id)));
+    }
+
+    /** Brings one volume closer to its spec; a no-op for volumes that do not exist. */
+    public Optional<VolumeState> reconcile(String id) {
+        return locked(id, () -> entities.volume(id).map(this::reconcileLocked));
+    }
+
+    // ------------------------------------------------------------------ reconciliation
+
+    private VolumeState reconcileLocked(VolumeState v) {
+        String id = v.id();
+        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
+        Optional<NexusInfo> observedNexus = nexus.flatMap(n -> inventory.nexus(n.node(), n.id()));
+        LOG.debug("volume {}: reconciling; nexus {}, observed {}", id, nexus.map(NexusState::children).orElse(null),
+                observedNexus.map(NexusInfo::children).orElse(null));
+        if (nexus.isPresent() && observedNexus.isPresent()) {
+            syncChildStates(nexus.get(), observedNexus.get());
+        }
+        boolean nexusNodeOnline = nexus.map(n -> nodeOnline(n.node())).orElse(false);
+        if (nexus.isPresent() && nexusNodeOnline && observedNexus.isEmpty()) {
+            recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
+        }
+        for (ReplicaState r : replicaStates(v)) {
+            String why = lost(r, nexus.flatMap(n -> entities.nexus(n.id())).orElse(null));
+            if (why != null) {
+                LOG.warn("volume {}: replica {} on node {} is lost ({}); replacing it", id, r.id(), r.spec().node(),
+                        why);
+                dropReplica(v, r);
+            }
+        }
+        // Replicas whose entity vanished (a crash between the two writes) leave the volume too.
+        for (String replica : existing(id).replicas()) {
+            if (entities.replica(replica).isEmpty()) {
+                entities.volume(id, r -> new VolumeCommand.RemoveReplica(replica, r));
+            }
+        }
+        v = existing(id);
+        int have = v.replicas().size();
+        int want = v.spec().replicas();
+        if (have < want) {
+            addReplicas(v, want - have);
+        } else if (have > want) {
+            removeReplicas(v, have - want);
+        }
+        v = existing(id);
+        Health status = health(v);
+        return v.status() == status ? v : entities.volume(id, r -> new VolumeCommand.SetStatus(status, r));
+    }
+
+    /** Why this replica can no longer be counted on, or null. An offline node is not a reason: it may come back. */
+    private String lost(ReplicaState r, NexusState nexus) {
+        if (nexus != null) {
+            Child c = nexus.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
+            if (c != null && c.state() == ChildState.FAULTED) {
+                return "its nexus child faulted: " + c.reason();
+            }
+        }
+        if (!nodeOnline(r.spec().node()) || inventory.recentlyCreated(r.id())) {
+            return null;
+        }
+        boolean poolThere = inventory.pool(r.spec().node(), r.spec().pool()).isPresent();
+        boolean replicaThere = inventory.replica(r.id()).isPresent();
+        return poolThere && !replicaThere ? "its pool " + r.spec().pool() + " no longer holds it" : null;
+    }
+
+    private void syncChildStates(NexusState nexus, NexusInfo observed) {
+        for (ChildInfo c : observed.children()) {
+            Child known = nexus.child(c.uri());
+            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN) {
+                entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
+            }
+        }
+    }
+
+    /** The io-engine restarted and lost the nexus: re-create it from the children known to be in sync. */
+    private void recreateNexus(VolumeState v, NexusState nexus) {
+        List<Child> inSync = nexus.children().stream().filter(Child::inSync)
+                .filter(c -> inventory.replica(c.replica()).isPresent()).toList();
+        if (inSync.isEmpty()) {
+            LOG.error("volume {}: nexus {} is gone from node {} and no child known to be in sync is reachable; "
+                    + "it stays down", v.id(), nexus.id(), nexus.node());
+            return;
+        }
+        LOG.info("volume {}: re-creating nexus {} on node {} from {} in-sync children", v.id(), nexus.id(),
+                nexus.node(), inSync.size());
+        await(io.createNexus(nexus.node(), nexus.id(), nexus.size(), inSync.stream().map(Child::uri).toList()),
+                "re-create nexus " + nexus.id());
+        await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol()), "re-publish nexus " + nexus.id());
+        for (Child c : nexus.children()) {
+            if (!inSync.contains(c)) {
+                // Not in the new nexus: it may have missed writes. Replace it rather than trust it.
+                entities.replica(c.replica()).ifPresentOrElse(r -> dropReplica(v, r),
+                        () -> entities.nexus(nexus.id(), x -> new NexusCommand.RemoveChild(c.uri(), x)));
+            }
+        }
+    }
+
+    private void addReplicas(VolumeState v, int count) {
+        Placement p = place(v.spec(), count, replicaNodes(v));
+        if (!p.complete()) {
+            LOG.warn("volume {}: {}", v.id(), p.shortfall());
+        }
+        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
+        for (PoolCandidate pool : p.pools()) {
+            String uuid = UUID.randomUUID().toString();
+            ReplicaSpec spec = new ReplicaSpec(pool.name(), pool.node(), v.spec().size(), v.spec().thin(), v.id());
+            entities.replica(uuid, r -> new ReplicaCommand.Create(spec, r));
+            inventory.created(uuid);
+            try {
+                await(io.createReplica(pool.node(), uuid, pool.name(), spec.size(), spec.thin()),
+                        "create replica " + uuid);
+            } catch (RuntimeException e) {
+                LOG.warn("volume {}: replica on pool {} failed: {}", v.id(), pool.name(), e.getMessage());
+                entities.replica(uuid, ReplicaCommand.Destroy::new);
+                continue;
+            }
+            entities.volume(v.id(), r -> new VolumeCommand.AddReplica(uuid, r));
+            // A nexus that is down is re-created from in-sync children only; a new replica joins it afterwards.
+            if (nexus.isPresent() && inventory.nexus(nexus.get().node(), nexus.get().id()).isPresent()) {
+                NexusState n = nexus.get();
+                String uri = childUri(entities.replica(uuid).orElseThrow(), n.node());
+                Child child = new Child(uri, uuid, ChildState.DEGRADED, "new replica: rebuilding");
+                entities.nexus(n.id(), r -> new NexusCommand.AddChild(child, r));
+                await(io.addChild(n.node(), n.id(), uri), "add child " + uri + " to nexus " + n.id());
+            }
+        }
+    }
+
+    private void removeReplicas(VolumeState v, int count) {
+        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
+        Set<String> inSync = nexus.map(n -> n.children().stream().filter(Child::inSync).map(Child::replica)
+                .collect(Collectors.toSet())).orElse(Set.of());
+        String nexusNode = nexus.map(NexusState::node).orElse("");
+        // Out-of-sync replicas go first, then remote ones, then those on offline nodes; the newest breaks ties.
+        List<ReplicaState> order = new ArrayList<>(replicaStates(v));
+        List<String> added = v.replicas();
+        order.sort(Comparator.<ReplicaState, Integer>comparing(r -> nexus.isPresent() && inSync.contains(r.id()) ? 1 : 0)
+                .thenComparing(r -> r.spec().node().equals(nexusNode) ? 1 : 0)
+                .thenComparing(r -> nodeOnline(r.spec().node()) ? 1 : 0)
+                .thenComparing(r -> -added.indexOf(r.id())));
+        int removed = 0;
+        for (ReplicaState r : order) {
+            if (removed == count) {
+                break;
+            }
+            boolean lastInSync = nexus.isPresent() && inSync.contains(r.id()) && inSync.size() == 1;
+            if (!lastInSync) {
+                dropReplica(v, r);
+                removed++;
+            }
+        }
+    }
+
+    /** Takes a replica out of the volume: out of its nexus, off its io-engine, out of the journal. */
+    private void dropReplica(VolumeState v, ReplicaState r) {
+        if (v.published()) {
+            entities.nexus(v.nexus()).ifPresent(n -> {
+                Child c = n.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
+                if (c != null) {
+                    if (nodeOnline(n.node()) && inventory.nexus(n.node(), n.id()).isPresent()) {
+                        ignoreUnavailable(() -> await(io.removeChild(n.node(), n.id(), c.uri()), "remove child"));
+                    }
+                    entities.nexus(n.id(), x -> new NexusCommand.RemoveChild(c.uri(), x));
+                }
+            });
+        }
+        destroyReplica(r);
+        entities.volume(v.id(), x -> new VolumeCommand.RemoveReplica(r.id(), x));
+    }
+
+    /** Destroys a replica on its io-engine if reachable (the orphan sweep finishes the job otherwise). */
+    private void destroyReplica(ReplicaState r) {
+        ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
+                "destroy replica " + r.id()));
+        entities.replica(r.id(), ReplicaCommand.Destroy::new);
+    }
+
+    private VolumeState unpublishLocked(VolumeState v) {
+        if (!v.published()) {
+            return v;
+        }
+        Optional<NexusState> nexus = entities.nexus(v.nexus());
+        if (nexus.isPresent()) {
+            NexusState n = nexus.get();
+            inventory.nexus(n.node(), n.id()).ifPresent(observed -> syncChildStates(n, observed));
+            if (nodeOnline(n.node())) {
+                await(io.destroyNexus(n.node(), n.id()), "destroy nexus " + n.id());
+            } else if (inventory.node(n.node()).isPresent()) {
+                throw new ControlException(Reply.Kind.UNAVAILABLE, "node '" + n.node() + "' running the nexus of "
+                        + "volume '" + v.id() + "' is offline; cannot take the target down");
+            }
+            entities.nexus(n.id(), NexusCommand.Unpublish::new);
+            entities.nexus(n.id(), NexusCommand.Destroy::new);
+        }
+        return entities.volume(v.id(), VolumeCommand.Unpublish::new);
+    }
+
+    private Health health(VolumeState v) {
+        int want = v.spec().replicas();
+        long good;
+        if (v.published()) {
+            Optional<NexusState> n = entities.nexus(v.nexus());
+            Optional<NexusInfo> observed = n.flatMap(x -> inventory.nexus(x.node(), x.id()));
+            if (observed.isEmpty()) {
+                return Health.FAULTED;
+            }
+            good = observed.get().children().stream().filter(c -> c.state() == ChildState.ONLINE).count();
+        } else {
+            good = v.replicas().stream().map(inventory::replica).flatMap(Optional::stream)
+                    .filter(o -> nodeOnline(o.node()) && o.info().status() != Health.FAULTED).count();
+        }
+        if (good == 0) {
+            return Health.FAULTED;
+        }
+        return good >= want ? Health.ONLINE : Health.DEGRADED;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private String childUri(ReplicaState r, String nexusNode) {
+        if (r.spec().node().equals(nexusNode)) {
+            return "bdev:///" + r.id();
+        }
+        if (r.share() == Protocol.NVMF) {
+            return r.uri();
+        }
+        ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF), "share replica " + r.id());
+        entities.replica(r.id(), x -> new ReplicaCommand.Share(Protocol.NVMF, shared.uri(), x));
+        return shared.uri();
+    }
+
+    private Placement place(VolumeSpec spec, int count, Set<String> excluded) {
+        return scheduler.placeReplicas(new ReplicaRequest(spec.size(), spec.thin(), count, spec.nodeLabels(),
+                spec.poolLabels(), excluded), Candidates.nodes(inventory), Candidates.pools(inventory));
+    }
+
+    private Set<String> replicaNodes(VolumeState v) {
+        Set<String> nodes = new HashSet<>();
+        replicaStates(v).forEach(r -> nodes.add(r.spec().node()));
+        return nodes;
+    }
+
+    private List<ReplicaState> replicaStates(VolumeState v) {
+        return v.replicas().stream().map(entities::replica).flatMap(Optional::stream).toList();
+    }
+
+    private boolean nodeOnline(String node) {
+        return inventory.node(node).map(Inventory.Observed::online).orElse(false);
+    }
+
+    private VolumeState existing(String id) {
+        return entities.volume(id, VolumeCommand.Get::new);
+    }
+
+    private <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
+        return Await.result(stage, ioTimeout.plusSeconds(1), what);
+    }
+
+    private static void ignoreUnavailable(Runnable r) {
+        try {
+            r.run();
+        } catch (IoEngineException e) {
+            if (e.kind() != FailureKind.UNAVAILABLE) {
+                throw e;
+            }
+        }
+    }
+
+    private <T> T locked(String id, Supplier<T> op) {
+        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            return op.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.caspian.control.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.control.entity.EntitySettings;
+import io.caspian.control.entity.Lifecycle;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.volume.VolumeCommand;
+import io.caspian.control.entity.volume.VolumeEntity;
+import io.caspian.control.entity.volume.VolumeSpec;
+import io.caspian.control.entity.volume.VolumeState;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.junit.jupiter.api.Test;
+
+/** The same journal tests on every database: schema creation is re-runnable, entities replay after a restart. */
+abstract class JournalReplayContract {
+    private static final EntitySettings SNAPSHOT_EVERY_4 = new EntitySettings(4, 2);
+
+    abstract JournalSettings settings();
+
+    /** An empty database of its own, for tests that must start from nothing. */
+    abstract JournalSettings freshDatabase(String name) throws Exception;
+
+    /** The plugin's own create script for this database, as shipped in its jar. */
+    abstract String shippedScript();
+
+    private Config config() {
+        return settings().pekkoConfig()
+                .withFallback(ConfigFactory.parseString("pekko.loglevel = WARNING"))
+                .withFallback(ConfigFactory.load());
+    }
+
+    @Test
+    void schemaCreationIsIdempotent() throws Exception {
+        JournalSchema.ensure(settings());
+        JournalSchema.ensure(settings());
+        try (Connection c = DriverManager.getConnection(settings().url(), settings().user(), settings().password());
+             ResultSet rs = c.getMetaData().getTables(null, null, "event_journal", null)) {
+            assertTrue(rs.next(), "event_journal exists");
+        }
+    }
+
+    @Test
+    void startsOnADatabaseMadeByThePluginsOwnScript() throws Exception {
+        JournalSettings fresh = freshDatabase("shipped" + System.nanoTime());
+        runScript(fresh, shippedScript());
+        // The shipped script cannot run twice (its index creation has no IF NOT EXISTS); ours can, after it.
+        assertThrows(SQLException.class, () -> runScript(fresh, shippedScript()));
+        JournalSchema.ensure(fresh);
+        JournalSchema.ensure(fresh);
+    }
+
+    private static void runScript(JournalSettings s, String resource) throws Exception {
+        String sql;
+        try (var in = JournalReplayContract.class.getClassLoader().getResourceAsStream(resource)) {
+            sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (Connection c = DriverManager.getConnection(s.url(), s.user(), s.password());
+             var st = c.createStatement()) {
+            c.setAutoCommit(true);
+            for (String statement : sql.split(";")) {
+                if (!statement.isBlank()) {
+                    st.execute(statement);
+                }
+            }
+        }
+    }
+
+    @Test
+    void volumeReplaysFromSnapshotAndEventsAfterRestart() throws Exception {
+        JournalSchema.ensure(settings());
+        String id = "vol-" + System.nanoTime();
+        VolumeSpec spec = new VolumeSpec(1 << 30, 2, false, Map.of(), Map.of("tier", "gold"));
+        VolumeState before;
+        ActorTestKit first = ActorTestKit.create("journal1", config());
+        try {
+            ActorRef<VolumeCommand> v = first.spawn(VolumeEntity.create(id, SNAPSHOT_EVERY_4));
+            ask(first, v, r -> new VolumeCommand.Create(spec, r));
+            for (int i = 0; i < 6; i++) {
+                String replica = "r" + i;
+                ask(first, v, r -> new VolumeCommand.AddReplica(replica, r));
+            }
+            ask(first, v, r -> new VolumeCommand.RemoveReplica("r0", r));
+            ask(first, v, r -> new VolumeCommand.Publish(id, "n1", Protocol.NVMF, "nvmf://127.0.0.1:4420/x", r));
+            before = state(ask(first, v, r -> new VolumeCommand.SetStatus(Health.DEGRADED, r)));
+        } finally {
+            first.shutdownTestKit();
+        }
+        assertEquals(10, count("SELECT COUNT(*) FROM " + table("event_journal") + " WHERE "
+                + column("persistence_id") + " = 'Volume|" + id + "'"));
+        assertTrue(count("SELECT COUNT(*) FROM " + table("snapshot") + " WHERE " + column("persistence_id")
+                + " = 'Volume|" + id + "'") >= 1, "a snapshot was taken");
+
+        ActorTestKit second = ActorTestKit.create("journal2", config());
+        try {
+            ActorRef<VolumeCommand> v = second.spawn(VolumeEntity.create(id, SNAPSHOT_EVERY_4));
+            VolumeState after = state(ask(second, v, VolumeCommand.Get::new));
+            assertEquals(before, after);
+            assertEquals(Lifecycle.ACTIVE, after.lifecycle());
+            assertEquals(5, after.replicas().size());
+        } finally {
+            second.shutdownTestKit();
+        }
+    }
+
+    private String table(String name) {
+        return settings().kind() == JournalSettings.Kind.H2 ? "\"" + name + "\"" : name;
+    }
+
+    private String column(String name) {
+        return table(name);
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(settings().url(), settings().user(), settings().password());
+             ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Reply ask(ActorTestKit kit, ActorRef<VolumeCommand> v,
+                             Function<ActorRef<Reply>, VolumeCommand> command) throws Exception {
+        return AskPattern.ask(v, command::apply, Duration.ofSeconds(10), kit.scheduler()).toCompletableFuture().get();
+    }
+
+    private static VolumeState state(Reply r) {
+        return (VolumeState) ((Reply.Ok) r).state();
+    }
+}

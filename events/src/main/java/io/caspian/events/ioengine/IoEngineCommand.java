@@ -1,0 +1,84 @@
+package io.caspian.events.ioengine;
+
+import io.caspian.events.Protocol;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What the control plane asks of a DataNode. Each names its target, so the DataNode can answer a repeat with the
+ * current state instead of acting twice (create of an existing object with the same parameters succeeds; with
+ * different parameters it fails with ALREADY_EXISTS; destroy of a missing object succeeds with {@code Removed}).
+ */
+public sealed interface IoEngineCommand extends IoEngineMessage {
+
+    /** Where the reply goes; {@link SubscribeState} has none. */
+    ActorRef<IoEngineReply> replyTo();
+
+    record CreatePool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    /** Opens a pool that already holds Caspian's on-disk format (after a restart) instead of formatting it. */
+    record ImportPool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    record DestroyPool(String name, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    record CreateReplica(String uuid, String pool, long size, boolean thin, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    record DestroyReplica(String uuid, String pool, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    /** Exports a replica (NVMF) so a nexus on another node can use it; NONE unshares. */
+    record ShareReplica(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    /** Children are replica URIs: {@code bdev:///uuid} on the same node, {@code nvmf://...} elsewhere. */
+    record CreateNexus(String uuid, long size, List<String> children, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+        public CreateNexus {
+            children = List.copyOf(children);
+        }
+    }
+
+    record DestroyNexus(String uuid, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    /** The reply's {@link NexusInfo#deviceUri()} is where hosts connect. */
+    record PublishNexus(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    record UnpublishNexus(String uuid, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    /** Adds a child out of sync; the io-engine rebuilds it before it serves reads. */
+    record AddChild(String nexus, String uri, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    record RemoveChild(String nexus, String uri, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    enum RebuildAction { START, PAUSE, RESUME, STOP }
+
+    record Rebuild(String nexus, String uri, RebuildAction action, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    /** Errors per child within the window before the child is faulted. */
+    record SetErrorPolicy(String nexus, int errorThreshold, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
+    /** Asks for a {@link NodeStateReport} now and after every change, until the subscriber stops. */
+    record SubscribeState(ActorRef<NodeStateReport> subscriber) implements IoEngineCommand {
+        @Override
+        public ActorRef<IoEngineReply> replyTo() {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Vocabulary shared by the control plane, the io-engines and the public events: protocols, health, child states. */
+package io.caspian.events;

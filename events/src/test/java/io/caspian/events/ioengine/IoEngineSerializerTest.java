@@ -1,0 +1,90 @@
+package io.caspian.events.ioengine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.caspian.events.ChildState;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.IoEngineCommand.RebuildAction;
+import java.io.NotSerializableException;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class IoEngineSerializerTest {
+    private static final ActorTestKit KIT = ActorTestKit.create();
+
+    @AfterAll
+    static void tearDown() {
+        KIT.shutdownTestKit();
+    }
+
+    private static Object roundTrip(Object message) throws NotSerializableException {
+        Serialization s = SerializationExtension.get(Adapter.toClassic(KIT.system()));
+        var serializer = s.findSerializerFor(message);
+        assertInstanceOf(IoEngineSerializer.class, serializer, "bound to the protobuf serializer");
+        byte[] bytes = s.serialize(message).get();
+        return s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
+    }
+
+    @Test
+    void everyCommandSurvivesTheWire() throws Exception {
+        ActorRef<IoEngineReply> r = KIT.<IoEngineReply>createTestProbe().ref();
+        TestProbe<NodeStateReport> sub = KIT.createTestProbe();
+        List<IoEngineCommand> all = List.of(
+                new IoEngineCommand.CreatePool("p", "u", "malloc:///p?size_mb=8", r),
+                new IoEngineCommand.ImportPool("p", "u", "/dev/sdb", r),
+                new IoEngineCommand.DestroyPool("p", r),
+                new IoEngineCommand.CreateReplica("r", "p", 1 << 20, true, r),
+                new IoEngineCommand.DestroyReplica("r", "p", r),
+                new IoEngineCommand.ShareReplica("r", Protocol.NVMF, r),
+                new IoEngineCommand.CreateNexus("n", 1 << 20, List.of("bdev:///r", "nvmf://h:4420/x"), r),
+                new IoEngineCommand.DestroyNexus("n", r),
+                new IoEngineCommand.PublishNexus("n", Protocol.NBD, r),
+                new IoEngineCommand.UnpublishNexus("n", r),
+                new IoEngineCommand.AddChild("n", "bdev:///c", r),
+                new IoEngineCommand.RemoveChild("n", "bdev:///c", r),
+                new IoEngineCommand.Rebuild("n", "bdev:///c", RebuildAction.PAUSE, r),
+                new IoEngineCommand.SetErrorPolicy("n", 32, r),
+                new IoEngineCommand.SubscribeState(sub.ref()));
+        for (IoEngineCommand c : all) {
+            assertEquals(c, roundTrip(c));
+        }
+    }
+
+    @Test
+    void repliesAndReportsSurviveTheWire() throws Exception {
+        PoolInfo pool = new PoolInfo("p", "u", "/dev/sdb", Health.ONLINE, 100, 10, 250);
+        ReplicaInfo replica = new ReplicaInfo("r", "p", 10, false, Protocol.NVMF, "nvmf://h/x", Health.DEGRADED);
+        NexusInfo nexus = new NexusInfo("n", 10, Health.DEGRADED, Protocol.NVMF, "nvmf://h/n",
+                List.of(new ChildInfo("bdev:///r", ChildState.ONLINE, "", -1),
+                        new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64);
+        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.ReplicaDone(replica),
+                new IoEngineReply.NexusDone(nexus), new IoEngineReply.Removed("r"),
+                new IoEngineReply.Failed(IoEngineReply.FailureKind.RESOURCE_EXHAUSTED, "pool p is full"))) {
+            assertEquals(reply, roundTrip(reply));
+        }
+        ActorRef<IoEngineCommand> dataNode = KIT.<IoEngineCommand>createTestProbe().ref();
+        NodeStateReport report = new NodeStateReport("node-a", "i1", "127.0.0.1:4420", dataNode, 7,
+                Map.of("zone", "a"), List.of(pool), List.of(replica), List.of(nexus));
+        assertEquals(report, roundTrip(report));
+    }
+
+    @Test
+    void unknownManifestIsRefusedWithItsName() {
+        var e = assertThrows(NotSerializableException.class, () -> new IoEngineSerializer(
+                (org.apache.pekko.actor.ExtendedActorSystem) Adapter.toClassic(KIT.system())).fromBinary(new byte[0],
+                "Z"));
+        assertEquals("unknown io-engine manifest 'Z'", e.getMessage());
+    }
+}

@@ -12,24 +12,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With no rule set, an I/O costs one volatile read over the wrapped device. Rules are kept in
  * an array replaced on every change, so the I/O path never locks.
  */
-public final class ErrorInjectionDevice implements BlockDevice {
+public final class ErrorInjectionDevice extends ForwardingDevice {
 
   private static final Armed[] NONE = new Armed[0];
 
-  private final BlockDevice inner;
   private final String uri;
   private volatile Armed[] rules = NONE;
   private final AtomicLong injected = new AtomicLong();
   private long ids = 1;
 
   public ErrorInjectionDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
     this.uri = inner.uri();
-  }
-
-  /** The wrapped device. */
-  public BlockDevice inner() {
-    return inner;
   }
 
   /** Arms a rule; returns a handle for {@link #clear(long)}. */
@@ -61,36 +55,6 @@ public final class ErrorInjectionDevice implements BlockDevice {
   /** How many I/Os have been failed on purpose so far. */
   public long injectedCount() {
     return injected.get();
-  }
-
-  @Override
-  public String uri() {
-    return uri;
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
-  }
-
-  @Override
-  public int bufferAlignment() {
-    return inner.bufferAlignment();
-  }
-
-  @Override
-  public boolean supports(IoType type) {
-    return inner.supports(type);
-  }
-
-  @Override
-  public boolean mayHoldData(long offset, long length) {
-    return inner.mayHoldData(offset, length);
   }
 
   @Override
@@ -151,11 +115,6 @@ public final class ErrorInjectionDevice implements BlockDevice {
     } else {
       inner.writeZeroes(offset, length, e -> done.ioDone(fail(hit, IoType.WRITE_ZEROES, offset)));
     }
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 
   private Armed match(IoType type, long offset, long length) {

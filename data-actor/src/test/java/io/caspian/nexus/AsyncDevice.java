@@ -1,6 +1,7 @@
 package io.caspian.nexus;
 
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
@@ -11,13 +12,12 @@ import java.util.concurrent.locks.LockSupport;
  * Runs about half of the I/Os of a device on another thread, some after a short delay, so completions arrive out of order
  * and on foreign threads as they would from a real disk or network.
  */
-final class AsyncDevice implements BlockDevice {
+final class AsyncDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final Executor pool;
 
   AsyncDevice(BlockDevice inner, Executor pool) {
-    this.inner = inner;
+    super(inner);
     this.pool = pool;
   }
 
@@ -34,21 +34,6 @@ final class AsyncDevice implements BlockDevice {
     } else {
       op.run();
     }
-  }
-
-  @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
   }
 
   @Override
@@ -74,10 +59,5 @@ final class AsyncDevice implements BlockDevice {
   @Override
   public void writeZeroes(long offset, long length, IoCompletion done) {
     run(() -> inner.writeZeroes(offset, length, done));
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

@@ -2,6 +2,7 @@ package io.caspian.nexus;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
@@ -11,9 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Lets a test catch one read or write in the act: it runs on the device but its completion is
  * held back until {@link #release}, widening a race window at will.
  */
-final class HoldingDevice implements BlockDevice {
+final class HoldingDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final AtomicBoolean armed = new AtomicBoolean();
   private final AtomicBoolean armedWrite = new AtomicBoolean();
   final CountDownLatch held = new CountDownLatch(1);
@@ -21,7 +21,7 @@ final class HoldingDevice implements BlockDevice {
   private volatile BdevException heldError;
 
   HoldingDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   void holdNextRead() {
@@ -50,21 +50,6 @@ final class HoldingDevice implements BlockDevice {
   }
 
   @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
-  }
-
-  @Override
   public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     if (armedWrite.compareAndSet(true, false)) {
       inner.write(offset, buf, bufOffset, length, e -> {
@@ -75,25 +60,5 @@ final class HoldingDevice implements BlockDevice {
     } else {
       inner.write(offset, buf, bufOffset, length, done);
     }
-  }
-
-  @Override
-  public void flush(IoCompletion done) {
-    inner.flush(done);
-  }
-
-  @Override
-  public void unmap(long offset, long length, IoCompletion done) {
-    inner.unmap(offset, length, done);
-  }
-
-  @Override
-  public void writeZeroes(long offset, long length, IoCompletion done) {
-    inner.writeZeroes(offset, length, done);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

@@ -1,20 +1,20 @@
 package io.caspian.nexus;
 
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
 
 /** A thin device for tests: only 64 KiB clusters ever written may hold data. */
-final class SparseDevice implements BlockDevice {
+final class SparseDevice extends ForwardingDevice {
 
   static final int CLUSTER = 65536;
 
-  private final BlockDevice inner;
   private final BitSet allocated = new BitSet();
 
   SparseDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   synchronized int allocatedClusters() {
@@ -32,49 +32,14 @@ final class SparseDevice implements BlockDevice {
   }
 
   @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
-  }
-
-  @Override
-  public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-    inner.read(offset, buf, bufOffset, length, done);
-  }
-
-  @Override
   public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     allocate(offset, length);
     inner.write(offset, buf, bufOffset, length, done);
   }
 
   @Override
-  public void flush(IoCompletion done) {
-    inner.flush(done);
-  }
-
-  @Override
-  public void unmap(long offset, long length, IoCompletion done) {
-    inner.unmap(offset, length, done);
-  }
-
-  @Override
   public void writeZeroes(long offset, long length, IoCompletion done) {
     allocate(offset, length);
     inner.writeZeroes(offset, length, done);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

@@ -2,6 +2,7 @@ package io.caspian.pool;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,9 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * medium would. Reads and flushes pass through. Closing it leaves the wrapped disk open, so a
  * test can "restart the process" by wrapping the same memory again.
  */
-final class PowerLossDevice implements BlockDevice {
+final class PowerLossDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final long cutAfter;
   private final boolean tear;
   private final AtomicLong writes = new AtomicLong();
@@ -23,7 +23,7 @@ final class PowerLossDevice implements BlockDevice {
   private volatile boolean closed;
 
   PowerLossDevice(BlockDevice inner, long cutAfter, boolean tear) {
-    this.inner = inner;
+    super(inner);
     this.cutAfter = cutAfter;
     this.tear = tear;
   }
@@ -40,21 +40,6 @@ final class PowerLossDevice implements BlockDevice {
   /** Whether some write was dropped or torn: everything acknowledged after that is suspect. */
   boolean lost() {
     return lost;
-  }
-
-  @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
   }
 
   @Override

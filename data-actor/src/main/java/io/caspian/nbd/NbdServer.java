@@ -137,7 +137,7 @@ public final class NbdServer implements AutoCloseable {
     System.Logger.Level level = cause instanceof IOException
         ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
     LOG.log(level, "NBD connection " + ctx.channel().remoteAddress() + ": " + cause.getMessage()
-        + "; closing it", cause instanceof NbdProtocolException ? null : cause);
+        + " (closing this connection)", cause instanceof NbdProtocolException ? null : cause);
     ctx.close();
   }
 }

@@ -51,7 +51,7 @@ final class OptionDecoder extends ByteToMessageDecoder {
       broken = true;
       in.skipBytes(in.readableBytes());
       ctx.fireExceptionCaught(new NbdProtocolException(String.format(
-          "option frame without IHAVEOPT magic (got 0x%016x); closing the connection", magic)));
+          "option frame without IHAVEOPT magic (got 0x%016x)", magic)));
       return;
     }
     int code = in.getInt(start + 8);

@@ -61,7 +61,7 @@ final class RequestDecoder extends ByteToMessageDecoder {
       state = State.DONE;
       in.skipBytes(in.readableBytes());
       ctx.fireExceptionCaught(new NbdProtocolException(String.format(
-          "request header without NBD_REQUEST_MAGIC (got 0x%08x); closing the connection", magic)));
+          "request header without NBD_REQUEST_MAGIC (got 0x%08x)", magic)));
       return;
     }
     Request r = pool.acquire();

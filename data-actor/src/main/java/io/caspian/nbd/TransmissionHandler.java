@@ -93,13 +93,14 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void read(Request r) {
-    if (!flagsAllowed(r, Nbd.CMD_FLAG_FUA | (structured ? Nbd.CMD_FLAG_DF : 0))
-        || !inBounds(r, Nbd.EINVAL)) {
+    if (!flagsAllowed(r, Nbd.CMD_FLAG_FUA | (structured ? Nbd.CMD_FLAG_DF : 0))) {
       return;
     }
     if (r.length > Nbd.MAX_PAYLOAD) {
       reject(r, structured ? Nbd.EOVERFLOW : Nbd.EINVAL, "READ of " + r.length
           + " bytes exceeds the maximum payload of " + Nbd.MAX_PAYLOAD + " bytes");
+    } else if (!inBounds(r, Nbd.EINVAL)) {
+      return;
     } else if (r.length == 0) {
       complete(r);
     } else if (aligned(r.offset, r.length)) {

@@ -75,10 +75,19 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
       }
       buf = own;
     } else {
-      buf = DirectMemory.allocateAligned(size, alignment);
+      buf = allocate(size, alignment);
     }
     dataOffset = 0;
     return buf;
+  }
+
+  /**
+   * An aligned buffer of at least {@code size} bytes. The size is rounded up to the alignment
+   * because {@link DirectMemory#allocateAligned} can come up short for other sizes.
+   */
+  static ByteBuffer allocate(int size, int alignment) {
+    int rounded = (size + alignment - 1) & -alignment;
+    return DirectMemory.allocateAligned(rounded, alignment);
   }
 
   void fail(int errno, String why) {

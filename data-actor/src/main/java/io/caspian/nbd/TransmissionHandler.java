@@ -170,8 +170,23 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Runs a request that queued for the export's write gate; may run on any thread. */
+  /**
+   * Runs a request that queued for the export's write gate; may run on any thread. A bug here must
+   * not leave the gate held, which would stall every write to the export, so it becomes an error
+   * completion instead.
+   */
   void runGated(Request r) {
+    try {
+      submitGated(r);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "NBD export '" + export.name() + "': "
+          + Nbd.commandName(r.type) + " failed before reaching the device", e);
+      r.ioDone(BdevException.io(BdevException.Kind.IO_ERROR, dev.uri(),
+          Nbd.commandName(r.type) + " failed: " + e));
+    }
+  }
+
+  private void submitGated(Request r) {
     boolean aligned = aligned(r.offset, r.length);
     switch (r.type) {
       case Nbd.CMD_WRITE -> {

@@ -29,7 +29,7 @@ final class UnalignedIo {
   static void write(BlockDevice dev, Request r) {
     long start = floor(dev, r.offset);
     int len = (int) (ceil(dev, r.offset + r.length) - start);
-    ByteBuffer cover = DirectMemory.allocateAligned(len, alignment(dev));
+    ByteBuffer cover = Request.allocate(len, alignment(dev));
     int delta = (int) (r.offset - start);
     dev.read(start, cover, 0, len, err -> {
       if (err != null) {
@@ -78,7 +78,7 @@ final class UnalignedIo {
   private static void zeroPartial(BlockDevice dev, long blockStart, long blockEnd, long from,
       long to, IoCompletion done) {
     int len = (int) (blockEnd - blockStart);
-    ByteBuffer cover = DirectMemory.allocateAligned(len, alignment(dev));
+    ByteBuffer cover = Request.allocate(len, alignment(dev));
     dev.read(blockStart, cover, 0, len, err -> {
       if (err != null) {
         done.ioDone(err);

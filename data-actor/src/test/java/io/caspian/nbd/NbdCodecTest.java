@@ -484,7 +484,14 @@ class NbdCodecTest {
 
   @Test
   void unalignedWritesAndZeroesAreReadModifyWrite() throws BdevException {
-    BlockDevice dev = new MallocDevice("malloc:///rmw", SIZE, 4096);
+    for (int blockSize : new int[] {512, 4096}) {
+      exports = new Exports();
+      unalignedWritesAndZeroes(blockSize);
+    }
+  }
+
+  private void unalignedWritesAndZeroes(int blockSize) throws BdevException {
+    BlockDevice dev = new MallocDevice("malloc:///rmw", SIZE, blockSize);
     byte[] base = pattern(SIZE, 3);
     SyncIo.write(dev, 0, ByteBuffer.allocateDirect(SIZE).put(base).flip());
     EmbeddedChannel ch = transmission(dev, true, 8);

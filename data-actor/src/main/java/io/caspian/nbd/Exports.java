@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The exports of one server, changed at run time. The empty name, which NBD reserves for "the
@@ -29,13 +30,13 @@ final class Exports {
     }
   }
 
-  /** Removes an export and closes the connections using it. */
+  /** Removes an export and closes the connections using it (waiting up to 5 s for that). */
   boolean remove(String name) {
     NbdExport export = byName.remove(name);
     if (export == null) {
       return false;
     }
-    export.channels().close();
+    export.channels().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     return true;
   }
 

@@ -50,6 +50,11 @@ final class Exports {
     return export;
   }
 
+  /** Whether {@code export} is still the one registered under its name. */
+  boolean isCurrent(NbdExport export) {
+    return byName.get(export.name()) == export;
+  }
+
   List<NbdExport> all() {
     return new ArrayList<>(byName.values());
   }

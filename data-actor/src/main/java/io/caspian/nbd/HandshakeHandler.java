@@ -188,8 +188,13 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   /** Swaps the handshake handlers for the transmission ones; the order of steps matters. */
   private void enterTransmission(ChannelHandlerContext ctx, NbdExport export) {
-    ctx.flush();
+    // Joined before the reply is flushed, so that an unexport the client may see as later than
+    // its connect does close this connection; and checked again in case it was just removed.
     export.channels().add(ctx.channel());
+    if (!exports.isCurrent(export)) {
+      ctx.close();
+      return;
+    }
     RequestPool pool = new RequestPool(maxInFlight, Math.max(4096, export.device().bufferAlignment()));
     ChannelPipeline p = ctx.pipeline();
     String decoder = p.context(OptionDecoder.class).name();
@@ -199,6 +204,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     p.replace(this, "nbd-transmission", new TransmissionHandler(export, pool, structured));
     // Removed last: it hands any bytes the client already sent to the request decoder.
     p.remove(OptionDecoder.class);
+    ctx.channel().flush();
     LOG.log(System.Logger.Level.DEBUG, "{0}: transmission on export ''{1}'' (structured={2})",
         ctx.channel().remoteAddress(), export.name(), structured);
   }

@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class NbdServer implements AutoCloseable {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    group = new MultiThreadIoEventLoopGroup(threads, io);
+    group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("nbd"), io);
     try {
       listener = new ServerBootstrap()
           .group(group)
@@ -64,7 +65,7 @@ public final class NbdServer implements AutoCloseable {
           .bind(host, port)
           .syncUninterruptibly()
           .channel();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // bind failures arrive as undeclared checked exceptions
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new IOException("NBD server cannot listen on " + host + ":" + port + ": " + e, e);
     }

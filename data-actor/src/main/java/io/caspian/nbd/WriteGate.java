@@ -26,6 +26,8 @@ final class WriteGate {
   private final AtomicInteger state = new AtomicInteger();
   private final ArrayDeque<Gated> queue = new ArrayDeque<>();
   private boolean exclusiveMode;
+  private boolean looping;
+  private boolean again;
 
   /** Enters shared, or returns {@code false} when the caller must use {@link #enqueue}. */
   boolean tryEnterShared() {
@@ -67,16 +69,39 @@ final class WriteGate {
     runNext();
   }
 
+  /**
+   * Starts queued ops one at a time. An op that completes inside {@code runGated} (devices may
+   * complete inline) calls back in here; instead of recursing, which could go thousands of frames
+   * deep, that call only records that the loop may go on.
+   */
   private void runNext() {
-    Gated next;
     synchronized (this) {
-      next = queue.poll();
-      if (next == null) {
-        exclusiveMode = false;
-        state.addAndGet(-EXCLUSIVE);
+      if (looping) {
+        again = true;
         return;
       }
+      looping = true;
     }
-    next.runGated();
+    for (;;) {
+      Gated next;
+      synchronized (this) {
+        next = queue.poll();
+        if (next == null) {
+          exclusiveMode = false;
+          looping = false;
+          state.addAndGet(-EXCLUSIVE);
+          return;
+        }
+        again = false;
+      }
+      next.runGated();
+      synchronized (this) {
+        if (!again) {
+          // still in flight; its exitExclusive will start the next one
+          looping = false;
+          return;
+        }
+      }
+    }
   }
 }

@@ -24,12 +24,14 @@ import io.caspian.nbd.NbdFrames.ServerStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ResourceLeakDetector;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,9 +48,17 @@ class NbdCodecTest {
   private MallocDevice malloc;
   private Exports exports;
 
+  private static ResourceLeakDetector.Level previousLevel;
+
   @BeforeAll
   static void paranoid() {
+    previousLevel = ResourceLeakDetector.getLevel();
     LeakCheck.install();
+  }
+
+  @AfterAll
+  static void restoreLevel() {
+    ResourceLeakDetector.setLevel(previousLevel);
   }
 
   @BeforeEach

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.bdev.MallocDevice;
+import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -222,5 +223,68 @@ class NbdServerTest {
       d.flush();
       assertEquals(ByteBuffer.wrap(new byte[BLOCK]), ByteBuffer.wrap(d.reply().data()));
     }
+  }
+
+  /**
+   * Measures what the server's event-loop threads allocate per 4 KiB read and write once warm.
+   * Not a performance assertion: the bound is loose and catches a per-I/O object, not noise.
+   */
+  @Test
+  void theIoPathAllocatesNothingPerRequest() throws Exception {
+    // Leak tracking (PARANOID in other test classes of this JVM) records stacks per buffer.
+    ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    try {
+      measureAllocation();
+    } finally {
+      ResourceLeakDetector.setLevel(level);
+    }
+  }
+
+  private void measureAllocation() throws Exception {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (NbdTestClient c = connect()) {
+      byte[] data = new byte[BLOCK];
+      new Random(5).nextBytes(data);
+      ioBatches(c, data, 300);
+      long[] ids = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().startsWith("nbd-")).mapToLong(Thread::getId).toArray();
+      long before = java.util.Arrays.stream(mx.getThreadAllocatedBytes(ids)).sum();
+      int ios = ioBatches(c, data, 300);
+      long after = java.util.Arrays.stream(mx.getThreadAllocatedBytes(ids)).sum();
+      double perIo = (after - before) / (double) ios;
+      System.out.printf("NBD server event loops allocated %.1f bytes per 4 KiB I/O over %d I/Os%n",
+          perIo, ios);
+      assertTrue(perIo < 64, "server allocates " + perIo + " bytes per I/O");
+    }
+  }
+
+  /** Pipelined batches of 32 writes then 32 reads; returns the number of I/Os. */
+  private static int ioBatches(NbdTestClient c, byte[] data, int batches) throws IOException {
+    for (int b = 0; b < batches; b++) {
+      for (int i = 0; i < 32; i++) {
+        c.send(Nbd.CMD_WRITE, 0, i, (long) i * BLOCK, BLOCK, data);
+      }
+      c.flush();
+      for (int i = 0; i < 32; i++) {
+        assertEquals(0, c.reply().error());
+      }
+      for (int i = 0; i < 32; i++) {
+        c.send(Nbd.CMD_READ, 0, i, (long) i * BLOCK, BLOCK, null);
+      }
+      c.flush();
+      for (int i = 0; i < 32; i++) {
+        assertEquals(0, c.reply().error());
+      }
+    }
+    return batches * 64;
+  }
+
+  @Test
+  void aBusyPortIsAClearError() {
+    IOException e = assertThrows(IOException.class,
+        () -> NbdServer.start("127.0.0.1", server.port()).close());
+    assertTrue(e.getMessage().contains("127.0.0.1:" + server.port()), e.getMessage());
   }
 }

@@ -33,7 +33,6 @@ final class Nbd {
   static final int OPT_EXPORT_NAME = 1;
   static final int OPT_ABORT = 2;
   static final int OPT_LIST = 3;
-  static final int OPT_STARTTLS = 5;
   static final int OPT_INFO = 6;
   static final int OPT_GO = 7;
   static final int OPT_STRUCTURED_REPLY = 8;
@@ -43,7 +42,6 @@ final class Nbd {
   static final int REP_SERVER = 2;
   static final int REP_INFO = 3;
   static final int REP_ERR_UNSUP = 0x80000001;
-  static final int REP_ERR_POLICY = 0x80000002;
   static final int REP_ERR_INVALID = 0x80000003;
   static final int REP_ERR_UNKNOWN = 0x80000006;
   static final int REP_ERR_TOO_BIG = 0x80000009;
@@ -51,7 +49,6 @@ final class Nbd {
   // NBD_INFO types
   static final int INFO_EXPORT = 0;
   static final int INFO_NAME = 1;
-  static final int INFO_DESCRIPTION = 2;
   static final int INFO_BLOCK_SIZE = 3;
 
   // commands
@@ -79,7 +76,6 @@ final class Nbd {
   static final int EINVAL = 22;
   static final int ENOSPC = 28;
   static final int EOVERFLOW = 75;
-  static final int ENOTSUP = 95;
   static final int ESHUTDOWN = 108;
 
   /** Option data beyond this is refused; export names are at most 4096 bytes. */

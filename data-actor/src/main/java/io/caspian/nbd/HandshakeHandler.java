@@ -201,6 +201,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     p.addAfter(decoder, "nbd-requests", new RequestDecoder(pool));
     p.addAfter("nbd-requests", "nbd-replies", new ReplyEncoder(pool, structured));
     p.remove(OptionReplyEncoder.class);
+    if (p.get(ConnectionInitializer.HANDSHAKE_TIMEOUT) != null) {
+      p.remove(ConnectionInitializer.HANDSHAKE_TIMEOUT);
+    }
     p.replace(this, "nbd-transmission", new TransmissionHandler(export, pool, structured));
     // Removed last: it hands any bytes the client already sent to the request decoder.
     p.remove(OptionDecoder.class);

@@ -49,8 +49,9 @@ public final class NbdServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel listener;
 
-  private NbdServer(String host, int port, int threads, int maxInFlight) throws IOException {
-    boolean epoll = Epoll.isAvailable();
+  private NbdServer(String host, int port, int threads, int maxInFlight, boolean allowEpoll)
+      throws IOException {
+    boolean epoll = allowEpoll && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -91,7 +92,12 @@ public final class NbdServer implements AutoCloseable {
       throw new IllegalArgumentException(
           "NBD server needs threads >= 1 and maxInFlight >= 1, not " + threads + "/" + maxInFlight);
     }
-    return new NbdServer(host, port, threads, maxInFlight);
+    return new NbdServer(host, port, threads, maxInFlight, true);
+  }
+
+  /** A server on NIO even where epoll works, so that tests cover the fallback transport too. */
+  static NbdServer startNio(String host, int port) throws IOException {
+    return new NbdServer(host, port, 2, DEFAULT_MAX_IN_FLIGHT, false);
   }
 
   /** The bound address. */

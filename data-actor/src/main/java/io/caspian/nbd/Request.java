@@ -71,7 +71,7 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
   ByteBuffer dataBuffer(int size) {
     if (size <= OWN_BUFFER) {
       if (own == null) {
-        own = DirectMemory.allocateAligned(OWN_BUFFER, alignment);
+        own = allocate(OWN_BUFFER, alignment);
       }
       buf = own;
     } else {

@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,6 +244,20 @@ class NbdCodecTest {
     feed(ch, clientFlags(Nbd.FLAG_FIXED_NEWSTYLE), new byte[16]);
     drain(ch);
     assertFalse(ch.isOpen());
+  }
+
+  @Test
+  void aSilentClientIsDroppedAfterTheHandshakeTimeoutButNotInTransmission() {
+    EmbeddedChannel silent = open(malloc, 8);
+    drain(silent);
+    silent.advanceTimeBy(61, TimeUnit.SECONDS);
+    silent.runScheduledPendingTasks();
+    assertFalse(silent.isOpen());
+
+    EmbeddedChannel idle = transmission(malloc, true, 8);
+    idle.advanceTimeBy(120, TimeUnit.SECONDS);
+    idle.runScheduledPendingTasks();
+    assertTrue(idle.isOpen(), "an idle client in transmission keeps its connection");
   }
 
   @Test

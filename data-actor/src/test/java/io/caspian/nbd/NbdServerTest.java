@@ -287,4 +287,19 @@ class NbdServerTest {
         () -> NbdServer.start("127.0.0.1", server.port()).close());
     assertTrue(e.getMessage().contains("127.0.0.1:" + server.port()), e.getMessage());
   }
+
+  @Test
+  void theNioTransportServesToo() throws Exception {
+    try (NbdServer nio = NbdServer.startNio("127.0.0.1", 0)) {
+      nio.export("disk", device, false);
+      try (NbdTestClient c = new NbdTestClient(nio.address(), "disk")) {
+        byte[] data = new byte[BLOCK];
+        new Random(9).nextBytes(data);
+        assertEquals(64 * 20, ioBatches(c, data, 20));
+        c.send(Nbd.CMD_READ, 0, 1, 0, BLOCK, null);
+        c.flush();
+        assertEquals(ByteBuffer.wrap(data), ByteBuffer.wrap(c.reply().data()));
+      }
+    }
+  }
 }

@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The server side of the fixed newstyle handshake: EXPORT_NAME, ABORT, LIST, INFO, GO and
- * STRUCTURED_REPLY; every other option is answered with NBD_REP_ERR_UNSUP. When the client enters
+ * The server side of the fixed newstyle handshake: EXPORT_NAME, ABORT, LIST, INFO, GO,
+ * STRUCTURED_REPLY and the metadata-context options for {@code base:allocation}; every other
+ * option is answered with NBD_REP_ERR_UNSUP. When the client enters
  * transmission, this handler rebuilds the pipeline for the transmission phase.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -22,6 +23,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   private boolean flagsSeen;
   private boolean noZeroes;
   private boolean structured;
+  /** The export for which base:allocation was selected by the last SET_META_CONTEXT, or null. */
+  private NbdExport allocationContextFor;
 
   HandshakeHandler(Exports exports, int maxInFlight) {
     this.exports = exports;
@@ -96,6 +99,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           reply(ctx, OptionReply.Reply.ack(code));
         }
       }
+      case Nbd.OPT_LIST_META_CONTEXT, Nbd.OPT_SET_META_CONTEXT -> metaContext(ctx, code, data);
       default -> reply(ctx, OptionReply.Reply.error(code, Nbd.REP_ERR_UNSUP,
           "option " + code + " is not supported by this server"));
     }
@@ -182,6 +186,69 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * LIST_META_CONTEXT and SET_META_CONTEXT. The only context is {@code base:allocation}, answered
+   * from {@link io.caspian.bdev.BlockDevice#mayHoldData}; queries in other namespaces are ignored.
+   */
+  private void metaContext(ChannelHandlerContext ctx, int code, ByteBuffer data) {
+    boolean set = code == Nbd.OPT_SET_META_CONTEXT;
+    String what = set ? "NBD_OPT_SET_META_CONTEXT" : "NBD_OPT_LIST_META_CONTEXT";
+    if (set) {
+      allocationContextFor = null; // replaced by this request, even when it fails
+    }
+    if (!structured) {
+      reply(ctx, OptionReply.Reply.error(code, Nbd.REP_ERR_INVALID,
+          what + " needs NBD_OPT_STRUCTURED_REPLY first"));
+      return;
+    }
+    String name = lengthPrefixed(data);
+    if (name == null || data.remaining() < 4) {
+      reply(ctx, OptionReply.Reply.error(code, Nbd.REP_ERR_INVALID, what + " data is malformed"));
+      return;
+    }
+    long count = Integer.toUnsignedLong(data.getInt());
+    boolean selected = count == 0 && !set; // listing with no query lists everything
+    for (long i = 0; i < count; i++) {
+      String query = lengthPrefixed(data);
+      if (query == null) {
+        reply(ctx, OptionReply.Reply.error(code, Nbd.REP_ERR_INVALID,
+            what + " query " + i + " runs past the option data"));
+        return;
+      }
+      selected |= query.equals(Nbd.BASE_ALLOCATION) || (!set && query.equals("base:"));
+    }
+    NbdExport export = exports.find(name);
+    if (export == null) {
+      reply(ctx, OptionReply.Reply.error(code, Nbd.REP_ERR_UNKNOWN,
+          "no export named '" + name + "' on this server"));
+      return;
+    }
+    if (selected) {
+      byte[] context = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+      ByteBuffer b = ByteBuffer.allocate(4 + context.length)
+          .putInt(set ? Nbd.BASE_ALLOCATION_ID : 0).put(context);
+      ctx.write(new OptionReply.Reply(code, Nbd.REP_META_CONTEXT, b.array()));
+      if (set) {
+        allocationContextFor = export;
+      }
+    }
+    reply(ctx, OptionReply.Reply.ack(code));
+  }
+
+  /** A string with a 32-bit length in front, or null when it does not fit in {@code data}. */
+  private static String lengthPrefixed(ByteBuffer data) {
+    if (data.remaining() < 4) {
+      return null;
+    }
+    long length = Integer.toUnsignedLong(data.getInt());
+    if (length > data.remaining()) {
+      return null;
+    }
+    String s = new String(data.array(), data.position(), (int) length, StandardCharsets.UTF_8);
+    data.position(data.position() + (int) length);
+    return s;
+  }
+
   private void reply(ChannelHandlerContext ctx, OptionReply reply) {
     ctx.writeAndFlush(reply);
   }
@@ -204,7 +271,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     if (p.get(ConnectionInitializer.HANDSHAKE_TIMEOUT) != null) {
       p.remove(ConnectionInitializer.HANDSHAKE_TIMEOUT);
     }
-    p.replace(this, "nbd-transmission", new TransmissionHandler(export, pool, structured));
+    p.replace(this, "nbd-transmission", new TransmissionHandler(export, pool, structured,
+        allocationContextFor == export));
     // Removed last: it hands any bytes the client already sent to the request decoder.
     p.remove(OptionDecoder.class);
     ctx.channel().flush();

@@ -36,11 +36,14 @@ final class Nbd {
   static final int OPT_INFO = 6;
   static final int OPT_GO = 7;
   static final int OPT_STRUCTURED_REPLY = 8;
+  static final int OPT_LIST_META_CONTEXT = 9;
+  static final int OPT_SET_META_CONTEXT = 10;
 
   // option replies
   static final int REP_ACK = 1;
   static final int REP_SERVER = 2;
   static final int REP_INFO = 3;
+  static final int REP_META_CONTEXT = 4;
   static final int REP_ERR_UNSUP = 0x80000001;
   static final int REP_ERR_INVALID = 0x80000003;
   static final int REP_ERR_UNKNOWN = 0x80000006;
@@ -58,17 +61,26 @@ final class Nbd {
   static final int CMD_FLUSH = 3;
   static final int CMD_TRIM = 4;
   static final int CMD_WRITE_ZEROES = 6;
+  static final int CMD_BLOCK_STATUS = 7;
 
   // command flags
   static final int CMD_FLAG_FUA = 1;
   static final int CMD_FLAG_NO_HOLE = 1 << 1;
   static final int CMD_FLAG_DF = 1 << 2;
+  static final int CMD_FLAG_REQ_ONE = 1 << 3;
 
   // structured reply
   static final int REPLY_FLAG_DONE = 1;
   static final int REPLY_TYPE_NONE = 0;
   static final int REPLY_TYPE_OFFSET_DATA = 1;
+  static final int REPLY_TYPE_BLOCK_STATUS = 5;
   static final int REPLY_TYPE_ERROR = 0x8001;
+
+  // the base:allocation metadata context: the one context this server offers, with a fixed id
+  static final String BASE_ALLOCATION = "base:allocation";
+  static final int BASE_ALLOCATION_ID = 1;
+  static final int STATE_HOLE = 1;
+  static final int STATE_ZERO = 2;
 
   // errors
   static final int EPERM = 1;
@@ -106,6 +118,7 @@ final class Nbd {
       case CMD_FLUSH -> "FLUSH";
       case CMD_TRIM -> "TRIM";
       case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
+      case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
       default -> "command " + type;
     };
   }

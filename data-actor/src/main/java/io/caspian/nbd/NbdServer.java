@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -141,10 +142,16 @@ public final class NbdServer implements AutoCloseable {
 
   /** What every handler does with an exception: log it and close only this connection. */
   static void connectionFailed(ChannelHandlerContext ctx, Throwable cause) {
-    System.Logger.Level level = cause instanceof IOException
-        ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
-    LOG.log(level, "NBD connection " + ctx.channel().remoteAddress() + ": " + cause.getMessage()
-        + " (closing this connection)", cause instanceof NbdProtocolException ? null : cause);
+    String what = "NBD connection " + ctx.channel().remoteAddress() + ": ";
+    if (cause instanceof ReadTimeoutException) {
+      LOG.log(System.Logger.Level.INFO, what + "no handshake within the timeout; closing it");
+    } else if (cause instanceof NbdProtocolException || cause instanceof IOException) {
+      System.Logger.Level level = cause instanceof IOException
+          ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+      LOG.log(level, what + cause.getMessage() + " (closing this connection)");
+    } else {
+      LOG.log(System.Logger.Level.WARNING, what + cause + " (closing this connection)", cause);
+    }
     ctx.close();
   }
 }

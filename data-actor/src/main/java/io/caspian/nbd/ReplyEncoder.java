@@ -32,6 +32,8 @@ final class ReplyEncoder extends MessageToByteEncoder<Request> {
       size += MAX_MESSAGE;
     } else if (r.type == Nbd.CMD_READ) {
       size += (int) r.length;
+    } else if (r.type == Nbd.CMD_BLOCK_STATUS) {
+      size += 4 + 8 * r.extentCount;
     }
     return ctx.alloc().ioBuffer(size);
   }
@@ -43,6 +45,12 @@ final class ReplyEncoder extends MessageToByteEncoder<Request> {
         encodeError(r, out);
       } else if (r.type == Nbd.CMD_READ) {
         encodeRead(r, out);
+      } else if (r.type == Nbd.CMD_BLOCK_STATUS) {
+        chunkHeader(out, Nbd.REPLY_TYPE_BLOCK_STATUS, r.cookie, 4 + 8 * r.extentCount);
+        out.writeInt(Nbd.BASE_ALLOCATION_ID);
+        for (int i = 0; i < 2 * r.extentCount; i++) {
+          out.writeInt(r.extents[i]);
+        }
       } else {
         simpleHeader(out, 0, r.cookie);
       }

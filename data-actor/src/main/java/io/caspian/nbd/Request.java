@@ -49,6 +49,10 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
 
   TransmissionHandler owner;
 
+  /** BLOCK_STATUS answer: (length, flags) pairs, unsigned; allocated only for that command. */
+  int[] extents;
+  int extentCount;
+
   Request(int alignment) {
     this.alignment = alignment;
   }
@@ -99,6 +103,7 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
   void recycle() {
     buf = null;
     message = null;
+    extents = null;
   }
 
   @Override

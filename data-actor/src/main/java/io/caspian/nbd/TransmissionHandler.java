@@ -27,6 +27,7 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
   private final long size;
   private final int blockSize;
   private final boolean structured;
+  private final boolean blockStatus;
   private final RequestPool pool;
   private final Runnable flushTask = this::flushNow;
 
@@ -37,7 +38,9 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
   private boolean flushScheduled;
   private boolean disconnecting;
 
-  TransmissionHandler(NbdExport export, RequestPool pool, boolean structured) {
+  TransmissionHandler(NbdExport export, RequestPool pool, boolean structured,
+      boolean blockStatus) {
+    this.blockStatus = blockStatus;
     this.export = export;
     this.dev = export.device();
     this.size = dev.size();
@@ -87,6 +90,7 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
       case Nbd.CMD_FLUSH -> flush(r);
       case Nbd.CMD_TRIM -> trim(r);
       case Nbd.CMD_WRITE_ZEROES -> writeZeroes(r);
+      case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
       case Nbd.CMD_DISC -> disconnect(r);
       default -> reject(r, Nbd.EINVAL, "unknown NBD command " + r.type);
     }
@@ -168,6 +172,52 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
       r.gate = Request.GATE_EXCLUSIVE;
       export.gate().enqueue(r);
     }
+  }
+
+  /** Extents probed per BLOCK_STATUS request at most; fewer, longer ones are fine for clients. */
+  private static final int MAX_PROBES = 256;
+  private static final long MIN_EXTENT = 64 * 1024;
+
+  /**
+   * Answers base:allocation from {@link BlockDevice#mayHoldData}: the range is probed in up to
+   * {@link #MAX_PROBES} aligned pieces, equal neighbours merged. A rare, allocating path.
+   */
+  private void blockStatus(Request r) {
+    if (!blockStatus) {
+      reject(r, Nbd.EINVAL, "BLOCK_STATUS without a negotiated base:allocation context");
+      return;
+    }
+    if (!flagsAllowed(r, Nbd.CMD_FLAG_REQ_ONE) || !inBounds(r, Nbd.EINVAL)) {
+      return;
+    }
+    if (r.length == 0) {
+      reject(r, Nbd.EINVAL, "BLOCK_STATUS of length 0");
+      return;
+    }
+    long piece = MIN_EXTENT;
+    while (r.length / piece > MAX_PROBES) {
+      piece <<= 1;
+    }
+    int[] extents = new int[2 * (MAX_PROBES + 2)];
+    int n = 0;
+    long end = r.offset + r.length;
+    for (long at = r.offset; at < end; ) {
+      long next = Math.min(end, (at / piece + 1) * piece);
+      int state = dev.mayHoldData(at, next - at) ? 0 : Nbd.STATE_HOLE | Nbd.STATE_ZERO;
+      if (n > 0 && extents[2 * n - 1] == state) {
+        extents[2 * n - 2] += (int) (next - at);
+      } else if ((r.flags & Nbd.CMD_FLAG_REQ_ONE) != 0 && n == 1) {
+        break;
+      } else {
+        extents[2 * n] = (int) (next - at);
+        extents[2 * n + 1] = state;
+        n++;
+      }
+      at = next;
+    }
+    r.extents = extents;
+    r.extentCount = n;
+    complete(r);
   }
 
   /**

@@ -381,6 +381,65 @@ class NbdCodecTest {
     assertFalse(unknown.isOpen(), "EXPORT_NAME of an unknown export can only hang up");
   }
 
+  @Test
+  void baseAllocationContextAnswersBlockStatusFromMayHoldData() {
+    MallocDevice big = new MallocDevice("malloc:///thin", 4 << 20, 512);
+    exports.add("disk", new ThinDevice(big, 1 << 20), false);
+    EmbeddedChannel ch = channel(8);
+    feed(ch, clientFlags(Nbd.FLAG_FIXED_NEWSTYLE),
+        option(Nbd.OPT_SET_META_CONTEXT, NbdFrames.metaData("disk", Nbd.BASE_ALLOCATION)),
+        option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]),
+        option(Nbd.OPT_LIST_META_CONTEXT, NbdFrames.metaData("disk")),
+        option(Nbd.OPT_LIST_META_CONTEXT, NbdFrames.metaData("disk", "other:x")),
+        option(Nbd.OPT_SET_META_CONTEXT, new byte[] {0, 0, 0, 4, 'd'}),
+        option(Nbd.OPT_SET_META_CONTEXT, NbdFrames.metaData("disk", Nbd.BASE_ALLOCATION)),
+        option(Nbd.OPT_GO, goData("disk")),
+        request(Nbd.CMD_BLOCK_STATUS, 1, 0, 4 << 20),
+        request(Nbd.CMD_FLAG_REQ_ONE, Nbd.CMD_BLOCK_STATUS, 2, 512 << 10, 2 << 20, new byte[0]),
+        request(Nbd.CMD_BLOCK_STATUS, 3, 3 << 20, 2 << 20));
+    ServerStream s = new ServerStream(drain(ch));
+    s.greeting();
+    assertEquals(Nbd.REP_ERR_INVALID, s.optReply().type(), "needs structured replies first");
+    assertEquals(Nbd.REP_ACK, s.optReply().type());
+    OptReply listed = s.optReply();
+    assertEquals(Nbd.REP_META_CONTEXT, listed.type());
+    assertEquals(Nbd.BASE_ALLOCATION, new String(listed.data(), 4, 15, StandardCharsets.UTF_8));
+    assertEquals(Nbd.REP_ACK, s.optReply().type());
+    assertEquals(Nbd.REP_ACK, s.optReply().type(), "unknown namespaces are ignored");
+    assertEquals(Nbd.REP_ERR_INVALID, s.optReply().type());
+    OptReply set = s.optReply();
+    assertEquals(Nbd.REP_META_CONTEXT, set.type());
+    assertEquals(Nbd.BASE_ALLOCATION_ID, ByteBuffer.wrap(set.data()).getInt());
+    assertEquals(Nbd.REP_ACK, s.optReply().type());
+    List<OptReply> go = s.optReplies();
+    assertEquals(Nbd.REP_ACK, go.get(go.size() - 1).type());
+
+    assertExtents(s.reply(), 1, 1 << 20, 0, 3 << 20, 3);
+    assertExtents(s.reply(), 2, 512 << 10, 0);
+    assertError(s.reply(), 3, Nbd.EINVAL);
+  }
+
+  private static void assertExtents(Reply r, long cookie, int... pairs) {
+    assertOk(r, cookie);
+    assertEquals(Nbd.REPLY_TYPE_BLOCK_STATUS, r.chunkType());
+    ByteBuffer b = ByteBuffer.wrap(r.data());
+    assertEquals(Nbd.BASE_ALLOCATION_ID, b.getInt());
+    int[] got = new int[b.remaining() / 4];
+    for (int i = 0; i < got.length; i++) {
+      got[i] = b.getInt();
+    }
+    assertArrayEquals(pairs, got);
+  }
+
+  @Test
+  void blockStatusWithoutAContextIsRefused() {
+    EmbeddedChannel ch = transmission(malloc, true, 8);
+    feed(ch, request(Nbd.CMD_BLOCK_STATUS, 1, 0, 4096), request(Nbd.CMD_READ, 2, 0, 512));
+    ServerStream s = new ServerStream(drain(ch));
+    assertError(s.reply(), 1, Nbd.EINVAL);
+    assertData(s.reply(), 2, new byte[512]);
+  }
+
   // ---------------------------------------------------------------- transmission errors
 
   @Test

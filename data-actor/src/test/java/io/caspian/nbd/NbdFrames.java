@@ -47,6 +47,21 @@ final class NbdFrames {
     return concat(flags, sr, option(Nbd.OPT_GO, goData(export, Nbd.INFO_BLOCK_SIZE)));
   }
 
+  /** Data of NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT. */
+  static byte[] metaData(String export, String... queries) {
+    byte[] n = export.getBytes(StandardCharsets.UTF_8);
+    int size = 4 + n.length + 4;
+    for (String q : queries) {
+      size += 4 + q.getBytes(StandardCharsets.UTF_8).length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).putInt(n.length).put(n).putInt(queries.length);
+    for (String q : queries) {
+      byte[] qb = q.getBytes(StandardCharsets.UTF_8);
+      b.putInt(qb.length).put(qb);
+    }
+    return b.array();
+  }
+
   static byte[] concat(byte[]... parts) {
     int n = 0;
     for (byte[] p : parts) {
@@ -133,8 +148,9 @@ final class NbdFrames {
         return new Reply(true, flags, type, cookie, error, 0, new byte[0],
             new String(msg, StandardCharsets.UTF_8));
       }
-      b.position(b.position() + length);
-      return new Reply(true, flags, type, cookie, 0, 0, new byte[0], null);
+      byte[] payload = new byte[length];
+      b.get(payload);
+      return new Reply(true, flags, type, cookie, 0, 0, payload, null);
     }
 
     Reply reply() {

@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
  * mutable class rather than a record: the read/write path must not allocate. The object is also
  * the device completion and the task that carries the reply back to the event loop, so a
  * completion on a device thread costs no lambda either. Payloads up to {@link #OWN_BUFFER} bytes
- * use the request's own aligned buffer; larger ones get a buffer of their own (a rare path).
+ * use the request's own aligned buffer; larger ones borrow one from the pool's small stash.
  */
 final class Request implements IoCompletion, Runnable, WriteGate.Gated {
 
@@ -23,6 +23,7 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
   static final int PHASE_IO = 0;
   static final int PHASE_FUA_FLUSH = 1;
 
+  private final RequestPool pool;
   private final int alignment;
   private ByteBuffer own;
 
@@ -53,7 +54,8 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
   int[] extents;
   int extentCount;
 
-  Request(int alignment) {
+  Request(RequestPool pool, int alignment) {
+    this.pool = pool;
     this.alignment = alignment;
   }
 
@@ -79,7 +81,7 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
       }
       buf = own;
     } else {
-      buf = allocate(size, alignment);
+      buf = pool.takeLarge(size);
     }
     dataOffset = 0;
     return buf;
@@ -99,11 +101,16 @@ final class Request implements IoCompletion, Runnable, WriteGate.Gated {
     message = why;
   }
 
-  /** Drops a large buffer so an idle pooled request does not pin it. */
-  void recycle() {
+  /**
+   * Forgets the per-request state before the request goes back to its pool; returns the large
+   * buffer it used, if any, so the pool can keep or drop it (an idle request pins none).
+   */
+  ByteBuffer recycle() {
+    ByteBuffer large = buf == own ? null : buf;
     buf = null;
     message = null;
     extents = null;
+    return large;
   }
 
   @Override

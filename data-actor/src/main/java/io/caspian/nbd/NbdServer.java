@@ -32,6 +32,13 @@ import java.util.concurrent.TimeUnit;
  * one, otherwise the only export if there is exactly one. The transport is epoll when the native
  * library loads, NIO otherwise.
  *
+ * <p>What clients are told: minimum block size 1 (requests that do not fall on device blocks are
+ * served by read-modify-write, atomic against all other writes to the export), preferred block
+ * size 4096 (or the device's, if larger), maximum payload 32 MiB; larger READ/WRITE requests get
+ * an NBD error and the connection stays usable. Structured replies, FUA, FLUSH, TRIM,
+ * WRITE_ZEROES, multi-connection and the {@code base:allocation} context (from {@link
+ * BlockDevice#mayHoldData}) are offered; read-only exports advertise READ_ONLY and refuse writes.
+ *
  * <pre>{@code
  * try (NbdServer server = NbdServer.start("127.0.0.1", 0)) {
  *   server.export("disk1", device, false);

@@ -40,12 +40,12 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
   TransmissionHandler(NbdExport export, RequestPool pool, boolean structured,
       boolean blockStatus) {
-    this.blockStatus = blockStatus;
     this.export = export;
     this.dev = export.device();
     this.size = dev.size();
     this.blockSize = dev.blockSize();
     this.structured = structured;
+    this.blockStatus = blockStatus;
     this.pool = pool;
   }
 

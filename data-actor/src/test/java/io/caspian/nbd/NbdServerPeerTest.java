@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,18 +54,20 @@ class NbdServerPeerTest {
   void userSpaceClientsPassTheBaselineRun() throws Exception {
     Path peers = peersDir();
     String uri = "nbd://127.0.0.1:" + server.port() + "/" + EXPORT;
-    Run run = run(List.of("bash", peers.resolve("nbd-baseline.sh").toString(), "client", uri), 900);
+    Run run = run(List.of("bash", peers.resolve("nbd-baseline.sh").toString(), "client", uri),
+        Map.of(), 900);
     Matcher m = Pattern.compile("(\\d+) passed, (\\d+) failed, (\\d+) skipped").matcher(run.output);
     assertTrue(m.find(), "no summary line in the peer's output");
     assertEquals("0", m.group(2), "failed steps: " + m.group());
     assertEquals(0, run.exit, "nbd-baseline.sh client exit status");
   }
 
+  /** With two connections (the export advertises CAN_MULTI_CONN), so one VM boot covers both. */
   @Test
   void linuxKernelClientPasses() throws Exception {
     Path peers = peersDir();
     Run run = run(List.of("bash", peers.resolve("nvmf-vm.sh").toString(), "nbd",
-        "127.0.0.1:" + server.port(), EXPORT), 900);
+        "127.0.0.1:" + server.port(), EXPORT), Map.of("BP_NBD_CONNS", "2"), 900);
     assertEquals(0, run.exit, "nvmf-vm.sh nbd exit status");
     assertTrue(run.output.contains("nvmf-vm: PASS"), "no PASS line");
   }
@@ -83,9 +86,12 @@ class NbdServerPeerTest {
   private record Run(int exit, String output) {}
 
   /** Runs a peer script, echoing its output into the test log as it comes. */
-  private static Run run(List<String> command, long timeoutSeconds) throws Exception {
-    System.out.println("$ " + String.join(" ", command));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+  private static Run run(List<String> command, Map<String, String> env, long timeoutSeconds)
+      throws Exception {
+    System.out.println("$ " + env + " " + String.join(" ", command));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     List<String> lines = new ArrayList<>();
     Thread pump = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(

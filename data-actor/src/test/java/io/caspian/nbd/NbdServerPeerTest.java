@@ -89,7 +89,9 @@ class NbdServerPeerTest {
   private static Run run(List<String> command, Map<String, String> env, long timeoutSeconds)
       throws Exception {
     System.out.println("$ " + env + " " + String.join(" ", command));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    // fio leaves verify-state files in its working directory: keep them out of the tree
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .directory(Files.createTempDirectory("caspian-nbd-peer").toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
     List<String> lines = new ArrayList<>();

@@ -18,7 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoadGenerator {
 
   /** What to run. */
-  public enum Pattern { RANDREAD, RANDWRITE }
+  public enum Pattern {
+    RANDREAD,
+    RANDWRITE;
+
+    /** From fio's name for it: {@code randread} or {@code randwrite}. */
+    public static Pattern of(String rw) {
+      return valueOf(rw.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
 
   /** The outcome of one run. */
   public record Result(long ios, long errors, double seconds, long allocatedBytes, Histogram latency) {

@@ -61,7 +61,7 @@ public final class StorageBench {
 
   private void run() throws Exception {
     System.out.printf(Locale.ROOT, "bench/storage: 4 KiB random I/O, QD %d, %.0f s per figure"
-        + " (two halves, A B B A), files in %s%n", QD, seconds, dir);
+        + " (warm-up, then two halves A B B A), files in %s%n", QD, seconds, dir);
 
     BlockDevice rawMalloc = opener.open("malloc:///raw?size_mb=1024&blk_size=4096");
     BlockDevice mallocDisk = opener.open("malloc:///pooldisk?size_mb=" + (POOL_DISK >> 20) + "&blk_size=4096");
@@ -70,8 +70,8 @@ public final class StorageBench {
     Subject mallocRaw = device("malloc raw", rawMalloc);
     Subject mallocThick = device("malloc thick replica", mallocReplica);
     double replicaOverRawMalloc = Math.min(
-        ratio(mallocThick, mallocRaw, LoadGenerator.Pattern.RANDREAD),
-        ratio(mallocThick, mallocRaw, LoadGenerator.Pattern.RANDWRITE));
+        Ratio.abba(mallocThick, mallocRaw, "randread", seconds),
+        Ratio.abba(mallocThick, mallocRaw, "randwrite", seconds));
     mallocPool.export();
     rawMalloc.close();
 
@@ -80,8 +80,8 @@ public final class StorageBench {
     fillSequential(fileDev, GIB);
     Subject fileRaw = device("file raw (file://, io_uring)", fileDev);
     Subject fio = fio(rawFile);
-    double bdevOverFio = Math.min(ratio(fileRaw, fio, LoadGenerator.Pattern.RANDREAD),
-        ratio(fileRaw, fio, LoadGenerator.Pattern.RANDWRITE));
+    double bdevOverFio = Math.min(Ratio.abba(fileRaw, fio, "randread", seconds),
+        Ratio.abba(fileRaw, fio, "randwrite", seconds));
 
     Path poolFile = dir.resolve("pool.img");
     BlockDevice poolDisk = opener.open("file://" + poolFile + "?blk_size=4096&size_mb=" + (POOL_DISK >> 20));
@@ -90,13 +90,13 @@ public final class StorageBench {
     BlockDevice thick = filePool.createReplica(thickId, "thick", GIB, false);
     fillSequential(thick, GIB);
     Subject fileThick = device("file thick replica", thick);
-    double replicaOverRawFile = Math.min(ratio(fileThick, fileRaw, LoadGenerator.Pattern.RANDREAD),
-        ratio(fileThick, fileRaw, LoadGenerator.Pattern.RANDWRITE));
+    double replicaOverRawFile = Math.min(Ratio.abba(fileThick, fileRaw, "randread", seconds),
+        Ratio.abba(fileThick, fileRaw, "randwrite", seconds));
     fileDev.close();
     BlockDevice aioDev = opener.open("aio://" + rawFile);
     Subject aio = device("file raw (aio://, Linux AIO)", aioDev);
-    ratio(aio, fio, LoadGenerator.Pattern.RANDREAD);
-    ratio(aio, fio, LoadGenerator.Pattern.RANDWRITE);
+    Ratio.abba(aio, fio, "randread", seconds);
+    Ratio.abba(aio, fio, "randwrite", seconds);
     aioDev.close();
     filePool.destroyReplica(thickId);
 
@@ -119,25 +119,8 @@ public final class StorageBench {
         first.allocatedBytesPerIo(), first.iops() / over.iops());
   }
 
-  /** Something that runs a pattern for a time and reports IOPS. */
-  private interface Subject {
-    String name();
-
-    double iops(LoadGenerator.Pattern pattern, double secs) throws Exception;
-  }
-
   private Subject device(String name, BlockDevice dev) {
-    return new Subject() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public double iops(LoadGenerator.Pattern pattern, double secs) throws InterruptedException {
-        return once(name, dev, pattern, secs).iops();
-      }
-    };
+    return (rw, secs) -> once(name, dev, LoadGenerator.Pattern.of(rw), secs).iops();
   }
 
   private Subject fio(Path file) throws IOException {
@@ -145,36 +128,11 @@ public final class StorageBench {
       throw new IOException("fio is not installed (apt-get install fio): it is this benchmark's baseline");
     }
     String[] target = {"--ioengine=io_uring", "--direct=1", "--filename=" + file, "--size=1g"};
-    return new Subject() {
-      @Override
-      public String name() {
-        return "fio io_uring O_DIRECT";
-      }
-
-      @Override
-      public double iops(LoadGenerator.Pattern pattern, double secs) throws Exception {
-        String rw = pattern.name().toLowerCase(Locale.ROOT);
-        double iops = Fio.run(rw, QD, secs, target);
-        System.out.printf(Locale.ROOT, "%-36s %-9s %9.0f IOPS%n", name(), rw, iops);
-        return iops;
-      }
+    return (rw, secs) -> {
+      double iops = Fio.run(rw, QD, secs, target);
+      System.out.printf(Locale.ROOT, "%-36s %-9s %9.0f IOPS%n", "fio io_uring O_DIRECT", rw, iops);
+      return iops;
     };
-  }
-
-  /**
-   * IOPS of {@code a} over {@code b}, each run in two halves ordered A B B A, so drift on a shared
-   * machine (another tenant, page-cache writeback) weighs on both alike.
-   */
-  private double ratio(Subject a, Subject b, LoadGenerator.Pattern pattern) throws Exception {
-    double half = seconds / 2;
-    double a1 = a.iops(pattern, half);
-    double b1 = b.iops(pattern, half);
-    double b2 = b.iops(pattern, half);
-    double a2 = a.iops(pattern, half);
-    double r = (a1 + a2) / (b1 + b2);
-    System.out.printf(Locale.ROOT, "  %s / %s, %s: %.0f / %.0f IOPS = %.3f%n", a.name(), b.name(),
-        pattern.name().toLowerCase(Locale.ROOT), (a1 + a2) / 2, (b1 + b2) / 2, r);
-    return r;
   }
 
   private LoadGenerator.Result once(String what, BlockDevice dev, LoadGenerator.Pattern pattern, double secs)

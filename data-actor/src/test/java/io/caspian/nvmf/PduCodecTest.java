@@ -64,7 +64,7 @@ class PduCodecTest {
   }
 
   private static EmbeddedChannel target(WireState w) {
-    return new EmbeddedChannel(new PduFrameDecoder(w), new PduCodec(w));
+    return new EmbeddedChannel(new PduFrameDecoder(w), new PduCodec(w), new Records());
   }
 
   private static List<Pdu> feedSplit(EmbeddedChannel ch, ByteBuf whole, int split) {

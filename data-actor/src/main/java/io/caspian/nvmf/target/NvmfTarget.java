@@ -112,8 +112,9 @@ public final class NvmfTarget implements AutoCloseable {
   }
 
   /**
-   * Drops every connection of the hosts connected to {@code nqn} (they may reconnect); returns
-   * the number of controllers closed.
+   * Drops every connection of the hosts connected to {@code nqn} (they may reconnect) and
+   * returns once they are closed, so no command arriving later is executed; returns the number
+   * of controllers closed.
    */
   public int disconnectHosts(String nqn) {
     return exports.disconnect(nqn);

@@ -228,6 +228,36 @@ class NvmfLoopbackTest {
     }
   }
 
+  /** Prints (does not assert) the mean and 99th percentile latency of 4 KiB I/O at QD1. */
+  @Test
+  void measuresQueueDepthOneLatency() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=4"))) {
+      ByteBuffer buf = pattern(4096, 11);
+      long[] nanos = new long[200_000];
+      int n = 0;
+      long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+      long end = warmEnd + TimeUnit.SECONDS.toNanos(1);
+      for (int i = 0; System.nanoTime() < end && n < nanos.length; i++) {
+        long t0 = System.nanoTime();
+        if ((i & 1) == 0) {
+          SyncIo.write(d, (i % 64) * 4096L, buf, 0, 4096);
+        } else {
+          SyncIo.read(d, (i % 64) * 4096L, buf, 0, 4096);
+        }
+        long t1 = System.nanoTime();
+        if (t0 > warmEnd) {
+          nanos[n++] = t1 - t0;
+        }
+      }
+      assertTrue(n > 0);
+      long[] got = java.util.Arrays.copyOf(nanos, n);
+      java.util.Arrays.sort(got);
+      System.out.printf("QD1 4 KiB read/write: %d I/Os, mean %.1f us, p50 %.1f us, p99 %.1f us%n",
+          n, java.util.Arrays.stream(got).average().orElse(0) / 1000, got[n / 2] / 1000.0,
+          got[(int) (n * 0.99)] / 1000.0);
+    }
+  }
+
   /** Runs {@code load} for 2 s more; returns the event loops' bytes per I/O. */
   private static double measure(Load load, String what) throws InterruptedException {
     long[] ids = Thread.getAllStackTraces().keySet().stream().mapToLong(Thread::getId).toArray();

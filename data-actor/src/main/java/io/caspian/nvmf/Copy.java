@@ -11,6 +11,8 @@ final class Copy {
 
   /** {@code len} bytes of {@code src} at {@code index} into {@code dst} at {@code dstOffset}. */
   static void toBuffer(ByteBuf src, int index, ByteBuffer dst, int dstOffset, int len) {
+    check(index, len, src.capacity());
+    check(dstOffset, len, dst.capacity());
     if (src.hasMemoryAddress() && dst.isDirect()) {
       DirectMemory.copy(src.memoryAddress() + index, DirectMemory.address(dst) + dstOffset, len);
     } else {
@@ -23,6 +25,7 @@ final class Copy {
 
   /** Appends {@code len} bytes of {@code src} from {@code srcOffset} to {@code dst}. */
   static void append(ByteBuffer src, int srcOffset, ByteBuf dst, int len) {
+    check(srcOffset, len, src.capacity());
     dst.ensureWritable(len);
     if (dst.hasMemoryAddress() && src.isDirect()) {
       DirectMemory.copy(DirectMemory.address(src) + srcOffset,
@@ -32,6 +35,14 @@ final class Copy {
       ByteBuffer s = src.duplicate();
       s.clear().position(srcOffset).limit(srcOffset + len);
       dst.writeBytes(s);
+    }
+  }
+
+  /** Raw copies check nothing themselves: a bad range must throw, not corrupt memory. */
+  private static void check(int offset, int len, int capacity) {
+    if (offset < 0 || len < 0 || offset > capacity - len) {
+      throw new IndexOutOfBoundsException(
+          "range " + offset + "+" + len + " outside a buffer of " + capacity + " bytes");
     }
   }
 }

@@ -212,19 +212,34 @@ class NvmfLoopbackTest {
   @Test
   void measuresEventLoopAllocationPerIo() throws Exception {
     ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
-    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=32"))) {
+    try {
+      double plain = allocationPerIo("", true);
+      double digests = allocationPerIo("&hdgst=1&ddgst=1", false);
+      assertTrue(plain < 64, "the NVMe/TCP hot path allocates " + plain + " bytes per I/O");
+      assertTrue(digests < 64,
+          "with digests the NVMe/TCP hot path allocates " + digests + " bytes per I/O");
+    } finally {
+      ResourceLeakDetector.setLevel(level);
+    }
+  }
+
+  /** Event-loop bytes per I/O at QD32 with these URI options, leak detector off. */
+  private double allocationPerIo(String options, boolean alsoDefaultLeakDetection)
+      throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=32" + options))) {
       Load load = new Load(d, 32);
       load.start();
       Thread.sleep(1000);
       ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-      double perIo = measure(load, "leak detection off");
-      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-      measure(load, "leak detection SIMPLE");
+      String what = options.isEmpty() ? "no digests" : "digests";
+      double perIo = measure(load, what + ", leak detection off");
+      if (alsoDefaultLeakDetection) {
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        measure(load, what + ", leak detection SIMPLE");
+      }
       load.stop();
       assertNull(load.failure.get());
-      assertTrue(perIo < 64, "the NVMe/TCP hot path allocates " + perIo + " bytes per I/O");
-    } finally {
-      ResourceLeakDetector.setLevel(level);
+      return perIo;
     }
   }
 

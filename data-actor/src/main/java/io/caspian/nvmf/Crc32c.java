@@ -13,7 +13,8 @@ final class Crc32c {
     if (buf.hasArray()) {
       crc.update(buf.array(), buf.arrayOffset() + index, length);
     } else if (buf.nioBufferCount() == 1) {
-      crc.update(buf.nioBuffer(index, length));
+      // The buffer's own scratch view (pooled buffers recycle it): no new object per digest.
+      crc.update(buf.internalNioBuffer(index, length));
     } else {
       for (java.nio.ByteBuffer b : buf.nioBuffers(index, length)) {
         crc.update(b);

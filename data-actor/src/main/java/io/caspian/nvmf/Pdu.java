@@ -3,8 +3,11 @@ package io.caspian.nvmf;
 import io.netty.buffer.ByteBuf;
 
 /**
- * One NVMe/TCP PDU, decoded. Records that carry data own one reference to it: whoever consumes
- * the record releases the data (or hands it on), and the encoder releases what it writes.
+ * One NVMe/TCP PDU as an immutable record: what the codec decodes ICReq/ICResp and TermReq
+ * into, and what rare paths (admin data, Connect) and tests send. The I/O path uses the
+ * reusable {@link CommandPdu}, {@link ResponsePdu}, {@link DataPdu} and {@link R2tPdu} instead.
+ * Records that carry data own one reference to it: whoever consumes the record releases the
+ * data (or hands it on), and the encoder releases what it writes.
  */
 public sealed interface Pdu {
 

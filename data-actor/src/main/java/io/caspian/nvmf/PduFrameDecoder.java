@@ -11,12 +11,18 @@ import java.util.List;
  * Cuts the byte stream into whole PDUs. The common header is checked before anything else is
  * buffered (type, direction, header length, data offset, total length against the negotiated
  * limits), and header and data digests are verified when negotiated; any violation is a {@link
- * PduException} and ends the connection. Emits each PDU as one slice, digests included.
+ * PduException} and ends the connection.
+ *
+ * <p>Each whole PDU goes on as a {@link Frame}: one reused object naming a range of the
+ * cumulation, fired from {@code decode} itself so the bytes are still there while the codec
+ * and the handler read them (a frame added to the output list could outlive the cumulation,
+ * and a retained slice per PDU would cost an object per PDU).
  */
 public final class PduFrameDecoder extends ByteToMessageDecoder {
 
   private final WireState state;
   private final Crc32c crc = new Crc32c();
+  private final Frame frame = new Frame();
   private boolean failed;
 
   public PduFrameDecoder(WireState state) {
@@ -31,7 +37,7 @@ public final class PduFrameDecoder extends ByteToMessageDecoder {
       return;
     }
     try {
-      decodeOne(in, out);
+      decodeOne(ctx, in);
     } catch (PduException e) {
       // The stream has lost its framing: nothing after this point can be trusted.
       failed = true;
@@ -40,7 +46,7 @@ public final class PduFrameDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void decodeOne(ByteBuf in, List<Object> out) throws PduException {
+  private void decodeOne(ChannelHandlerContext ctx, ByteBuf in) throws PduException {
     if (in.readableBytes() < COMMON_HEADER) {
       return;
     }
@@ -69,7 +75,8 @@ public final class PduFrameDecoder extends ByteToMessageDecoder {
         throw new PduException(FES_HEADER_DIGEST, 0, "data digest mismatch on PDU type " + type);
       }
     }
-    out.add(in.readRetainedSlice(len));
+    in.skipBytes(len);
+    ctx.fireChannelRead(frame.set(in, r, len, type, flags, pdo));
   }
 
   private void checkHeader(int type, int flags, int hlen, int pdo, long plen) throws PduException {

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ class PduCodecTest {
   }
 
   private static EmbeddedChannel target(WireState w) {
-    return new EmbeddedChannel(new PduFrameDecoder(w), new PduCodec(w));
+    return new EmbeddedChannel(new PduFrameDecoder(w), new PduCodec(w), new Records());
   }
 
   private static List<Pdu> feedSplit(EmbeddedChannel ch, ByteBuf whole, int split) {
@@ -147,7 +148,7 @@ class PduCodecTest {
     return b;
   }
 
-  private static ByteBuf encode(WireState w, Pdu p) {
+  private static ByteBuf encode(WireState w, Object p) {
     EmbeddedChannel enc = new EmbeddedChannel(new PduCodec(w));
     assertTrue(enc.writeOutbound(p));
     ByteBuf all = Unpooled.buffer();
@@ -157,6 +158,88 @@ class PduCodecTest {
     }
     assertFalse(enc.finish());
     return all;
+  }
+
+  /**
+   * The reusable PDUs of the I/O path encode byte for byte like the records they stand for
+   * (which the round trip above checks), and reading the caller's data leaves its indexes alone.
+   */
+  @Test
+  void reusablePdusEncodeExactlyLikeTheirRecords() {
+    ByteBuffer src = ByteBuffer.allocateDirect(4096);
+    for (int i = 0; i < 4096; i++) {
+      src.put(i, (byte) (i * 31));
+    }
+    src.position(5).limit(9);
+    for (int mode = 0; mode < 4; mode++) {
+      WireState w = new WireState(false, 1 << 20);
+      w.negotiated((mode & 1) != 0, (mode & 2) != 0);
+      sameBytes(w, new CommandPdu().set(0x01, 0x40, 9, 1, 0, 2048, 0x01, 8, 0, 3, 0, 0, 0)
+          .data(src, 100, 2048),
+          new Pdu.CapsuleCmd(0x01, 0x40, 9, 1, 0, 2048, 0x01, 8, 0, 3, 0, 0, 0, copy(src, 100, 2048)));
+      sameBytes(w, new CommandPdu().set(0x02, 0x40, 10, 1, 0, 4096, 0x5A, 8, 1, 7, 2, 3, 4),
+          new Pdu.CapsuleCmd(0x02, 0x40, 10, 1, 0, 4096, 0x5A, 8, 1, 7, 2, 3, 4, null));
+      sameBytes(w, new ResponsePdu().set(1, 2, 3, 4, 5, 0x4002),
+          new Pdu.CapsuleResp(1, 2, 3, 4, 5, 0x4002));
+      sameBytes(w, new DataPdu().h2c(5, 2, 4096, true, src, 7, 1000),
+          new Pdu.H2CData(5, 2, 4096, true, copy(src, 7, 1000)));
+      sameBytes(w, new DataPdu().c2h(9, 512, false, true, src, 0, 777),
+          new Pdu.C2HData(9, 512, false, true, copy(src, 0, 777)));
+      sameBytes(w, new R2tPdu().set(4, 1, 0, 65536), new Pdu.R2T(4, 1, 0, 65536));
+    }
+    assertEquals(5, src.position());
+    assertEquals(9, src.limit());
+  }
+
+  private static ByteBuf copy(ByteBuffer src, int at, int len) {
+    ByteBuffer all = src.duplicate().clear();
+    ByteBuf b = Unpooled.buffer(len);
+    for (int i = 0; i < len; i++) {
+      b.writeByte(all.get(at + i));
+    }
+    return b;
+  }
+
+  private static void sameBytes(WireState w, Object reusable, Pdu record) {
+    ByteBuf a = encode(w, reusable);
+    ByteBuf b = encode(w, record);
+    assertEquals(b, a, reusable.toString());
+    a.release();
+    b.release();
+  }
+
+  /** PDUs that arrive in one read are each decoded whole, however the bytes are cut. */
+  @Test
+  void severalPdusInOneReadAreEachSeenWhole() {
+    List<Pdu> pdus = List.of(new Pdu.C2HData(1, 0, true, false, data(4096)),
+        new Pdu.CapsuleResp(0, 0, 1, 1, 1, 0), new Pdu.R2T(2, 3, 0, 8192),
+        new Pdu.C2HData(4, 0, true, true, data(100)));
+    for (int mode = 0; mode < 4; mode++) {
+      WireState sender = new WireState(true, 1 << 20);
+      sender.negotiated((mode & 1) != 0, (mode & 2) != 0);
+      ByteBuf all = Unpooled.buffer();
+      List<Pdu> expected = new ArrayList<>();
+      for (Pdu p : pdus) {
+        expected.add(p instanceof Pdu.C2HData d
+            ? new Pdu.C2HData(d.cccid(), d.offset(), d.last(), d.success(), d.data().copy()) : p);
+        ByteBuf b = encode(sender, p instanceof Pdu.C2HData d
+            ? new Pdu.C2HData(d.cccid(), d.offset(), d.last(), d.success(), d.data().retainedDuplicate()) : p);
+        all.writeBytes(b);
+        b.release();
+      }
+      for (int split : new int[] {1, 30, 4120, all.readableBytes() - 3}) {
+        WireState w = new WireState(false, 1 << 20);
+        w.negotiated((mode & 1) != 0, (mode & 2) != 0);
+        EmbeddedChannel ch = target(w);
+        List<Pdu> got = feedSplit(ch, all, split);
+        assertEquals(expected, got, "mode " + mode + " split " + split);
+        got.forEach(Pdu::release);
+        assertFalse(ch.finish());
+      }
+      all.release();
+      expected.forEach(Pdu::release);
+    }
+    pdus.forEach(Pdu::release);
   }
 
   private static void roundTripIc(Pdu p, boolean controllerReceives) {

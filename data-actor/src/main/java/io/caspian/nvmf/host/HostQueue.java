@@ -3,17 +3,21 @@ package io.caspian.nvmf.host;
 import static io.caspian.nvmf.Nvme.*;
 
 import io.caspian.bdev.BdevException;
-import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.IoType;
+import io.caspian.nvmf.CommandPdu;
+import io.caspian.nvmf.DataPdu;
 import io.caspian.nvmf.Pdu;
 import io.caspian.nvmf.PduCodec;
 import io.caspian.nvmf.PduException;
 import io.caspian.nvmf.PduFrameDecoder;
+import io.caspian.nvmf.R2tPdu;
+import io.caspian.nvmf.ResponsePdu;
 import io.caspian.nvmf.Transport;
 import io.caspian.nvmf.Wire;
 import io.caspian.nvmf.WireState;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +28,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +35,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One host queue (admin or I/O) of an {@link NvmfDevice}. The queue outlives its TCP
  * connections: after a reconnect the same slots continue on a new channel. Everything but the
- * free-slot stack is confined to the queue's event loop.
+ * free-slot stack is confined to the queue's event loop. Read and write commands and their data
+ * go out through reusable PDUs straight from the caller's buffer, and answers are copied from
+ * the codec's views into it, so an I/O allocates nothing here.
  */
 final class HostQueue {
 
@@ -64,6 +69,8 @@ final class HostQueue {
   private int blockSize = 512;
   private final Map<Integer, Control> controls = new HashMap<>();
   private int nextControl = CONTROL_CID;
+  private final CommandPdu cmd = new CommandPdu();
+  private final DataPdu h2c = new DataPdu();
 
   HostQueue(NvmfDevice dev, int qid, EventLoop loop, int depth) {
     this.dev = dev;
@@ -107,6 +114,7 @@ final class HostQueue {
     WireState wire = new WireState(false, Wire.IC_LEN);
     Bootstrap b = new Bootstrap().group(loop).channel(Transport.channel())
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.connectTimeoutMs())
         .handler(new ChannelInitializer<Channel>() {
           @Override
@@ -211,43 +219,37 @@ final class HostQueue {
     int lo = (int) slba;
     int hi = (int) (slba >>> 32);
     io.state = HostIo.SENT;
-    Pdu.CapsuleCmd cmd;
     switch (io.type) {
       case READ, WRITE -> {
         int n = (int) Math.min(remaining, chunkMax);
         io.chunkLength = n;
         int nlb = n / blockSize - 1;
-        if (io.type == IoType.READ) {
-          cmd = new Pdu.CapsuleCmd(IO_READ, 0x40, io.cid, 1, 0, n, SGL_TRANSPORT, lo, hi, nlb, 0,
-              0, 0, null);
-        } else if (n <= inCapsule) {
-          ByteBuf data = ch.alloc().directBuffer(n);
-          copyFromUser(io.buf, io.bufOffset + (int) io.chunkStart, data, n);
-          cmd = new Pdu.CapsuleCmd(IO_WRITE, 0x40, io.cid, 1, 0, n, SGL_INCAPSULE, lo, hi, nlb, 0,
-              0, 0, data);
-        } else {
-          cmd = new Pdu.CapsuleCmd(IO_WRITE, 0x40, io.cid, 1, 0, n, SGL_TRANSPORT, lo, hi, nlb, 0,
-              0, 0, null);
+        boolean inCapsuleData = io.type == IoType.WRITE && n <= inCapsule;
+        cmd.set(io.type == IoType.READ ? IO_READ : IO_WRITE, 0x40, io.cid, 1, 0, n,
+            inCapsuleData ? SGL_INCAPSULE : SGL_TRANSPORT, lo, hi, nlb, 0, 0, 0);
+        if (inCapsuleData) {
+          cmd.data(io.buf, io.bufOffset + (int) io.chunkStart, n);
         }
       }
       case FLUSH -> {
         io.chunkLength = 0;
-        cmd = new Pdu.CapsuleCmd(IO_FLUSH, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, 0, 0, 0, 0, 0,
-            0, null);
+        cmd.set(IO_FLUSH, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, 0, 0, 0, 0, 0, 0);
       }
       case WRITE_ZEROES -> {
         long blocks = Math.min(remaining / blockSize, 65536);
         io.chunkLength = (int) (blocks * blockSize);
-        cmd = new Pdu.CapsuleCmd(IO_WRITE_ZEROES, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, lo, hi,
-            (int) blocks - 1, 0, 0, 0, null);
+        cmd.set(IO_WRITE_ZEROES, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, lo, hi, (int) blocks - 1,
+            0, 0, 0);
       }
       default -> {
+        // Deallocate is off the read/write path: its 16-byte range goes as a record.
         long blocks = Math.min(remaining / blockSize, 1 << 20);
         io.chunkLength = (int) (blocks * blockSize);
         ByteBuf range = ch.alloc().directBuffer(16).writeIntLE(0).writeIntLE((int) blocks)
             .writeLongLE(slba);
-        cmd = new Pdu.CapsuleCmd(IO_DSM, 0x40, io.cid, 1, 0, 16, SGL_INCAPSULE, 0, 0x04, 0, 0, 0,
-            0, range);
+        ch.writeAndFlush(new Pdu.CapsuleCmd(IO_DSM, 0x40, io.cid, 1, 0, 16, SGL_INCAPSULE, 0,
+            0x04, 0, 0, 0, 0, range), ch.voidPromise());
+        return;
       }
     }
     ch.writeAndFlush(cmd, ch.voidPromise());
@@ -261,20 +263,20 @@ final class HostQueue {
     return io.state == HostIo.SENT ? io : null;
   }
 
-  private void response(Pdu.CapsuleResp r) {
-    if (r.cid() >= CONTROL_CID) {
-      Control c = controls.remove(r.cid());
+  private void response(int cid, int status, int dw0, int dw1) {
+    if (cid >= CONTROL_CID) {
+      Control c = controls.remove(cid);
       if (c != null) {
-        c.future().complete(new Reply(r.status(), (r.dw0() & 0xFFFFFFFFL) | ((long) r.dw1() << 32),
+        c.future().complete(new Reply(status, (dw0 & 0xFFFFFFFFL) | ((long) dw1 << 32),
             c.data()));
       }
       return;
     }
-    HostIo io = inFlight(r.cid());
+    HostIo io = inFlight(cid);
     if (io == null) {
-      LOG.log(Level.DEBUG, "response for idle command {0} on queue {1}", r.cid(), qid);
-    } else if (r.status() != 0) {
-      finish(io, dev.statusError(io.type, r.status()));
+      LOG.log(Level.DEBUG, "response for idle command {0} on queue {1}", cid, qid);
+    } else if (status != 0) {
+      finish(io, dev.statusError(io.type, status));
     } else {
       chunkDone(io);
     }
@@ -289,18 +291,17 @@ final class HostQueue {
     }
   }
 
-  private void c2hData(Pdu.C2HData d) throws PduException {
-    ByteBuf data = d.data();
-    int len = data.readableBytes();
+  private void c2hData(DataPdu d) throws PduException {
+    int len = d.dataLength();
     if (d.cccid() >= CONTROL_CID) {
       Control c = controls.get(d.cccid());
       if (c == null || d.offset() < 0 || d.offset() + len > c.data().length) {
         throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "C2HData outside control command "
             + d.cccid());
       }
-      data.getBytes(data.readerIndex(), c.data(), d.offset(), len);
+      d.copyDataTo(c.data(), d.offset());
       if (d.success()) {
-        response(new Pdu.CapsuleResp(0, 0, 0, qid, d.cccid(), 0));
+        response(d.cccid(), 0, 0, 0);
       }
       return;
     }
@@ -310,13 +311,13 @@ final class HostQueue {
       throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "C2HData offset " + d.offset()
           + " length " + len + " outside command " + d.cccid());
     }
-    copyToUser(data, io.buf, io.bufOffset + (int) io.chunkStart + d.offset(), len);
+    d.copyDataTo(io.buf, io.bufOffset + (int) io.chunkStart + d.offset());
     if (d.success()) {
       chunkDone(io);
     }
   }
 
-  private void r2t(Pdu.R2T r) throws PduException {
+  private void r2t(R2tPdu r) throws PduException {
     HostIo io = inFlight(r.cccid());
     if (io == null || io.type != IoType.WRITE || r.offset() < 0 || r.length() <= 0
         || (long) r.offset() + r.length() > io.chunkLength) {
@@ -327,9 +328,8 @@ final class HostQueue {
     int step = maxH2cData > 0 ? maxH2cData : end;
     for (int off = r.offset(); off < end; off += step) {
       int n = Math.min(step, end - off);
-      ByteBuf data = ch.alloc().directBuffer(n);
-      copyFromUser(io.buf, io.bufOffset + (int) io.chunkStart + off, data, n);
-      ch.write(new Pdu.H2CData(r.cccid(), r.ttag(), off, off + n == end, data), ch.voidPromise());
+      ch.write(h2c.h2c(r.cccid(), r.ttag(), off, off + n == end, io.buf,
+          io.bufOffset + (int) io.chunkStart + off, n), ch.voidPromise());
     }
     ch.flush();
   }
@@ -371,30 +371,6 @@ final class HostQueue {
     }
   }
 
-  private static void copyToUser(ByteBuf src, ByteBuffer dst, int dstOffset, int len) {
-    if (src.hasMemoryAddress()) {
-      DirectMemory.copy(src.memoryAddress() + src.readerIndex(),
-          DirectMemory.address(dst) + dstOffset, len);
-    } else {
-      ByteBuffer d = dst.duplicate();
-      d.clear().position(dstOffset).limit(dstOffset + len);
-      src.getBytes(src.readerIndex(), d);
-    }
-  }
-
-  private static void copyFromUser(ByteBuffer src, int srcOffset, ByteBuf dst, int len) {
-    if (dst.hasMemoryAddress()) {
-      dst.ensureWritable(len);
-      DirectMemory.copy(DirectMemory.address(src) + srcOffset,
-          dst.memoryAddress() + dst.writerIndex(), len);
-      dst.writerIndex(dst.writerIndex() + len);
-    } else {
-      ByteBuffer s = src.duplicate();
-      s.clear().position(srcOffset).limit(srcOffset + len);
-      dst.writeBytes(s);
-    }
-  }
-
   /** The pipeline's last handler for one connection of this queue. */
   private final class Handler extends ChannelInboundHandlerAdapter {
 
@@ -408,30 +384,25 @@ final class HostQueue {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws PduException {
-      Pdu pdu = (Pdu) msg;
-      try {
-        if (pdu instanceof Pdu.CapsuleResp r) {
-          response(r);
-        } else if (pdu instanceof Pdu.C2HData d) {
-          c2hData(d);
-        } else if (pdu instanceof Pdu.R2T r) {
-          r2t(r);
-        } else if (pdu instanceof Pdu.IcResp r) {
-          if (r.pfv() != 0 || r.cpda() != 0 && r.cpda() > 31) {
-            throw new PduException(Wire.FES_UNSUPPORTED, 8, "ICResp pfv " + r.pfv());
-          }
-          wire.negotiated(r.hdgst(), r.ddgst());
-          wire.maxData(MAX_RECEIVE);
-          maxH2cData = r.maxH2cData();
-          ch = ctx.channel();
-          up.complete(null);
-        } else if (pdu instanceof Pdu.TermReq t) {
-          LOG.log(Level.WARNING, "{0}: target terminated queue {1}: FES {2}", dev.uri(), qid,
-              t.fes());
-          ctx.close();
+      if (msg instanceof ResponsePdu r) {
+        response(r.cid(), r.status(), r.dw0(), r.dw1());
+      } else if (msg instanceof DataPdu d) {
+        c2hData(d);
+      } else if (msg instanceof R2tPdu r) {
+        r2t(r);
+      } else if (msg instanceof Pdu.IcResp r) {
+        if (r.pfv() != 0 || r.cpda() != 0 && r.cpda() > 31) {
+          throw new PduException(Wire.FES_UNSUPPORTED, 8, "ICResp pfv " + r.pfv());
         }
-      } finally {
-        Pdu.release(pdu);
+        wire.negotiated(r.hdgst(), r.ddgst());
+        wire.maxData(MAX_RECEIVE);
+        maxH2cData = r.maxH2cData();
+        ch = ctx.channel();
+        up.complete(null);
+      } else if (msg instanceof Pdu.TermReq t) {
+        LOG.log(Level.WARNING, "{0}: target terminated queue {1}: FES {2}", dev.uri(), qid,
+            t.fes());
+        ctx.close();
       }
     }
 

@@ -2,6 +2,9 @@ package io.caspian.nvmf.target;
 
 import io.caspian.nvmf.Nvme;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -94,10 +97,12 @@ final class Controller {
   }
 
   /** Closes every queue of this controller. */
-  void destroy() {
+  /** Closes every queue; the futures complete once each is closed. */
+  List<ChannelFuture> destroy() {
+    List<ChannelFuture> closing = new ArrayList<>();
     for (Channel ch : ioQueues.values()) {
-      ch.close();
+      closing.add(ch.close());
     }
-    admin.close();
-  }
-}
+    closing.add(admin.close());
+    return closing;
+  }}

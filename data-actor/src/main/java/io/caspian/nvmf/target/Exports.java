@@ -2,6 +2,8 @@ package io.caspian.nvmf.target;
 
 import io.caspian.bdev.BlockDevice;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Shared by every queue of one target, on any event loop.
  */
 final class Exports {
+
+  /** How long {@link #disconnect} waits for the connections to close. */
+  private static final long CLOSE_WAIT_MS = 2000;
 
   final TargetConfig config;
   private final Map<String, Subsystem> subsystems = new ConcurrentHashMap<>();
@@ -51,12 +56,22 @@ final class Exports {
   }
 
   /** Closes every controller connected to {@code nqn}; returns how many there were. */
+  /**
+   * Drops the controllers of {@code nqn}; off the event loops, returns once their connections
+   * are closed, so that no command that arrives later still runs.
+   */
   int disconnect(String nqn) {
     int n = 0;
+    List<ChannelFuture> closing = new ArrayList<>();
     for (Controller c : controllers.values()) {
       if (c.subsystem != null && c.subsystem.nqn().equals(nqn)) {
-        drop(c);
+        closing.addAll(drop(c));
         n++;
+      }
+    }
+    if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
+      for (ChannelFuture f : closing) {
+        f.awaitUninterruptibly(CLOSE_WAIT_MS);
       }
     }
     return n;
@@ -101,9 +116,9 @@ final class Exports {
   }
 
   /** Forgets a controller and closes its queues. */
-  void drop(Controller c) {
+  List<ChannelFuture> drop(Controller c) {
     controllers.remove(c.cntlid, c);
-    c.destroy();
+    return c.destroy();
   }
 
   void dropAll() {

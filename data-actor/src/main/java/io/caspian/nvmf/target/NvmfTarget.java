@@ -6,6 +6,7 @@ import io.caspian.nvmf.PduFrameDecoder;
 import io.caspian.nvmf.Transport;
 import io.caspian.nvmf.WireState;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -60,6 +61,7 @@ public final class NvmfTarget implements AutoCloseable {
           .channel(Transport.serverChannel())
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -110,8 +112,9 @@ public final class NvmfTarget implements AutoCloseable {
   }
 
   /**
-   * Drops every connection of the hosts connected to {@code nqn} (they may reconnect); returns
-   * the number of controllers closed.
+   * Drops every connection of the hosts connected to {@code nqn} (they may reconnect) and
+   * returns once they are closed, so no command arriving later is executed; returns the number
+   * of controllers closed.
    */
   public int disconnectHosts(String nqn) {
     return exports.disconnect(nqn);

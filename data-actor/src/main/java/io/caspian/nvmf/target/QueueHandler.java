@@ -4,9 +4,13 @@ import static io.caspian.nvmf.Nvme.*;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.nvmf.CommandPdu;
 import io.caspian.nvmf.ConnectData;
+import io.caspian.nvmf.DataPdu;
 import io.caspian.nvmf.Pdu;
 import io.caspian.nvmf.PduException;
+import io.caspian.nvmf.R2tPdu;
+import io.caspian.nvmf.ResponsePdu;
 import io.caspian.nvmf.Wire;
 import io.caspian.nvmf.WireState;
 import io.netty.buffer.ByteBuf;
@@ -20,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * One NVMe/TCP queue on the target side: the ICReq exchange, Fabrics Connect, then either the
  * admin command set (queue 0) or I/O commands mapped onto the subsystem's {@link BlockDevice}.
  * Runs on the channel's event loop; device completions come back to it through {@link
- * IoContext}.
+ * IoContext}. Commands and data arrive as the codec's reusable views, and responses, R2Ts and
+ * read data go out through this handler's reusable PDUs, so an I/O allocates nothing here.
  */
 final class QueueHandler extends ChannelInboundHandlerAdapter {
 
@@ -42,6 +47,9 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
   private int freeTop;
   private int outstandingAers;
   private ScheduledFuture<?> keepAliveCheck;
+  private final ResponsePdu resp = new ResponsePdu();
+  private final R2tPdu r2t = new R2tPdu();
+  private final DataPdu c2h = new DataPdu();
 
   QueueHandler(Exports exports, WireState wire) {
     this.exports = exports;
@@ -64,26 +72,20 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws PduException {
-    if (msg instanceof Pdu.CapsuleCmd c) {
-      try {
-        command(c);
-      } finally {
-        Pdu.release(c);
-      }
-    } else if (msg instanceof Pdu.H2CData d) {
-      try {
-        h2cData(d);
-      } finally {
-        Pdu.release(d);
-      }
+    if (msg instanceof CommandPdu c) {
+      command(c);
+    } else if (msg instanceof DataPdu d && !d.fromController()) {
+      h2cData(d);
     } else if (msg instanceof Pdu.IcReq r) {
       icReq(r);
     } else if (msg instanceof Pdu.TermReq t) {
       LOG.log(Level.INFO, "host {0} terminated the connection: FES {1}", ctx.channel().remoteAddress(), t.fes());
       ctx.close();
     } else {
-      Pdu.release((Pdu) msg);
-      throw new PduException(Wire.FES_SEQUENCE, 0, "unexpected " + msg.getClass().getSimpleName());
+      if (msg instanceof Pdu p) {
+        Pdu.release(p);
+      }
+      throw new PduException(Wire.FES_SEQUENCE, 0, "unexpected " + msg);
     }
   }
 
@@ -134,7 +136,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ commands
 
-  private void command(Pdu.CapsuleCmd c) {
+  private void command(CommandPdu c) {
     sqhd = (sqhd + 1) % queueEntries;
     if (ctrl == null) {
       if (c.opcode() == FABRICS && c.fctype() == FCTYPE_CONNECT) {
@@ -156,12 +158,11 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void respond(int cid, int status, int dw0, int dw1) {
-    ctx.writeAndFlush(new Pdu.CapsuleResp(dw0, dw1, sqhd, Math.max(qid, 0), cid, status),
-        ctx.voidPromise());
+    ctx.writeAndFlush(resp.set(dw0, dw1, sqhd, Math.max(qid, 0), cid, status), ctx.voidPromise());
   }
 
-  private void connect(Pdu.CapsuleCmd c) {
-    ConnectData d = ConnectData.parse(c.data());
+  private void connect(CommandPdu c) {
+    ConnectData d = c.connectData();
     int recfmt = c.cdw10() & 0xFFFF;
     int q = c.cdw10() >>> 16;
     int sqsize = c.cdw11() & 0xFFFF;
@@ -232,7 +233,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void fabrics(Pdu.CapsuleCmd c) {
+  private void fabrics(CommandPdu c) {
     if (qid != 0) {
       respond(c.cid(), c.fctype() == FCTYPE_CONNECT ? SC_CMD_SEQ_ERROR | DNR : SC_INVALID_OPCODE | DNR);
       return;
@@ -268,7 +269,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ admin
 
-  private void admin(Pdu.CapsuleCmd c) {
+  private void admin(CommandPdu c) {
     switch (c.opcode()) {
       case ADMIN_IDENTIFY -> identify(c);
       case ADMIN_GET_LOG_PAGE -> getLogPage(c);
@@ -291,7 +292,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void identify(Pdu.CapsuleCmd c) {
+  private void identify(CommandPdu c) {
     int cns = c.cdw10() & 0xFF;
     boolean ns1 = c.nsid() == 1 && !ctrl.discovery();
     ByteBuf page;
@@ -316,7 +317,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     sendData(c, page, 0);
   }
 
-  private void getLogPage(Pdu.CapsuleCmd c) {
+  private void getLogPage(CommandPdu c) {
     int lid = c.cdw10() & 0xFF;
     long dwords = ((c.cdw10() >>> 16) | ((long) (c.cdw11() & 0xFFFF) << 16)) + 1;
     long offset = (c.cdw12() & 0xFFFFFFFFL) | ((long) c.cdw13() << 32);
@@ -347,7 +348,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     sendData(c, out, 0);
   }
 
-  private void setFeatures(Pdu.CapsuleCmd c) {
+  private void setFeatures(CommandPdu c) {
     int fid = c.cdw10() & 0xFF;
     int v = c.cdw11();
     switch (fid) {
@@ -374,7 +375,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void getFeatures(Pdu.CapsuleCmd c) {
+  private void getFeatures(CommandPdu c) {
     int fid = c.cdw10() & 0xFF;
     switch (fid) {
       case FEAT_NUM_QUEUES -> {
@@ -389,7 +390,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Sends controller-to-host data of an admin command, cut to what the host asked for. */
-  private void sendData(Pdu.CapsuleCmd c, ByteBuf page, int status) {
+  private void sendData(CommandPdu c, ByteBuf page, int status) {
     int len = Math.min(page.readableBytes(), c.sglLength());
     if (c.sglId() != SGL_TRANSPORT || len <= 0) {
       page.release();
@@ -403,7 +404,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ I/O
 
-  private void io(Pdu.CapsuleCmd c) {
+  private void io(CommandPdu c) {
     int op = c.opcode();
     if (op != IO_READ && op != IO_WRITE && op != IO_FLUSH && op != IO_WRITE_ZEROES
         && op != IO_DSM) {
@@ -434,15 +435,14 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void readWrite(Pdu.CapsuleCmd c, int op, long offset, int length) {
+  private void readWrite(CommandPdu c, int op, long offset, int length) {
     if (length > cfg.mdtsBytes()) {
       respond(c.cid(), SC_INVALID_FIELD | DNR);
       return;
     }
-    ByteBuf data = c.data();
-    boolean inCapsule = c.sglId() == SGL_INCAPSULE && data != null;
-    boolean transport = c.sglId() == SGL_TRANSPORT && data == null;
-    int sglLen = inCapsule ? data.readableBytes() : c.sglLength();
+    boolean inCapsule = c.sglId() == SGL_INCAPSULE && c.hasData();
+    boolean transport = c.sglId() == SGL_TRANSPORT && !c.hasData();
+    int sglLen = inCapsule ? c.dataLength() : c.sglLength();
     if (!(inCapsule && op == IO_WRITE) && !transport || sglLen != length) {
       respond(c.cid(), SC_SGL_INVALID_DATA | DNR);
       return;
@@ -451,20 +451,19 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     if (op == IO_READ) {
       device.read(offset, x.buf, 0, length, x);
     } else if (inCapsule) {
-      copyIn(x, data, 0);
+      c.copyDataTo(x.buf, 0);
       device.write(offset, x.buf, 0, length, x);
     } else {
       x.awaitingData = true;
-      ctx.writeAndFlush(new Pdu.R2T(c.cid(), x.ttag, 0, length), ctx.voidPromise());
+      ctx.writeAndFlush(r2t.set(c.cid(), x.ttag, 0, length), ctx.voidPromise());
     }
   }
 
-  private void dsm(Pdu.CapsuleCmd c) {
+  private void dsm(CommandPdu c) {
     int ranges = (c.cdw10() & 0xFF) + 1;
     boolean deallocate = (c.cdw11() & 0x04) != 0;
-    ByteBuf data = c.data();
     // Linux always sends room for 256 ranges (4 KiB) whatever NR says; only NR ranges count.
-    int len = data != null ? data.readableBytes() : c.sglLength();
+    int len = c.hasData() ? c.dataLength() : c.sglLength();
     if (!deallocate) {
       respond(c.cid(), SC_SUCCESS);
       return;
@@ -475,12 +474,12 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
     IoContext x = take(c.cid(), IO_DSM, 0, len);
     x.dsmRanges = ranges;
-    if (data != null && c.sglId() == SGL_INCAPSULE) {
-      copyIn(x, data, 0);
+    if (c.hasData() && c.sglId() == SGL_INCAPSULE) {
+      c.copyDataTo(x.buf, 0);
       startRanges(x);
-    } else if (data == null && c.sglId() == SGL_TRANSPORT) {
+    } else if (!c.hasData() && c.sglId() == SGL_TRANSPORT) {
       x.awaitingData = true;
-      ctx.writeAndFlush(new Pdu.R2T(c.cid(), x.ttag, 0, len), ctx.voidPromise());
+      ctx.writeAndFlush(r2t.set(c.cid(), x.ttag, 0, len), ctx.voidPromise());
     } else {
       x.error = BdevException.io(BdevException.Kind.INVALID, device.uri(),
           "DSM data must be in the capsule or sent after R2T");
@@ -527,18 +526,18 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     device.unmap(x.dsmOffset[i], x.dsmLength[i], x);
   }
 
-  private void h2cData(Pdu.H2CData d) throws PduException {
+  private void h2cData(DataPdu d) throws PduException {
     IoContext x = slots == null || d.ttag() >= slots.length ? null : slots[d.ttag()];
     if (x == null || !x.awaitingData || x.cid != d.cccid()) {
       throw new PduException(Wire.FES_INVALID_HEADER, 10,
           "H2CData for unknown transfer tag " + d.ttag() + " / command " + d.cccid());
     }
-    int len = d.data().readableBytes();
+    int len = d.dataLength();
     if (d.offset() != x.received || len > x.length - x.received || len > cfg.maxH2cData()) {
       throw new PduException(Wire.FES_OUT_OF_RANGE, 12, "H2CData offset " + d.offset()
           + " length " + len + " does not fit command " + x.cid + " of " + x.length + " bytes");
     }
-    copyIn(x, d.data(), d.offset());
+    d.copyDataTo(x.buf, d.offset());
     x.received += len;
     if (x.received == x.length) {
       x.awaitingData = false;
@@ -548,12 +547,6 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
         device.write(x.offset, x.buf, 0, x.length, x);
       }
     }
-  }
-
-  private static void copyIn(IoContext x, ByteBuf data, int at) {
-    int len = data.readableBytes();
-    x.buf.clear().position(at).limit(at + len);
-    data.getBytes(data.readerIndex(), x.buf);
   }
 
   private IoContext take(int cid, int op, long offset, int length) {
@@ -568,14 +561,12 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     BdevException err = x.error;
     free[freeTop++] = x.ttag;
     if (err == null && x.opcode == IO_READ) {
-      ByteBuf data = ctx.alloc().directBuffer(x.length);
-      x.buf.clear().limit(x.length);
-      data.writeBytes(x.buf);
+      c2h.c2h(cid, 0, true, sqFlowDisabled, x.buf, 0, x.length);
       if (sqFlowDisabled) {
-        ctx.writeAndFlush(new Pdu.C2HData(cid, 0, true, true, data), ctx.voidPromise());
+        ctx.writeAndFlush(c2h, ctx.voidPromise());
         return;
       }
-      ctx.write(new Pdu.C2HData(cid, 0, true, false, data), ctx.voidPromise());
+      ctx.write(c2h, ctx.voidPromise());
     }
     respond(cid, err == null ? SC_SUCCESS : status(err, x.opcode));
   }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Our initiator against the Linux 6.1 kernel target ({@code nvmet-tcp}) in a VM, started by
  * {@code nvmf-vm.sh target}: verified large and parallel writes, the last block, flush, write
- * zeroes and unmap; the script must then stop cleanly (exit 0) on SIGTERM.
+ * zeroes and unmap; the script must then stop cleanly (exit 0) on SIGTERM. Once plain and
+ * once with header and data digests.
  */
 class KernelTargetPeerTest {
 
@@ -27,6 +28,15 @@ class KernelTargetPeerTest {
 
   @Test
   void ourInitiatorAgainstLinuxNvmet() throws Exception {
+    run("");
+  }
+
+  @Test
+  void ourInitiatorWithHeaderAndDataDigests() throws Exception {
+    run("&hdgst=1&ddgst=1");
+  }
+
+  private void run(String options) throws Exception {
     PeerScript.peersDir();
     int port = PeerScript.freePort();
     Path ready = Files.createTempFile("nvmf-kt", ".ready");
@@ -42,7 +52,7 @@ class KernelTargetPeerTest {
       }
       System.out.println("peer ready: " + Files.readString(ready).strip());
       try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + port + "/" + nqn
-          + "?io_queues=2&queue_depth=32")) {
+          + "?io_queues=2&queue_depth=32" + options)) {
         System.out.println("connected to " + d.controllerInfo());
         assertEquals(64L * MB, d.size());
         exercise(d);

@@ -9,6 +9,7 @@ import io.caspian.nvmf.LeakWatch;
 import io.caspian.nvmf.Pdu;
 import io.caspian.nvmf.PduCodec;
 import io.caspian.nvmf.PduFrameDecoder;
+import io.caspian.nvmf.Records;
 import io.caspian.nvmf.Wire;
 import io.caspian.nvmf.WireState;
 import io.netty.buffer.ByteBuf;
@@ -55,7 +56,8 @@ class TargetPipelineTest {
     final WireState out = new WireState(false, 1 << 20);
     final WireState in = new WireState(false, 1 << 20);
     final EmbeddedChannel enc = new EmbeddedChannel(new PduCodec(out));
-    final EmbeddedChannel dec = new EmbeddedChannel(new PduFrameDecoder(in), new PduCodec(in));
+    final EmbeddedChannel dec = new EmbeddedChannel(new PduFrameDecoder(in), new PduCodec(in),
+        new Records());
     int cid;
 
     Host(boolean hd, boolean dd) {

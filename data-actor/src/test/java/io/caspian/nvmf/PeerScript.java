@@ -58,7 +58,7 @@ public final class PeerScript implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(peers.resolve(args[0]).toString());
     cmd.addAll(List.of(args).subList(1, args.length));
-"    // the scripts' tools may leave state files in their working directory: keep them out of the tree
+    // the scripts' tools may leave state files in their working directory: keep them out of the tree
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .directory(Files.createTempDirectory("caspian-peer").toFile());
     pb.environment().putAll(env);

@@ -91,6 +91,13 @@ public final class PeerScript implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Whether any output line so far contains {@code text}. */
+  public boolean printed(String text) {
+    synchronized (lines) {
+      return lines.stream().anyMatch(l -> l.contains(text));
+    }
+  }
+
   /** The script's last line that starts with its PASS/FAIL verdict, or the last line. */
   public String verdict() {
     synchronized (lines) {

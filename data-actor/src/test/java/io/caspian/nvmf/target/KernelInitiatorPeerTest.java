@@ -18,8 +18,22 @@ import org.junit.jupiter.api.Test;
 class KernelInitiatorPeerTest {
 
   private static final long TIMEOUT_S = 300;
+  /**
+   * What the guest kernel logs when a signal interrupts its own TCP connect (-ERESTARTSYS) before
+   * our target sees the socket: the emulated guest's timing, not the protocol. Seen once on a
+   * heavily loaded host; such a run is repeated once, and anything else fails at once.
+   */
+  private static final String GUEST_CONNECT_INTERRUPTED = "failed to connect socket: -512";
 
   private void run(Map<String, String> env) throws Exception {
+    if (!runOnce(env)) {
+      System.out.println("guest's socket connect was interrupted before reaching the target; running again");
+      assertEquals(true, runOnce(env), "second run was interrupted too");
+    }
+  }
+
+  /** Runs the peer; false only when the guest's own connect was interrupted. */
+  private boolean runOnce(Map<String, String> env) throws Exception {
     PeerScript.peersDir();
     MallocDevice dev = new MallocDevice("malloc:///kernel-peer", 64L << 20, 512);
     try (NvmfTarget target = NvmfTarget.bind("127.0.0.1", 0)) {
@@ -29,7 +43,11 @@ class KernelInitiatorPeerTest {
           "127.0.0.1:" + target.port(), nqn)) {
         int rc = p.await(TIMEOUT_S);
         System.out.println("peer verdict: " + p.verdict());
+        if (rc != 0 && p.printed(GUEST_CONNECT_INTERRUPTED)) {
+          return false;
+        }
         assertEquals(0, rc, "nvmf-vm.sh initiator failed: " + p.verdict());
+        return true;
       }
     }
   }

@@ -41,6 +41,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.slf4j.Logger;
 
 /**
  * The io-engine of one node: starts the NVMe/TCP target and the NBD server, re-imports the pools
@@ -145,8 +146,14 @@ public final class DataNode {
     List<String> extra = settings.importDisks().stream().filter(d -> !known.contains(d)).toList();
     if (!extra.isEmpty()) {
       probing = true;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> probe(extra), services.blocking()),
-          (found, err) -> new Probed(err == null ? found : List.of()));
+      Logger log = ctx.getLog();
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> probe(extra, log), services.blocking()),
+          (found, err) -> {
+            if (err != null) {
+              log.error("importing the disks {} failed", extra, err);
+            }
+            return new Probed(err == null ? found : List.of());
+          });
     }
     ctx.getLog().info("io-engine {} starting: NVMe/TCP on {}, NBD on port {}, {} pools to import",
         settings.nodeId(), services.endpoint(), services.nbd().port(), starting.size()
@@ -155,21 +162,21 @@ public final class DataNode {
   }
 
   /** Imports the extra disks; one that holds no pool or a damaged one is logged and skipped. */
-  private List<Pool> probe(List<String> disks) {
+  private List<Pool> probe(List<String> disks, Logger log) {
     List<Pool> found = new ArrayList<>();
     for (String d : disks) {
       BlockDevice dev;
       try {
         dev = services.opener().open(d);
       } catch (Exception e) {
-        ctx.getLog().error("cannot open disk {} to import it: {}", d, e.getMessage());
+        log.error("cannot open disk {} to import it: {}", d, e.getMessage());
         continue;
       }
       try {
         found.add(Pool.importFrom(dev));
       } catch (PoolException e) {
         dev.close();
-        ctx.getLog().error("no pool imported from disk {}: {}", d, e.getMessage());
+        log.error("no pool imported from disk {}: {}", d, e.getMessage());
       }
     }
     return found;

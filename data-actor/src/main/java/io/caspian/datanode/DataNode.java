@@ -194,6 +194,10 @@ public final class DataNode {
             stash.stash(c);
             return Behaviors.same();
           })
+          .onSignal(Terminated.class, t -> {
+            terminated(t.getRef());
+            return startingOrReady();
+          })
           .onSignal(PostStop.class, s -> stopped())
           .build();
     }
@@ -240,11 +244,31 @@ public final class DataNode {
           return Behaviors.same();
         })
         .onSignal(Terminated.class, t -> {
-          subscribers.remove(t.getRef());
+          terminated(t.getRef());
           return Behaviors.same();
         })
         .onSignal(PostStop.class, s -> stopped())
         .build();
+  }
+
+  /**
+   * A subscriber went away, or a pool or nexus actor stopped: normally after it said it is gone,
+   * but if it failed, what it held is no longer this node's to report.
+   */
+  private void terminated(ActorRef<?> ref) {
+    subscribers.remove(ref);
+    String pool = pools.entrySet().stream().filter(e -> e.getValue().actor().equals(ref))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
+    if (pool != null) {
+      ctx.getLog().error("the actor of pool '{}' stopped unexpectedly", pool);
+      onEvent(new NodeEvent.PoolGone(pool));
+    }
+    String nexus = nexuses.entrySet().stream().filter(e -> e.getValue().actor().equals(ref))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
+    if (nexus != null) {
+      ctx.getLog().error("the actor of nexus {} stopped unexpectedly", nexus);
+      onEvent(new NodeEvent.NexusGone(nexus));
+    }
   }
 
   private void handle(IoEngineCommand c) {
@@ -298,6 +322,7 @@ public final class DataNode {
       } else {
         ActorRef<Object> a = ctx.spawn(NexusActor.create(services, nexusEvents(), n),
             "nexus-" + names.incrementAndGet());
+        ctx.watch(a);
         nexuses.put(n.uuid(), new NexusEntry(a, null));
       }
     } else {
@@ -357,6 +382,7 @@ public final class DataNode {
 
   private void spawnPool(String name, String uuid, String disk, Behavior<Object> behavior) {
     ActorRef<Object> a = ctx.spawn(behavior, "pool-" + names.incrementAndGet());
+    ctx.watch(a);
     pools.put(name, new PoolEntry(a, disk, null, List.of()));
   }
 

@@ -272,8 +272,7 @@ final class PoolActor {
           return;
         }
         // The disk is left as it is: it may hold data someone wants back.
-        gone();
-        reply(c.replyTo(), new IoEngineReply.Removed(name));
+        gone(c.replyTo(), new IoEngineReply.Removed(name));
       });
     } else {
       reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name
@@ -295,8 +294,7 @@ final class PoolActor {
     }, (v, err) -> {
       pool = null;
       // The pool is closed either way; what is left on the disk is for an operator to judge.
-      gone();
-      reply(replyTo, err == null ? new IoEngineReply.Removed(name) : Failures.of(err));
+      gone(replyTo, err == null ? new IoEngineReply.Removed(name) : Failures.of(err));
     });
   }
 
@@ -442,9 +440,13 @@ final class PoolActor {
     }
   }
 
-  /** Tells the DataNode first, so that a command sent after the reply finds the pool gone. */
-  private void gone() {
+  /**
+   * Ends the actor: tells the DataNode first, so that a command sent after the reply finds the
+   * pool gone, then answers the command, then those that waited behind it.
+   */
+  private void gone(ActorRef<IoEngineReply> replyTo, IoEngineReply r) {
     parent.tell(new NodeEvent.PoolGone(name));
+    reply(replyTo, r);
     serial.drain(m -> answerGone(m, null));
     stopping = true;
   }

@@ -137,7 +137,7 @@ public final class DataNode {
 
   private Behavior<Object> start() {
     for (PoolRegistry.Entry e : services.registry().entries()) {
-      spawnPool(e.name(), e.uuid(), e.disk(), PoolActor.create(services, poolEvents(), e.name(),
+      spawnPool(e.name(), e.disk(), PoolActor.create(services, events(), e.name(),
           e.uuid(), e.disk(), PoolActor.Start.IMPORT, e.shared(), true, null));
       starting.add(e.name());
     }
@@ -216,8 +216,8 @@ public final class DataNode {
         services.blocking().execute(() -> exportQuietly(pool));
         continue;
       }
-      spawnPool(pool.name(), pool.uuid().toString(), pool.diskUri(),
-          PoolActor.adopt(services, poolEvents(), pool));
+      spawnPool(pool.name(), pool.diskUri(),
+          PoolActor.adopt(services, events(), pool));
       starting.add(pool.name());
     }
     return startingOrReady();
@@ -320,7 +320,7 @@ public final class DataNode {
       if (e != null) {
         e.actor().tell(c);
       } else {
-        ActorRef<Object> a = ctx.spawn(NexusActor.create(services, nexusEvents(), n),
+        ActorRef<Object> a = ctx.spawn(NexusActor.create(services, events(), n),
             "nexus-" + names.incrementAndGet());
         ctx.watch(a);
         nexuses.put(n.uuid(), new NexusEntry(a, null));
@@ -376,11 +376,11 @@ public final class DataNode {
         return;
       }
     }
-    spawnPool(name, uuid, disk, PoolActor.create(services, poolEvents(), name, uuid, disk, start,
+    spawnPool(name, disk, PoolActor.create(services, events(), name, uuid, disk, start,
         Set.of(), false, c.replyTo()));
   }
 
-  private void spawnPool(String name, String uuid, String disk, Behavior<Object> behavior) {
+  private void spawnPool(String name, String disk, Behavior<Object> behavior) {
     ActorRef<Object> a = ctx.spawn(behavior, "pool-" + names.incrementAndGet());
     ctx.watch(a);
     pools.put(name, new PoolEntry(a, disk, null, List.of()));
@@ -441,11 +441,8 @@ public final class DataNode {
         ctx.getSelf().narrow(), generation, settings.labels(), ps, rs, ns);
   }
 
-  private ActorRef<NodeEvent> poolEvents() {
-    return ctx.getSelf().narrow();
-  }
-
-  private ActorRef<NodeEvent> nexusEvents() {
+  /** Where pool and nexus actors report. */
+  private ActorRef<NodeEvent> events() {
     return ctx.getSelf().narrow();
   }
 

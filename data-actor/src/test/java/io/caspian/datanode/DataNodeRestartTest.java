@@ -138,6 +138,40 @@ class DataNodeRestartTest {
   }
 
   @Test
+  void createPoolImportsThePoolOnItsDiskAndNeverFormatsData() throws Exception {
+    String disk = fileDisk("reused");
+    String rep = UUID.randomUUID().toString();
+    String uuid = UUID.randomUUID().toString();
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v1", dir.resolve("a")));
+      nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class);
+      nodes.expect(node, r -> new CreateReplica(rep, "reused", SIZE, true, r), ReplicaDone.class);
+    }
+    Path junk = dir.resolve("junk");
+    Files.write(junk, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 1});
+    try (RandomAccessFile f = new RandomAccessFile(junk.toFile(), "rw")) {
+      f.setLength(64L << 20);
+    }
+    byte[] junkSha = sha(junk);
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v2", dir.resolve("b")));
+      assertEquals(FailureKind.ALREADY_EXISTS, nodes.expect(node,
+          r -> new CreatePool("renamed", "", disk, r), Failed.class).kind());
+      PoolInfo p = nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class)
+          .pool();
+      assertEquals(SIZE, p.committed());
+      NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
+      assertEquals(List.of(rep), s.replicas().stream().map(ReplicaInfo::uuid).toList());
+
+      Failed f = nodes.expect(node, r -> new CreatePool("junk", "", "file://" + junk, r),
+          Failed.class);
+      assertEquals(FailureKind.INVALID_ARGUMENT, f.kind());
+      assertTrue(f.message().contains("file://" + junk), f.message());
+    }
+    assertArrayEquals(junkSha, sha(junk), "a disk holding data was written");
+  }
+
+  @Test
   void disksNamedAtStartAreImported() throws Exception {
     String disk = fileDisk("extra");
     String rep = UUID.randomUUID().toString();

@@ -150,7 +150,7 @@ final class PoolActor {
         }
         services.registry().put(name, p.uuid().toString(), disk);
         return p;
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         p.replicas().forEach(r -> unshareAndForget(r.uuid().toString()));
         p.export();
         throw e;

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -127,8 +128,7 @@ public final class NexusBench {
 
   /**
    * Measures the children through the very device objects the nexus uses (handed to it under
-   * {@code held:///cN}), alternating child and nexus runs so that drift on a noisy machine hits
-   * both sides alike.
+   * {@code held:///cN}).
    */
   private Mirrors mirrors(String backend, IntFunction<String> uriOf) throws Exception {
     Map<String, BlockDevice> held = new HashMap<>();
@@ -148,38 +148,36 @@ public final class NexusBench {
     double warmUp = Math.min(1, seconds);
     new LoadGenerator(one, LoadGenerator.Pattern.RANDWRITE, BS, QD, GIB).run(warmUp);
     new LoadGenerator(one, LoadGenerator.Pattern.RANDREAD, BS, QD, GIB).run(warmUp);
-    double rawWrite = once(backend + " raw child", raw, LoadGenerator.Pattern.RANDWRITE, false);
-    double nexus1Write = once(backend + " nexus, 1 child", one, LoadGenerator.Pattern.RANDWRITE, true);
-    double rawRead = once(backend + " raw child", raw, LoadGenerator.Pattern.RANDREAD, false);
-    double nexus1Read = once(backend + " nexus, 1 child", one, LoadGenerator.Pattern.RANDREAD, true);
+    double[] write = interleaved(LoadGenerator.Pattern.RANDWRITE,
+        new Run(backend + " raw child", raw, false), new Run(backend + " nexus, 1 child", one, true));
+    double[] read = interleaved(LoadGenerator.Pattern.RANDREAD,
+        new Run(backend + " raw child", raw, false), new Run(backend + " nexus, 1 child", one, true));
     System.out.printf(Locale.ROOT, "%s nexus1/raw: read %.3f write %.3f%n", backend,
-        nexus1Read / rawRead, nexus1Write / rawWrite);
+        read[1] / read[0], write[1] / write[0]);
     one.close();
     held.clear();
     raw = null;
     System.gc();
 
     List<String> uris = new ArrayList<>();
-    double slowest = Double.MAX_VALUE;
     BlockDevice[] children = new BlockDevice[3];
+    Run[] runs = new Run[children.length + 2];
     for (int i = 0; i < children.length; i++) {
       children[i] = opener.open(uriOf.apply(i));
       held.put("c" + i, children[i]);
       uris.add("held:///c" + i);
+      runs[i] = new Run(backend + " child " + i + " alone", children[i], false);
     }
     Nexus three = Nexus.create(UUID.randomUUID().toString(), GIB, uris, heldOpener,
         NexusOptions.defaults());
-    for (int i = 0; i < children.length; i++) {
-      slowest = Math.min(slowest,
-          once(backend + " child " + i + " alone", children[i], LoadGenerator.Pattern.RANDWRITE, false));
-    }
-    double fanOut = once(backend + " plain 3-way fan-out", new FanOut(children, QD),
-        LoadGenerator.Pattern.RANDWRITE, false);
-    double nexus3Write = once(backend + " nexus, 3 children", three, LoadGenerator.Pattern.RANDWRITE, true);
+    runs[3] = new Run(backend + " plain 3-way fan-out", new FanOut(children, QD), false);
+    runs[4] = new Run(backend + " nexus, 3 children", three, true);
+    double[] w3 = interleaved(LoadGenerator.Pattern.RANDWRITE, runs);
+    double slowest = Math.min(w3[0], Math.min(w3[1], w3[2]));
     System.out.printf(Locale.ROOT, "%s nexus3 write / slowest child alone: %.3f, / plain fan-out: %.3f%n",
-        backend, nexus3Write / slowest, nexus3Write / fanOut);
+        backend, w3[4] / slowest, w3[4] / w3[3]);
     three.close();
-    return new Mirrors(rawRead, rawWrite, nexus1Read, nexus1Write, slowest, fanOut, nexus3Write);
+    return new Mirrors(read[0], write[0], read[1], write[1], slowest, w3[3], w3[4]);
   }
 
   private record Rebuild(double copyRate, double rebuildRate, double idleIops, double duringIops) {
@@ -193,53 +191,70 @@ public final class NexusBench {
   }
 
   /**
-   * Copies {@code src} onto {@code dst} plainly, then rebuilds {@code dst} as the new child of a
-   * nexus over {@code src}; then front-end random writes on that two-child nexus, idle and while
-   * {@code dst} is rebuilt again and again for the length of the run.
+   * Alternates a plain copy of {@code src} onto {@code dst} with a rebuild of {@code dst} as the
+   * new child of a nexus over {@code src}; then front-end random writes on that two-child nexus
+   * in slices, alternately with the rebuild paused and running (re-added whenever it completes).
    */
   private Rebuild rebuild(String src, String dst) throws Exception {
-    double copyRate;
-    try (BlockDevice s = opener.open(src); BlockDevice d = opener.open(dst)) {
-      copyRate = new SequentialCopy(s, d, GIB, SEGMENT, COPY_TASKS).run();
-    }
-    System.out.printf(Locale.ROOT, "%-34s %9.1f MB/s  (%d KiB segments, %d in flight, then a flush)%n",
-        "file plain copy, 1 GiB", copyRate / 1e6, SEGMENT >> 10, COPY_TASKS);
-
+    int rounds = Math.min(3, slices());
     Nexus nexus = Nexus.create(UUID.randomUUID().toString(), GIB, List.of(src), opener,
         NexusOptions.defaults());
     try {
-      long t0 = System.nanoTime();
-      RebuildRecord rec = nexus.addChild(dst).get(REBUILD_TIMEOUT_S, TimeUnit.SECONDS);
-      double rebuildRate = GIB / ((System.nanoTime() - t0) / 1e9);
-      if (rec.state() != RebuildState.COMPLETED) {
-        throw new IllegalStateException("rebuild of " + dst + " ended " + rec.state() + ": " + rec.cause());
+      // Unmeasured: whatever caches below O_DIRECT (the host's, on a VM) then favour neither side.
+      try (BlockDevice s = opener.open(src); BlockDevice d = opener.open(dst)) {
+        new SequentialCopy(s, d, GIB, SEGMENT, COPY_TASKS).run();
       }
-      System.out.printf(Locale.ROOT, "%-34s %9.1f MB/s  (from addChild to completion; the job's own "
-          + "figure %.1f MB/s)%n", "file rebuild, 1 GiB", rebuildRate / 1e6, rec.stats().bytesPerSecond() / 1e6);
-      System.out.printf(Locale.ROOT, "rebuild/copy: %.3f%n", rebuildRate / copyRate);
+      double copyNanos = 0;
+      double rebuildNanos = 0;
+      for (int r = 0; r < rounds; r++) {
+        if (r > 0) {
+          nexus.removeChild(dst);
+        }
+        try (BlockDevice s = opener.open(src); BlockDevice d = opener.open(dst)) {
+          double rate = new SequentialCopy(s, d, GIB, SEGMENT, COPY_TASKS).run();
+          copyNanos += GIB / rate * 1e9;
+          System.out.printf(Locale.ROOT, "%-34s %9.1f MB/s  (%d KiB segments, %d in flight, then a flush)%n",
+              "file plain copy, 1 GiB", rate / 1e6, SEGMENT >> 10, COPY_TASKS);
+        }
+        long t0 = System.nanoTime();
+        RebuildRecord rec = nexus.addChild(dst).get(REBUILD_TIMEOUT_S, TimeUnit.SECONDS);
+        long took = System.nanoTime() - t0;
+        rebuildNanos += took;
+        if (rec.state() != RebuildState.COMPLETED) {
+          throw new IllegalStateException("rebuild of " + dst + " ended " + rec.state() + ": " + rec.cause());
+        }
+        System.out.printf(Locale.ROOT, "%-34s %9.1f MB/s  (from addChild to completion; the job's own "
+            + "figure %.1f MB/s)%n", "file rebuild, 1 GiB", GIB / (took / 1e3), rec.stats().bytesPerSecond() / 1e6);
+      }
+      double copyRate = rounds * GIB / (copyNanos / 1e9);
+      double rebuildRate = rounds * GIB / (rebuildNanos / 1e9);
+      System.out.printf(Locale.ROOT, "rebuild/copy over %d rounds: %.1f / %.1f MB/s = %.3f%n", rounds,
+          rebuildRate / 1e6, copyRate / 1e6, rebuildRate / copyRate);
 
-      double idle = once("file nexus, 2 children, idle", nexus, LoadGenerator.Pattern.RANDWRITE, true);
       nexus.removeChild(dst);
       RebuildLoop loop = new RebuildLoop(nexus, dst);
+      loop.pause();
       loop.thread.start();
       if (!loop.started.await(REBUILD_TIMEOUT_S, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the rebuild of " + dst + " did not start");
       }
-      double during = once("file nexus, 2 children, rebuilding", nexus, LoadGenerator.Pattern.RANDWRITE,
-          false);
+      double[] w = interleaved(LoadGenerator.Pattern.RANDWRITE,
+          new Run("file nexus, 2 children, idle", nexus, true, loop::pause),
+          new Run("file nexus, 2 children, rebuilding", nexus, false, loop::resume));
       String progress = loop.progress();
       loop.stop();
       System.out.printf(Locale.ROOT, "rebuild under that load: %d finished %s, the last one %s; "
-          + "io during rebuild / idle: %.3f%n", loop.rates.size(), loop.ratesText(), progress, during / idle);
-      return new Rebuild(copyRate, rebuildRate, idle, during);
+          + "io during rebuild / idle: %.3f%n", loop.rates.size(), loop.ratesText(), progress, w[1] / w[0]);
+      return new Rebuild(copyRate, rebuildRate, w[0], w[1]);
     } finally {
       nexus.close();
     }
   }
 
   /**
-   * Keeps a rebuild running: re-adds the child each time its rebuild completes, so the front-end
-   * run sees a rebuild for its whole length, whatever the disk's speed.
+   * Keeps a rebuild going: re-adds the child each time its rebuild completes, so that every
+   * running slice sees one, whatever the disk's speed; paused, the job copies nothing while the
+   * child still receives every write, exactly as an in-sync child does.
    */
   private static final class RebuildLoop {
     final CountDownLatch started = new CountDownLatch(1);
@@ -249,6 +264,7 @@ public final class NexusBench {
     private final String child;
     private volatile boolean stopping;
     private volatile Exception failure;
+    private boolean paused;
 
     RebuildLoop(Nexus nexus, String child) {
       this.nexus = nexus;
@@ -260,7 +276,13 @@ public final class NexusBench {
     private void loop() {
       try {
         while (!stopping) {
-          var completion = nexus.addChild(child);
+          CompletableFuture<RebuildRecord> completion;
+          synchronized (this) {
+            completion = nexus.addChild(child);
+            if (paused) {
+              pauseQuietly();
+            }
+          }
           started.countDown();
           RebuildRecord rec = completion.get(REBUILD_TIMEOUT_S, TimeUnit.SECONDS);
           if (rec.state() == RebuildState.COMPLETED) {
@@ -278,6 +300,28 @@ public final class NexusBench {
       } catch (Exception e) {
         failure = e;
         started.countDown();
+      }
+    }
+
+    synchronized void pause() {
+      paused = true;
+      pauseQuietly();
+    }
+
+    synchronized void resume() {
+      paused = false;
+      try {
+        nexus.resumeRebuild(child);
+      } catch (BdevException e) {
+        // Not started yet or between two jobs: the loop starts the next one running.
+      }
+    }
+
+    private void pauseQuietly() {
+      try {
+        nexus.pauseRebuild(child);
+      } catch (BdevException e) {
+        // Not started yet, or just completed: the loop pauses the next job as it starts it.
       }
     }
 
@@ -307,23 +351,74 @@ public final class NexusBench {
     String progress() {
       try {
         RebuildStats s = nexus.rebuildStats(child);
-        return String.format(Locale.ROOT, "%d%% done at %.1f MB/s", s.percent(), s.bytesPerSecond() / 1e6);
+        return String.format(Locale.ROOT, "%d%% done at %.1f MB/s (paused time included)", s.percent(),
+            s.bytesPerSecond() / 1e6);
       } catch (BdevException e) {
         return "had just finished";
       }
     }
   }
 
-  private double once(String what, BlockDevice dev, LoadGenerator.Pattern pattern, boolean nexusAlloc)
-      throws InterruptedException {
-    LoadGenerator.Result r = new LoadGenerator(dev, pattern, BS, QD, dev.size()).run(seconds);
-    if (nexusAlloc) {
-      worstNexusAllocPerIo = Math.max(worstNexusAllocPerIo, r.allocatedBytesPerIo());
+  /** One side of an interleaved comparison, with what to do before each of its slices. */
+  private static final class Run {
+    final String label;
+    final BlockDevice dev;
+    final boolean nexusAlloc;
+    final Runnable beforeSlice;
+    final Histogram latency = new Histogram();
+    long ios;
+    long errors;
+    long allocated;
+    double elapsed;
+
+    Run(String label, BlockDevice dev, boolean nexusAlloc) {
+      this(label, dev, nexusAlloc, () -> {});
     }
-    System.out.printf(Locale.ROOT, "%-34s %-9s %9.0f IOPS  p50 %6.1f us  p99 %7.1f us  errors %d  alloc %.2f B/io%n",
-        what, pattern.name().toLowerCase(Locale.ROOT), r.iops(), r.latency().quantile(0.5) / 1e3,
-        r.latency().quantile(0.99) / 1e3, r.errors(), r.allocatedBytesPerIo());
-    return r.iops();
+
+    Run(String label, BlockDevice dev, boolean nexusAlloc, Runnable beforeSlice) {
+      this.label = label;
+      this.dev = dev;
+      this.nexusAlloc = nexusAlloc;
+      this.beforeSlice = beforeSlice;
+    }
+  }
+
+  /** Slices of about 2 s: short enough that drift on a shared machine hits every side alike. */
+  private int slices() {
+    return Math.max(1, (int) Math.round(seconds / 2));
+  }
+
+  /**
+   * Runs each side for {@link #seconds} in total, in slices taken in turn, and prints each side's
+   * figures; returns their IOPS in order.
+   */
+  private double[] interleaved(LoadGenerator.Pattern pattern, Run... runs) throws InterruptedException {
+    int n = slices();
+    for (int s = 0; s < n; s++) {
+      for (Run run : runs) {
+        run.beforeSlice.run();
+        LoadGenerator.Result r = new LoadGenerator(run.dev, pattern, BS, QD, GIB).run(seconds / n);
+        run.ios += r.ios();
+        run.errors += r.errors();
+        run.allocated += r.allocatedBytes();
+        run.elapsed += r.seconds();
+        run.latency.add(r.latency());
+      }
+    }
+    double[] iops = new double[runs.length];
+    for (int i = 0; i < runs.length; i++) {
+      Run run = runs[i];
+      iops[i] = run.ios / run.elapsed;
+      double alloc = run.ios == 0 ? 0 : (double) run.allocated / run.ios;
+      if (run.nexusAlloc) {
+        worstNexusAllocPerIo = Math.max(worstNexusAllocPerIo, alloc);
+      }
+      System.out.printf(Locale.ROOT,
+          "%-34s %-9s %9.0f IOPS  p50 %6.1f us  p99 %7.1f us  errors %d  alloc %.2f B/io%n",
+          run.label, pattern.name().toLowerCase(Locale.ROOT), iops[i], run.latency.quantile(0.5) / 1e3,
+          run.latency.quantile(0.99) / 1e3, run.errors, alloc);
+    }
+    return iops;
   }
 
   /** Writes every block once, so reads hit data and writes overwrite allocated blocks. */

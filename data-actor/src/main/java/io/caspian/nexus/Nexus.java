@@ -68,7 +68,13 @@ public final class Nexus implements BlockDevice {
   public static final int MAX_CHILDREN = 32;
 
   private static final int SEGMENT_SIZE = SegmentMap.DEFAULT_SEGMENT_SIZE;
-  private static final int GATE_STRIPES = 256;
+  /**
+   * A rebuild holds up to {@link RebuildOptions#MAX_TASKS} stripes locked, and a front-end write
+   * to any segment hashed onto one of them waits for that copy, overlapping or not: with 256
+   * stripes that stalled about 6 % of the writes during a rebuild, with 4096 under 0.4 %, for
+   * 4096 small stripe objects per nexus and a lockAll (admin path) of about a millisecond.
+   */
+  private static final int GATE_STRIPES = 4096;
   private static final int POOL_SIZE = 4096;
   private static final int HISTORY = 64;
   private static final long ADMIN_TIMEOUT_S = 30;

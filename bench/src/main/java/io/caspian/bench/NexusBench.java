@@ -31,7 +31,7 @@ import java.util.function.IntFunction;
 /**
  * {@code bench/nexus}: what mirroring costs. 4 KiB random I/O at queue depth 32 on a nexus with
  * one child against that child alone, and on a nexus with three children against the slowest of
- * them alone, on malloc and on files; then the rebuild of a 1 GiB file child against a plain copy
+ * them alone and against a plain fan-out to the three, on malloc and on files; then the rebuild of a 1 GiB file child against a plain copy
  * between the same two files, and front-end random writes while that rebuild runs against the
  * same writes without it. The script {@code bench/nexus} defines every ratio.
  */
@@ -79,8 +79,8 @@ public final class NexusBench {
   }
 
   private void run() throws Exception {
-    System.out.printf(Locale.ROOT, "bench/nexus: 4 KiB random I/O, QD %d, %.0f s per run, files in %s%n",
-        QD, seconds, dir);
+    System.out.printf(Locale.ROOT, "bench/nexus: 4 KiB random I/O, QD %d, %.1f s per side in %d slice(s), "
+        + "files in %s%n", QD, seconds, slices(), dir);
 
     Mirrors malloc = mirrors("malloc", i -> "malloc:///nexus-bench-" + i + "?size_mb=1024&blk_size=4096");
     System.gc(); // malloc memory is freed by a cleaner once its device is unreachable

@@ -49,4 +49,11 @@ public final class Histogram {
     }
     return 0;
   }
+
+  /** Adds every value recorded in {@code other}: one histogram for runs made in slices. */
+  public void add(Histogram other) {
+    for (int i = 0; i < counts.length(); i++) {
+      counts.addAndGet(i, other.counts.get(i));
+    }
+  }
 }

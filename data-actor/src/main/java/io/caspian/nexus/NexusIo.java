@@ -52,8 +52,13 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.bufOffset = bufOffset;
     this.user = user;
     this.tried = 0;
-    this.firstError = null;
-    this.failed.set(0);
+    // Both are almost always clear already: skip the volatile stores, each a full fence.
+    if (firstError != null) {
+      firstError = null;
+    }
+    if (failed.get() != 0) {
+      failed.set(0);
+    }
   }
 
   /** The sub-completion for writable child {@code i}; grows only when a nexus gains children. */
@@ -108,7 +113,9 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
           firstError = error;
         }
       }
-      if (pending.decrementAndGet() == 0) {
+      // Reading 1 means every other child has answered: this is the last answer, and the
+      // locked decrement can be skipped (always so with a single writable child).
+      if (pending.get() == 1 || pending.decrementAndGet() == 0) {
         nexus.mirroredDone(NexusIo.this);
       }
     }

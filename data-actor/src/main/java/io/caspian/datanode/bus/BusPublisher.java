@@ -93,7 +93,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final Semaphore permits;
   private final Thread sender;
-  private final ScheduledExecutorService progress;
+  private final ScheduledExecutorService sampler;
   private final Map<String, Nexus> attached = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> sampling = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Outgoing> failed = new ConcurrentLinkedQueue<>();
@@ -108,7 +108,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
     this.buffer = new EventBuffer(options.errorCapacity());
     this.permits = new Semaphore(options.maxInFlight());
     this.producer = new KafkaProducer<>(producerConfig(options), new StringSerializer(), new ByteArraySerializer());
-    this.progress = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "bus-progress-" + options.node()));
+    this.sampler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "bus-progress-" + options.node()));
     this.sender = daemon(this::send, "bus-sender-" + options.node());
     sender.start();
   }
@@ -164,7 +164,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
     }
     closed = true;
     attached.values().forEach(n -> n.removeListener(this));
-    progress.shutdownNow();
+    sampler.shutdownNow();
     sender.interrupt();
     try {
       sender.join(timeout.toMillis());
@@ -191,23 +191,28 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
     if (n == null || every == 0) {
       return;
     }
-    String key = nexus + "\n" + child;
     Runnable sample = () -> {
       try {
-        RebuildStats s = n.rebuildStats(child);
-        offer(new Outgoing(BusTopics.IO_REBUILD, nexus, key, EventMapper.progress(nexus, child, s)));
+        progress(nexus, child, n.rebuildStats(child));
       } catch (BdevException | RuntimeException gone) {
         stopSampling(nexus, child); // the job ended between two samples
       }
     };
     try {
-      ScheduledFuture<?> old = sampling.put(key, progress.scheduleAtFixedRate(sample, every, every,
+      ScheduledFuture<?> old = sampling.put(nexus + "\n" + child, sampler.scheduleAtFixedRate(sample, every, every,
           TimeUnit.MILLISECONDS));
       if (old != null) {
         old.cancel(false);
       }
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       // closed meanwhile: no more checkpoints
+    }
+  }
+
+  /** Publishes a progress checkpoint; a queued, unsent checkpoint of the same child is replaced. */
+  void progress(String nexus, String child, RebuildStats s) {
+    if (!closed) {
+      offer(new Outgoing(BusTopics.IO_REBUILD, nexus, nexus + "\n" + child, EventMapper.progress(nexus, child, s)));
     }
   }
 

@@ -153,7 +153,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
     Path out = dataDir().resolve("broker.out");
     List<String> cmd = java(dataDir(), options.maxHeap());
-    cmd.add("kafka.Kafka");
+    cmd.set(cmd.size() - 1, cmd.get(cmd.size() - 1) + File.pathSeparator + ownCodeSource());
+    cmd.add(BrokerMain.class.getName());
     cmd.add(config.toString());
     try {
       process = new ProcessBuilder(cmd).directory(dataDir().toFile()).redirectErrorStream(true)
@@ -162,7 +163,8 @@ public final class KafkaBroker implements AutoCloseable {
       throw new UncheckedIOException("cannot run java for the Kafka broker in " + dataDir(), e);
     }
     Process started = process;
-    // A broker must not outlive the JVM that started it, whatever way that JVM ends.
+    // A broker must not outlive the JVM that started it: on a normal exit this hook ends it; when this JVM is
+    // killed, BrokerMain sees its standard input close.
     reaper = new Thread(started::destroyForcibly, "kafka-broker-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
     awaitReady(started, out);
@@ -299,6 +301,15 @@ public final class KafkaBroker implements AutoCloseable {
         "-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
         "-cp", cp));
     return cmd;
+  }
+
+  /** Where BrokerMain's class is (a jar or a classes directory), to put it alone on the broker's class path. */
+  private static String ownCodeSource() {
+    try {
+      return Path.of(BrokerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("cannot locate caspian-kafka's classes for the broker JVM", e);
+    }
   }
 
   private static int freePort() throws IOException {

@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -81,6 +81,7 @@ public final class BusConsumer implements AutoCloseable {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(BusConsumer.class);
+  private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
   private final Options options;
   private final BusSink sink;
@@ -147,12 +148,20 @@ public final class BusConsumer implements AutoCloseable {
         }
       });
       while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-        for (TopicPartition tp : records.partitions()) {
-          if (!running) {
-            return;
+        try {
+          ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+          for (TopicPartition tp : records.partitions()) {
+            if (!running) {
+              return;
+            }
+            consumePartition(tp, records.records(tp));
           }
-          consumePartition(tp, records.records(tp));
+        } catch (WakeupException | InterruptException e) {
+          throw e;
+        } catch (KafkaException e) {
+          // The broker away, a rebalance at a bad moment: what was not committed comes again and is skipped.
+          LOG.warn("bus consumer of group {}: {}; going on", options.groupId(), e.toString());
+          Thread.sleep(options.retryBackoff().toMillis());
         }
       }
     } catch (WakeupException | InterruptException e) {
@@ -178,10 +187,12 @@ public final class BusConsumer implements AutoCloseable {
     }
     if (next >= 0) {
       try {
-        consumer.commitSync(Map.of(tp, new OffsetAndMetadata(next)));
-      } catch (CommitFailedException e) {
-        // The partition moved to another member, which will see these records again and skip them.
-        LOG.info("bus consumer of group {} lost {} before committing: {}", options.groupId(), tp, e.getMessage());
+        consumer.commitSync(Map.of(tp, new OffsetAndMetadata(next)), COMMIT_TIMEOUT);
+      } catch (WakeupException | InterruptException e) {
+        throw e;
+      } catch (KafkaException e) {
+        // The partition moved to another member, or the broker is away: these records come again and are skipped.
+        LOG.info("bus consumer of group {} could not commit {}: {}", options.groupId(), tp, e.toString());
       }
     }
   }

@@ -177,6 +177,38 @@ class BusConsumerTest {
     }
   }
 
+  @Test
+  void theConsumerRidesOutABrokerRestart() throws Exception {
+    String group = "g-restart";
+    String nx = "nx-restart";
+    MemorySink.Store store = new MemorySink.Store();
+    try (BusConsumer c = BusConsumer.start(BusConsumer.Options.of(broker.bootstrapServers()).withGroupId(group)
+        .withRetryBackoff(Duration.ofMillis(200)), new MemorySink(store, 0, e -> false))) {
+      List<ProducerRecord<String, byte[]>> before = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        before.add(record(BusTopics.IO_FAULTS, event("src-5", i, nx).setChildStateChanged(
+            ChildStateChanged.newBuilder().setChild("child-" + i))));
+      }
+      produce(before);
+      await(() -> of(store, nx).size() == 5);
+      broker.stop();
+      Thread.sleep(1000);
+      broker.restart();
+      List<ProducerRecord<String, byte[]>> after = new ArrayList<>();
+      for (int i = 6; i <= 10; i++) {
+        after.add(record(BusTopics.IO_FAULTS, event("src-5", i, nx).setChildStateChanged(
+            ChildStateChanged.newBuilder().setChild("child-" + i))));
+      }
+      produce(after);
+      await(() -> of(store, nx).size() == 10 && allCommitted(group));
+      assertEquals(10, new HashSet<>(of(store, nx)).size());
+    } finally {
+      if (!broker.isRunning()) {
+        broker.restart();
+      }
+    }
+  }
+
   private static BusEvent.Builder event(String source, long seq, String nexus) {
     return BusEvent.newBuilder().setSource(source).setSeq(seq).setNexus(nexus).setNode("node-x")
         .setTimeMillis(System.currentTimeMillis());

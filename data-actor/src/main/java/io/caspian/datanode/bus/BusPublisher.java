@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -99,6 +100,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
   private final ConcurrentLinkedQueue<Outgoing> failed = new ConcurrentLinkedQueue<>();
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
   private int warnAt = 4096;
 
@@ -154,7 +156,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
   public PublisherStats stats() {
     return new PublisherStats(accepted.get(), delivered.get(), buffer.coalesced(), buffer.dropped(),
         buffer.size(), buffer.orderedSize(), buffer.orderedHighWater(),
-        options.maxInFlight() - permits.availablePermits());
+        inFlight.get());
   }
 
   /** Stops taking events, gives records with the producer up to {@code timeout} to land, and closes. */
@@ -251,19 +253,22 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
         warnIfLong();
         BusEvent value = o.event.setSource(source).setSeq(o.seq).build();
         Outgoing sent = o;
+        inFlight.incrementAndGet();
         try {
           producer.send(new ProducerRecord<>(o.topic, o.nexus, value.toByteArray()), (md, ex) -> {
+            inFlight.decrementAndGet();
             permits.release();
             if (ex == null) {
               delivered.incrementAndGet();
             } else {
-              LOG.log(System.Logger.Level.WARNING, "Kafka refused a " + sent.topic + " record of nexus "
-                  + sent.nexus + "; sending it again: " + ex);
+              LOG.log(System.Logger.Level.WARNING, "a " + sent.topic + " record of nexus "
+                  + sent.nexus + " was not delivered (" + ex + "); sending it again");
               failed.add(sent);
             }
           });
         } catch (KafkaException ex) {
           // No metadata yet (broker away since start) or the producer's memory is full: try again shortly.
+          inFlight.decrementAndGet();
           permits.release();
           resend.add(o);
           Thread.sleep(200);

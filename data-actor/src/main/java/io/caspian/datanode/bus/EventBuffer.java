@@ -54,6 +54,7 @@ final class EventBuffer {
       }
     } else if (o.coalesceKey != null && queuedProgress.containsKey(o.coalesceKey)) {
       queuedProgress.get(o.coalesceKey).event = o.event;
+      coalesced++;
     } else {
       if (o.coalesceKey != null) {
         queuedProgress.put(o.coalesceKey, o);

@@ -4,11 +4,11 @@ import io.caspian.events.ioengine.IoEngineCommand;
 import org.apache.pekko.actor.typed.Behavior;
 
 /** The one place where the app meets the io-engine's {@code DataNode} actor. */
-final class DataNodes {
+public final class DataNodes {
     private DataNodes() {
     }
 
-    static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
+    public static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
         throw new UnsupportedOperationException("this build has no io-engine DataNode yet (node " + o.nodeId() + ")");
     }
 }

@@ -7,14 +7,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}). */
-record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
+public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
                        Map<String, String> labels, List<String> disks) {
-    IoEngineOptions {
+    public IoEngineOptions {
         labels = Map.copyOf(labels);
         disks = List.copyOf(disks);
     }
 
-    static IoEngineOptions fromConfig(Config config) {
+    public static IoEngineOptions fromConfig(Config config) {
         Config c = config.getConfig("caspian.io-engine");
         int nvmf = c.getInt("nvmf-port");
         String id = c.getString("node-id").isBlank() ? "io-engine-" + nvmf : c.getString("node-id");

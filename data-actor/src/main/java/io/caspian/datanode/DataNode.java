@@ -1,0 +1,426 @@
+package io.caspian.datanode;
+
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineProtocol;
+import io.caspian.events.ioengine.IoEngineReply;
+import io.caspian.events.ioengine.IoEngineReply.FailureKind;
+import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.NodeStateReport;
+import io.caspian.events.ioengine.PoolInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import io.caspian.nbd.NbdServer;
+import io.caspian.nvmf.host.NvmfDevice;
+import io.caspian.nvmf.target.NvmfTarget;
+import io.caspian.pool.Pool;
+import io.caspian.pool.PoolException;
+import io.caspian.rebuild.RebuildOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The io-engine of one node: starts the NVMe/TCP target and the NBD server, re-imports the pools
+ * of its registry, then registers with the Receptionist and executes the control plane's
+ * commands. Pool commands go to the pool's actor, nexus commands to the nexus's; this actor keeps
+ * what they report and sends every subscriber a full {@link NodeStateReport} at once and after
+ * every change, with a generation that only grows.
+ */
+public final class DataNode {
+
+  /** Where the blocking storage calls of every pool and nexus actor run. */
+  public static final String BLOCKING_DISPATCHER = "caspian.io-engine.blocking-dispatcher";
+
+  /** The disks named in the settings were probed; {@code pools} are the ones that imported. */
+  private record Probed(List<Pool> pools) implements NoSerializationVerificationNeeded {
+  }
+
+  private record PoolEntry(ActorRef<Object> actor, String disk, PoolInfo info,
+      List<ReplicaInfo> replicas) {
+  }
+
+  private record NexusEntry(ActorRef<Object> actor, NexusInfo info) {
+  }
+
+  private final ActorContext<Object> ctx;
+  private final DataNodeSettings settings;
+  private final NodeServices services;
+  private final StashBuffer<Object> stash;
+  private final String instance = UUID.randomUUID().toString();
+  private final Map<String, PoolEntry> pools = new LinkedHashMap<>();
+  private final Map<String, String> poolOfReplica = new HashMap<>();
+  private final Map<String, NexusEntry> nexuses = new LinkedHashMap<>();
+  private final Set<ActorRef<NodeStateReport>> subscribers = new HashSet<>();
+  private final Set<String> starting = new HashSet<>();
+  private final AtomicInteger names = new AtomicInteger();
+  private boolean probing;
+  private long generation;
+
+  private DataNode(ActorContext<Object> ctx, DataNodeSettings settings, NodeServices services,
+      StashBuffer<Object> stash) {
+    this.ctx = ctx;
+    this.settings = settings;
+    this.services = services;
+    this.stash = stash;
+  }
+
+  /** The DataNode of one io-engine; spawn one per node. */
+  public static Behavior<IoEngineCommand> create(DataNodeSettings settings) {
+    Behavior<Object> b = Behaviors.withStash(10_000, stash -> Behaviors.setup(ctx -> {
+      NodeServices services = startServices(ctx, settings);
+      DataNode node = new DataNode(ctx, settings, services, stash);
+      return node.start();
+    }));
+    return b.narrow();
+  }
+
+  private static NodeServices startServices(ActorContext<Object> ctx, DataNodeSettings s)
+      throws IOException {
+    PoolRegistry registry = PoolRegistry.open(s.dataDir());
+    Executor blocking = ctx.getSystem().dispatchers()
+        .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+    LocalReplicas replicas = new LocalReplicas();
+    DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
+        .with("nvmf", NvmfDevice.factory());
+    NvmfTarget nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+    NbdServer nbd;
+    try {
+      nbd = NbdServer.start(s.nbdHost(), s.nbdPort());
+    } catch (IOException | RuntimeException e) {
+      nvmf.close();
+      throw e;
+    }
+    AtomicInteger threads = new AtomicInteger();
+    ScheduledExecutorService rebuilds = Executors.newScheduledThreadPool(2, r -> {
+      Thread t = new Thread(r, "caspian-rebuild-" + s.nodeId() + "-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    var config = ctx.getSystem().settings().config().getConfig("caspian.io-engine");
+    RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
+        config.getBytes("rebuild-bandwidth"));
+    return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
+        advertised(s.nvmfHost()));
+  }
+
+  /** A wildcard listen address is no use in a URI: report this machine's address instead. */
+  private static String advertised(String host) throws IOException {
+    InetAddress a = InetAddress.getByName(host);
+    return a.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : host;
+  }
+
+  // ---------------------------------------------------------------- start
+
+  private Behavior<Object> start() {
+    for (PoolRegistry.Entry e : services.registry().entries()) {
+      spawnPool(e.name(), e.uuid(), e.disk(), PoolActor.create(services, poolEvents(), e.name(),
+          e.uuid(), e.disk(), PoolActor.Start.IMPORT, e.shared(), true, null));
+      starting.add(e.name());
+    }
+    Set<String> known = new HashSet<>();
+    services.registry().entries().forEach(e -> known.add(e.disk()));
+    List<String> extra = settings.importDisks().stream().filter(d -> !known.contains(d)).toList();
+    if (!extra.isEmpty()) {
+      probing = true;
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> probe(extra), services.blocking()),
+          (found, err) -> new Probed(err == null ? found : List.of()));
+    }
+    ctx.getLog().info("io-engine {} starting: NVMe/TCP on {}, NBD on port {}, {} pools to import",
+        settings.nodeId(), services.endpoint(), services.nbd().port(), starting.size()
+            + extra.size());
+    return startingOrReady();
+  }
+
+  /** Imports the extra disks; one that holds no pool or a damaged one is logged and skipped. */
+  private List<Pool> probe(List<String> disks) {
+    List<Pool> found = new ArrayList<>();
+    for (String d : disks) {
+      BlockDevice dev;
+      try {
+        dev = services.opener().open(d);
+      } catch (Exception e) {
+        ctx.getLog().error("cannot open disk {} to import it: {}", d, e.getMessage());
+        continue;
+      }
+      try {
+        found.add(Pool.importFrom(dev));
+      } catch (PoolException e) {
+        dev.close();
+        ctx.getLog().error("no pool imported from disk {}: {}", d, e.getMessage());
+      }
+    }
+    return found;
+  }
+
+  private Behavior<Object> startingOrReady() {
+    if (!starting.isEmpty() || probing) {
+      return Behaviors.receive(Object.class)
+          .onMessage(Probed.class, this::onProbed)
+          .onMessage(NodeEvent.class, e -> {
+            onEvent(e);
+            return startingOrReady();
+          })
+          .onMessage(IoEngineCommand.class, c -> {
+            stash.stash(c);
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, s -> stopped())
+          .build();
+    }
+    ActorRef<IoEngineCommand> self = ctx.getSelf().narrow();
+    ctx.getSystem().receptionist().tell(Receptionist.register(IoEngineProtocol.DATA_NODE, self));
+    ctx.getLog().info("io-engine {} ready with {} pools", settings.nodeId(), pools.size());
+    return stash.unstashAll(ready());
+  }
+
+  private Behavior<Object> onProbed(Probed p) {
+    probing = false;
+    for (Pool pool : p.pools()) {
+      if (pools.containsKey(pool.name())) {
+        ctx.getLog().error("disk {} holds pool '{}', but a pool of that name is on {}; not imported",
+            pool.diskUri(), pool.name(), pools.get(pool.name()).disk());
+        services.blocking().execute(() -> exportQuietly(pool));
+        continue;
+      }
+      spawnPool(pool.name(), pool.uuid().toString(), pool.diskUri(),
+          PoolActor.adopt(services, poolEvents(), pool));
+      starting.add(pool.name());
+    }
+    return startingOrReady();
+  }
+
+  private static void exportQuietly(Pool p) {
+    try {
+      p.export();
+    } catch (PoolException e) {
+      // Nothing else to do with a pool this node will not use.
+    }
+  }
+
+  // ---------------------------------------------------------------- ready
+
+  private Behavior<Object> ready() {
+    return Behaviors.receive(Object.class)
+        .onMessage(IoEngineCommand.class, c -> {
+          handle(c);
+          return Behaviors.same();
+        })
+        .onMessage(NodeEvent.class, e -> {
+          onEvent(e);
+          return Behaviors.same();
+        })
+        .onSignal(Terminated.class, t -> {
+          subscribers.remove(t.getRef());
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> stopped())
+        .build();
+  }
+
+  private void handle(IoEngineCommand c) {
+    if (c instanceof IoEngineCommand.SubscribeState s) {
+      if (subscribers.add(s.subscriber())) {
+        ctx.watch(s.subscriber());
+      }
+      s.subscriber().tell(snapshot());
+    } else if (c instanceof IoEngineCommand.CreatePool p) {
+      openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.CREATE, c);
+    } else if (c instanceof IoEngineCommand.ImportPool p) {
+      openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.IMPORT, c);
+    } else if (c instanceof IoEngineCommand.DestroyPool p) {
+      PoolEntry e = pools.get(p.name());
+      if (e == null) {
+        p.replyTo().tell(new IoEngineReply.Removed(p.name()));
+      } else {
+        e.actor().tell(c);
+      }
+    } else if (c instanceof IoEngineCommand.CreateReplica r) {
+      String holder = poolOfReplica.get(r.uuid());
+      PoolEntry e = pools.get(r.pool());
+      if (holder != null && !holder.equals(r.pool())) {
+        r.replyTo().tell(new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "replica "
+            + r.uuid() + " exists in pool '" + holder + "', not in '" + r.pool() + "'"));
+      } else if (e == null) {
+        r.replyTo().tell(new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no pool '" + r.pool()
+            + "' on node " + settings.nodeId()));
+      } else {
+        e.actor().tell(c);
+      }
+    } else if (c instanceof IoEngineCommand.DestroyReplica r) {
+      PoolEntry e = pools.get(poolOfReplica.getOrDefault(r.uuid(), r.pool()));
+      if (e == null) {
+        r.replyTo().tell(new IoEngineReply.Removed(r.uuid()));
+      } else {
+        e.actor().tell(c);
+      }
+    } else if (c instanceof IoEngineCommand.ShareReplica s) {
+      String holder = poolOfReplica.get(s.uuid());
+      if (holder == null) {
+        s.replyTo().tell(new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no replica " + s.uuid()
+            + " on node " + settings.nodeId()));
+      } else {
+        pools.get(holder).actor().tell(c);
+      }
+    } else if (c instanceof IoEngineCommand.CreateNexus n) {
+      NexusEntry e = nexuses.get(n.uuid());
+      if (e != null) {
+        e.actor().tell(c);
+      } else {
+        ActorRef<Object> a = ctx.spawn(NexusActor.create(services, nexusEvents(), n),
+            "nexus-" + names.incrementAndGet());
+        nexuses.put(n.uuid(), new NexusEntry(a, null));
+      }
+    } else {
+      toNexus(c);
+    }
+  }
+
+  private void toNexus(IoEngineCommand c) {
+    String uuid = nexusOf(c);
+    NexusEntry e = nexuses.get(uuid);
+    if (e != null) {
+      e.actor().tell(c);
+    } else if (c instanceof IoEngineCommand.DestroyNexus) {
+      c.replyTo().tell(new IoEngineReply.Removed(uuid));
+    } else {
+      c.replyTo().tell(new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no nexus " + uuid
+          + " on node " + settings.nodeId()));
+    }
+  }
+
+  private static String nexusOf(IoEngineCommand c) {
+    if (c instanceof IoEngineCommand.DestroyNexus d) {
+      return d.uuid();
+    } else if (c instanceof IoEngineCommand.PublishNexus p) {
+      return p.uuid();
+    } else if (c instanceof IoEngineCommand.UnpublishNexus u) {
+      return u.uuid();
+    } else if (c instanceof IoEngineCommand.AddChild a) {
+      return a.nexus();
+    } else if (c instanceof IoEngineCommand.RemoveChild r) {
+      return r.nexus();
+    } else if (c instanceof IoEngineCommand.Rebuild r) {
+      return r.nexus();
+    } else if (c instanceof IoEngineCommand.SetErrorPolicy p) {
+      return p.nexus();
+    }
+    throw new IllegalArgumentException("not a nexus command: " + c);
+  }
+
+  private void openPool(String name, String uuid, String disk, PoolActor.Start start,
+      IoEngineCommand c) {
+    PoolEntry e = pools.get(name);
+    if (e != null) {
+      e.actor().tell(c);
+      return;
+    }
+    for (Map.Entry<String, PoolEntry> other : pools.entrySet()) {
+      if (other.getValue().disk().equals(disk)) {
+        c.replyTo().tell(new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "disk " + disk
+            + " holds pool '" + other.getKey() + "' already"));
+        return;
+      }
+    }
+    spawnPool(name, uuid, disk, PoolActor.create(services, poolEvents(), name, uuid, disk, start,
+        Set.of(), false, c.replyTo()));
+  }
+
+  private void spawnPool(String name, String uuid, String disk, Behavior<Object> behavior) {
+    ActorRef<Object> a = ctx.spawn(behavior, "pool-" + names.incrementAndGet());
+    pools.put(name, new PoolEntry(a, disk, null, List.of()));
+  }
+
+  // ---------------------------------------------------------------- state
+
+  private void onEvent(NodeEvent e) {
+    if (e instanceof NodeEvent.PoolChanged p) {
+      PoolEntry old = pools.get(p.name());
+      if (old == null) {
+        return;
+      }
+      starting.remove(p.name());
+      old.replicas().forEach(r -> poolOfReplica.remove(r.uuid()));
+      p.replicas().forEach(r -> poolOfReplica.put(r.uuid(), p.name()));
+      pools.put(p.name(), new PoolEntry(old.actor(), old.disk(), p.pool(), p.replicas()));
+    } else if (e instanceof NodeEvent.PoolGone p) {
+      starting.remove(p.name());
+      PoolEntry old = pools.remove(p.name());
+      if (old != null) {
+        old.replicas().forEach(r -> poolOfReplica.remove(r.uuid()));
+      }
+    } else if (e instanceof NodeEvent.NexusChanged n) {
+      NexusEntry old = nexuses.get(n.uuid());
+      if (old == null) {
+        return;
+      }
+      nexuses.put(n.uuid(), new NexusEntry(old.actor(), n.nexus()));
+    } else if (e instanceof NodeEvent.NexusGone n) {
+      nexuses.remove(n.uuid());
+    }
+    publish();
+  }
+
+  private void publish() {
+    generation++;
+    NodeStateReport r = snapshot();
+    subscribers.forEach(s -> s.tell(r));
+  }
+
+  private NodeStateReport snapshot() {
+    List<PoolInfo> ps = new ArrayList<>();
+    List<ReplicaInfo> rs = new ArrayList<>();
+    for (PoolEntry e : pools.values()) {
+      if (e.info() != null) {
+        ps.add(e.info());
+        rs.addAll(e.replicas());
+      }
+    }
+    List<NexusInfo> ns = new ArrayList<>();
+    for (NexusEntry e : nexuses.values()) {
+      if (e.info() != null) {
+        ns.add(e.info());
+      }
+    }
+    return new NodeStateReport(settings.nodeId(), instance, services.endpoint(),
+        ctx.getSelf().narrow(), generation, settings.labels(), ps, rs, ns);
+  }
+
+  private ActorRef<NodeEvent> poolEvents() {
+    return ctx.getSelf().narrow();
+  }
+
+  private ActorRef<NodeEvent> nexusEvents() {
+    return ctx.getSelf().narrow();
+  }
+
+  /** Children (pools exported, nexuses closed) are stopped by now; the servers go last. */
+  private Behavior<Object> stopped() {
+    services.nbd().close();
+    services.nvmf().close();
+    services.rebuilds().shutdownNow();
+    return Behaviors.same();
+  }
+}

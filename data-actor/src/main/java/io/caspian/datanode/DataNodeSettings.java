@@ -1,0 +1,68 @@
+package io.caspian.datanode;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How one io-engine runs.
+ *
+ * @param nodeId the node's name in the cluster, reported with every state report
+ * @param dataDir where the node keeps its pool registry; must survive restarts
+ * @param labels topology labels reported to the control plane (zone, rack, ...)
+ * @param nvmfHost address the NVMe/TCP target listens on; also the host of the URIs it reports
+ *     (a wildcard address is reported as this machine's address)
+ * @param nvmfPort NVMe/TCP port, 0 for an ephemeral one (reported in share URIs)
+ * @param nbdHost address the NBD server listens on
+ * @param nbdPort NBD port, 0 for an ephemeral one (reported in device URIs)
+ * @param importDisks disk URIs to import at start besides those in the registry
+ */
+public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
+    String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks) {
+
+  public DataNodeSettings {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(dataDir, "dataDir");
+    if (nodeId.isBlank()) {
+      throw new IllegalArgumentException("node id must not be blank");
+    }
+    checkPort("NVMe/TCP", nvmfPort);
+    checkPort("NBD", nbdPort);
+    labels = Map.copyOf(labels);
+    importDisks = List.copyOf(importDisks);
+    nvmfHost = Objects.requireNonNull(nvmfHost, "nvmfHost");
+    nbdHost = Objects.requireNonNull(nbdHost, "nbdHost");
+  }
+
+  /** A node that listens on 127.0.0.1 on ephemeral ports, with no labels. */
+  public static DataNodeSettings local(String nodeId, Path dataDir) {
+    return new DataNodeSettings(nodeId, dataDir, Map.of(), "127.0.0.1", 0, "127.0.0.1", 0,
+        List.of());
+  }
+
+  public DataNodeSettings withLabels(Map<String, String> l) {
+    return new DataNodeSettings(nodeId, dataDir, l, nvmfHost, nvmfPort, nbdHost, nbdPort,
+        importDisks);
+  }
+
+  public DataNodeSettings withNvmf(String host, int port) {
+    return new DataNodeSettings(nodeId, dataDir, labels, host, port, nbdHost, nbdPort, importDisks);
+  }
+
+  public DataNodeSettings withNbd(String host, int port) {
+    return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, host, port,
+        importDisks);
+  }
+
+  public DataNodeSettings withImportDisks(List<String> disks) {
+    return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
+        disks);
+  }
+
+  private static void checkPort(String what, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(what + " port must be 0..65535, not " + port);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.caspian.datanode;
+
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.nbd.NbdServer;
+import io.caspian.nvmf.target.NvmfTarget;
+import io.caspian.rebuild.RebuildOptions;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What a DataNode shares with its pool and nexus actors.
+ *
+ * @param blocking runs storage calls that block, off the actors' threads
+ * @param rebuilds runs the rebuild jobs of every nexus on this node
+ * @param rebuild how hard those jobs may push
+ * @param opener opens disks and nexus children ({@code bdev://} and {@code nvmf://} included)
+ * @param host the address put in the URIs this node reports
+ */
+record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
+    DeviceOpener opener, LocalReplicas replicas, PoolRegistry registry, NvmfTarget nvmf,
+    NbdServer nbd, String host) {
+
+  static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
+
+  String replicaNqn(String uuid) {
+    return NQN_PREFIX + uuid;
+  }
+
+  String nexusNqn(String uuid) {
+    return NQN_PREFIX + "nexus-" + uuid;
+  }
+
+  String nvmfUri(String nqn) {
+    return "nvmf://" + hostPort(nvmf.port()) + "/" + nqn;
+  }
+
+  String nbdUri(String name) {
+    return "nbd://" + hostPort(nbd.port()) + "/" + name;
+  }
+
+  /** Where the control plane and other nodes reach this node's NVMe/TCP target. */
+  String endpoint() {
+    return hostPort(nvmf.port());
+  }
+
+  private String hostPort(int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+}

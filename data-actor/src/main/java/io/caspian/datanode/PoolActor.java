@@ -1,0 +1,465 @@
+package io.caspian.datanode;
+
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineReply;
+import io.caspian.events.ioengine.IoEngineReply.FailureKind;
+import io.caspian.events.ioengine.PoolInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import io.caspian.pool.Pool;
+import io.caspian.pool.PoolException;
+import io.caspian.pool.PoolStats;
+import io.caspian.pool.Replica;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Owns one pool: creates, imports and destroys it, creates, destroys and shares its replicas.
+ * Every change runs on the blocking dispatcher, one at a time ({@link Serial}); the replicas' I/O
+ * never comes near this actor. A pool whose disk could not be imported at start stays here as
+ * Faulted with its error, and its disk is never written.
+ */
+final class PoolActor {
+
+  /** How the actor gets its pool. */
+  enum Start {
+    /** Import the pool on the disk, or format the disk when it holds none (CreatePool). */
+    CREATE,
+    /** Import only (ImportPool, and the registry at start). */
+    IMPORT
+  }
+
+  private final ActorContext<Object> ctx;
+  private final Serial serial;
+  private final NodeServices services;
+  private final ActorRef<NodeEvent> parent;
+  private final String name;
+  private String uuid;
+  private final String disk;
+  private Pool pool;
+  private String error;
+  private final Set<String> shared = new TreeSet<>();
+  private boolean stopping;
+  private Behavior<Object> self;
+
+  private PoolActor(ActorContext<Object> ctx, Serial serial, NodeServices services,
+      ActorRef<NodeEvent> parent, String name, String uuid, String disk) {
+    this.ctx = ctx;
+    this.serial = serial;
+    this.services = services;
+    this.parent = parent;
+    this.name = name;
+    this.uuid = uuid;
+    this.disk = disk;
+  }
+
+  /**
+   * Opens the pool {@code name} on {@code disk}; {@code replyTo} (may be null) hears the outcome.
+   * With {@code keepOnFailure} (a pool from the registry) a pool that cannot be imported stays,
+   * Faulted; otherwise the actor stops.
+   */
+  static Behavior<Object> create(NodeServices services, ActorRef<NodeEvent> parent, String name,
+      String uuid, String disk, Start start, Set<String> shares, boolean keepOnFailure,
+      ActorRef<IoEngineReply> replyTo) {
+    return create(services, parent, name, uuid, disk, start, null, shares, keepOnFailure, replyTo);
+  }
+
+  /** Takes over a pool imported already (a disk the node was told to import at start). */
+  static Behavior<Object> adopt(NodeServices services, ActorRef<NodeEvent> parent, Pool pool) {
+    return create(services, parent, pool.name(), pool.uuid().toString(), pool.diskUri(),
+        Start.IMPORT, pool, Set.of(), false, null);
+  }
+
+  private static Behavior<Object> create(NodeServices services, ActorRef<NodeEvent> parent,
+      String name, String uuid, String disk, Start start, Pool adopted, Set<String> shares,
+      boolean keepOnFailure, ActorRef<IoEngineReply> replyTo) {
+    return Behaviors.withStash(1000, stash -> Behaviors.setup(ctx -> {
+      PoolActor a = new PoolActor(ctx, new Serial(ctx, stash, services), services, parent, name,
+          uuid, disk);
+      a.self = a.behavior();
+      a.open(start, adopted, shares, keepOnFailure, replyTo);
+      return a.self;
+    }));
+  }
+
+  private Behavior<Object> behavior() {
+    return Behaviors.receive(Object.class)
+        .onMessage(Serial.Finished.class, f -> {
+          Behavior<Object> next = serial.finished(f, self);
+          return stopping ? Behaviors.stopped() : next;
+        })
+        .onMessage(IoEngineCommand.class, c -> {
+          Behavior<Object> deferred = serial.deferIfBusy(c);
+          if (deferred != null) {
+            return deferred;
+          }
+          handle(c);
+          return stopping ? Behaviors.stopped() : Behaviors.same();
+        })
+        .onSignal(PostStop.class, s -> {
+          close();
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  // ---------------------------------------------------------------- open
+
+  private void open(Start start, Pool adopted, Set<String> shares, boolean keepOnFailure,
+      ActorRef<IoEngineReply> replyTo) {
+    serial.run(() -> {
+      Pool p = adopted != null ? adopted : openPool(start);
+      try {
+        for (Replica r : p.replicas()) {
+          services.replicas().add(r);
+        }
+        for (String s : shares) {
+          if (p.replica(UUID.fromString(s)).isPresent()) {
+            share(s);
+          }
+        }
+        services.registry().put(name, p.uuid().toString(), disk);
+        return p;
+      } catch (RuntimeException e) {
+        p.replicas().forEach(r -> unshareAndForget(r.uuid().toString()));
+        p.export();
+        throw e;
+      }
+    }, (p, err) -> {
+      if (err == null) {
+        pool = p;
+        uuid = p.uuid().toString();
+        shared.addAll(shares.stream().filter(s -> p.replica(UUID.fromString(s)).isPresent())
+            .toList());
+        report();
+        reply(replyTo, new IoEngineReply.PoolDone(info()));
+        return;
+      }
+      IoEngineReply.Failed failed = Failures.of(err);
+      if (keepOnFailure) {
+        error = failed.message();
+        ctx.getLog().error("pool '{}' on {} is not available: {}", name, disk, error);
+        report();
+        reply(replyTo, failed);
+      } else {
+        parent.tell(new NodeEvent.PoolGone(name));
+        reply(replyTo, failed);
+        serial.drain(m -> answerGone(m, failed));
+        stopping = true;
+      }
+    });
+  }
+
+  /** Imports the pool on the disk, or formats the disk for a new pool when allowed and blank. */
+  private Pool openPool(Start start) throws Exception {
+    BlockDevice dev;
+    try {
+      dev = services.opener().open(disk);
+    } catch (BdevException e) {
+      throw Failures.refused(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': cannot open disk "
+          + disk + ": " + e.getMessage());
+    }
+    try {
+      Pool p = Pool.importFrom(dev);
+      if (!p.name().equals(name) || (!uuid.isEmpty() && !p.uuid().toString().equals(uuid))) {
+        String found = "'" + p.name() + "' (" + p.uuid() + ")";
+        p.export();
+        throw Failures.refused(FailureKind.ALREADY_EXISTS, "pool '" + name + "': disk " + disk
+            + " holds another pool, " + found);
+      }
+      return p;
+    } catch (PoolException e) {
+      if (e.kind() != PoolException.Kind.NOT_A_POOL || start != Start.CREATE) {
+        dev.close();
+        throw e;
+      }
+    } catch (Exception | Error e) {
+      dev.close();
+      throw e;
+    }
+    UUID id;
+    try {
+      id = uuid.isEmpty() ? UUID.randomUUID() : UUID.fromString(uuid);
+    } catch (IllegalArgumentException e) {
+      dev.close();
+      throw Failures.refused(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': uuid '" + uuid
+          + "' is not a uuid");
+    }
+    try {
+      return Pool.create(dev, name, id, clusterSize(dev), false);
+    } catch (PoolException e) {
+      dev.close();
+      throw e;
+    }
+  }
+
+  /** Small disks (tests, malloc) get 1 MiB clusters so that they hold a useful number. */
+  private static long clusterSize(BlockDevice dev) {
+    return dev.size() < (4L << 30) ? 1L << 20 : Pool.DEFAULT_CLUSTER_SIZE;
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  private void handle(IoEngineCommand c) {
+    if (pool == null) {
+      handleUnavailable(c);
+      return;
+    }
+    if (c instanceof IoEngineCommand.CreatePool p) {
+      c.replyTo().tell(sameSpec(p.uuid(), p.disk()));
+    } else if (c instanceof IoEngineCommand.ImportPool p) {
+      c.replyTo().tell(sameSpec(p.uuid(), p.disk()));
+    } else if (c instanceof IoEngineCommand.DestroyPool) {
+      destroyPool(c.replyTo());
+    } else if (c instanceof IoEngineCommand.CreateReplica r) {
+      createReplica(r);
+    } else if (c instanceof IoEngineCommand.DestroyReplica r) {
+      destroyReplica(r);
+    } else if (c instanceof IoEngineCommand.ShareReplica s) {
+      shareReplica(s);
+    } else {
+      reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.INTERNAL,
+          "pool '" + name + "' cannot handle " + c.getClass().getSimpleName()));
+    }
+  }
+
+  private IoEngineReply sameSpec(String askedUuid, String askedDisk) {
+    if (askedDisk.equals(disk) && (askedUuid.isEmpty() || askedUuid.equals(uuid))) {
+      return new IoEngineReply.PoolDone(info());
+    }
+    return new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "pool '" + name + "' exists as "
+        + uuid + " on " + disk + ", not as " + (askedUuid.isEmpty() ? "" : askedUuid + " ")
+        + "on " + askedDisk);
+  }
+
+  /** A pool that failed to import answers with its error and can only be forgotten. */
+  private void handleUnavailable(IoEngineCommand c) {
+    if (c instanceof IoEngineCommand.DestroyPool) {
+      serial.run(() -> {
+        services.registry().remove(name);
+        return null;
+      }, (v, err) -> {
+        if (err != null) {
+          reply(c.replyTo(), Failures.of(err));
+          return;
+        }
+        // The disk is left as it is: it may hold data someone wants back.
+        gone();
+        reply(c.replyTo(), new IoEngineReply.Removed(name));
+      });
+    } else {
+      reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name
+          + "' on " + disk + " could not be imported and is left untouched: " + error));
+    }
+  }
+
+  private void destroyPool(ActorRef<IoEngineReply> replyTo) {
+    if (!pool.replicas().isEmpty()) {
+      reply(replyTo, new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "pool '" + name
+          + "' still has " + pool.replicas().size() + " replicas"));
+      return;
+    }
+    Pool p = pool;
+    serial.run(() -> {
+      services.registry().remove(name);
+      p.destroy();
+      return null;
+    }, (v, err) -> {
+      pool = null;
+      // The pool is closed either way; what is left on the disk is for an operator to judge.
+      gone();
+      reply(replyTo, err == null ? new IoEngineReply.Removed(name) : Failures.of(err));
+    });
+  }
+
+  private void createReplica(IoEngineCommand.CreateReplica r) {
+    UUID id;
+    try {
+      id = UUID.fromString(r.uuid());
+    } catch (IllegalArgumentException e) {
+      reply(r.replyTo(), new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT,
+          "replica uuid '" + r.uuid() + "' is not a uuid"));
+      return;
+    }
+    Replica existing = pool.replica(id).orElse(null);
+    if (existing != null) {
+      if (existing.size() == r.size() && existing.thin() == r.thin()) {
+        reply(r.replyTo(), new IoEngineReply.ReplicaDone(info(existing)));
+      } else {
+        reply(r.replyTo(), new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "replica "
+            + r.uuid() + " exists in pool '" + name + "' with " + existing.size() + " bytes, "
+            + (existing.thin() ? "thin" : "thick")));
+      }
+      return;
+    }
+    Pool p = pool;
+    serial.run(() -> {
+      Replica created = p.createReplica(id, r.uuid(), r.size(), r.thin());
+      services.replicas().add(created);
+      return created;
+    }, (created, err) -> {
+      report();
+      reply(r.replyTo(), err == null ? new IoEngineReply.ReplicaDone(info(created))
+          : Failures.of(err));
+    });
+  }
+
+  private void destroyReplica(IoEngineCommand.DestroyReplica r) {
+    Replica existing = find(r.uuid());
+    if (existing == null) {
+      reply(r.replyTo(), new IoEngineReply.Removed(r.uuid()));
+      return;
+    }
+    Pool p = pool;
+    serial.run(() -> {
+      unshareAndForget(r.uuid());
+      services.registry().setShared(name, r.uuid(), false);
+      p.destroyReplica(existing.uuid());
+      return null;
+    }, (v, err) -> {
+      shared.remove(r.uuid());
+      report();
+      reply(r.replyTo(), err == null ? new IoEngineReply.Removed(r.uuid()) : Failures.of(err));
+    });
+  }
+
+  private void shareReplica(IoEngineCommand.ShareReplica s) {
+    Replica existing = find(s.uuid());
+    if (existing == null) {
+      reply(s.replyTo(), new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no replica " + s.uuid()
+          + " in pool '" + name + "'"));
+      return;
+    }
+    if (s.protocol() == Protocol.NBD) {
+      reply(s.replyTo(), new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "replica "
+          + s.uuid() + ": replicas are shared over NVMe/TCP (nvmf) only, not nbd"));
+      return;
+    }
+    boolean want = s.protocol() == Protocol.NVMF;
+    if (want == shared.contains(s.uuid())) {
+      reply(s.replyTo(), new IoEngineReply.ReplicaDone(info(existing)));
+      return;
+    }
+    serial.run(() -> {
+      if (want) {
+        share(s.uuid());
+      } else {
+        services.nvmf().removeSubsystem(services.replicaNqn(s.uuid()));
+      }
+      services.registry().setShared(name, s.uuid(), want);
+      return null;
+    }, (v, err) -> {
+      if (err == null) {
+        if (want) {
+          shared.add(s.uuid());
+        } else {
+          shared.remove(s.uuid());
+        }
+      }
+      report();
+      reply(s.replyTo(), err == null ? new IoEngineReply.ReplicaDone(info(existing))
+          : Failures.of(err));
+    });
+  }
+
+  private void share(String replica) throws BdevException {
+    services.nvmf().addSubsystem(services.replicaNqn(replica), services.replicas().view(replica),
+        Set.of());
+  }
+
+  private void unshareAndForget(String replica) {
+    services.nvmf().removeSubsystem(services.replicaNqn(replica));
+    services.replicas().remove(replica);
+  }
+
+  private Replica find(String replica) {
+    try {
+      return pool.replica(UUID.fromString(replica)).orElse(null);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  private PoolInfo info() {
+    if (pool == null) {
+      return new PoolInfo(name, uuid, disk, Health.FAULTED, 0, 0, 0);
+    }
+    PoolStats s = pool.stats();
+    // The protocol's committed counts thick replicas too; the pool's own counts thin ones only.
+    long committed = 0;
+    for (Replica r : pool.replicas()) {
+      committed += r.size();
+    }
+    return new PoolInfo(name, uuid, disk, Health.ONLINE, s.capacity(), s.used(), committed);
+  }
+
+  private ReplicaInfo info(Replica r) {
+    String id = r.uuid().toString();
+    boolean isShared = shared.contains(id);
+    return new ReplicaInfo(id, name, r.size(), r.thin(), isShared ? Protocol.NVMF : Protocol.NONE,
+        isShared ? services.nvmfUri(services.replicaNqn(id)) : r.uri(), Health.ONLINE);
+  }
+
+  private void report() {
+    List<ReplicaInfo> rs = new ArrayList<>();
+    if (pool != null) {
+      pool.replicas().forEach(r -> rs.add(info(r)));
+    }
+    parent.tell(new NodeEvent.PoolChanged(name, info(), rs));
+  }
+
+  /** Tells the DataNode first, so that a command sent after the reply finds the pool gone. */
+  private void gone() {
+    parent.tell(new NodeEvent.PoolGone(name));
+    serial.drain(m -> answerGone(m, null));
+    stopping = true;
+  }
+
+  /** Answers a command that waited for this pool, which is gone (or never opened). */
+  private void answerGone(Object m, IoEngineReply.Failed why) {
+    if (m instanceof IoEngineCommand c && c.replyTo() != null) {
+      if (c instanceof IoEngineCommand.DestroyPool || c instanceof IoEngineCommand.DestroyReplica) {
+        c.replyTo().tell(new IoEngineReply.Removed(c instanceof IoEngineCommand.DestroyReplica r
+            ? r.uuid() : name));
+      } else {
+        c.replyTo().tell(why != null ? why : new IoEngineReply.Failed(FailureKind.NOT_FOUND,
+            "pool '" + name + "' was destroyed"));
+      }
+    }
+  }
+
+  private static void reply(ActorRef<IoEngineReply> to, IoEngineReply r) {
+    if (to != null) {
+      to.tell(r);
+    }
+  }
+
+  /** Leaves the pool on its disk for the next start: exports it, unsharing its replicas. */
+  private void close() {
+    if (pool == null) {
+      return;
+    }
+    for (Replica r : pool.replicas()) {
+      unshareAndForget(r.uuid().toString());
+    }
+    try {
+      pool.export();
+    } catch (PoolException e) {
+      ctx.getLog().warn("exporting pool '{}' failed: {}", name, e.getMessage());
+    }
+    pool = null;
+  }
+}

@@ -1,0 +1,149 @@
+package io.caspian.datanode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The node-local list of pools (name, uuid, disk URI) and of the replicas shared over NVMe/TCP,
+ * which is what a restarted io-engine imports. A pool's contents live on its disk; this file only
+ * says which disks to look at. Every change rewrites the file atomically (temp file, fsync,
+ * rename, fsync of the directory), so a crash leaves the old or the new list, never a torn one.
+ * Thread-safe: pool actors update it from the blocking dispatcher.
+ */
+final class PoolRegistry {
+
+  /** One registered pool and the uuids of its replicas shared over NVMe/TCP. */
+  record Entry(String name, String uuid, String disk, Set<String> shared) {
+    public Entry {
+      shared = Set.copyOf(shared);
+    }
+  }
+
+  private static final String HEADER = "caspian-pool-registry 1";
+  private static final String FILE = "pools.registry";
+
+  private final Path dir;
+  private final Path file;
+  private final Map<String, Entry> entries = new LinkedHashMap<>();
+
+  private PoolRegistry(Path dir) {
+    this.dir = dir;
+    this.file = dir.resolve(FILE);
+  }
+
+  /** Reads the registry in {@code dir}, creating the directory; a missing file is an empty list. */
+  static PoolRegistry open(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    PoolRegistry r = new PoolRegistry(dir);
+    if (!Files.exists(r.file)) {
+      return r;
+    }
+    List<String> lines = Files.readAllLines(r.file, StandardCharsets.UTF_8);
+    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+      throw new IOException(r.file + ": not a Caspian pool registry (first line must be '"
+          + HEADER + "')");
+    }
+    Map<String, Set<String>> shares = new LinkedHashMap<>();
+    for (int i = 1; i < lines.size(); i++) {
+      String[] f = lines.get(i).split(" ");
+      if (f.length == 4 && f[0].equals("pool")) {
+        String name = dec(f[1]);
+        r.entries.put(name, new Entry(name, dec(f[2]), dec(f[3]), Set.of()));
+      } else if (f.length == 3 && f[0].equals("share")) {
+        shares.computeIfAbsent(dec(f[1]), k -> new TreeSet<>()).add(dec(f[2]));
+      } else if (!lines.get(i).isBlank()) {
+        throw new IOException(r.file + ": line " + (i + 1) + " is malformed: " + lines.get(i));
+      }
+    }
+    shares.forEach((pool, s) -> r.entries.computeIfPresent(pool,
+        (k, e) -> new Entry(e.name(), e.uuid(), e.disk(), s)));
+    return r;
+  }
+
+  synchronized List<Entry> entries() {
+    return List.copyOf(entries.values());
+  }
+
+  /** Records a pool (keeping its shares when it is there already). */
+  synchronized void put(String name, String uuid, String disk) {
+    Entry old = entries.get(name);
+    entries.put(name, new Entry(name, uuid, disk, old == null ? Set.of() : old.shared()));
+    save();
+  }
+
+  synchronized void remove(String name) {
+    if (entries.remove(name) != null) {
+      save();
+    }
+  }
+
+  /** Records whether a replica of {@code pool} is shared; a no-op when nothing changes. */
+  synchronized void setShared(String pool, String replica, boolean shared) {
+    Entry e = entries.get(pool);
+    if (e == null || e.shared().contains(replica) == shared) {
+      return;
+    }
+    Set<String> s = new TreeSet<>(e.shared());
+    if (shared) {
+      s.add(replica);
+    } else {
+      s.remove(replica);
+    }
+    entries.put(pool, new Entry(e.name(), e.uuid(), e.disk(), s));
+    save();
+  }
+
+  private void save() {
+    List<String> lines = new ArrayList<>();
+    lines.add(HEADER);
+    for (Entry e : entries.values()) {
+      lines.add("pool " + enc(e.name()) + " " + enc(e.uuid()) + " " + enc(e.disk()));
+      for (String s : e.shared()) {
+        lines.add("share " + enc(e.name()) + " " + enc(s));
+      }
+    }
+    byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+    Path tmp = dir.resolve(FILE + ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // The rename is durable only once the directory is.
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the pool registry " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String dec(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,5 +1,7 @@
 package io.caspian.app;
 
+import io.caspian.datanode.DataNode;
+import io.caspian.datanode.DataNodeSettings;
 import io.caspian.events.ioengine.IoEngineCommand;
 import org.apache.pekko.actor.typed.Behavior;
 
@@ -8,7 +10,9 @@ public final class DataNodes {
     private DataNodes() {
     }
 
+    /** The DataNode of one io-engine: NBD and NVMe/TCP on {@code listenHost}, pools re-imported at start. */
     public static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
-        throw new UnsupportedOperationException("this build has no io-engine DataNode yet (node " + o.nodeId() + ")");
+        return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
+                o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks()));
     }
 }

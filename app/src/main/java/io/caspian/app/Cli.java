@@ -62,6 +62,15 @@ final class Cli {
         }
     }
 
+    /** Reads what {@code -o json} printed (tests and scripts). */
+    static JsonNode parseJson(String text) {
+        try {
+            return RestClient.JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not JSON: " + text, e);
+        }
+    }
+
     private static String need(String id, String usage) {
         if (id == null) {
             throw new UsageException("missing id: caspian " + usage);
@@ -168,6 +177,12 @@ final class Cli {
         return m;
     }
 
+    /** The first block of a uuid, enough to tell children apart in a table. */
+    private static String shortId(String id) {
+        int dash = id.indexOf('-');
+        return dash > 0 ? id.substring(0, dash) : id;
+    }
+
     /** What {@code get} can list, with its API path and table columns. */
     private enum Kind {
         NODE("/v0/nodes", List.of(Table.text("ID", "id"), Table.text("STATUS", "status"),
@@ -184,7 +199,7 @@ final class Cli {
                 Table.bytes("SIZE", "size"), Table.text("STATUS", "status"), Table.text("PROTOCOL", "protocol"),
                 new Table.Column("CHILDREN", n -> {
                     List<String> c = new ArrayList<>();
-                    n.path("children").forEach(ch -> c.add(ch.path("replica").asText(ch.path("uri").asText())
+                    n.path("children").forEach(ch -> c.add(shortId(ch.path("replica").asText(ch.path("uri").asText()))
                             + ":" + ch.path("state").asText()));
                     return String.join(",", c);
                 }), Table.text("DEVICE", "device_uri"))),

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM);
@@ -35,6 +36,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(run(args, System.out, System.err));
     }
 

@@ -41,6 +41,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.slf4j.Logger;
 
 /**
  * The io-engine of one node: starts the NVMe/TCP target and the NBD server, re-imports the pools
@@ -136,7 +137,7 @@ public final class DataNode {
 
   private Behavior<Object> start() {
     for (PoolRegistry.Entry e : services.registry().entries()) {
-      spawnPool(e.name(), e.uuid(), e.disk(), PoolActor.create(services, poolEvents(), e.name(),
+      spawnPool(e.name(), e.disk(), PoolActor.create(services, events(), e.name(),
           e.uuid(), e.disk(), PoolActor.Start.IMPORT, e.shared(), true, null));
       starting.add(e.name());
     }
@@ -145,8 +146,14 @@ public final class DataNode {
     List<String> extra = settings.importDisks().stream().filter(d -> !known.contains(d)).toList();
     if (!extra.isEmpty()) {
       probing = true;
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> probe(extra), services.blocking()),
-          (found, err) -> new Probed(err == null ? found : List.of()));
+      Logger log = ctx.getLog();
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> probe(extra, log), services.blocking()),
+          (found, err) -> {
+            if (err != null) {
+              log.error("importing the disks {} failed", extra, err);
+            }
+            return new Probed(err == null ? found : List.of());
+          });
     }
     ctx.getLog().info("io-engine {} starting: NVMe/TCP on {}, NBD on port {}, {} pools to import",
         settings.nodeId(), services.endpoint(), services.nbd().port(), starting.size()
@@ -155,21 +162,21 @@ public final class DataNode {
   }
 
   /** Imports the extra disks; one that holds no pool or a damaged one is logged and skipped. */
-  private List<Pool> probe(List<String> disks) {
+  private List<Pool> probe(List<String> disks, Logger log) {
     List<Pool> found = new ArrayList<>();
     for (String d : disks) {
       BlockDevice dev;
       try {
         dev = services.opener().open(d);
       } catch (Exception e) {
-        ctx.getLog().error("cannot open disk {} to import it: {}", d, e.getMessage());
+        log.error("cannot open disk {} to import it: {}", d, e.getMessage());
         continue;
       }
       try {
         found.add(Pool.importFrom(dev));
       } catch (PoolException e) {
         dev.close();
-        ctx.getLog().error("no pool imported from disk {}: {}", d, e.getMessage());
+        log.error("no pool imported from disk {}: {}", d, e.getMessage());
       }
     }
     return found;
@@ -186,6 +193,10 @@ public final class DataNode {
           .onMessage(IoEngineCommand.class, c -> {
             stash.stash(c);
             return Behaviors.same();
+          })
+          .onSignal(Terminated.class, t -> {
+            terminated(t.getRef());
+            return startingOrReady();
           })
           .onSignal(PostStop.class, s -> stopped())
           .build();
@@ -205,8 +216,8 @@ public final class DataNode {
         services.blocking().execute(() -> exportQuietly(pool));
         continue;
       }
-      spawnPool(pool.name(), pool.uuid().toString(), pool.diskUri(),
-          PoolActor.adopt(services, poolEvents(), pool));
+      spawnPool(pool.name(), pool.diskUri(),
+          PoolActor.adopt(services, events(), pool));
       starting.add(pool.name());
     }
     return startingOrReady();
@@ -233,11 +244,31 @@ public final class DataNode {
           return Behaviors.same();
         })
         .onSignal(Terminated.class, t -> {
-          subscribers.remove(t.getRef());
+          terminated(t.getRef());
           return Behaviors.same();
         })
         .onSignal(PostStop.class, s -> stopped())
         .build();
+  }
+
+  /**
+   * A subscriber went away, or a pool or nexus actor stopped: normally after it said it is gone,
+   * but if it failed, what it held is no longer this node's to report.
+   */
+  private void terminated(ActorRef<?> ref) {
+    subscribers.remove(ref);
+    String pool = pools.entrySet().stream().filter(e -> e.getValue().actor().equals(ref))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
+    if (pool != null) {
+      ctx.getLog().error("the actor of pool '{}' stopped unexpectedly", pool);
+      onEvent(new NodeEvent.PoolGone(pool));
+    }
+    String nexus = nexuses.entrySet().stream().filter(e -> e.getValue().actor().equals(ref))
+        .map(Map.Entry::getKey).findFirst().orElse(null);
+    if (nexus != null) {
+      ctx.getLog().error("the actor of nexus {} stopped unexpectedly", nexus);
+      onEvent(new NodeEvent.NexusGone(nexus));
+    }
   }
 
   private void handle(IoEngineCommand c) {
@@ -289,8 +320,9 @@ public final class DataNode {
       if (e != null) {
         e.actor().tell(c);
       } else {
-        ActorRef<Object> a = ctx.spawn(NexusActor.create(services, nexusEvents(), n),
+        ActorRef<Object> a = ctx.spawn(NexusActor.create(services, events(), n),
             "nexus-" + names.incrementAndGet());
+        ctx.watch(a);
         nexuses.put(n.uuid(), new NexusEntry(a, null));
       }
     } else {
@@ -344,12 +376,13 @@ public final class DataNode {
         return;
       }
     }
-    spawnPool(name, uuid, disk, PoolActor.create(services, poolEvents(), name, uuid, disk, start,
+    spawnPool(name, disk, PoolActor.create(services, events(), name, uuid, disk, start,
         Set.of(), false, c.replyTo()));
   }
 
-  private void spawnPool(String name, String uuid, String disk, Behavior<Object> behavior) {
+  private void spawnPool(String name, String disk, Behavior<Object> behavior) {
     ActorRef<Object> a = ctx.spawn(behavior, "pool-" + names.incrementAndGet());
+    ctx.watch(a);
     pools.put(name, new PoolEntry(a, disk, null, List.of()));
   }
 
@@ -408,11 +441,8 @@ public final class DataNode {
         ctx.getSelf().narrow(), generation, settings.labels(), ps, rs, ns);
   }
 
-  private ActorRef<NodeEvent> poolEvents() {
-    return ctx.getSelf().narrow();
-  }
-
-  private ActorRef<NodeEvent> nexusEvents() {
+  /** Where pool and nexus actors report. */
+  private ActorRef<NodeEvent> events() {
     return ctx.getSelf().narrow();
   }
 

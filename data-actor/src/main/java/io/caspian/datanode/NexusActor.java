@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,6 +41,7 @@ final class NexusActor {
 
   private static final Refresh REFRESH = new Refresh();
   static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final ActorContext<Object> ctx;
   private final Serial serial;
@@ -193,7 +195,12 @@ final class NexusActor {
         if (state == null) {
           r.replyTo().tell(new IoEngineReply.NexusDone(info()));
         } else {
-          change(r.replyTo(), () -> nexus.stopRebuild(r.uri()));
+          change(r.replyTo(), () -> {
+            // Copies in flight finish first; answer once the job is over, not while it winds down.
+            var over = nexus.rebuildCompletion(r.uri());
+            nexus.stopRebuild(r.uri());
+            over.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          });
         }
       }
     }

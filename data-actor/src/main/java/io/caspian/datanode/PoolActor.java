@@ -13,11 +13,13 @@ import io.caspian.pool.Pool;
 import io.caspian.pool.PoolException;
 import io.caspian.pool.PoolStats;
 import io.caspian.pool.Replica;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -40,6 +42,13 @@ final class PoolActor {
     IMPORT
   }
 
+  /** Thin replicas allocate on the I/O path, without this actor: look at the space now and then. */
+  private record Refresh() implements NoSerializationVerificationNeeded {
+  }
+
+  private static final Refresh REFRESH = new Refresh();
+  static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
+
   private final ActorContext<Object> ctx;
   private final Serial serial;
   private final NodeServices services;
@@ -51,6 +60,7 @@ final class PoolActor {
   private String error;
   private final Set<String> shared = new TreeSet<>();
   private boolean stopping;
+  private NodeEvent.PoolChanged reported;
   private Behavior<Object> self;
 
   private PoolActor(ActorContext<Object> ctx, Serial serial, NodeServices services,
@@ -84,13 +94,14 @@ final class PoolActor {
   private static Behavior<Object> create(NodeServices services, ActorRef<NodeEvent> parent,
       String name, String uuid, String disk, Start start, Pool adopted, Set<String> shares,
       boolean keepOnFailure, ActorRef<IoEngineReply> replyTo) {
-    return Behaviors.withStash(1000, stash -> Behaviors.setup(ctx -> {
+    return Behaviors.withStash(1000, stash -> Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
       PoolActor a = new PoolActor(ctx, new Serial(ctx, stash, services), services, parent, name,
           uuid, disk);
       a.self = a.behavior();
       a.open(start, adopted, shares, keepOnFailure, replyTo);
+      timers.startTimerAtFixedRate(REFRESH, REFRESH_INTERVAL);
       return a.self;
-    }));
+    })));
   }
 
   private Behavior<Object> behavior() {
@@ -98,6 +109,12 @@ final class PoolActor {
         .onMessage(Serial.Finished.class, f -> {
           Behavior<Object> next = serial.finished(f, self);
           return stopping ? Behaviors.stopped() : next;
+        })
+        .onMessage(Refresh.class, r -> {
+          if (pool != null && !serial.busy()) {
+            report();
+          }
+          return Behaviors.same();
         })
         .onMessage(IoEngineCommand.class, c -> {
           Behavior<Object> deferred = serial.deferIfBusy(c);
@@ -255,8 +272,7 @@ final class PoolActor {
           return;
         }
         // The disk is left as it is: it may hold data someone wants back.
-        gone();
-        reply(c.replyTo(), new IoEngineReply.Removed(name));
+        gone(c.replyTo(), new IoEngineReply.Removed(name));
       });
     } else {
       reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name
@@ -278,8 +294,7 @@ final class PoolActor {
     }, (v, err) -> {
       pool = null;
       // The pool is closed either way; what is left on the disk is for an operator to judge.
-      gone();
-      reply(replyTo, err == null ? new IoEngineReply.Removed(name) : Failures.of(err));
+      gone(replyTo, err == null ? new IoEngineReply.Removed(name) : Failures.of(err));
     });
   }
 
@@ -418,12 +433,20 @@ final class PoolActor {
     if (pool != null) {
       pool.replicas().forEach(r -> rs.add(info(r)));
     }
-    parent.tell(new NodeEvent.PoolChanged(name, info(), rs));
+    NodeEvent.PoolChanged now = new NodeEvent.PoolChanged(name, info(), rs);
+    if (!now.equals(reported)) {
+      reported = now;
+      parent.tell(now);
+    }
   }
 
-  /** Tells the DataNode first, so that a command sent after the reply finds the pool gone. */
-  private void gone() {
+  /**
+   * Ends the actor: tells the DataNode first, so that a command sent after the reply finds the
+   * pool gone, then answers the command, then those that waited behind it.
+   */
+  private void gone(ActorRef<IoEngineReply> replyTo, IoEngineReply r) {
     parent.tell(new NodeEvent.PoolGone(name));
+    reply(replyTo, r);
     serial.drain(m -> answerGone(m, null));
     stopping = true;
   }

@@ -1,5 +1,7 @@
 package io.caspian.datanode;
 
+import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineReply;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,8 +60,10 @@ final class Serial {
       return null;
     }
     if (stash.isFull()) {
-      ctx.getLog().warn("{}: {} commands waiting, dropping {}", ctx.getSelf().path().name(),
-          stash.size(), msg);
+      if (msg instanceof IoEngineCommand c && c.replyTo() != null) {
+        c.replyTo().tell(new IoEngineReply.Failed(IoEngineReply.FailureKind.UNAVAILABLE,
+            ctx.getSelf().path().name() + " has " + stash.size() + " commands waiting; retry"));
+      }
       return Behaviors.same();
     }
     stash.stash(msg);

@@ -1,6 +1,7 @@
 package io.caspian.datanode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.events.Health;
@@ -12,6 +13,7 @@ import io.caspian.events.ioengine.IoEngineCommand.DestroyReplica;
 import io.caspian.events.ioengine.IoEngineCommand.ImportPool;
 import io.caspian.events.ioengine.IoEngineCommand.ShareReplica;
 import io.caspian.events.ioengine.IoEngineCommand.SubscribeState;
+import io.caspian.events.ioengine.IoEngineReply;
 import io.caspian.events.ioengine.IoEngineReply.Failed;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.IoEngineReply.PoolDone;
@@ -22,6 +24,7 @@ import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -140,6 +143,37 @@ class DataNodeCommandsTest {
       nodes.expect(node, r -> new DestroyReplica(thick, "fp", r), Removed.class);
     }
     nodes.expect(node, r -> new DestroyPool("fp", r), Removed.class);
+  }
+
+  @Test
+  void commandsSentTogetherAreAnsweredInOrder() {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("n5", dir));
+    TestProbe<IoEngineReply> probe = nodes.kit.createTestProbe();
+    ActorRef<IoEngineReply> r = probe.getRef();
+    String disk = "malloc:///burst?size_mb=64";
+    List<String> ids = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
+    node.tell(new CreatePool("bp", "", disk, r));
+    node.tell(new CreatePool("bp", "", disk, r));
+    ids.forEach(id -> node.tell(new CreateReplica(id, "bp", 4L << 20, false, r)));
+    node.tell(new DestroyPool("bp", r));
+    ids.forEach(id -> node.tell(new DestroyReplica(id, "bp", r)));
+    node.tell(new DestroyPool("bp", r));
+    node.tell(new CreateReplica(ids.get(0), "bp", 4L << 20, false, r));
+    PoolInfo p = assertInstanceOf(PoolDone.class, probe.receiveMessage(Nodes.TIMEOUT)).pool();
+    assertEquals(p, assertInstanceOf(PoolDone.class, probe.receiveMessage(Nodes.TIMEOUT)).pool());
+    for (String id : ids) {
+      assertEquals(id, assertInstanceOf(ReplicaDone.class, probe.receiveMessage(Nodes.TIMEOUT))
+          .replica().uuid());
+    }
+    assertEquals(FailureKind.INVALID_ARGUMENT,
+        assertInstanceOf(Failed.class, probe.receiveMessage(Nodes.TIMEOUT)).kind());
+    for (String id : ids) {
+      assertEquals(new Removed(id), probe.receiveMessage(Nodes.TIMEOUT));
+    }
+    assertEquals(new Removed("bp"), probe.receiveMessage(Nodes.TIMEOUT));
+    // Queued behind the destroy, it finds the pool gone.
+    assertEquals(FailureKind.NOT_FOUND,
+        assertInstanceOf(Failed.class, probe.receiveMessage(Nodes.TIMEOUT)).kind());
   }
 
   @Test

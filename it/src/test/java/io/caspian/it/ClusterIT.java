@@ -129,11 +129,15 @@ class ClusterIT {
         await(nexusNode + " offline", () -> api.get("/v0/nodes/" + nexusNode).path("status").asText()
                 .equals("Offline"));
         engine.restart();
-        await(nexusNode + " back with pool-" + k + " re-imported", () -> {
-            JsonNode pool = api.get("/v0/pools/pool-" + k);
-            return "Online".equals(api.get("/v0/nodes/" + nexusNode).path("status").asText())
-                    && "Online".equals(pool.path("status").asText()) && pool.path("capacity").asLong() > 0;
-        });
+        JsonNode poolBefore = null;
+        for (JsonNode p : before.get("pools")) {
+            poolBefore = p.path("id").asText().equals("pool-" + k) ? p : poolBefore;
+        }
+        JsonNode expectedPool = poolBefore;
+        // Same capacity, used and committed bytes as before the kill: the pool came back from its file.
+        await(nexusNode + " back with pool-" + k + " re-imported as it was", () ->
+                "Online".equals(api.get("/v0/nodes/" + nexusNode).path("status").asText())
+                        && api.get("/v0/pools/pool-" + k).equals(expectedPool));
         AtomicReference<String> newDevice = new AtomicReference<>();
         await("nexus back and volume online", () -> {
             JsonNode v = api.get("/v0/volumes/" + volume);
@@ -172,7 +176,7 @@ class ClusterIT {
     }
 
     private void step(String what) {
-        System.out.printf("[ClusterIT %5.1f s] %s%n", (System.nanoTime() - t0) / 1e9, what);
+        System.out.printf("[ClusterIT %s %5.1f s] %s%n", work.getFileName(), (System.nanoTime() - t0) / 1e9, what);
     }
 
     interface Check {

@@ -1,5 +1,6 @@
 package io.caspian.bench;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -41,6 +42,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * {@code bench/control}: what the control plane costs. First, create and publish thin 3-replica volumes through the
@@ -59,6 +62,10 @@ public final class ControlBench {
   }
 
   public static void main(String[] args) throws Exception {
+    // Per-connection INFO lines of the io-engines (thousands here) would be measured too; keep warnings only.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.caspian")).setLevel(Level.WARN);
     int volumes = 1000;
     int events = 100_000;
     int concurrency = 8;

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.TestInfo;
 
 /**
  * One control-plane JVM and three io-engine JVMs on 127.0.0.1, pools on files, a thick 3-replica volume published
- * over NBD and written by fio. The control JVM is SIGKILLed and restarted: the REST view of nodes, pools, replicas,
- * nexuses and volumes must come back identical, and I/O must go on while it is down. Then the io-engine holding the
+ * over NBD and written by fio. The control JVM is SIGKILLed while fio writes, and restarted: the REST view of nodes,
+ * pools, replicas, nexuses and volumes must come back identical, and I/O must go on while it is down. Then the io-engine holding the
  * nexus is SIGKILLed and restarted: its pool re-imports from the file, the nexus comes back, and every block written
  * before still verifies. Once with the journal on H2, once on PostgreSQL.
  */
@@ -106,11 +106,16 @@ class ClusterIT {
         step("volume published on " + device + ", 16 MiB written and verified");
 
         JsonNode before = settledView(api);
+        // One stream (4 MiB/s, about 4 s) is in flight at the moment of the kill; another starts after it.
+        Fio.Running inFlight = fio.startWriteAndVerify(device, 48, 16, 4);
+        Thread.sleep(1000);
         control.kill();
+        assertTrue(inFlight.alive(), "fio still writing when the control plane died");
         assertThrows(IOException.class, () -> api.get("/v0/nodes"), "the control plane is down");
         fio.writeAndVerify(device, 16, 16);
-        step("control plane SIGKILLed; 16 MiB more written and verified through the nexus meanwhile");
+        inFlight.await();
         assertFalse(control.alive());
+        step("control plane SIGKILLed during a write stream; it and 16 MiB more written and verified meanwhile");
 
         control.restart();
         AtomicReference<JsonNode> after = new AtomicReference<>();
@@ -120,7 +125,8 @@ class ClusterIT {
         }, () -> assertEquals(before.toPrettyString(), after.get() == null ? "(no answer)"
                 : after.get().toPrettyString()));
         fio.verify(device, 0, 32);
-        step("control plane restarted; REST view identical; 32 MiB verify");
+        fio.verify(device, 48, 16);
+        step("control plane restarted; REST view identical; 48 MiB verify");
 
         String nexusNode = api.get("/v0/volumes/" + volume).path("target").path("node").asText();
         int k = Integer.parseInt(nexusNode.substring("node-".length()));
@@ -147,9 +153,10 @@ class ClusterIT {
                     && newDevice.get().startsWith("nbd://");
         });
         fio.verify(newDevice.get(), 0, 32);
+        fio.verify(newDevice.get(), 48, 16);
         fio.writeAndVerify(newDevice.get(), 32, 16);
         step(nexusNode + " SIGKILLed and restarted: pool re-imported, nexus back on " + newDevice.get()
-                + ", 32 MiB verify, 16 MiB more written");
+                + ", 48 MiB verify, 16 MiB more written");
     }
 
     /** The view once two reads in a row agree (reports and reconciliation have settled). */

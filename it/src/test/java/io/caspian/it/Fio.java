@@ -27,14 +27,53 @@ final class Fio {
         run(uri, offsetMb, sizeMb, "--verify_only");
     }
 
-    private void run(String uri, long offsetMb, long sizeMb, String mode) throws IOException, InterruptedException {
+    /**
+     * Starts writing (and then verifying) a region at about {@code mbPerSecond}, so that it is still running when
+     * something else happens; {@link Running#await()} checks that it succeeded.
+     */
+    Running startWriteAndVerify(String uri, long offsetMb, long sizeMb, int mbPerSecond) throws IOException {
+        return new Running(uri, offsetMb, sizeMb, start(uri, offsetMb, sizeMb, "--do_verify=1",
+                "--rate=" + mbPerSecond + "m"));
+    }
+
+    final class Running {
+        private final String uri;
+        private final long offsetMb;
+        private final long sizeMb;
+        private final Process process;
+
+        private Running(String uri, long offsetMb, long sizeMb, Process process) {
+            this.uri = uri;
+            this.offsetMb = offsetMb;
+            this.sizeMb = sizeMb;
+            this.process = process;
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        void await() throws InterruptedException {
+            finish(process, uri, offsetMb, sizeMb, "--do_verify=1");
+        }
+    }
+
+    private Process start(String uri, long offsetMb, long sizeMb, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("fio", "--name=it", "--ioengine=nbd", "--uri=" + uri,
                 "--rw=write", "--bs=64k", "--iodepth=8", "--offset=" + offsetMb + "m", "--size=" + sizeMb + "m",
-                "--verify=crc32c", "--verify_fatal=1", mode));
+                "--verify=crc32c", "--verify_fatal=1"));
+        cmd.addAll(List.of(extra));
         Files.writeString(log, "$ " + String.join(" ", cmd) + System.lineSeparator(),
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private void run(String uri, long offsetMb, long sizeMb, String mode) throws IOException, InterruptedException {
+        finish(start(uri, offsetMb, sizeMb, mode), uri, offsetMb, sizeMb, mode);
+    }
+
+    private void finish(Process p, String uri, long offsetMb, long sizeMb, String mode) throws InterruptedException {
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("fio on " + uri + " did not finish within 60 s (see " + log + ")");

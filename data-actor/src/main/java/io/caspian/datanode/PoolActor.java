@@ -58,6 +58,8 @@ final class PoolActor {
   private final String disk;
   private Pool pool;
   private String error;
+  /** The shares a pool that failed to import had in the registry, for a later import. */
+  private Set<String> restoreShares = Set.of();
   private final Set<String> shared = new TreeSet<>();
   private boolean stopping;
   private NodeEvent.PoolChanged reported;
@@ -148,7 +150,7 @@ final class PoolActor {
         }
         services.registry().put(name, p.uuid().toString(), disk);
         return p;
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         p.replicas().forEach(r -> unshareAndForget(r.uuid().toString()));
         p.export();
         throw e;
@@ -156,6 +158,7 @@ final class PoolActor {
     }, (p, err) -> {
       if (err == null) {
         pool = p;
+        error = null;
         uuid = p.uuid().toString();
         shared.addAll(shares.stream().filter(s -> p.replica(UUID.fromString(s)).isPresent())
             .toList());
@@ -166,9 +169,10 @@ final class PoolActor {
       IoEngineReply.Failed failed = Failures.of(err);
       if (keepOnFailure) {
         error = failed.message();
+        restoreShares = shares;
         ctx.getLog().error("pool '{}' on {} is not available: {}", name, disk, error);
         report();
-        reply(replyTo, failed);
+        reply(replyTo, unavailable());
       } else {
         parent.tell(new NodeEvent.PoolGone(name));
         reply(replyTo, failed);
@@ -252,7 +256,7 @@ final class PoolActor {
   }
 
   private IoEngineReply sameSpec(String askedUuid, String askedDisk) {
-    if (askedDisk.equals(disk) && (askedUuid.isEmpty() || askedUuid.equals(uuid))) {
+    if (sameDisk(askedUuid, askedDisk)) {
       return new IoEngineReply.PoolDone(info());
     }
     return new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "pool '" + name + "' exists as "
@@ -274,10 +278,22 @@ final class PoolActor {
         // The disk is left as it is: it may hold data someone wants back.
         gone(c.replyTo(), new IoEngineReply.Removed(name));
       });
+    } else if (c instanceof IoEngineCommand.CreatePool p && sameDisk(p.uuid(), p.disk())
+        || c instanceof IoEngineCommand.ImportPool i && sameDisk(i.uuid(), i.disk())) {
+      // Perhaps the disk is back or repaired: try the import again (never a format).
+      open(Start.IMPORT, null, restoreShares, true, c.replyTo());
     } else {
-      reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name
-          + "' on " + disk + " could not be imported and is left untouched: " + error));
+      reply(c.replyTo(), unavailable());
     }
+  }
+
+  private boolean sameDisk(String askedUuid, String askedDisk) {
+    return askedDisk.equals(disk) && (askedUuid.isEmpty() || askedUuid.equals(uuid));
+  }
+
+  private IoEngineReply.Failed unavailable() {
+    return new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name + "' on " + disk
+        + " could not be imported and is left untouched: " + error);
   }
 
   private void destroyPool(ActorRef<IoEngineReply> replyTo) {

@@ -196,6 +196,35 @@ class DataNodeNexusTest {
   }
 
   @Test
+  void aChildThatFailsWritesIsReportedFaulted() throws Exception {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("x5", dir));
+    nodes.expect(node, r -> new CreatePool("p", "", "malloc:///faulty?size_mb=64", r),
+        PoolDone.class);
+    String a = replica(node, "p");
+    String b = replica(node, "p");
+    String vol = UUID.randomUUID().toString();
+    nodes.expect(node, r -> new CreateNexus(vol, SIZE, List.of("bdev:///" + a, "bdev:///" + b), r),
+        NexusDone.class);
+    String nbd = nodes.expect(node, r -> new PublishNexus(vol, Protocol.NBD, r), NexusDone.class)
+        .nexus().deviceUri();
+    TestProbe<NodeStateReport> sub = nodes.subscribe(node);
+    // The replica goes away under the nexus: its next write fails and faults it.
+    nodes.expect(node, r -> new io.caspian.events.ioengine.IoEngineCommand.DestroyReplica(b, "p", r),
+        Removed.class);
+    try (NbdClient c = new NbdClient(nbd)) {
+      Data.write(c, 6, 4, STRIDE);
+      Data.verify(c, 6, 4, STRIDE);
+    }
+    NodeStateReport s = Nodes.await(sub, x -> !x.nexuses().isEmpty()
+        && x.nexuses().get(0).status() == Health.DEGRADED);
+    ChildInfo faulted = s.nexuses().get(0).children().stream()
+        .filter(c -> c.uri().equals("bdev:///" + b)).findFirst().orElseThrow();
+    assertEquals(ChildState.FAULTED, faulted.state());
+    assertEquals("io error", faulted.reason());
+    nodes.expect(node, r -> new DestroyNexus(vol, r), Removed.class);
+  }
+
+  @Test
   void aNexusOnMissingChildrenIsRefused() {
     ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("x4", dir));
     String vol = UUID.randomUUID().toString();

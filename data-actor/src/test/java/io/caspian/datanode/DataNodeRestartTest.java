@@ -13,6 +13,7 @@ import io.caspian.events.ioengine.IoEngineCommand.CreatePool;
 import io.caspian.events.ioengine.IoEngineCommand.CreateReplica;
 import io.caspian.events.ioengine.IoEngineCommand.DestroyNexus;
 import io.caspian.events.ioengine.IoEngineCommand.DestroyPool;
+import io.caspian.events.ioengine.IoEngineCommand.ImportPool;
 import io.caspian.events.ioengine.IoEngineCommand.PublishNexus;
 import io.caspian.events.ioengine.IoEngineCommand.ShareReplica;
 import io.caspian.events.ioengine.IoEngineReply.Failed;
@@ -83,10 +84,7 @@ class DataNodeRestartTest {
 
     // Damage the superblock of one pool while the io-engine is down.
     Path damagedFile = dir.resolve("damaged");
-    try (RandomAccessFile f = new RandomAccessFile(damagedFile.toFile(), "rw")) {
-      f.seek(300);
-      f.write(0x5a);
-    }
+    flip(damagedFile, 0x5a);
     byte[] damagedSha = sha(damagedFile);
 
     try (Nodes nodes = new Nodes()) {
@@ -135,6 +133,74 @@ class DataNodeRestartTest {
       assertEquals(List.of("good"), again.pools().stream().map(PoolInfo::name).toList());
     }
     assertArrayEquals(damagedSha, sha(damagedFile), "the damaged disk was written");
+  }
+
+  @Test
+  void createPoolImportsThePoolOnItsDiskAndNeverFormatsData() throws Exception {
+    String disk = fileDisk("reused");
+    String rep = UUID.randomUUID().toString();
+    String uuid = UUID.randomUUID().toString();
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v1", dir.resolve("a")));
+      nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class);
+      nodes.expect(node, r -> new CreateReplica(rep, "reused", SIZE, true, r), ReplicaDone.class);
+    }
+    Path junk = dir.resolve("junk");
+    Files.write(junk, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 1});
+    try (RandomAccessFile f = new RandomAccessFile(junk.toFile(), "rw")) {
+      f.setLength(64L << 20);
+    }
+    byte[] junkSha = sha(junk);
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v2", dir.resolve("b")));
+      assertEquals(FailureKind.ALREADY_EXISTS, nodes.expect(node,
+          r -> new CreatePool("renamed", "", disk, r), Failed.class).kind());
+      PoolInfo p = nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class)
+          .pool();
+      assertEquals(SIZE, p.committed());
+      NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
+      assertEquals(List.of(rep), s.replicas().stream().map(ReplicaInfo::uuid).toList());
+
+      Failed f = nodes.expect(node, r -> new CreatePool("junk", "", "file://" + junk, r),
+          Failed.class);
+      assertEquals(FailureKind.INVALID_ARGUMENT, f.kind());
+      assertTrue(f.message().contains("file://" + junk), f.message());
+    }
+    assertArrayEquals(junkSha, sha(junk), "a disk holding data was written");
+  }
+
+  @Test
+  void aPoolThatFailedToImportIsImportedAgainOnRequest() throws Exception {
+    Path data = dir.resolve("node");
+    String disk = fileDisk("flaky");
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("u1", data));
+      nodes.expect(node, r -> new CreatePool("flaky", "", disk, r), PoolDone.class);
+    }
+    Path file = dir.resolve("flaky");
+    flip(file, 0x5a);
+    try (Nodes nodes = new Nodes()) {
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("u1", data));
+      NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
+      assertEquals(Health.FAULTED, s.pools().get(0).status());
+      Failed f = nodes.expect(node, r -> new ImportPool("flaky", "", disk, r), Failed.class);
+      assertEquals(FailureKind.UNAVAILABLE, f.kind());
+      assertTrue(f.message().contains("checksum"), f.message());
+      flip(file, 0);
+      PoolInfo p = nodes.expect(node, r -> new ImportPool("flaky", "", disk, r), PoolDone.class)
+          .pool();
+      assertEquals(Health.ONLINE, p.status());
+      assertEquals(p, nodes.expect(node, r -> new CreatePool("flaky", "", disk, r), PoolDone.class)
+          .pool());
+    }
+  }
+
+  /** Sets a byte in the unused part of the superblock (its checksum then fails, or passes again). */
+  private static void flip(Path file, int value) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(300);
+      f.write(value);
+    }
   }
 
   @Test

@@ -1,0 +1,235 @@
+package io.caspian.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The verbs that talk to a running control plane's REST API: {@code get}, {@code create}, {@code publish},
+ * {@code unpublish}, {@code delete}. Output is a table, or the API's JSON with {@code -o json}.
+ */
+final class Cli {
+    static final String DEFAULT_API = "http://127.0.0.1:" + Up.DEFAULT_REST_PORT;
+
+    private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
+            "protocol");
+    private static final Set<String> SWITCHES = Set.of("thin");
+
+    private final RestClient api;
+    private final boolean json;
+    private final PrintStream out;
+    private final Flags flags;
+
+    private Cli(Flags flags, PrintStream out) {
+        this.flags = flags;
+        String base = flags.get("api").orElse(System.getenv().getOrDefault("CASPIAN_API", DEFAULT_API));
+        this.api = new RestClient(base, Duration.ofSeconds(60));
+        String o = flags.get("output", "table");
+        if (!o.equals("table") && !o.equals("json")) {
+            throw new UsageException("-o must be table or json, got '" + o + "'");
+        }
+        this.json = o.equals("json");
+        this.out = out;
+    }
+
+    static void run(String verb, List<String> args, PrintStream out) {
+        Flags f = Flags.parse(args, VALUED, SWITCHES);
+        Cli cli = new Cli(f, out);
+        List<String> p = f.positional();
+        if (p.isEmpty()) {
+            throw new UsageException(verb + " needs what: e.g. `caspian " + verb + " volume ...`");
+        }
+        String what = p.get(0);
+        String id = p.size() > 1 ? p.get(1) : null;
+        if (p.size() > 2) {
+            throw new UsageException("unexpected arguments after " + what + " " + id + ": " + p.subList(2, p.size()));
+        }
+        switch (verb) {
+            case "get" -> cli.get(what, id);
+            case "create" -> cli.create(what, id);
+            case "publish" -> cli.publish(what, need(id, "publish volume <id>"), true);
+            case "unpublish" -> cli.publish(what, need(id, "unpublish volume <id>"), false);
+            case "delete" -> cli.delete(what, need(id, "delete " + what + " <id>"));
+            default -> throw new UsageException("unknown verb " + verb);
+        }
+    }
+
+    /** Reads what {@code -o json} printed (tests and scripts). */
+    static JsonNode parseJson(String text) {
+        try {
+            return RestClient.JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not JSON: " + text, e);
+        }
+    }
+
+    private static String need(String id, String usage) {
+        if (id == null) {
+            throw new UsageException("missing id: caspian " + usage);
+        }
+        return id;
+    }
+
+    private static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private void get(String what, String id) {
+        Kind k = Kind.of(what);
+        JsonNode r = api.get(id == null ? k.path : k.path + "/" + seg(id));
+        show(k, r);
+    }
+
+    private void create(String what, String id) {
+        switch (what) {
+            case "pool" -> {
+                String name = need(id, "create pool <name> --node N --disk URI");
+                String node = flags.get("node").orElseThrow(() -> new UsageException("create pool needs --node"));
+                String disk = flags.get("disk").orElseThrow(() -> new UsageException(
+                        "create pool needs --disk URI (e.g. malloc:///" + name + "?size_mb=64)"));
+                ObjectNode body = RestClient.JSON.createObjectNode();
+                body.putArray("disks").add(disk);
+                ObjectNode labels = body.putObject("labels");
+                labels(flags.all("label")).forEach(labels::put);
+                show(Kind.POOL, api.put("/v0/nodes/" + seg(node) + "/pools/" + seg(name), body));
+            }
+            case "volume" -> {
+                String uuid = id == null ? UUID.randomUUID().toString() : id;
+                long size = Sizes.parse("size", flags.get("size").orElseThrow(() -> new UsageException(
+                        "create volume needs --size (e.g. 64MiB)")));
+                int replicas = flags.integer("replicas", 1, 1, 64);
+                ObjectNode body = RestClient.JSON.createObjectNode().put("size", size).put("replicas", replicas)
+                        .put("thin", flags.has("thin"));
+                show(Kind.VOLUME, api.put("/v0/volumes/" + seg(uuid), body));
+            }
+            default -> throw new UsageException("create takes pool or volume, got '" + what + "'");
+        }
+    }
+
+    private void publish(String what, String id, boolean publish) {
+        if (!what.equals("volume")) {
+            throw new UsageException((publish ? "" : "un") + "publish takes volume, got '" + what + "'");
+        }
+        if (publish) {
+            String protocol = flags.get("protocol", "nbd");
+            if (!protocol.equals("nbd") && !protocol.equals("nvmf")) {
+                throw new UsageException("--protocol must be nbd or nvmf, got '" + protocol + "'");
+            }
+            String q = "?protocol=" + protocol + flags.get("node").map(n -> "&node=" + seg(n)).orElse("");
+            JsonNode v = api.put("/v0/volumes/" + seg(id) + "/target" + q, null);
+            if (json) {
+                out.println(v.toPrettyString());
+            } else {
+                show(Kind.VOLUME, v);
+                out.println();
+                out.println("device: " + v.path("target").path("device_uri").asText());
+            }
+        } else {
+            show(Kind.VOLUME, api.delete("/v0/volumes/" + seg(id) + "/target"));
+        }
+    }
+
+    private void delete(String what, String id) {
+        switch (what) {
+            case "volume" -> api.delete("/v0/volumes/" + seg(id));
+            case "pool" -> {
+                String node = flags.get("node").orElseGet(() -> api.get("/v0/pools/" + seg(id)).path("node").asText());
+                api.delete("/v0/nodes/" + seg(node) + "/pools/" + seg(id));
+            }
+            default -> throw new UsageException("delete takes pool or volume, got '" + what + "'");
+        }
+        if (!json) {
+            out.println(what + " " + id + " deleted");
+        }
+    }
+
+    private void show(Kind k, JsonNode r) {
+        if (json) {
+            out.println(r.toPrettyString());
+            return;
+        }
+        List<JsonNode> rows = new ArrayList<>();
+        if (r.isArray()) {
+            r.forEach(rows::add);
+        } else {
+            rows.add(r);
+        }
+        Table.print(out, k.columns, rows);
+    }
+
+    private static Map<String, String> labels(List<String> raw) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String l : raw) {
+            int eq = l.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--label must be key=value, got '" + l + "'");
+            }
+            m.put(l.substring(0, eq), l.substring(eq + 1));
+        }
+        return m;
+    }
+
+    /** The first block of a uuid, enough to tell children apart in a table. */
+    private static String shortId(String id) {
+        int dash = id.indexOf('-');
+        return dash > 0 ? id.substring(0, dash) : id;
+    }
+
+    /** What {@code get} can list, with its API path and table columns. */
+    private enum Kind {
+        NODE("/v0/nodes", List.of(Table.text("ID", "id"), Table.text("STATUS", "status"),
+                Table.text("ENDPOINT", "endpoint"), new Table.Column("CORDONED", n -> n.path("cordoned").asText()),
+                new Table.Column("LABELS", n -> Table.labels(n.get("labels"))))),
+        POOL("/v0/pools", List.of(Table.text("ID", "id"), Table.text("NODE", "node"), Table.text("STATUS", "status"),
+                Table.bytes("CAPACITY", "capacity"), Table.bytes("USED", "used"), Table.bytes("COMMITTED", "committed"),
+                new Table.Column("DISKS", n -> Table.join(n.path("disks"))))),
+        REPLICA("/v0/replicas", List.of(Table.text("UUID", "uuid"), Table.text("POOL", "pool"),
+                Table.text("NODE", "node"), Table.bytes("SIZE", "size"),
+                new Table.Column("THIN", n -> n.path("thin").asText()), Table.text("STATUS", "status"),
+                Table.text("VOLUME", "volume"), Table.text("URI", "uri"))),
+        NEXUS("/v0/nexuses", List.of(Table.text("UUID", "uuid"), Table.text("NODE", "node"),
+                Table.bytes("SIZE", "size"), Table.text("STATUS", "status"), Table.text("PROTOCOL", "protocol"),
+                new Table.Column("CHILDREN", n -> {
+                    List<String> c = new ArrayList<>();
+                    n.path("children").forEach(ch -> c.add(shortId(ch.path("replica").asText(ch.path("uri").asText()))
+                            + ":" + ch.path("state").asText()));
+                    return String.join(",", c);
+                }), Table.text("DEVICE", "device_uri"))),
+        VOLUME("/v0/volumes", List.of(Table.text("UUID", "uuid"),
+                new Table.Column("SIZE", n -> Sizes.format(n.path("spec").path("size").asLong())),
+                new Table.Column("REPLICAS", n -> n.path("spec").path("replicas").asText()),
+                new Table.Column("THIN", n -> n.path("spec").path("thin").asText()), Table.text("STATUS", "status"),
+                new Table.Column("TARGET", n -> n.path("target").isObject()
+                        ? n.path("target").path("node").asText() + "/" + n.path("target").path("protocol").asText()
+                        : ""),
+                new Table.Column("DEVICE", n -> n.path("target").path("device_uri").asText(""))));
+
+        final String path;
+        final List<Table.Column> columns;
+
+        Kind(String path, List<Table.Column> columns) {
+            this.path = path;
+            this.columns = columns;
+        }
+
+        static Kind of(String what) {
+            return switch (what) {
+                case "node", "nodes" -> NODE;
+                case "pool", "pools" -> POOL;
+                case "replica", "replicas" -> REPLICA;
+                case "nexus", "nexuses" -> NEXUS;
+                case "volume", "volumes" -> VOLUME;
+                default -> throw new UsageException("get takes nodes, pools, replicas, nexuses or volumes "
+                        + "(or one of them by id), got '" + what + "'");
+            };
+        }
+    }
+}

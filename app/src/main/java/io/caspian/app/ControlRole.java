@@ -1,0 +1,25 @@
+package io.caspian.app;
+
+import com.typesafe.config.Config;
+import io.caspian.control.ControlPlane;
+import java.util.List;
+
+/** {@code caspian control}: the control plane alone (cluster role control), until the JVM is stopped. */
+final class ControlRole {
+    static final java.util.Set<String> FLAGS = RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL);
+
+    private ControlRole() {
+    }
+
+    static void run(Flags f) {
+        if (!f.positional().isEmpty()) {
+            throw new UsageException("control takes no arguments, got " + f.positional());
+        }
+        Config config = RoleConfig.build(f, List.of(ControlPlane.ROLE));
+        ControlPlane control = ControlPlane.start(config);
+        System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
+                + ":" + control.restPort() + ", cluster at " + control.system().address());
+        Runtime.getRuntime().addShutdownHook(new Thread(control::close, "caspian-control-stop"));
+        control.system().getWhenTerminated().toCompletableFuture().join();
+    }
+}

@@ -1,0 +1,18 @@
+package io.caspian.app;
+
+import io.caspian.datanode.DataNode;
+import io.caspian.datanode.DataNodeSettings;
+import io.caspian.events.ioengine.IoEngineCommand;
+import org.apache.pekko.actor.typed.Behavior;
+
+/** The one place where the app meets the io-engine's {@code DataNode} actor. */
+public final class DataNodes {
+    private DataNodes() {
+    }
+
+    /** The DataNode of one io-engine: NBD and NVMe/TCP on {@code listenHost}, pools re-imported at start. */
+    public static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
+        return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
+                o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks()));
+    }
+}

@@ -1,0 +1,30 @@
+package io.caspian.app;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}). */
+public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
+                       Map<String, String> labels, List<String> disks) {
+    public IoEngineOptions {
+        labels = Map.copyOf(labels);
+        disks = List.copyOf(disks);
+    }
+
+    public static IoEngineOptions fromConfig(Config config) {
+        Config c = config.getConfig("caspian.io-engine");
+        int nvmf = c.getInt("nvmf-port");
+        String id = c.getString("node-id").isBlank() ? "io-engine-" + nvmf : c.getString("node-id");
+        Map<String, String> labels = new TreeMap<>();
+        c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().unwrapped().toString()));
+        return new IoEngineOptions(id, Path.of(config.getString("caspian.data-dir")).toAbsolutePath(),
+                c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"));
+    }
+
+    IoEngineOptions withDisks(List<String> d) {
+        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d);
+    }
+}

@@ -1,0 +1,72 @@
+package io.caspian.app;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM);
+ * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete}.
+ * Exit codes: 0 done, 1 the operation failed (REST error, start failure), 2 bad command line.
+ */
+public final class Main {
+    static final String USAGE = """
+            usage: caspian <command> [flags]
+
+            roles (run until stopped):
+              up          control plane + N io-engines in one JVM, file pools under the data dir
+                          --io-engines N (3)  --pool-size-mb M (1024)  --data-dir DIR (./data)
+                          --rest host:port (127.0.0.1:8080)  --nbd-port P (10809)  --nvmf-port P (4420)
+              control     the control plane: --rest host:port  --port ARTERY_PORT  --seed host:port ...
+                          --journal h2|postgres  --jdbc-url URL  --jdbc-user U  --jdbc-password P
+              io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
+                          --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
+              common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
+
+            CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
+              get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>
+              create pool <name> --node N --disk URI        create volume [<uuid>] --size 64MiB --replicas 3 [--thin]
+              publish volume <uuid> [--protocol nbd|nvmf] [--node N]
+              unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the exit code (roles return only when they stop). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || Set.of("-h", "--help", "help").contains(args[0])) {
+            (args.length == 0 ? err : out).print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        try {
+            switch (args[0]) {
+                case "control" -> ControlRole.run(Flags.parse(rest, ControlRole.FLAGS, Set.of()));
+                case "io-engine" -> IoEngineRole.run(Flags.parse(rest, IoEngineRole.FLAGS, Set.of()));
+                case "up" -> Up.run(Flags.parse(rest, Up.FLAGS, Set.of()));
+                case "get", "create", "publish", "unpublish", "delete" -> Cli.run(args[0], rest, out);
+                default -> throw new UsageException("unknown command '" + args[0] + "'");
+            }
+            return 0;
+        } catch (UsageException e) {
+            err.println("caspian: " + e.getMessage());
+            err.println("(caspian --help lists commands and flags)");
+            return 2;
+        } catch (RestClient.RestException e) {
+            err.println(e.json());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("caspian " + args[0] + ": " + e.getMessage());
+            return 1;
+        }
+    }
+}

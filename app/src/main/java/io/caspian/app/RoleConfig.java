@@ -1,0 +1,107 @@
+package io.caspian.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the role flags into one Typesafe Config: flags win over {@code --config file.conf}, which wins over the
+ * reference.conf defaults of every module.
+ */
+final class RoleConfig {
+    static final String SYSTEM = "caspian";
+
+    /** Flags every role takes. */
+    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port");
+    static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password");
+    static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host");
+
+    private RoleConfig() {
+    }
+
+    static Set<String> union(Set<String> a, Set<String> b) {
+        var s = new java.util.HashSet<>(a);
+        s.addAll(b);
+        return Set.copyOf(s);
+    }
+
+    /** Builds the config of one JVM that holds {@code roles}. */
+    static Config build(Flags f, List<String> roles) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("pekko.cluster.roles", roles);
+        f.get("data-dir").ifPresent(d -> m.put("caspian.data-dir", Path.of(d).toAbsolutePath().toString()));
+        f.get("host").ifPresent(h -> m.put("pekko.remote.artery.canonical.hostname", h));
+        if (f.has("port")) {
+            m.put("pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535));
+        }
+        if (f.has("seed")) {
+            List<String> seeds = new ArrayList<>();
+            for (String s : f.all("seed")) {
+                Flags.HostPort hp = Flags.hostPort("seed", s);
+                seeds.add("pekko://" + SYSTEM + "@" + hp);
+            }
+            m.put("pekko.cluster.seed-nodes", seeds);
+        }
+        f.get("rest").ifPresent(r -> {
+            Flags.HostPort hp = Flags.hostPort("rest", r);
+            m.put("caspian.control.rest.host", hp.host());
+            m.put("caspian.control.rest.port", hp.port());
+        });
+        f.get("journal").ifPresent(j -> {
+            if (!j.equals("h2") && !j.equals("postgres")) {
+                throw new UsageException("--journal must be h2 or postgres, got '" + j + "'");
+            }
+            m.put("caspian.journal.kind", j);
+            if (j.equals("postgres") && !f.has("jdbc-url")) {
+                throw new UsageException("--journal postgres needs --jdbc-url jdbc:postgresql://host:port/db");
+            }
+        });
+        f.get("jdbc-url").ifPresent(u -> m.put("caspian.journal.url", u));
+        f.get("jdbc-user").ifPresent(u -> m.put("caspian.journal.user", u));
+        f.get("jdbc-password").ifPresent(p -> m.put("caspian.journal.password", p));
+        f.get("node-id").ifPresent(n -> m.put("caspian.io-engine.node-id", n));
+        f.get("listen-host").ifPresent(h -> m.put("caspian.io-engine.listen-host", h));
+        if (f.has("nbd-port")) {
+            m.put("caspian.io-engine.nbd-port", f.integer("nbd-port", 0, 0, 65535));
+        }
+        if (f.has("nvmf-port")) {
+            m.put("caspian.io-engine.nvmf-port", f.integer("nvmf-port", 0, 0, 65535));
+        }
+        if (f.has("disk")) {
+            m.put("caspian.io-engine.disks", f.all("disk"));
+        }
+        if (f.has("label")) {
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (String l : f.all("label")) {
+                int eq = l.indexOf('=');
+                if (eq <= 0) {
+                    throw new UsageException("--label must be key=value, got '" + l + "'");
+                }
+                labels.put(l.substring(0, eq), l.substring(eq + 1));
+            }
+            m.put("caspian.io-engine.labels", labels);
+        }
+        Config flags = ConfigFactory.parseMap(m, "command line");
+        Config file = ConfigFactory.empty();
+        if (f.has("config")) {
+            File cf = new File(f.get("config").orElseThrow());
+            if (!cf.isFile()) {
+                throw new UsageException("--config " + cf + ": no such file");
+            }
+            try {
+                file = ConfigFactory.parseFile(cf);
+            } catch (ConfigException e) {
+                throw new UsageException("--config " + cf + ": " + e.getMessage());
+            }
+        }
+        return flags.withFallback(file).withFallback(ConfigFactory.load()).resolve();
+    }
+}

@@ -1,0 +1,171 @@
+package io.caspian.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.control.ControlPlane;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.Props;
+
+/**
+ * {@code caspian up}: the whole system in one JVM. The control plane (H2 journal under the data directory unless
+ * told otherwise) plus N io-engines, each with one file-backed pool under the data directory: created through the
+ * REST API on first start, re-imported by its io-engine on later starts.
+ */
+final class Up {
+    static final int DEFAULT_REST_PORT = 8080;
+    static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
+            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port"));
+    private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
+
+    private Up() {
+    }
+
+    /** What {@code up} started; {@link #close()} stops it. */
+    record Running(ControlPlane control, String api, List<IoEngineOptions> engines) implements AutoCloseable {
+        @Override
+        public void close() {
+            control.close();
+        }
+    }
+
+    static void run(Flags f) {
+        if (!f.positional().isEmpty()) {
+            throw new UsageException("up takes no arguments, got " + f.positional());
+        }
+        Running r = start(f);
+        Runtime.getRuntime().addShutdownHook(new Thread(r::close, "caspian-up-stop"));
+        printWelcome(r);
+        r.control().system().getWhenTerminated().toCompletableFuture().join();
+    }
+
+    static Running start(Flags f) {
+        int engines = f.integer("io-engines", 3, 1, 64);
+        int poolMb = f.integer("pool-size-mb", 1024, 16, 1 << 22);
+        int nbdBase = f.integer("nbd-port", 10809, 1, 65535 - engines);
+        int nvmfBase = f.integer("nvmf-port", 4420, 1, 65535 - engines);
+        Path dataDir = Path.of(f.get("data-dir", "data")).toAbsolutePath();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UsageException("--data-dir " + dataDir + ": cannot create it: " + e.getMessage());
+        }
+        Flags.HostPort rest = Flags.hostPort("rest", f.get("rest", "127.0.0.1:" + DEFAULT_REST_PORT));
+        if (rest.port() != 0 && !free(rest)) {
+            System.err.println("caspian up: " + rest + " is in use; the REST API takes a free port instead (see below)");
+            rest = new Flags.HostPort(rest.host(), 0);
+        }
+        Config config = ConfigFactory.parseMap(Map.of(
+                "caspian.data-dir", dataDir.toString(),
+                "caspian.control.rest.host", rest.host(),
+                "caspian.control.rest.port", rest.port(),
+                "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
+                .withFallback(RoleConfig.build(f, List.of(ControlPlane.ROLE, IoEngineRole.ROLE)));
+        ControlPlane control = ControlPlane.start(config);
+        String api = "http://" + rest.host() + ":" + control.restPort();
+        try {
+            List<IoEngineOptions> started = new ArrayList<>();
+            IoEngineOptions base = IoEngineOptions.fromConfig(config);
+            for (int i = 1; i <= engines; i++) {
+                Path nodeDir = dataDir.resolve("node-" + i);
+                Files.createDirectories(nodeDir);
+                Path poolFile = nodeDir.resolve("pool-" + i + ".img");
+                String disk = poolDisk(poolFile, poolMb);
+                IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
+                        nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of());
+                control.system().systemActorOf(DataNodes.behavior(o), "data-node-" + i, Props.empty());
+                started.add(o);
+            }
+            createMissingPools(new RestClient(api, Duration.ofSeconds(30)), started, poolMb);
+            return new Running(control, api, started);
+        } catch (IOException | RuntimeException e) {
+            control.close();
+            throw new IllegalStateException("caspian up failed: " + e.getMessage(), e);
+        }
+    }
+
+    static String poolDisk(Path file, int mb) {
+        return "file://" + file.toAbsolutePath() + "?size_mb=" + mb;
+    }
+
+    /** Waits for every io-engine to register, then creates the pools the control plane does not know yet. */
+    private static void createMissingPools(RestClient api, List<IoEngineOptions> engines, int poolMb) {
+        long deadline = System.nanoTime() + NODES_TIMEOUT.toNanos();
+        Set<String> online = new HashSet<>();
+        while (online.size() < engines.size()) {
+            online.clear();
+            for (JsonNode n : api.get("/v0/nodes")) {
+                if ("Online".equals(n.path("status").asText())) {
+                    online.add(n.path("id").asText());
+                }
+            }
+            if (online.size() >= engines.size()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + online + " of " + engines.size() + " io-engines registered "
+                        + "within " + NODES_TIMEOUT.toSeconds() + " s");
+            }
+            sleep(200);
+        }
+        Set<String> pools = new HashSet<>();
+        api.get("/v0/pools").forEach(p -> pools.add(p.path("id").asText()));
+        for (int i = 1; i <= engines.size(); i++) {
+            IoEngineOptions o = engines.get(i - 1);
+            String pool = "pool-" + i;
+            if (!pools.contains(pool)) {
+                var body = RestClient.JSON.createObjectNode();
+                body.putArray("disks").add(poolDisk(o.dataDir().resolve(pool + ".img"), poolMb));
+                api.put("/v0/nodes/" + o.nodeId() + "/pools/" + pool, body);
+            }
+        }
+    }
+
+    private static void printWelcome(Running r) {
+        String apiFlag = r.api().equals(Cli.DEFAULT_API) ? "" : " --api " + r.api();
+        System.out.println();
+        System.out.println("Caspian is up: control plane + " + r.engines().size() + " io-engines in this JVM.");
+        System.out.println("  REST API      " + r.api() + "/v0  (OpenAPI: " + r.api() + "/v0/api-spec)");
+        for (IoEngineOptions o : r.engines()) {
+            System.out.println("  " + o.nodeId() + "        NBD " + o.listenHost() + ":" + o.nbdPort()
+                    + ", NVMe/TCP " + o.listenHost() + ":" + o.nvmfPort() + ", data " + o.dataDir());
+        }
+        System.out.println();
+        System.out.println("Try, in another shell:");
+        System.out.println("  ./caspian get nodes" + apiFlag);
+        System.out.println("  ./caspian get pools" + apiFlag);
+        System.out.println("  ./caspian create volume --size 64MiB --replicas 3 --thin" + apiFlag);
+        System.out.println("  ./caspian publish volume <uuid> --protocol nbd" + apiFlag);
+        System.out.println("  qemu-io -f raw -c 'write -P 0x5a 0 1M' <device uri>");
+        System.out.println("Stop with Ctrl-C; state (journal, pools) stays under " + r.control().system().settings()
+                .config().getString("caspian.data-dir") + ".");
+    }
+
+    private static boolean free(Flags.HostPort hp) {
+        try (ServerSocket s = new ServerSocket(hp.port(), 1, InetAddress.getByName(hp.host()))) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.caspian.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code caspian up} in this JVM, driven by the CLI verbs exactly as a user types them; then {@code up} again on the
+ * same data directory, which must re-import the pools and keep the volume.
+ */
+class MainTest {
+    @TempDir
+    Path dataDir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run main(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Run cli(String api, String... args) {
+        List<String> a = new ArrayList<>(Arrays.asList(args));
+        a.addAll(List.of("--api", api));
+        return main(a.toArray(String[]::new));
+    }
+
+    @Test
+    void badCommandLinesExitWith2() {
+        assertEquals(2, main().code());
+        assertEquals(2, main("frobnicate").code());
+        Run r = main("get", "volumes", "--bogus");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--bogus"), r.err());
+        assertEquals(2, main("create", "volume", "--size", "ten").code());
+        assertEquals(2, main("io-engine", "--node-id", "x").code(), "io-engine without --seed");
+        assertEquals(2, main("control", "--journal", "oracle").code());
+    }
+
+    @Test
+    void unreachableApiExitsWith1AndSaysWhere() throws IOException {
+        Run r = cli("http://127.0.0.1:" + freePort(), "get", "nodes");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("cannot reach the control plane"), r.err());
+    }
+
+    @Test
+    void upThenCliThenUpAgain() throws Exception {
+        int nbd = freePort();
+        int nvmf = freePort();
+        List<String> flags = List.of("--data-dir", dataDir.toString(), "--rest", "127.0.0.1:0",
+                "--io-engines", "3", "--pool-size-mb", "64", "--nbd-port", String.valueOf(nbd),
+                "--nvmf-port", String.valueOf(nvmf));
+        String volume;
+        try (Up.Running up = Up.start(Flags.parse(flags, Up.FLAGS, Set.of()))) {
+            String api = up.api();
+            Run nodes = cli(api, "get", "nodes");
+            assertEquals(0, nodes.code(), nodes.err());
+            assertTrue(nodes.out().startsWith("ID"), nodes.out());
+            assertEquals(4, nodes.out().lines().count(), nodes.out());
+            Run pools = cli(api, "get", "pools", "-o", "json");
+            assertEquals(3, Cli.parseJson(pools.out()).size(), pools.out());
+
+            Run created = cli(api, "create", "volume", "--size", "8MiB", "--replicas", "3", "--thin", "-o", "json");
+            assertEquals(0, created.code(), created.err());
+            volume = Cli.parseJson(created.out()).path("uuid").asText();
+            Run published = cli(api, "publish", "volume", volume, "--protocol", "nbd");
+            assertEquals(0, published.code(), published.err());
+            assertTrue(published.out().contains("device: nbd://127.0.0.1:"), published.out());
+
+            Run missing = cli(api, "get", "volume", "no-such-volume");
+            assertEquals(1, missing.code());
+            JsonNode error = Cli.parseJson(missing.err());
+            assertEquals(404, error.path("status").asInt(), missing.err());
+            assertTrue(error.path("message").asText().contains("no-such-volume"), missing.err());
+        }
+        try (Up.Running up = Up.start(Flags.parse(flags, Up.FLAGS, Set.of()))) {
+            JsonNode pools = Cli.parseJson(cli(up.api(), "get", "pools", "-o", "json").out());
+            assertEquals(3, pools.size());
+            for (JsonNode p : pools) {
+                assertEquals("Online", p.path("status").asText(), pools.toPrettyString());
+            }
+            JsonNode v = Cli.parseJson(cli(up.api(), "get", "volume", volume, "-o", "json").out());
+            assertEquals(3, v.path("replicas").size(), v.toPrettyString());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

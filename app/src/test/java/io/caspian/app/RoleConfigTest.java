@@ -1,0 +1,57 @@
+package io.caspian.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RoleConfigTest {
+    @TempDir
+    Path dir;
+
+    private static Flags flags(String... args) {
+        return Flags.parse(List.of(args), RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
+                RoleConfig.IO_ENGINE), java.util.Set.of());
+    }
+
+    @Test
+    void flagsWinOverTheConfigFileWhichWinsOverDefaults() throws Exception {
+        Path file = dir.resolve("c.conf");
+        Files.writeString(file, "caspian.control.rest.port = 9999\ncaspian.io-engine.nbd-port = 7000\n"
+                + "caspian.control.snapshot-every = 7\n");
+        Config c = RoleConfig.build(flags("--config", file.toString(), "--rest", "127.0.0.1:8181",
+                "--seed", "127.0.0.1:2551", "--seed", "127.0.0.1:2552", "--port", "2551", "--label", "zone=a",
+                "--journal", "postgres", "--jdbc-url", "jdbc:postgresql://127.0.0.1/x"), List.of("control"));
+        assertEquals(8181, c.getInt("caspian.control.rest.port"));
+        assertEquals(7000, c.getInt("caspian.io-engine.nbd-port"));
+        assertEquals(7, c.getInt("caspian.control.snapshot-every"));
+        assertEquals(List.of("pekko://caspian@127.0.0.1:2551", "pekko://caspian@127.0.0.1:2552"),
+                c.getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(2551, c.getInt("pekko.remote.artery.canonical.port"));
+        assertEquals("postgres", c.getString("caspian.journal.kind"));
+        assertEquals("a", c.getString("caspian.io-engine.labels.zone"));
+        assertEquals(List.of("control"), c.getStringList("pekko.cluster.roles"));
+    }
+
+    @Test
+    void ioEngineOptionsDefaultTheNodeIdFromThePort() {
+        IoEngineOptions o = IoEngineOptions.fromConfig(RoleConfig.build(flags("--nvmf-port", "4500",
+                "--data-dir", dir.toString(), "--disk", "file:///x?size_mb=64"), List.of("io-engine")));
+        assertEquals("io-engine-4500", o.nodeId());
+        assertEquals(dir.toAbsolutePath(), o.dataDir());
+        assertEquals(List.of("file:///x?size_mb=64"), o.disks());
+    }
+
+    @Test
+    void badJournalAndMissingConfigFileAreUsageErrors() {
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--journal", "mysql"), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--journal", "postgres"), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--config", dir.resolve("none").toString()),
+                List.of("control")));
+    }
+}

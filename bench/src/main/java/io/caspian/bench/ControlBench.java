@@ -1,0 +1,276 @@
+package io.caspian.bench;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.app.DataNodes;
+import io.caspian.app.IoEngineOptions;
+import io.caspian.control.ControlPlane;
+import io.caspian.control.entity.EntitySettings;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.node.NodeCommand;
+import io.caspian.control.entity.node.NodeEntity;
+import io.caspian.control.journal.JournalSchema;
+import io.caspian.control.journal.JournalSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * {@code bench/control}: what the control plane costs. First, create and publish thin 3-replica volumes through the
+ * REST API of one JVM holding the control plane and three io-engines with malloc pools (the {@code caspian up}
+ * layout, so no network hop but the loopback HTTP one), {@code concurrency} clients at a time, timing each
+ * create+publish. Then journal replay: persist {@code events} Node events across 100 entities into an H2 journal
+ * with snapshots off, restart the actor system and time until every entity has recovered.
+ */
+public final class ControlBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int ENGINES = 3;
+  private static final int REPLAY_ENTITIES = 100;
+  private static final Duration ASK = Duration.ofSeconds(60);
+
+  private ControlBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    // Per-connection INFO lines of the io-engines (thousands here) would be measured too; keep warnings only.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.caspian")).setLevel(Level.WARN);
+    int volumes = 1000;
+    int events = 100_000;
+    int concurrency = 8;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--volumes" -> volumes = Integer.parseInt(args[++i]);
+        case "--events" -> events = Integer.parseInt(args[++i]);
+        case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException(
+            "usage: control [--volumes N] [--events N] [--concurrency C]");
+      }
+    }
+    Path work = Files.createTempDirectory("caspian-bench-control");
+    try {
+      StringBuilder result = new StringBuilder("RESULT");
+      if (volumes > 0) {
+        volumes(work.resolve("cluster"), volumes, concurrency, result);
+      }
+      if (events > 0) {
+        replay(work.resolve("replay"), events, result);
+      }
+      System.out.println(result);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private static void volumes(Path dir, int count, int concurrency, StringBuilder result) throws Exception {
+    Files.createDirectories(dir);
+    Config config = ConfigFactory.parseMap(Map.of(
+        "pekko.cluster.roles", List.of("control", "io-engine"),
+        "pekko.remote.artery.canonical.hostname", "127.0.0.1",
+        "pekko.remote.artery.canonical.port", 0,
+        "pekko.loglevel", "WARNING",
+        "caspian.data-dir", dir.toString(),
+        "caspian.control.rest.port", 0,
+        "caspian.control.overcommit-percent", 2000,
+        "caspian.control.operation-threads", Math.max(8, concurrency)));
+    try (ControlPlane control = ControlPlane.start(config)) {
+      for (int i = 1; i <= ENGINES; i++) {
+        IoEngineOptions o = new IoEngineOptions("bench-" + i, dir.resolve("node-" + i), "127.0.0.1", freePort(),
+            freePort(), Map.of(), List.of());
+        Files.createDirectories(o.dataDir());
+        control.system().systemActorOf(DataNodes.behavior(o), "data-node-" + i, Props.empty());
+      }
+      Rest rest = new Rest("http://127.0.0.1:" + control.restPort());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (rest.call("GET", "/v0/nodes").size() < ENGINES) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("io-engines did not register within 60 s");
+        }
+        Thread.sleep(100);
+      }
+      for (int i = 1; i <= ENGINES; i++) {
+        rest.call("PUT", "/v0/nodes/bench-" + i + "/pools/bench-pool-" + i,
+            "{\"disks\":[\"malloc:///bench-pool-" + i + "?size_mb=256\"]}");
+      }
+      System.out.printf(Locale.ROOT, "%d io-engines with 256 MiB malloc pools; %d volumes (1 MiB, thin, 3 replicas),"
+          + " create + publish nbd, %d at a time%n", ENGINES, count, concurrency);
+      Histogram latency = new Histogram();
+      AtomicInteger done = new AtomicInteger();
+      ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+      long start = System.nanoTime();
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        futures.add(clients.submit(() -> {
+          String id = UUID.randomUUID().toString();
+          long t0 = System.nanoTime();
+          rest.call("PUT", "/v0/volumes/" + id, "{\"size\":1048576,\"replicas\":3,\"thin\":true}");
+          rest.call("PUT", "/v0/volumes/" + id + "/target?protocol=nbd", null);
+          latency.record(System.nanoTime() - t0);
+          int n = done.incrementAndGet();
+          if (n % 100 == 0) {
+            System.out.printf(Locale.ROOT, "  %4d volumes  %6.1f s%n", n, (System.nanoTime() - start) / 1e9);
+          }
+          return null;
+        }));
+      }
+      try {
+        for (Future<?> f : futures) {
+          f.get(10, TimeUnit.MINUTES);
+        }
+      } finally {
+        clients.shutdownNow();
+      }
+      double total = (System.nanoTime() - start) / 1e9;
+      double p50 = latency.quantile(0.50) / 1e6;
+      double p99 = latency.quantile(0.99) / 1e6;
+      System.out.printf(Locale.ROOT, "volumes: %d in %.1f s, %.0f/s; per volume p50 %.1f ms, p99 %.1f ms%n",
+          count, total, count / total, p50, p99);
+      result.append(String.format(Locale.ROOT, " volumes_%d_s=%.1f create_p50_ms=%.1f create_p99_ms=%.1f",
+          count, total, p50, p99));
+    }
+  }
+
+  private static void replay(Path dir, int events, StringBuilder result) throws Exception {
+    Files.createDirectories(dir);
+    JournalSettings journal = JournalSettings.h2(dir);
+    JournalSchema.ensure(journal);
+    Config config = journal.pekkoConfig().withFallback(ConfigFactory.parseMap(Map.of(
+        "pekko.actor.provider", "local",
+        "pekko.loglevel", "WARNING"))).withFallback(ConfigFactory.load());
+    // No snapshot within the run: every recovery replays the whole journal.
+    EntitySettings noSnapshots = new EntitySettings(Integer.MAX_VALUE, 1);
+    int perEntity = events / REPLAY_ENTITIES;
+    int total = perEntity * REPLAY_ENTITIES;
+
+    ActorSystem<Void> writer = ActorSystem.create(Behaviors.empty(), "replay-write", config);
+    long start = System.nanoTime();
+    try {
+      List<CompletableFuture<?>> all = new ArrayList<>();
+      for (int e = 0; e < REPLAY_ENTITIES; e++) {
+        ActorRef<NodeCommand> node = writer.systemActorOf(NodeEntity.create("n" + e, noSnapshots), "n" + e,
+            Props.empty());
+        CompletionStage<Reply> chain = ask(writer, node, r -> new NodeCommand.Register("127.0.0.1:4420", Map.of(), r));
+        // Each Cordon/Uncordon flips the state, so each persists one event.
+        for (int k = 1; k < perEntity; k++) {
+          boolean cordon = k % 2 == 1;
+          chain = chain.thenCompose(x -> ask(writer, node,
+              cordon ? NodeCommand.Cordon::new : NodeCommand.Uncordon::new));
+        }
+        all.add(chain.toCompletableFuture());
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+    } finally {
+      terminate(writer);
+    }
+    double writeS = (System.nanoTime() - start) / 1e9;
+    System.out.printf(Locale.ROOT, "journal: %d events over %d entities written in %.1f s (%.0f events/s)%n",
+        total, REPLAY_ENTITIES, writeS, total / writeS);
+
+    ActorSystem<Void> reader = ActorSystem.create(Behaviors.empty(), "replay-read", config);
+    try {
+      // Opening the database and its connection pool is start-up, not replay.
+      ask(reader, reader.systemActorOf(NodeEntity.create("warm-up", noSnapshots), "warm-up", Props.empty()),
+          NodeCommand.Get::new).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      start = System.nanoTime();
+      List<CompletableFuture<Reply>> all = new ArrayList<>();
+      for (int e = 0; e < REPLAY_ENTITIES; e++) {
+        ActorRef<NodeCommand> node = reader.systemActorOf(NodeEntity.create("n" + e, noSnapshots), "n" + e,
+            Props.empty());
+        all.add(ask(reader, node, NodeCommand.Get::new).toCompletableFuture());
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+      double replayS = (System.nanoTime() - start) / 1e9;
+      for (CompletableFuture<Reply> f : all) {
+        if (!(f.get() instanceof Reply.Ok)) {
+          throw new IllegalStateException("an entity did not recover: " + f.get());
+        }
+      }
+      System.out.printf(Locale.ROOT, "replay: %d events recovered in %.2f s (%.0f events/s)%n", total, replayS,
+          total / replayS);
+      result.append(String.format(Locale.ROOT, " replay_events_per_s=%.0f", total / replayS));
+    } finally {
+      terminate(reader);
+    }
+  }
+
+  private static CompletionStage<Reply> ask(ActorSystem<?> system, ActorRef<NodeCommand> node,
+      org.apache.pekko.japi.function.Function<ActorRef<Reply>, NodeCommand> command) {
+    return AskPattern.ask(node, command, ASK, system.scheduler());
+  }
+
+  private static void terminate(ActorSystem<?> system) throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Blocking JSON calls; a non-2xx answer is an exception carrying the API's message. */
+  private static final class Rest {
+    private final String base;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    Rest(String base) {
+      this.base = base;
+    }
+
+    JsonNode call(String method, String path) throws IOException, InterruptedException {
+      return call(method, path, null);
+    }
+
+    JsonNode call(String method, String path, String body) throws IOException, InterruptedException {
+      HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(ASK)
+          .header("Content-Type", "application/json")
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(body)).build();
+      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+      if (resp.statusCode() / 100 != 2) {
+        throw new IOException(method + " " + path + ": HTTP " + resp.statusCode() + " " + resp.body());
+      }
+      return resp.body().isBlank() ? JSON.nullNode() : JSON.readTree(resp.body());
+    }
+  }
+}

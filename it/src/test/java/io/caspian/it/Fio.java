@@ -1,0 +1,86 @@
+package io.caspian.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real NBD client: fio's nbd engine (libnbd). Each region is written sequentially in 64 KiB blocks that carry a
+ * crc32c and their own offset in a header, then read back and checked; {@link #verify} re-reads a region written
+ * earlier and fails on any block that is missing, stale or corrupt.
+ */
+final class Fio {
+    private final Path log;
+
+    Fio(Path log) {
+        this.log = log;
+    }
+
+    void writeAndVerify(String uri, long offsetMb, long sizeMb) throws IOException, InterruptedException {
+        run(uri, offsetMb, sizeMb, "--do_verify=1");
+    }
+
+    void verify(String uri, long offsetMb, long sizeMb) throws IOException, InterruptedException {
+        run(uri, offsetMb, sizeMb, "--verify_only");
+    }
+
+    /**
+     * Starts writing (and then verifying) a region at about {@code mbPerSecond}, so that it is still running when
+     * something else happens; {@link Running#await()} checks that it succeeded.
+     */
+    Running startWriteAndVerify(String uri, long offsetMb, long sizeMb, int mbPerSecond) throws IOException {
+        return new Running(uri, offsetMb, sizeMb, start(uri, offsetMb, sizeMb, "--do_verify=1",
+                "--rate=" + mbPerSecond + "m"));
+    }
+
+    final class Running {
+        private final String uri;
+        private final long offsetMb;
+        private final long sizeMb;
+        private final Process process;
+
+        private Running(String uri, long offsetMb, long sizeMb, Process process) {
+            this.uri = uri;
+            this.offsetMb = offsetMb;
+            this.sizeMb = sizeMb;
+            this.process = process;
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        void await() throws InterruptedException {
+            finish(process, uri, offsetMb, sizeMb, "--do_verify=1");
+        }
+    }
+
+    private Process start(String uri, long offsetMb, long sizeMb, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("fio", "--name=it", "--ioengine=nbd", "--uri=" + uri,
+                "--rw=write", "--bs=64k", "--iodepth=8", "--offset=" + offsetMb + "m", "--size=" + sizeMb + "m",
+                "--verify=crc32c", "--verify_fatal=1"));
+        cmd.addAll(List.of(extra));
+        Files.writeString(log, "$ " + String.join(" ", cmd) + System.lineSeparator(),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private void run(String uri, long offsetMb, long sizeMb, String mode) throws IOException, InterruptedException {
+        finish(start(uri, offsetMb, sizeMb, mode), uri, offsetMb, sizeMb, mode);
+    }
+
+    private void finish(Process p, String uri, long offsetMb, long sizeMb, String mode) throws InterruptedException {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("fio on " + uri + " did not finish within 60 s (see " + log + ")");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("fio " + mode + " on " + uri + " [" + offsetMb + "M, +" + sizeMb + "M) failed "
+                    + "with exit " + p.exitValue() + " (see " + log + ")");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.caspian.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code caspian} role in its own JVM ({@code java -cp <app class path> io.caspian.app.Main ...}), its output in
+ * a log file. {@link #kill()} is SIGKILL; {@link #restart()} starts the same command line again.
+ */
+final class RoleProcess implements AutoCloseable {
+    private final String name;
+    private final List<String> command;
+    private final Path log;
+    private Process process;
+    private int starts;
+
+    private RoleProcess(String name, List<String> command, Path log) {
+        this.name = name;
+        this.command = command;
+        this.log = log;
+    }
+
+    static RoleProcess start(String name, Path logDir, List<String> args) throws IOException {
+        String cp = Files.readString(Path.of(System.getProperty("caspian.it.classpath"))).strip();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.caspian.app.Main"));
+        cmd.addAll(args);
+        RoleProcess p = new RoleProcess(name, List.copyOf(cmd), logDir.resolve(name + ".log"));
+        p.restart();
+        return p;
+    }
+
+    /** Starts the command again (after {@link #kill()}), appending to the same log. */
+    void restart() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        starts++;
+        Files.writeString(log, "=== start " + starts + ": " + String.join(" ", command.subList(6, command.size()))
+                + System.lineSeparator(), starts == 1 ? java.nio.file.StandardOpenOption.CREATE
+                : java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.WRITE);
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /** SIGKILL, as a crashed machine would stop it: no shutdown hook runs. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " survived SIGKILL for 30 s");
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    String name() {
+        return name;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+}

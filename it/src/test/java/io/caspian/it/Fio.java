@@ -65,7 +65,8 @@ final class Fio {
         cmd.addAll(List.of(extra));
         Files.writeString(log, "$ " + String.join(" ", cmd) + System.lineSeparator(),
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
+        // fio writes verify-state files into its working directory: keep them beside the log
+        return new ProcessBuilder(cmd).redirectErrorStream(true).directory(log.getParent().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 

@@ -69,15 +69,7 @@ public final class Projections {
      */
     public static Projections start(ActorSystem<?> system, Config config) {
         ProjectionSettings s = ProjectionSettings.fromConfig(config);
-        JournalSchema.ensure(s.journal(), "/caspian/schema/audit-h2.sql", "/caspian/schema/audit-postgres.sql");
-        ProjectionDatabase db = new ProjectionDatabase(s.journal(), s.poolSize());
-        try {
-            JdbcProjection.createTablesIfNotExists(db::session, system).toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            db.close();
-            throw new IllegalStateException("cannot create the projection offset tables: " + e.getMessage(), e);
-        }
+        ProjectionDatabase db = prepare(system, s);
         AuditStore store = new AuditStore(s.journal().kind());
         ShardedDaemonProcessSettings daemon = ShardedDaemonProcessSettings.create(system)
                 .withRole(ControlPlane.ROLE);
@@ -107,6 +99,20 @@ public final class Projections {
                     return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
                 });
         return new Projections(db, new AuditQueries(db.dataSource()), queryThreads);
+    }
+
+    /** Creates the audit and offset tables if missing (idempotent) and opens the projections' pool. */
+    static ProjectionDatabase prepare(ActorSystem<?> system, ProjectionSettings s) {
+        JournalSchema.ensure(s.journal(), "/caspian/schema/audit-h2.sql", "/caspian/schema/audit-postgres.sql");
+        ProjectionDatabase db = new ProjectionDatabase(s.journal(), s.poolSize());
+        try {
+            JdbcProjection.createTablesIfNotExists(db::session, system).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            return db;
+        } catch (Exception e) {
+            db.close();
+            throw new IllegalStateException("cannot create the projection offset tables: " + e.getMessage(), e);
+        }
     }
 
     public AuditQueries queries() {

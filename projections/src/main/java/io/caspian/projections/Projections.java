@@ -115,6 +115,10 @@ public final class Projections {
         }
     }
 
+    public ProjectionDatabase database() {
+        return database;
+    }
+
     public AuditQueries queries() {
         return queries;
     }

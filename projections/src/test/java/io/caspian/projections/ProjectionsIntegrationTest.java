@@ -1,0 +1,278 @@
+package io.caspian.projections;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import io.caspian.control.entity.EntitySettings;
+import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.nexus.Child;
+import io.caspian.control.entity.nexus.NexusCommand;
+import io.caspian.control.entity.nexus.NexusEntity;
+import io.caspian.control.entity.nexus.NexusSpec;
+import io.caspian.control.journal.JournalSchema;
+import io.caspian.control.journal.JournalSettings;
+import io.caspian.events.ChildState;
+import io.caspian.events.proto.pub.EventEnvelope;
+import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaBroker;
+import io.caspian.kafka.TopicAdmin;
+import io.caspian.projections.rest.EventsRoute;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real entities journal into H2 or PostgreSQL while the projections run against a real broker; the control plane's
+ * actor system is stopped mid-stream and started again. Afterwards every journaled event is in the audit table
+ * exactly once, and on the topic with each entity's events in order (a re-sent event only with its own id).
+ */
+class ProjectionsIntegrationTest {
+    private static final Duration T = Duration.ofSeconds(60);
+    private static final int NEXUSES = 6;
+    private static final int TOGGLES = 16;
+
+    @TempDir
+    static Path dir;
+    static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = KafkaBroker.start(dir.resolve("kafka"));
+        try (TopicAdmin topics = new TopicAdmin(broker.bootstrapServers())) {
+            topics.ensure(BusTopics.all((short) 1), T);
+        }
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void onH2() throws Exception {
+        run(JournalSettings.h2(dir.resolve("h2")), "h2-");
+    }
+
+    @Test
+    void onPostgres() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            run(new JournalSettings(JournalSettings.Kind.POSTGRES, pg.getJdbcUrl("postgres", "postgres"),
+                    "postgres", ""), "pg-");
+        }
+    }
+
+    private void run(JournalSettings journal, String prefix) throws Exception {
+        JournalSchema.ensure(journal);
+        Config config = ProjectionTestSupport.config(journal, String.join("\n",
+                "pekko.actor.provider = cluster",
+                "pekko.remote.artery.canonical.hostname = 127.0.0.1",
+                "pekko.remote.artery.canonical.port = 0",
+                "pekko.cluster.roles = [control]",
+                "pekko.coordinated-shutdown.exit-jvm = off",
+                "caspian.projections.kafka.bootstrap-servers = \"" + broker.bootstrapServers() + "\"",
+                "caspian.projections.kafka.save-offset-after-events = 10",
+                "caspian.projections.audit.group-size = 20"));
+        ActorSystem<Void> first = startSystem(config);
+        Projections.start(first, config);
+        generate(first, prefix, 0, TOGGLES / 2);
+        // Stop while the projections are still behind the journal (no waiting for them to catch up).
+        first.terminate();
+        first.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        ActorSystem<Void> second = startSystem(config);
+        try {
+            Projections projections = Projections.start(second, config);
+            generate(second, prefix, TOGGLES / 2, TOGGLES);
+            List<String> journaled = journaled(projections, prefix);
+            assertEquals(NEXUSES * (1 + TOGGLES), journaled.size());
+
+            assertAuditTableHoldsExactly(projections, prefix, journaled);
+            assertTopicHoldsInOrder(prefix, journaled);
+            assertPagesOverHttp(second, projections, prefix);
+        } finally {
+            second.terminate();
+            second.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static ActorSystem<Void> startSystem(Config config) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "caspian", config);
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        return system;
+    }
+
+    /** Creates the nexuses (on the first round) and toggles one child of each between faulted and online. */
+    private static void generate(ActorSystem<Void> system, String prefix, int from, int to) throws Exception {
+        List<ActorRef<NexusCommand>> nexuses = new ArrayList<>();
+        for (int n = 0; n < NEXUSES; n++) {
+            nexuses.add(system.systemActorOf(NexusEntity.create(prefix + "nexus-" + n, EntitySettings.DEFAULT),
+                    "nexus-" + n, Props.empty()));
+        }
+        if (from == 0) {
+            for (int i = 0; i < NEXUSES; i++) {
+                int n = i;
+                String id = prefix + "nexus-" + n;
+                ask(nexuses.get(n), r -> new NexusCommand.Create(new NexusSpec("node-" + (n % 2), 1 << 20,
+                        prefix + "vol-" + n, List.of(new Child("bdev:///" + id, "rep-" + id, ChildState.ONLINE,
+                        ""))), r), system);
+            }
+        }
+        for (int i = from; i < to; i++) {
+            ChildState state = i % 2 == 0 ? ChildState.FAULTED : ChildState.ONLINE;
+            for (int n = 0; n < NEXUSES; n++) {
+                String uri = "bdev:///" + prefix + "nexus-" + n;
+                ask(nexuses.get(n), r -> new NexusCommand.SetChildState(uri, state, "test", r), system);
+            }
+        }
+    }
+
+    private static void ask(ActorRef<NexusCommand> to, java.util.function.Function<ActorRef<Reply>, NexusCommand> c,
+                            ActorSystem<Void> system) throws Exception {
+        Reply r = AskPattern.ask(to, c::apply, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
+                .get(15, TimeUnit.SECONDS);
+        assertTrue(r instanceof Reply.Ok, String.valueOf(r));
+    }
+
+    private static List<String> journaled(Projections p, String prefix) throws Exception {
+        return ProjectionTestSupport.rows(p.database().dataSource(), "SELECT persistence_id, sequence_number "
+                        + "FROM event_journal WHERE persistence_id LIKE 'Nexus|" + prefix + "%'")
+                .stream().map(s -> s.replace(' ', '|')).toList();
+    }
+
+    private static void assertAuditTableHoldsExactly(Projections p, String prefix, List<String> journaled)
+            throws Exception {
+        String sql = "SELECT event_id FROM audit_events WHERE entity_id LIKE '" + prefix + "%'";
+        long deadline = System.nanoTime() + T.toNanos();
+        List<String> rows = ProjectionTestSupport.rows(p.database().dataSource(), sql);
+        while (rows.size() < journaled.size() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            rows = ProjectionTestSupport.rows(p.database().dataSource(), sql);
+        }
+        assertEquals(new HashSet<>(journaled), new HashSet<>(rows));
+        assertEquals(journaled.size(), rows.size(), "an event is in the audit table twice");
+        List<String> owners = ProjectionTestSupport.rows(p.database().dataSource(), "SELECT DISTINCT volume_id, "
+                + "node FROM audit_events WHERE entity_id = '" + prefix + "nexus-3'");
+        assertEquals(List.of(prefix + "vol-3 node-1"), owners);
+    }
+
+    private static void assertTopicHoldsInOrder(String prefix, List<String> journaled) throws Exception {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, List<Long>> seqByEntity = new LinkedHashMap<>();
+        Map<String, Integer> partitionOf = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        int duplicates = 0;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(BusTopics.EVENTS).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            long deadline = System.nanoTime() + T.toNanos();
+            while (!seen.containsAll(journaled) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    EventEnvelope e = EventEnvelope.parseFrom(r.value());
+                    if (!e.getEntityId().startsWith(prefix)) {
+                        continue;
+                    }
+                    assertEquals(e.getEntityId(), r.key());
+                    assertEquals(e.getEntityType() + "|" + e.getEntityId() + "|" + e.getSequenceNr(), e.getEventId());
+                    Integer before = partitionOf.put(e.getEntityId(), r.partition());
+                    assertTrue(before == null || before == r.partition(), "an entity's events in two partitions");
+                    if (seen.add(e.getEventId())) {
+                        seqByEntity.computeIfAbsent(e.getEntityId(), k -> new ArrayList<>()).add(e.getSequenceNr());
+                    } else {
+                        duplicates++;
+                    }
+                }
+            }
+        }
+        assertEquals(new HashSet<>(journaled), seen);
+        for (Map.Entry<String, List<Long>> e : seqByEntity.entrySet()) {
+            List<Long> expected = new ArrayList<>();
+            for (long s = 1; s <= e.getValue().size(); s++) {
+                expected.add(s);
+            }
+            assertEquals(expected, e.getValue(), "first deliveries of " + e.getKey() + " out of order");
+        }
+        System.out.println("[projections-it] " + prefix + " " + seen.size() + " events on the topic, " + duplicates
+                + " re-sent after the restart (same event ids)");
+    }
+
+    private static void assertPagesOverHttp(ActorSystem<Void> system, Projections p, String prefix)
+            throws Exception {
+        ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
+                .bind(Directives.pathPrefix("v0", () -> new EventsRoute(p.queries(), p.queryThreads()).route()))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + binding.localAddress().getPort() + "/v0/events";
+            ObjectMapper json = new ObjectMapper();
+            List<String> types = new ArrayList<>();
+            String cursor = null;
+            for (int page = 0; page < 20; page++) {
+                String url = base + "?volume=" + prefix + "vol-2&order=desc&limit=5"
+                        + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                JsonNode body = json.readTree(r.body());
+                body.get("events").forEach(e -> types.add(e.get("type").asText()));
+                cursor = body.get("next_cursor").isNull() ? null : body.get("next_cursor").asText();
+                if (cursor == null) {
+                    break;
+                }
+            }
+            assertEquals(1 + TOGGLES, types.size());
+            assertEquals("NexusCreated", types.get(types.size() - 1));
+            HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=5000")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, bad.statusCode());
+            assertTrue(bad.body().contains("limit must be between 1 and 1000"), bad.body());
+        } finally {
+            binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -15,7 +15,6 @@ import io.caspian.control.entity.nexus.NexusSpec;
 import io.caspian.control.journal.JournalSchema;
 import io.caspian.control.journal.JournalSettings;
 import io.caspian.events.ChildState;
-import io.caspian.events.proto.pub.EventEnvelope;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.kafka.TopicAdmin;
@@ -30,20 +29,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -123,11 +111,12 @@ class ProjectionsIntegrationTest {
         try {
             Projections projections = Projections.start(second, config);
             generate(second, prefix, TOGGLES / 2, TOGGLES);
-            List<String> journaled = journaled(projections, prefix);
+            DataSource ds = projections.database().dataSource();
+            List<String> journaled = StreamChecks.journaled(ds, prefix);
             assertEquals(NEXUSES * (1 + TOGGLES), journaled.size());
 
-            assertAuditTableHoldsExactly(projections, prefix, journaled);
-            assertTopicHoldsInOrder(prefix, journaled);
+            StreamChecks.auditTableHoldsExactly(ds, prefix, journaled);
+            StreamChecks.topicHoldsInOrder(broker.bootstrapServers(), prefix, journaled);
             assertPagesOverHttp(second, projections, prefix);
         } finally {
             second.terminate();
@@ -172,73 +161,6 @@ class ProjectionsIntegrationTest {
         Reply r = AskPattern.ask(to, c::apply, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
                 .get(15, TimeUnit.SECONDS);
         assertTrue(r instanceof Reply.Ok, String.valueOf(r));
-    }
-
-    private static List<String> journaled(Projections p, String prefix) throws Exception {
-        return ProjectionTestSupport.rows(p.database().dataSource(), "SELECT persistence_id, sequence_number "
-                        + "FROM event_journal WHERE persistence_id LIKE 'Nexus|" + prefix + "%'")
-                .stream().map(s -> s.replace(' ', '|')).toList();
-    }
-
-    private static void assertAuditTableHoldsExactly(Projections p, String prefix, List<String> journaled)
-            throws Exception {
-        String sql = "SELECT event_id FROM audit_events WHERE entity_id LIKE '" + prefix + "%'";
-        long deadline = System.nanoTime() + T.toNanos();
-        List<String> rows = ProjectionTestSupport.rows(p.database().dataSource(), sql);
-        while (rows.size() < journaled.size() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            rows = ProjectionTestSupport.rows(p.database().dataSource(), sql);
-        }
-        assertEquals(new HashSet<>(journaled), new HashSet<>(rows));
-        assertEquals(journaled.size(), rows.size(), "an event is in the audit table twice");
-        List<String> owners = ProjectionTestSupport.rows(p.database().dataSource(), "SELECT DISTINCT volume_id, "
-                + "node FROM audit_events WHERE entity_id = '" + prefix + "nexus-3'");
-        assertEquals(List.of(prefix + "vol-3 node-1"), owners);
-    }
-
-    private static void assertTopicHoldsInOrder(String prefix, List<String> journaled) throws Exception {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        Map<String, List<Long>> seqByEntity = new LinkedHashMap<>();
-        Map<String, Integer> partitionOf = new HashMap<>();
-        Set<String> seen = new HashSet<>();
-        int duplicates = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(BusTopics.EVENTS).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + T.toNanos();
-            while (!seen.containsAll(journaled) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    EventEnvelope e = EventEnvelope.parseFrom(r.value());
-                    if (!e.getEntityId().startsWith(prefix)) {
-                        continue;
-                    }
-                    assertEquals(e.getEntityId(), r.key());
-                    assertEquals(e.getEntityType() + "|" + e.getEntityId() + "|" + e.getSequenceNr(), e.getEventId());
-                    Integer before = partitionOf.put(e.getEntityId(), r.partition());
-                    assertTrue(before == null || before == r.partition(), "an entity's events in two partitions");
-                    if (seen.add(e.getEventId())) {
-                        seqByEntity.computeIfAbsent(e.getEntityId(), k -> new ArrayList<>()).add(e.getSequenceNr());
-                    } else {
-                        duplicates++;
-                    }
-                }
-            }
-        }
-        assertEquals(new HashSet<>(journaled), seen);
-        for (Map.Entry<String, List<Long>> e : seqByEntity.entrySet()) {
-            List<Long> expected = new ArrayList<>();
-            for (long s = 1; s <= e.getValue().size(); s++) {
-                expected.add(s);
-            }
-            assertEquals(expected, e.getValue(), "first deliveries of " + e.getKey() + " out of order");
-        }
-        System.out.println("[projections-it] " + prefix + " " + seen.size() + " events on the topic, " + duplicates
-                + " re-sent after the restart (same event ids)");
     }
 
     private static void assertPagesOverHttp(ActorSystem<Void> system, Projections p, String prefix)

@@ -15,6 +15,7 @@ import io.caspian.control.entity.nexus.NexusSpec;
 import io.caspian.control.journal.JournalSchema;
 import io.caspian.control.journal.JournalSettings;
 import io.caspian.events.ChildState;
+import io.caspian.events.proto.pub.EventEnvelope;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.kafka.TopicAdmin;
@@ -26,10 +27,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,7 +48,11 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,6 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
  * actor system is stopped mid-stream and started again. Afterwards every journaled event is in the audit table
  * exactly once, and on the topic with each entity's events in order (a re-sent event only with its own id).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProjectionsIntegrationTest {
     private static final Duration T = Duration.ofSeconds(60);
     private static final int NEXUSES = 6;
@@ -77,16 +86,61 @@ class ProjectionsIntegrationTest {
     }
 
     @Test
+    @Order(1)
     void onH2() throws Exception {
         run(JournalSettings.h2(dir.resolve("h2")), "h2-");
     }
 
     @Test
+    @Order(2)
     void onPostgres() throws Exception {
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
             run(new JournalSettings(JournalSettings.Kind.POSTGRES, pg.getJdbcUrl("postgres", "postgres"),
                     "postgres", ""), "pg-");
         }
+    }
+
+    /** An outside client: Debian's kcat reads the raw records, the public schema decodes them. */
+    @Test
+    @Order(3)
+    void kcatReadsTheTopicAndThePublicSchemaDecodesIt() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (apt install kcat)");
+        Process p = new ProcessBuilder("kcat", "-C", "-b", broker.bootstrapServers(), "-t", BusTopics.EVENTS,
+                "-o", "beginning", "-e", "-q", "-f", "%k\t%S\t%s").start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        Map<String, List<Long>> seqByEntity = new HashMap<>();
+        int records = 0;
+        for (int i = 0; i < out.length; records++) {
+            int tab = indexOf(out, (byte) '\t', i);
+            String key = new String(out, i, tab - i, StandardCharsets.UTF_8);
+            int tab2 = indexOf(out, (byte) '\t', tab + 1);
+            int size = Integer.parseInt(new String(out, tab + 1, tab2 - tab - 1, StandardCharsets.US_ASCII));
+            EventEnvelope e = EventEnvelope.parseFrom(java.util.Arrays.copyOfRange(out, tab2 + 1, tab2 + 1 + size));
+            assertEquals(key, e.getEntityId());
+            List<Long> seqs = seqByEntity.computeIfAbsent(e.getEntityType() + "|" + key, k -> new ArrayList<>());
+            if (!seqs.contains(e.getSequenceNr())) {
+                seqs.add(e.getSequenceNr());
+            }
+            i = tab2 + 1 + size;
+        }
+        // Both database runs published 6 nexuses with 1 + 16 events each.
+        assertTrue(records >= 2 * NEXUSES * (1 + TOGGLES), "kcat read " + records + " records");
+        for (Map.Entry<String, List<Long>> e : seqByEntity.entrySet()) {
+            for (int k = 0; k < e.getValue().size(); k++) {
+                assertEquals(k + 1, e.getValue().get(k), "order of " + e.getKey());
+            }
+        }
+    }
+
+    private static int indexOf(byte[] b, byte v, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        throw new AssertionError("kcat output ends inside a record");
     }
 
     private void run(JournalSettings journal, String prefix) throws Exception {

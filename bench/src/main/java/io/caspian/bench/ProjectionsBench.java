@@ -66,8 +66,8 @@ public final class ProjectionsBench {
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         int events = Integer.parseInt(o.getOrDefault("events", "100000"));
         int rows = Integer.parseInt(o.getOrDefault("rows", "1000000"));
-        int live = Integer.parseInt(o.getOrDefault("live", "20000"));
-        int liveRate = Integer.parseInt(o.getOrDefault("live-rate", "2000"));
+        int live = Integer.parseInt(o.getOrDefault("live", "5000"));
+        int liveRate = Integer.parseInt(o.getOrDefault("live-rate", "500"));
         Path dir = Files.createTempDirectory(Path.of(o.getOrDefault("dir", System.getProperty("java.io.tmpdir"))),
                 "caspian-projections-bench");
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
@@ -209,13 +209,14 @@ public final class ProjectionsBench {
             throws Exception {
         long base = scalar(ds, "SELECT COUNT(*) FROM audit_events");
         List<ActorRef<JournalFiller.Append>> refs = fillers(system);
-        int step = ENTITIES * 10;
+        // One event per entity per step, so the rate holds within a fraction of a second.
+        int step = ENTITIES;
         long[] max = new long[2];
         Thread writer = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
                 for (int done = 0; done < count; done += step) {
-                    fill(system, refs, next, Math.min(step, count - done), 10);
+                    fill(system, refs, next, Math.min(step, count - done), 1);
                     long due = t0 + (long) ((done + step) * 1e9 / rate);
                     long wait = due - System.nanoTime();
                     if (wait > 0) {

@@ -100,9 +100,33 @@ class ProjectionsIntegrationTest {
         }
     }
 
-    /** An outside client: Debian's kcat reads the raw records, the public schema decodes them. */
+    /** The broker goes away and comes back while events are journaled: the producer retries, nothing is lost. */
     @Test
     @Order(3)
+    void aBrokerRestartLosesNothing() throws Exception {
+        JournalSettings journal = JournalSettings.h2(dir.resolve("h2-broker"));
+        JournalSchema.ensure(journal);
+        Config config = config(journal);
+        ActorSystem<Void> system = startSystem(config);
+        try {
+            Projections projections = Projections.start(system, config);
+            generate(system, "br-", 0, TOGGLES / 2);
+            broker.restart();
+            generate(system, "br-", TOGGLES / 2, TOGGLES, false);
+            DataSource ds = projections.database().dataSource();
+            List<String> journaled = StreamChecks.journaled(ds, "br-");
+            assertEquals(NEXUSES * (1 + TOGGLES), journaled.size());
+            StreamChecks.auditTableHoldsExactly(ds, "br-", journaled);
+            StreamChecks.topicHoldsInOrder(broker.bootstrapServers(), "br-", journaled);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** An outside client: Debian's kcat reads the raw records, the public schema decodes them. */
+    @Test
+    @Order(4)
     void kcatReadsTheTopicAndThePublicSchemaDecodesIt() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (apt install kcat)");
         Process p = new ProcessBuilder("kcat", "-C", "-b", broker.bootstrapServers(), "-t", BusTopics.EVENTS,
@@ -145,15 +169,7 @@ class ProjectionsIntegrationTest {
 
     private void run(JournalSettings journal, String prefix) throws Exception {
         JournalSchema.ensure(journal);
-        Config config = ProjectionTestSupport.config(journal, String.join("\n",
-                "pekko.actor.provider = cluster",
-                "pekko.remote.artery.canonical.hostname = 127.0.0.1",
-                "pekko.remote.artery.canonical.port = 0",
-                "pekko.cluster.roles = [control]",
-                "pekko.coordinated-shutdown.exit-jvm = off",
-                "caspian.projections.kafka.bootstrap-servers = \"" + broker.bootstrapServers() + "\"",
-                "caspian.projections.kafka.save-offset-after-events = 10",
-                "caspian.projections.audit.group-size = 20"));
+        Config config = config(journal);
         ActorSystem<Void> first = startSystem(config);
         Projections.start(first, config);
         generate(first, prefix, 0, TOGGLES / 2);
@@ -178,6 +194,18 @@ class ProjectionsIntegrationTest {
         }
     }
 
+    private static Config config(JournalSettings journal) {
+        return ProjectionTestSupport.config(journal, String.join("\n",
+                "pekko.actor.provider = cluster",
+                "pekko.remote.artery.canonical.hostname = 127.0.0.1",
+                "pekko.remote.artery.canonical.port = 0",
+                "pekko.cluster.roles = [control]",
+                "pekko.coordinated-shutdown.exit-jvm = off",
+                "caspian.projections.kafka.bootstrap-servers = \"" + broker.bootstrapServers() + "\"",
+                "caspian.projections.kafka.save-offset-after-events = 10",
+                "caspian.projections.audit.group-size = 20"));
+    }
+
     private static ActorSystem<Void> startSystem(Config config) {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "caspian", config);
         Cluster cluster = Cluster.get(system);
@@ -187,11 +215,22 @@ class ProjectionsIntegrationTest {
 
     /** Creates the nexuses (on the first round) and toggles one child of each between faulted and online. */
     private static void generate(ActorSystem<Void> system, String prefix, int from, int to) throws Exception {
-        List<ActorRef<NexusCommand>> nexuses = new ArrayList<>();
-        for (int n = 0; n < NEXUSES; n++) {
-            nexuses.add(system.systemActorOf(NexusEntity.create(prefix + "nexus-" + n, EntitySettings.DEFAULT),
-                    "nexus-" + n, Props.empty()));
+        generate(system, prefix, from, to, true);
+    }
+
+    private static final Map<String, List<ActorRef<NexusCommand>>> SPAWNED = new HashMap<>();
+
+    private static void generate(ActorSystem<Void> system, String prefix, int from, int to, boolean spawn)
+            throws Exception {
+        if (spawn) {
+            List<ActorRef<NexusCommand>> refs = new ArrayList<>();
+            for (int n = 0; n < NEXUSES; n++) {
+                refs.add(system.systemActorOf(NexusEntity.create(prefix + "nexus-" + n, EntitySettings.DEFAULT),
+                        prefix + "nexus-" + n, Props.empty()));
+            }
+            SPAWNED.put(prefix + system.hashCode(), refs);
         }
+        List<ActorRef<NexusCommand>> nexuses = SPAWNED.get(prefix + system.hashCode());
         if (from == 0) {
             for (int i = 0; i < NEXUSES; i++) {
                 int n = i;

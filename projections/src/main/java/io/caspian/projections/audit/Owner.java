@@ -12,10 +12,6 @@ public record Owner(String volume, String node) {
         return new Owner(blankToNull(volume), blankToNull(node));
     }
 
-    Owner withNode(String n) {
-        return new Owner(volume, blankToNull(n));
-    }
-
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }

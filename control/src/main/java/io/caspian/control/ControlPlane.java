@@ -68,6 +68,20 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Starts everything and returns once the REST API is bound. */
     public static ControlPlane start(Config config) {
+        return start(config, java.util.List.of());
+    }
+
+    /**
+     * A module that runs beside the control plane (e.g. the projections): started once the cluster is joined and
+     * the entities are running, it may add routes under {@code /v0}.
+     */
+    public interface Extension {
+        /** {@code config} is the full configuration the actor system runs with. */
+        java.util.List<org.apache.pekko.http.javadsl.server.Route> start(ActorSystem<Void> system, Config config);
+    }
+
+    /** As {@link #start(Config)}, with extensions started before the REST API is bound. */
+    public static ControlPlane start(Config config, java.util.List<Extension> extensions) {
         Config full = ConfigFactory.parseString("pekko.actor.provider = cluster").withFallback(config)
                 .withFallback(ConfigFactory.load());
         if (!full.getStringList("pekko.cluster.roles").contains(ROLE)) {
@@ -114,8 +128,12 @@ public final class ControlPlane implements AutoCloseable {
                     operations)), "data-node-watcher", Props.empty());
 
             RestApi api = new RestApi(entities, inventory, volumes, pools, operations);
+            java.util.List<org.apache.pekko.http.javadsl.server.Route> more = new java.util.ArrayList<>();
+            for (Extension x : extensions) {
+                more.addAll(x.start(system, full));
+            }
             ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
-                    .bind(api.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .bind(api.route(more)).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("control plane REST API on {}", binding.localAddress());
             return new ControlPlane(system, inventory, reconciler, binding, operations);
         } catch (Exception e) {

@@ -14,8 +14,15 @@ public final class JournalSchema {
     }
 
     public static void ensure(JournalSettings settings) {
-        String script = settings.kind() == JournalSettings.Kind.H2 ? "h2.sql" : "postgres.sql";
-        String sql = load("/caspian/schema/" + script);
+        ensure(settings, "/caspian/schema/h2.sql", "/caspian/schema/postgres.sql");
+    }
+
+    /**
+     * Runs one of two re-runnable scripts (class-path resources, statements separated by ';') in the journal's
+     * database: for tables that other modules keep next to the journal.
+     */
+    public static void ensure(JournalSettings settings, String h2Script, String postgresScript) {
+        String sql = load(settings.kind() == JournalSettings.Kind.H2 ? h2Script : postgresScript);
         try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
              Statement s = c.createStatement()) {
             c.setAutoCommit(true);
@@ -23,7 +30,7 @@ public final class JournalSchema {
                 s.execute(statement);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the journal schema in " + redact(settings.url()) + ": "
+            throw new IllegalStateException("cannot create the tables of " + h2Script + " in " + redact(settings.url()) + ": "
                     + e.getMessage(), e);
         }
     }

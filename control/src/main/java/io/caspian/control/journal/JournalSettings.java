@@ -49,6 +49,8 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
                 Map.entry("jdbc-journal.use-shared-db", "caspian"),
                 Map.entry("jdbc-snapshot-store.use-shared-db", "caspian"),
                 Map.entry("jdbc-read-journal.use-shared-db", "caspian"),
+                // Projections keep their offsets in this database too.
+                Map.entry("pekko.projection.jdbc.dialect", kind == Kind.H2 ? "h2-dialect" : "postgres-dialect"),
                 Map.entry(db + ".profile", profile),
                 Map.entry(db + ".db.url", url),
                 Map.entry(db + ".db.user", user),

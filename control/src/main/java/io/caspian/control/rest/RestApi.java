@@ -61,10 +61,17 @@ public final class RestApi extends AllDirectives {
     }
 
     public Route route() {
+        return route(java.util.List.of());
+    }
+
+    /** With routes of other modules under {@code /v0} (e.g. the event queries), sharing the JSON error handling. */
+    public Route route(java.util.List<Route> more) {
+        Route own = concat(
+                path("api-spec", () -> get(() -> complete(HttpResponse.create().withEntity(YAML, openApi)))),
+                nodes(), pools(), replicas(), nexuses(), volumes());
         return handleRejections(RejectionHandler.defaultHandler().mapRejectionResponse(RestApi::asJsonError),
-                () -> pathPrefix("v0", () -> concat(
-                        path("api-spec", () -> get(() -> complete(HttpResponse.create().withEntity(YAML, openApi)))),
-                        nodes(), pools(), replicas(), nexuses(), volumes())));
+                () -> pathPrefix("v0", () -> more.isEmpty() ? own
+                        : concat(own, more.toArray(new Route[0]))));
     }
 
     private Route nodes() {

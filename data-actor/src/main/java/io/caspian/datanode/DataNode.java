@@ -2,6 +2,7 @@ package io.caspian.datanode;
 
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
+import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply;
@@ -123,8 +124,10 @@ public final class DataNode {
     var config = ctx.getSystem().settings().config().getConfig("caspian.io-engine");
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
+    BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null
+        : new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId()));
     return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
-        advertised(s.nvmfHost()));
+        advertised(s.nvmfHost()), bus, s.errorCountsInterval());
   }
 
   /** A wildcard listen address is no use in a URI: report this machine's address instead. */
@@ -358,6 +361,10 @@ public final class DataNode {
       return r.nexus();
     } else if (c instanceof IoEngineCommand.SetErrorPolicy p) {
       return p.nexus();
+    } else if (c instanceof IoEngineCommand.InjectFault f) {
+      return f.nexus();
+    } else if (c instanceof IoEngineCommand.ClearFaults f) {
+      return f.nexus();
     }
     throw new IllegalArgumentException("not a nexus command: " + c);
   }
@@ -451,6 +458,9 @@ public final class DataNode {
     services.nbd().close();
     services.nvmf().close();
     services.rebuilds().shutdownNow();
+    if (services.bus() != null) {
+      services.bus().close();
+    }
     return Behaviors.same();
   }
 }

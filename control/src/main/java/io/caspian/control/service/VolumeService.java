@@ -23,6 +23,7 @@ import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.ChildInfo;
+import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
@@ -55,6 +56,8 @@ public final class VolumeService {
     private final Scheduler scheduler;
     private final Duration ioTimeout;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Why a volume has fewer replicas than it should, as of its last reconciliation (observed, not journaled). */
+    private final Map<String, String> shortfalls = new ConcurrentHashMap<>();
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
@@ -110,6 +113,7 @@ public final class VolumeService {
             for (String replica : v.replicas()) {
                 entities.replica(replica).ifPresent(this::destroyReplica);
             }
+            shortfalls.remove(id);
             return entities.volume(id, VolumeCommand.Destroy::new);
         });
     }
@@ -182,6 +186,68 @@ public final class VolumeService {
         return locked(id, () -> unpublishLocked(existing(id)));
     }
 
+    /** Why the volume is short of replicas (no pool with room, ...), or null when it is not. */
+    public String shortfall(String id) {
+        return shortfalls.get(id);
+    }
+
+    /**
+     * Arms a fault on the nexus child backed by {@code replica}, through the io-engine's error-injection device.
+     *
+     * @param op read, write, flush, unmap or write_zeroes
+     * @param count how many I/Os fail; null for every matching I/O until cleared
+     */
+    public NexusState injectFault(String id, String replica, String op, long offset, long length, Long count) {
+        IoEngineCommand.FaultOp faultOp = faultOp(op);
+        VolumeState v = existing(id);
+        if (offset < 0 || length <= 0 || offset > v.spec().size() - length) {
+            throw new ControlException(Reply.Kind.INVALID, "fault range [" + offset + ", " + offset + "+" + length
+                    + ") is not inside volume '" + id + "' of " + v.spec().size() + " bytes");
+        }
+        if (count != null && count <= 0) {
+            throw new ControlException(Reply.Kind.INVALID, "fault count must be positive (omit it for \"until "
+                    + "cleared\"), not " + count);
+        }
+        NexusState n = nexusOf(v);
+        Child c = childOf(v, n, replica);
+        await(io.injectFault(n.node(), n.id(), c.uri(), faultOp, offset, length,
+                count == null ? IoEngineCommand.UNTIL_CLEARED : count), "inject a fault on " + c.uri());
+        return n;
+    }
+
+    /** Removes every fault injected on the nexus child backed by {@code replica}. */
+    public NexusState clearFaults(String id, String replica) {
+        VolumeState v = existing(id);
+        NexusState n = nexusOf(v);
+        Child c = childOf(v, n, replica);
+        await(io.clearFaults(n.node(), n.id(), c.uri()), "clear the faults of " + c.uri());
+        return n;
+    }
+
+    private static IoEngineCommand.FaultOp faultOp(String op) {
+        try {
+            return IoEngineCommand.FaultOp.valueOf(String.valueOf(op).toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(Reply.Kind.INVALID, "fault op must be one of read, write, flush, unmap, "
+                    + "write_zeroes, not '" + op + "'");
+        }
+    }
+
+    private NexusState nexusOf(VolumeState v) {
+        if (!v.published()) {
+            throw new ControlException(Reply.Kind.UNPROCESSABLE, "volume '" + v.id() + "' is not published: it has "
+                    + "no nexus to inject faults into");
+        }
+        return entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(Reply.Kind.UNPROCESSABLE,
+                "volume '" + v.id() + "' has no nexus"));
+    }
+
+    private static Child childOf(VolumeState v, NexusState n, String replica) {
+        return n.children().stream().filter(x -> x.replica().equals(replica)).findFirst()
+                .orElseThrow(() -> new ControlException(Reply.Kind.NOT_FOUND, "replica '" + replica
+                        + "' is not a child of the nexus of volume '" + v.id() + "'"));
+    }
+
     /** Brings one volume closer to its spec; a no-op for volumes that do not exist. */
     public Optional<VolumeState> reconcile(String id) {
         return locked(id, () -> entities.volume(id).map(this::reconcileLocked));
@@ -221,7 +287,10 @@ public final class VolumeService {
         int want = v.spec().replicas();
         if (have < want) {
             addReplicas(v, want - have);
-        } else if (have > want) {
+        } else {
+            shortfalls.remove(id);
+        }
+        if (have > want) {
             removeReplicas(v, have - want);
         }
         v = existing(id);
@@ -279,8 +348,11 @@ public final class VolumeService {
 
     private void addReplicas(VolumeState v, int count) {
         Placement p = place(v.spec(), count, replicaNodes(v));
-        if (!p.complete()) {
+        if (p.complete()) {
+            shortfalls.remove(v.id());
+        } else {
             LOG.warn("volume {}: {}", v.id(), p.shortfall());
+            shortfalls.put(v.id(), p.shortfall());
         }
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         for (PoolCandidate pool : p.pools()) {

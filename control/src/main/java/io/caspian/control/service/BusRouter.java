@@ -43,6 +43,10 @@ public final class BusRouter implements BusSink {
         }
         String stream = NexusState.stream(key.source(), key.topic());
         return CompletableFuture.runAsync(() -> {
+            // The consumer drops most redeliveries; this catches those after a restart, before acting twice.
+            if (event.getSeq() <= entities.nexus(key.nexus(), NexusCommand.Get::new).busMark(stream)) {
+                return;
+            }
             String child = "";
             ChildState to = ChildState.UNKNOWN;
             String reason = "";

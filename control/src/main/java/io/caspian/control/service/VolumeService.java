@@ -268,8 +268,16 @@ public final class VolumeService {
         if (nexus.isPresent() && nexusNodeOnline && observedNexus.isEmpty()) {
             recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
         }
+        NexusState current = nexus.flatMap(n -> entities.nexus(n.id())).orElse(null);
+        // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
+        Map<String, Child> faulted = new java.util.LinkedHashMap<>();
         for (ReplicaState r : replicaStates(v)) {
-            String why = lost(r, nexus.flatMap(n -> entities.nexus(n.id())).orElse(null));
+            Child fc = faultedChild(r, current);
+            if (fc != null) {
+                faulted.put(r.id(), fc);
+                continue;
+            }
+            String why = lost(r, current);
             if (why != null) {
                 LOG.warn("volume {}: replica {} on node {} is lost ({}); replacing it", id, r.id(), r.spec().node(),
                         why);
@@ -283,7 +291,7 @@ public final class VolumeService {
             }
         }
         v = existing(id);
-        int have = v.replicas().size();
+        int have = v.replicas().size() - faulted.size();
         int want = v.spec().replicas();
         if (have < want) {
             addReplicas(v, want - have);
@@ -293,19 +301,50 @@ public final class VolumeService {
         if (have > want) {
             removeReplicas(v, have - want);
         }
+        if (!faulted.isEmpty()) {
+            retireFaulted(existing(id), faulted);
+        }
         v = existing(id);
         Health status = health(v);
         return v.status() == status ? v : entities.volume(id, r -> new VolumeCommand.SetStatus(status, r));
     }
 
+    /**
+     * Faulted replicas leave the volume once the nexus has as many in-sync children as the volume wants (their
+     * replacements are rebuilt). Until then the volume is Degraded, and when no pool can take a replacement the
+     * reason says so; the next sweep after a pool appears or frees up places it.
+     */
+    private void retireFaulted(VolumeState v, Map<String, Child> faulted) {
+        NexusState n = entities.nexus(v.nexus()).orElse(null);
+        long inSync = n == null ? 0 : n.children().stream().filter(Child::inSync).count();
+        if (inSync >= v.spec().replicas()) {
+            for (ReplicaState r : replicaStates(v)) {
+                if (faulted.containsKey(r.id())) {
+                    LOG.info("volume {}: replacement rebuilt; faulted replica {} on node {} leaves and is destroyed",
+                            v.id(), r.id(), r.spec().node());
+                    dropReplica(v, r);
+                }
+            }
+            return;
+        }
+        String shortfall = shortfalls.get(v.id());
+        if (shortfall != null && !shortfall.startsWith("faulted ")) {
+            shortfalls.put(v.id(), "faulted " + faulted.values().stream().map(c -> "replica " + c.replica() + " ("
+                    + c.reason() + ")").collect(Collectors.joining(", ")) + " awaits a replacement: " + shortfall);
+        }
+    }
+
+    /** The nexus child backed by {@code r} if it is faulted, else null. */
+    private static Child faultedChild(ReplicaState r, NexusState nexus) {
+        if (nexus == null) {
+            return null;
+        }
+        Child c = nexus.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
+        return c != null && c.state() == ChildState.FAULTED ? c : null;
+    }
+
     /** Why this replica can no longer be counted on, or null. An offline node is not a reason: it may come back. */
     private String lost(ReplicaState r, NexusState nexus) {
-        if (nexus != null) {
-            Child c = nexus.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
-            if (c != null && c.state() == ChildState.FAULTED) {
-                return "its nexus child faulted: " + c.reason();
-            }
-        }
         if (!nodeOnline(r.spec().node()) || inventory.recentlyCreated(r.id())) {
             return null;
         }
@@ -317,7 +356,10 @@ public final class VolumeService {
     private void syncChildStates(NexusState nexus, NexusInfo observed) {
         for (ChildInfo c : observed.children()) {
             Child known = nexus.child(c.uri());
-            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN) {
+            // A faulted child comes back only through a rebuild: a report still calling it ONLINE predates the
+            // fault (the bus may deliver the fault before the io-engine's next report).
+            boolean stale = known != null && known.state() == ChildState.FAULTED && c.state() == ChildState.ONLINE;
+            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
                 entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
             }
         }

@@ -113,7 +113,8 @@ public final class ControlPlane implements AutoCloseable {
             Entities entities = new Entities(system, askTimeout);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"));
-            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout);
+            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout,
+                    c.getDuration("faulted-child-wait"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
                     volumes, c.getDuration("reconcile-interval"), ioTimeout, operations), "reconciler", Props.empty());

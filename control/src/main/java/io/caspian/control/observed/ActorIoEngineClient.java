@@ -99,6 +99,13 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
+    public CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri) {
+        return ask(node, "bring child " + uri + " of nexus " + nexus + " back online",
+                r -> new IoEngineCommand.Rebuild(nexus, uri, IoEngineCommand.RebuildAction.START, r))
+                .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
+    @Override
     public CompletionStage<NexusInfo> clearFaults(String node, String nexus, String uri) {
         return ask(node, "clear the faults of child " + uri + " of nexus " + nexus,
                 r -> new IoEngineCommand.ClearFaults(nexus, uri, r))

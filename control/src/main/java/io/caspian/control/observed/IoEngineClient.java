@@ -38,6 +38,9 @@ public interface IoEngineClient {
     CompletionStage<NexusInfo> injectFault(String node, String nexus, String uri, IoEngineCommand.FaultOp op,
                                            long offset, long length, long count);
 
+    /** Brings a faulted child back: reopens it if needed and rebuilds the segments it missed (partial rebuild). */
+    CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri);
+
     /** Removes every fault injected on one child of a nexus. */
     CompletionStage<NexusInfo> clearFaults(String node, String nexus, String uri);
 }

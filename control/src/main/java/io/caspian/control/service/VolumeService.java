@@ -55,17 +55,28 @@ public final class VolumeService {
     private final IoEngineClient io;
     private final Scheduler scheduler;
     private final Duration ioTimeout;
+    private final Duration faultedWait;
+    /** When each faulted child (by URI) was first seen faulted, and when it was last asked back (observed state). */
+    private final Map<String, Long> faultedSince = new ConcurrentHashMap<>();
+    private final Map<String, Long> askedBack = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Why a volume has fewer replicas than it should, as of its last reconciliation (observed, not journaled). */
     private final Map<String, String> shortfalls = new ConcurrentHashMap<>();
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
+        this(entities, inventory, io, scheduler, ioTimeout, Duration.ZERO);
+    }
+
+    /** {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced. */
+    public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
+                         Duration ioTimeout, Duration faultedWait) {
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
         this.scheduler = scheduler;
         this.ioTimeout = ioTimeout;
+        this.faultedWait = faultedWait;
     }
 
     // ------------------------------------------------------------------ operations
@@ -290,8 +301,9 @@ public final class VolumeService {
                 entities.volume(id, r -> new VolumeCommand.RemoveReplica(replica, r));
             }
         }
+        Map<String, Child> waiting = waitForFaulted(v, current, faulted);
         v = existing(id);
-        int have = v.replicas().size() - faulted.size();
+        int have = v.replicas().size() - faulted.size() + waiting.size();
         int want = v.spec().replicas();
         if (have < want) {
             addReplicas(v, want - have);
@@ -301,8 +313,14 @@ public final class VolumeService {
         if (have > want) {
             removeReplicas(v, have - want);
         }
+        faulted.keySet().removeAll(waiting.keySet());
         if (!faulted.isEmpty()) {
             retireFaulted(existing(id), faulted);
+        }
+        if (!waiting.isEmpty() && !shortfalls.containsKey(id)) {
+            shortfalls.put(id, "faulted " + waiting.values().stream().map(c -> "replica " + c.replica() + " ("
+                    + c.reason() + ")").collect(Collectors.joining(", ")) + ": waiting up to "
+                    + faultedWait.toSeconds() + " s for it to come back before replacing it");
         }
         v = existing(id);
         Health status = health(v);
@@ -332,6 +350,53 @@ public final class VolumeService {
             shortfalls.put(v.id(), "faulted " + faulted.values().stream().map(c -> "replica " + c.replica() + " ("
                     + c.reason() + ")").collect(Collectors.joining(", ")) + " awaits a replacement: " + shortfall);
         }
+    }
+
+    /**
+     * The faulted children still within their wait period. While its replica is reachable, each is asked back
+     * (partial rebuild from the nexus's segment map) at most every third of the period; a child that faults again
+     * is asked again until the period ends, then replaced.
+     */
+    private Map<String, Child> waitForFaulted(VolumeState v, NexusState nexus, Map<String, Child> faulted) {
+        long now = System.nanoTime();
+        Set<String> uris = nexus == null ? Set.of() : nexus.children().stream()
+                .filter(c -> c.state() == ChildState.FAULTED).map(Child::uri).collect(Collectors.toSet());
+        faultedSince.keySet().removeIf(u -> u.startsWith(v.id() + " ") && !uris.contains(u.substring(v.id().length()
+                + 1)));
+        askedBack.keySet().retainAll(faultedSince.keySet());
+        Map<String, Child> waiting = new java.util.LinkedHashMap<>();
+        if (faultedWait.isZero() || nexus == null) {
+            return waiting;
+        }
+        for (Map.Entry<String, Child> e : faulted.entrySet()) {
+            Child c = e.getValue();
+            String key = v.id() + " " + c.uri();
+            long since = faultedSince.computeIfAbsent(key, k -> now);
+            if (now - since >= faultedWait.toNanos()) {
+                continue;
+            }
+            waiting.put(e.getKey(), c);
+            Long asked = askedBack.get(key);
+            boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
+                    && inventory.replica(e.getKey()).isPresent() && nodeOnline(nexus.node())
+                    && inventory.nexus(nexus.node(), nexus.id()).isPresent();
+            if (!reachable || asked != null && now - asked < faultedWait.toNanos() / 3) {
+                continue;
+            }
+            askedBack.put(key, now);
+            try {
+                NexusInfo info = await(io.onlineChild(nexus.node(), nexus.id(), c.uri()), "bring back " + c.uri());
+                LOG.info("volume {}: faulted child {} asked back within the wait; rebuilding what it missed", v.id(),
+                        c.uri());
+                info.children().stream().filter(x -> x.uri().equals(c.uri()) && x.state() != ChildState.UNKNOWN)
+                        .findFirst().ifPresent(x -> entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(
+                                x.uri(), x.state(), x.reason(), r)));
+            } catch (RuntimeException ex) {
+                LOG.info("volume {}: faulted child {} could not be brought back yet: {}", v.id(), c.uri(),
+                        ex.getMessage());
+            }
+        }
+        return waiting;
     }
 
     /** The nexus child backed by {@code r} if it is faulted, else null. */

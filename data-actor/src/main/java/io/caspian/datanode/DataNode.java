@@ -107,12 +107,21 @@ public final class DataNode {
     LocalReplicas replicas = new LocalReplicas();
     DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
         .with("nvmf", NvmfDevice.factory());
-    NvmfTarget nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+    // First, so that a bad bootstrap list leaves no listening socket behind. The producer needs no broker yet.
+    BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null : bus(s);
+    NvmfTarget nvmf;
     NbdServer nbd;
+    try {
+      nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+    } catch (IOException | RuntimeException e) {
+      closeBus(bus);
+      throw e;
+    }
     try {
       nbd = NbdServer.start(s.nbdHost(), s.nbdPort());
     } catch (IOException | RuntimeException e) {
       nvmf.close();
+      closeBus(bus);
       throw e;
     }
     AtomicInteger threads = new AtomicInteger();
@@ -124,10 +133,23 @@ public final class DataNode {
     var config = ctx.getSystem().settings().config().getConfig("caspian.io-engine");
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
-    BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null
-        : new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId()));
     return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
         advertised(s.nvmfHost()), bus, s.errorCountsInterval());
+  }
+
+  private static BusPublisher bus(DataNodeSettings s) {
+    try {
+      return new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId()));
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalArgumentException("io-engine " + s.nodeId() + ": cannot publish to Kafka at '"
+          + s.kafkaBootstrap() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeBus(BusPublisher bus) {
+    if (bus != null) {
+      bus.close();
+    }
   }
 
   /** A wildcard listen address is no use in a URI: report this machine's address instead. */
@@ -458,9 +480,7 @@ public final class DataNode {
     services.nbd().close();
     services.nvmf().close();
     services.rebuilds().shutdownNow();
-    if (services.bus() != null) {
-      services.bus().close();
-    }
+    closeBus(services.bus());
     return Behaviors.same();
   }
 }

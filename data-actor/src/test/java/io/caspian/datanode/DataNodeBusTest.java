@@ -154,6 +154,13 @@ class DataNodeBusTest {
         .filter(ch -> ch.uri().equals(a)).toList());
   }
 
+  @Test
+  void aMalformedBootstrapListStopsTheNodeAtStart() {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("bus3", dir)
+        .withKafka("nonsense", Duration.ofSeconds(1)));
+    nodes.kit.createTestProbe().expectTerminated(node, Nodes.TIMEOUT);
+  }
+
   private static boolean faulted(List<Read> rs, String vol, String child) {
     return rs.stream().map(Read::event).anyMatch(e -> e.getNexus().equals(vol) && e.hasChildStateChanged()
         && e.getChildStateChanged().getChild().equals(child)

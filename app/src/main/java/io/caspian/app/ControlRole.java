@@ -2,6 +2,7 @@ package io.caspian.app;
 
 import com.typesafe.config.Config;
 import io.caspian.control.ControlPlane;
+import io.caspian.projections.Projections;
 import java.util.List;
 
 /** {@code caspian control}: the control plane alone (cluster role control), until the JVM is stopped. */
@@ -16,7 +17,7 @@ final class ControlRole {
             throw new UsageException("control takes no arguments, got " + f.positional());
         }
         Config config = RoleConfig.build(f, List.of(ControlPlane.ROLE));
-        ControlPlane control = ControlPlane.start(config);
+        ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
         System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
                 + ":" + control.restPort() + ", cluster at " + control.system().address());
         Runtime.getRuntime().addShutdownHook(new Thread(control::close, "caspian-control-stop"));

@@ -30,6 +30,8 @@ public final class Main {
               create pool <name> --node N --disk URI        create volume [<uuid>] --size 64MiB --replicas 3 [--thin]
               publish volume <uuid> [--protocol nbd|nvmf] [--node N]
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
+              events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
+                     [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change
             """;
 
     private Main() {
@@ -54,6 +56,7 @@ public final class Main {
                 case "io-engine" -> IoEngineRole.run(Flags.parse(rest, IoEngineRole.FLAGS, Set.of()));
                 case "up" -> Up.run(Flags.parse(rest, Up.FLAGS, Set.of()));
                 case "get", "create", "publish", "unpublish", "delete" -> Cli.run(args[0], rest, out);
+                case "events" -> EventsCli.run(rest, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             }
             return 0;

@@ -18,6 +18,11 @@ final class Table {
     }
 
     static void print(PrintStream out, List<Column> columns, List<JsonNode> rows) {
+        print(out, columns, rows, true);
+    }
+
+    /** Without the header line when {@code header} is false (a table that grows, as {@code events --follow}). */
+    static void print(PrintStream out, List<Column> columns, List<JsonNode> rows, boolean header) {
         List<String[]> cells = new ArrayList<>();
         int[] width = new int[columns.size()];
         String[] head = new String[columns.size()];
@@ -35,7 +40,7 @@ final class Table {
             }
             cells.add(line);
         }
-        for (String[] line : cells) {
+        for (String[] line : header ? cells : cells.subList(1, cells.size())) {
             StringBuilder sb = new StringBuilder();
             for (int c = 0; c < line.length; c++) {
                 sb.append(line[c]);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
+import io.caspian.projections.Projections;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -71,7 +72,7 @@ final class Up {
                 "caspian.control.rest.port", rest.port(),
                 "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
                 .withFallback(RoleConfig.build(f, List.of(ControlPlane.ROLE, IoEngineRole.ROLE)));
-        ControlPlane control = ControlPlane.start(config);
+        ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
         String api = "http://" + rest.host() + ":" + control.restPort();
         try {
             List<IoEngineOptions> started = new ArrayList<>();

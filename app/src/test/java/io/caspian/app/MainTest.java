@@ -85,6 +85,19 @@ class MainTest {
             assertEquals(0, published.code(), published.err());
             assertTrue(published.out().contains("device: nbd://127.0.0.1:"), published.out());
 
+            // the audit projection runs in `up`: the volume's history comes back, oldest first
+            JsonNode history = awaitEvents(api, volume, "VolumePublished");
+            assertEquals("VolumeCreated", history.get(0).path("type").asText(), history.toPrettyString());
+            Run table = cli(api, "events", "--volume", volume, "--type", "VolumeCreated,VolumePublished");
+            assertEquals(0, table.code(), table.err());
+            assertTrue(table.out().startsWith("TIME"), table.out());
+            assertTrue(table.out().contains("VolumePublished") && table.out().contains("Volume " + volume),
+                    table.out());
+            Run follow = cli(api, "events", "--volume", volume, "--follow", "--timeout", "1", "-o", "json");
+            assertEquals(0, follow.code(), follow.err());
+            assertEquals(history.size(), follow.out().lines().count(), follow.out());
+            assertEquals(2, cli(api, "events", "--limit", "zero").code());
+
             Run missing = cli(api, "get", "volume", "no-such-volume");
             assertEquals(1, missing.code());
             JsonNode error = Cli.parseJson(missing.err());
@@ -99,6 +112,25 @@ class MainTest {
             }
             JsonNode v = Cli.parseJson(cli(up.api(), "get", "volume", volume, "-o", "json").out());
             assertEquals(3, v.path("replicas").size(), v.toPrettyString());
+        }
+    }
+
+    /** The volume's events as {@code events -o json} prints them, once one of type {@code last} is there. */
+    private static JsonNode awaitEvents(String api, String volume, String last) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            Run r = cli(api, "events", "--volume", volume, "-o", "json");
+            assertEquals(0, r.code(), r.err());
+            JsonNode events = Cli.parseJson("[" + String.join(",", r.out().lines().toList()) + "]");
+            for (JsonNode e : events) {
+                if (e.path("type").asText().equals(last)) {
+                    return events;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + last + " event for " + volume + " within 30 s: " + events);
+            }
+            Thread.sleep(200);
         }
     }
 

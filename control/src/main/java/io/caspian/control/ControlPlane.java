@@ -2,6 +2,8 @@ package io.caspian.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.control.bus.BusConsumer;
+import io.caspian.control.bus.BusSink;
 import io.caspian.control.entity.EntitySettings;
 import io.caspian.control.entity.node.NodeCommand;
 import io.caspian.control.entity.node.NodeEntity;
@@ -18,11 +20,14 @@ import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.NodeListener;
 import io.caspian.control.rest.RestApi;
 import io.caspian.control.scheduler.Scheduler;
+import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.Reconciler;
 import io.caspian.control.service.VolumeService;
 import io.caspian.events.ioengine.NodeStateReport;
+import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.TopicAdmin;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -56,14 +61,16 @@ public final class ControlPlane implements AutoCloseable {
     private final ActorRef<Reconciler.Message> reconciler;
     private final ServerBinding binding;
     private final ExecutorService operations;
+    private final BusConsumer bus;
 
     private ControlPlane(ActorSystem<Void> system, Inventory inventory, ActorRef<Reconciler.Message> reconciler,
-                         ServerBinding binding, ExecutorService operations) {
+                         ServerBinding binding, ExecutorService operations, BusConsumer bus) {
         this.system = system;
         this.inventory = inventory;
         this.reconciler = reconciler;
         this.binding = binding;
         this.operations = operations;
+        this.bus = bus;
     }
 
     /** Starts everything and returns once the REST API is bound. */
@@ -106,7 +113,8 @@ public final class ControlPlane implements AutoCloseable {
             Entities entities = new Entities(system, askTimeout);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"));
-            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout);
+            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout,
+                    c.getDuration("faulted-child-wait"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
                     volumes, c.getDuration("reconcile-interval"), ioTimeout, operations), "reconciler", Props.empty());
@@ -117,11 +125,40 @@ public final class ControlPlane implements AutoCloseable {
             ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
                     .bind(api.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("control plane REST API on {}", binding.localAddress());
-            return new ControlPlane(system, inventory, reconciler, binding, operations);
+            BusConsumer bus = startBus(c.getConfig("bus"), new BusRouter(entities, operations,
+                    volume -> CompletableFuture.runAsync(() -> volumes.reconcile(volume), operations)
+                            .whenComplete((ok, e) -> {
+                                if (e != null) {
+                                    LOG.warn("reconciling volume {} after a bus event failed: {}", volume,
+                                            e.getMessage());
+                                }
+                            })));
+            return new ControlPlane(system, inventory, reconciler, binding, operations, bus);
         } catch (Exception e) {
             system.terminate();
             throw new IllegalStateException("control plane failed to start: " + e.getMessage(), e);
         }
+    }
+
+    /** Consumes the io-engines' bus when Kafka is configured; null otherwise. */
+    private static BusConsumer startBus(Config c, BusSink sink) {
+        String servers = c.getString("bootstrap-servers").strip();
+        if (servers.isEmpty()) {
+            return null;
+        }
+        if (c.getBoolean("ensure-topics")) {
+            // Kafka may be down now; the consumer waits for it either way.
+            short rf = (short) c.getInt("replication-factor");
+            CompletableFuture.runAsync(() -> {
+                try (TopicAdmin admin = new TopicAdmin(servers)) {
+                    admin.ensure(BusTopics.all(rf), Duration.ofSeconds(30));
+                } catch (RuntimeException e) {
+                    LOG.warn("cannot create the io bus topics on {}: {}", servers, e.getMessage());
+                }
+            });
+        }
+        LOG.info("consuming the io bus at {} as group {}", servers, c.getString("group-id"));
+        return BusConsumer.start(BusConsumer.Options.of(servers).withGroupId(c.getString("group-id")), sink);
     }
 
     /** Registers nodes as they report and marks them offline when they go; both trigger a reconciliation. */
@@ -182,6 +219,9 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        if (bus != null) {
+            bus.close();
+        }
         reconciler.tell(new Reconciler.Stop());
         operations.shutdownNow();
         try {

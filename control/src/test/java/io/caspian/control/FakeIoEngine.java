@@ -217,8 +217,11 @@ final class FakeIoEngine {
                 reply = new IoEngineReply.NexusDone(n);
             }
         } else {
-            NexusInfo n = c instanceof IoEngineCommand.Rebuild r ? nexuses.get(r.nexus())
-                    : nexuses.get(((IoEngineCommand.SetErrorPolicy) c).nexus());
+            String nexus = c instanceof IoEngineCommand.Rebuild r ? r.nexus()
+                    : c instanceof IoEngineCommand.InjectFault f ? f.nexus()
+                    : c instanceof IoEngineCommand.ClearFaults f ? f.nexus()
+                    : ((IoEngineCommand.SetErrorPolicy) c).nexus();
+            NexusInfo n = nexuses.get(nexus);
             reply = n == null ? new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no such nexus")
                     : new IoEngineReply.NexusDone(n);
         }

@@ -2,6 +2,7 @@ package io.caspian.datanode;
 
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
+import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply;
@@ -106,12 +107,21 @@ public final class DataNode {
     LocalReplicas replicas = new LocalReplicas();
     DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
         .with("nvmf", NvmfDevice.factory());
-    NvmfTarget nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+    // First, so that a bad bootstrap list leaves no listening socket behind. The producer needs no broker yet.
+    BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null : bus(s);
+    NvmfTarget nvmf;
     NbdServer nbd;
+    try {
+      nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+    } catch (IOException | RuntimeException e) {
+      closeBus(bus);
+      throw e;
+    }
     try {
       nbd = NbdServer.start(s.nbdHost(), s.nbdPort());
     } catch (IOException | RuntimeException e) {
       nvmf.close();
+      closeBus(bus);
       throw e;
     }
     AtomicInteger threads = new AtomicInteger();
@@ -124,7 +134,22 @@ public final class DataNode {
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
     return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
-        advertised(s.nvmfHost()));
+        advertised(s.nvmfHost()), bus, s.errorCountsInterval());
+  }
+
+  private static BusPublisher bus(DataNodeSettings s) {
+    try {
+      return new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId()));
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalArgumentException("io-engine " + s.nodeId() + ": cannot publish to Kafka at '"
+          + s.kafkaBootstrap() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeBus(BusPublisher bus) {
+    if (bus != null) {
+      bus.close();
+    }
   }
 
   /** A wildcard listen address is no use in a URI: report this machine's address instead. */
@@ -358,6 +383,10 @@ public final class DataNode {
       return r.nexus();
     } else if (c instanceof IoEngineCommand.SetErrorPolicy p) {
       return p.nexus();
+    } else if (c instanceof IoEngineCommand.InjectFault f) {
+      return f.nexus();
+    } else if (c instanceof IoEngineCommand.ClearFaults f) {
+      return f.nexus();
     }
     throw new IllegalArgumentException("not a nexus command: " + c);
   }
@@ -451,6 +480,7 @@ public final class DataNode {
     services.nbd().close();
     services.nvmf().close();
     services.rebuilds().shutdownNow();
+    closeBus(services.bus());
     return Behaviors.same();
   }
 }

@@ -1,6 +1,7 @@
 package io.caspian.datanode;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,9 +18,21 @@ import java.util.Objects;
  * @param nbdHost address the NBD server listens on
  * @param nbdPort NBD port, 0 for an ephemeral one (reported in device URIs)
  * @param importDisks disk URIs to import at start besides those in the registry
+ * @param kafkaBootstrap Kafka's host:port list for the io bus; empty for no bus
+ * @param errorCountsInterval how often each nexus publishes its children's error counts to the bus
  */
 public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
-    String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks) {
+    String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks,
+    String kafkaBootstrap, Duration errorCountsInterval) {
+
+  public static final Duration DEFAULT_ERROR_COUNTS_INTERVAL = Duration.ofSeconds(10);
+
+  /** A node without the Kafka bus. */
+  public DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
+      String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks) {
+    this(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort, importDisks, "",
+        DEFAULT_ERROR_COUNTS_INTERVAL);
+  }
 
   public DataNodeSettings {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -33,6 +46,12 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
     importDisks = List.copyOf(importDisks);
     nvmfHost = Objects.requireNonNull(nvmfHost, "nvmfHost");
     nbdHost = Objects.requireNonNull(nbdHost, "nbdHost");
+    kafkaBootstrap = Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap").strip();
+    if (errorCountsInterval == null || errorCountsInterval.isNegative()
+        || errorCountsInterval.isZero()) {
+      throw new IllegalArgumentException("error counts interval must be positive, not "
+          + errorCountsInterval);
+    }
   }
 
   /** A node that listens on 127.0.0.1 on ephemeral ports, with no labels. */
@@ -43,21 +62,31 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
 
   public DataNodeSettings withLabels(Map<String, String> l) {
     return new DataNodeSettings(nodeId, dataDir, l, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks);
+        importDisks, kafkaBootstrap, errorCountsInterval);
   }
 
   public DataNodeSettings withNvmf(String host, int port) {
-    return new DataNodeSettings(nodeId, dataDir, labels, host, port, nbdHost, nbdPort, importDisks);
+    return new DataNodeSettings(nodeId, dataDir, labels, host, port, nbdHost, nbdPort, importDisks,
+        kafkaBootstrap, errorCountsInterval);
   }
 
   public DataNodeSettings withNbd(String host, int port) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, host, port,
-        importDisks);
+        importDisks, kafkaBootstrap, errorCountsInterval);
   }
 
   public DataNodeSettings withImportDisks(List<String> disks) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        disks);
+        disks, kafkaBootstrap, errorCountsInterval);
+  }
+
+  /**
+   * Publishes every nexus's events to Kafka at {@code bootstrapServers} (empty for none), its
+   * children's error counts every {@code errorCounts}. I/O never waits for Kafka.
+   */
+  public DataNodeSettings withKafka(String bootstrapServers, Duration errorCounts) {
+    return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
+        importDisks, bootstrapServers, errorCounts);
   }
 
   private static void checkPort(String what, int port) {

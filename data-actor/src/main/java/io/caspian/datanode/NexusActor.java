@@ -39,6 +39,10 @@ final class NexusActor {
   private record Refresh() implements NoSerializationVerificationNeeded {
   }
 
+  /** Time to publish the children's error counts to the bus. */
+  private record PublishErrorCounts() implements NoSerializationVerificationNeeded {
+  }
+
   private static final Refresh REFRESH = new Refresh();
   static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -52,6 +56,7 @@ final class NexusActor {
   private Nexus nexus;
   private Protocol protocol = Protocol.NONE;
   private String deviceUri = "";
+  private final ChildFaults faults;
   private NexusInfo reported;
   private boolean stopping;
   private Behavior<Object> self;
@@ -64,6 +69,7 @@ final class NexusActor {
     this.parent = parent;
     this.uuid = uuid;
     this.size = size;
+    this.faults = new ChildFaults(services.opener());
   }
 
   static Behavior<Object> create(NodeServices services, ActorRef<NodeEvent> parent,
@@ -88,6 +94,12 @@ final class NexusActor {
           report();
           return Behaviors.same();
         })
+        .onMessage(PublishErrorCounts.class, r -> {
+          if (nexus != null) {
+            nexus.publishErrorCounts();
+          }
+          return Behaviors.same();
+        })
         .onMessage(IoEngineCommand.class, c -> {
           Behavior<Object> deferred = serial.deferIfBusy(c);
           if (deferred != null) {
@@ -109,8 +121,11 @@ final class NexusActor {
     ActorRef<Object> me = ctx.getSelf();
     NexusListener listener = e -> me.tell(REFRESH);
     serial.run(() -> {
-      Nexus n = Nexus.create(c.uuid(), c.size(), c.children(), services.opener(), options);
+      Nexus n = Nexus.create(c.uuid(), c.size(), c.children(), faults.opener(), options);
       n.addListener(listener);
+      if (services.bus() != null) {
+        services.bus().attach(n);
+      }
       return n;
     }, (n, err) -> {
       if (err != null) {
@@ -123,6 +138,9 @@ final class NexusActor {
       }
       nexus = n;
       timers.startTimerAtFixedRate(REFRESH, PROGRESS_INTERVAL);
+      if (services.bus() != null) {
+        timers.startTimerAtFixedRate(new PublishErrorCounts(), services.errorCountsInterval());
+      }
       report();
       c.replyTo().tell(new IoEngineReply.NexusDone(info()));
     });
@@ -149,7 +167,10 @@ final class NexusActor {
       if (!isChild(r.uri())) {
         r.replyTo().tell(new IoEngineReply.NexusDone(info()));
       } else {
-        change(r.replyTo(), () -> nexus.removeChild(r.uri()));
+        change(r.replyTo(), () -> {
+          nexus.removeChild(r.uri());
+          faults.forget(r.uri());
+        });
       }
     } else if (c instanceof IoEngineCommand.Rebuild r) {
       rebuild(r);
@@ -162,9 +183,27 @@ final class NexusActor {
         report();
         p.replyTo().tell(new IoEngineReply.NexusDone(info()));
       }
+    } else if (c instanceof IoEngineCommand.InjectFault f) {
+      onChild(f.uri(), f.replyTo(), () -> faults.inject(f));
+    } else if (c instanceof IoEngineCommand.ClearFaults f) {
+      onChild(f.uri(), f.replyTo(), () -> faults.clear(f.uri()));
     } else if (c.replyTo() != null) {
       c.replyTo().tell(new IoEngineReply.Failed(FailureKind.INTERNAL,
           "nexus " + uuid + " cannot handle " + c.getClass().getSimpleName()));
+    }
+  }
+
+  /** Runs a quick, non-blocking change on one child and answers with the nexus. */
+  private void onChild(String uri, ActorRef<IoEngineReply> replyTo, Change work) {
+    if (!isChild(uri)) {
+      replyTo.tell(new IoEngineReply.Failed(FailureKind.NOT_FOUND, "nexus " + uuid + " has no child " + uri));
+      return;
+    }
+    try {
+      work.run();
+      replyTo.tell(new IoEngineReply.NexusDone(info()));
+    } catch (Exception e) {
+      replyTo.tell(Failures.of(e));
     }
   }
 
@@ -296,6 +335,7 @@ final class NexusActor {
     Protocol was = protocol;
     serial.run(() -> {
       unexport(was);
+      detach(n);
       n.close();
       return null;
     }, (v, err) -> {
@@ -384,7 +424,14 @@ final class NexusActor {
       return;
     }
     unexport(protocol);
+    detach(nexus);
     nexus.close();
     nexus = null;
+  }
+
+  private void detach(Nexus n) {
+    if (services.bus() != null) {
+      services.bus().detach(n);
+    }
   }
 }

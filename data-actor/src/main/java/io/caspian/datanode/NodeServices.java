@@ -1,9 +1,11 @@
 package io.caspian.datanode;
 
 import io.caspian.bdev.DeviceOpener;
+import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.nbd.NbdServer;
 import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.rebuild.RebuildOptions;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -15,10 +17,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param rebuild how hard those jobs may push
  * @param opener opens disks and nexus children ({@code bdev://} and {@code nvmf://} included)
  * @param host the address put in the URIs this node reports
+ * @param bus publishes every nexus's events to Kafka; null when no Kafka is configured
+ * @param errorCountsInterval how often each nexus publishes its children's error counts
  */
 record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
     DeviceOpener opener, LocalReplicas replicas, PoolRegistry registry, NvmfTarget nvmf,
-    NbdServer nbd, String host) {
+    NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
 

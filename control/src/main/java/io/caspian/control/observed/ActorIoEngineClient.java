@@ -90,6 +90,28 @@ public final class ActorIoEngineClient implements IoEngineClient {
                 .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
     }
 
+    @Override
+    public CompletionStage<NexusInfo> injectFault(String node, String nexus, String uri, IoEngineCommand.FaultOp op,
+                                                  long offset, long length, long count) {
+        return ask(node, "inject a fault on child " + uri + " of nexus " + nexus,
+                r -> new IoEngineCommand.InjectFault(nexus, uri, op, offset, length, count, r))
+                .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
+    @Override
+    public CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri) {
+        return ask(node, "bring child " + uri + " of nexus " + nexus + " back online",
+                r -> new IoEngineCommand.Rebuild(nexus, uri, IoEngineCommand.RebuildAction.START, r))
+                .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
+    @Override
+    public CompletionStage<NexusInfo> clearFaults(String node, String nexus, String uri) {
+        return ask(node, "clear the faults of child " + uri + " of nexus " + nexus,
+                r -> new IoEngineCommand.ClearFaults(nexus, uri, r))
+                .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
     private CompletionStage<IoEngineReply> ask(String node, String what,
                                                Function<ActorRef<IoEngineReply>, IoEngineCommand> command) {
         var ref = inventory.dataNode(node);

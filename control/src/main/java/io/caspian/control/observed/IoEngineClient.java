@@ -1,6 +1,7 @@
 package io.caspian.control.observed;
 
 import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
@@ -32,4 +33,14 @@ public interface IoEngineClient {
     CompletionStage<NexusInfo> addChild(String node, String nexus, String uri);
 
     CompletionStage<NexusInfo> removeChild(String node, String nexus, String uri);
+
+    /** Arms a fault on one child of a nexus through its error-injection device ({@code count} -1: until cleared). */
+    CompletionStage<NexusInfo> injectFault(String node, String nexus, String uri, IoEngineCommand.FaultOp op,
+                                           long offset, long length, long count);
+
+    /** Brings a faulted child back: reopens it if needed and rebuilds the segments it missed (partial rebuild). */
+    CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri);
+
+    /** Removes every fault injected on one child of a nexus. */
+    CompletionStage<NexusInfo> clearFaults(String node, String nexus, String uri);
 }

@@ -43,7 +43,12 @@ final class Json {
     record Target(String node, String protocol, String deviceUri) {
     }
 
-    record Volume(String uuid, VolumeSpec spec, String status, List<String> replicas, Target target) {
+    /** {@code reason}: why the volume is short of replicas (e.g. no pool with room), null when it is not. */
+    record Volume(String uuid, VolumeSpec spec, String status, String reason, List<String> replicas, Target target) {
+    }
+
+    /** A fault to inject on one child; {@code count} absent means every matching I/O until cleared. */
+    record InjectFault(String op, Long offset, Long length, Long count) {
     }
 
     record CreatePool(List<String> disks, Map<String, String> labels) {

@@ -53,7 +53,7 @@ public final class RestApi extends AllDirectives {
 
     public RestApi(Entities entities, Inventory inventory,
                    VolumeService volumes, PoolService pools, Executor executor) {
-        this.views = new Views(entities, inventory);
+        this.views = new Views(entities, inventory, volumes::shortfall);
         this.volumes = volumes;
         this.pools = pools;
         this.executor = executor;
@@ -117,19 +117,33 @@ public final class RestApi extends AllDirectives {
                 path("volumes", () -> get(() -> run(() -> ok(views.volumes())))),
                 path(segment("volumes").slash(segment()), id -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() ->
-                                ok(Views.volume(volumes.create(id, volumeSpec(parse(body, Json.CreateVolume.class)))))))),
+                                ok(views.volume(volumes.create(id, volumeSpec(parse(body, Json.CreateVolume.class)))))))),
                         get(() -> run(() -> ok(found(views.volume(id), "volume", id)))),
                         delete(() -> run(() -> {
                             volumes.destroy(id);
                             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
                         })))),
                 path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
-                        put(() -> run(() -> ok(Views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
+                        put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(
                         put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
-                                run(() -> ok(Views.volume(volumes.publish(id, protocol(protocol),
+                                run(() -> ok(views.volume(volumes.publish(id, protocol(protocol),
                                         node.orElse(null)))))))),
-                        delete(() -> run(() -> ok(Views.volume(volumes.unpublish(id))))))));
+                        delete(() -> run(() -> ok(views.volume(volumes.unpublish(id))))))),
+                path(segment("volumes").slash(segment()).slash("children").slash(segment()).slash("fault"),
+                        (id, replica) -> concat(
+                                put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
+                                    Json.InjectFault f = parse(body, Json.InjectFault.class);
+                                    if (f.length() == null) {
+                                        throw new ControlException(Reply.Kind.INVALID, "a fault needs \"op\" and "
+                                                + "\"length\" (bytes); \"offset\" defaults to 0");
+                                    }
+                                    return ok(found(views.nexus(volumes.injectFault(id, replica, f.op(),
+                                            f.offset() == null ? 0 : f.offset(), f.length(), f.count()).id()),
+                                            "nexus", id));
+                                }))),
+                                delete(() -> run(() -> ok(found(views.nexus(volumes.clearFaults(id, replica).id()),
+                                        "nexus", id)))))));
     }
 
     // ------------------------------------------------------------------ request parsing

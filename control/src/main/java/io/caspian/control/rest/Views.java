@@ -27,10 +27,13 @@ import java.util.function.Function;
 final class Views {
     private final Entities entities;
     private final Inventory inventory;
+    private final Function<String, String> shortfall;
 
-    Views(Entities entities, Inventory inventory) {
+    /** {@code shortfall} tells why a volume is short of replicas, or null. */
+    Views(Entities entities, Inventory inventory, Function<String, String> shortfall) {
         this.entities = entities;
         this.inventory = inventory;
+        this.shortfall = shortfall;
     }
 
     List<Json.Node> nodes() {
@@ -98,19 +101,20 @@ final class Views {
     }
 
     List<Json.Volume> volumes() {
-        return all(entities.ids(VolumeEntity.TYPE_KEY), entities::volume, Views::volume);
+        return all(entities.ids(VolumeEntity.TYPE_KEY), entities::volume, this::volume);
     }
 
     Optional<Json.Volume> volume(String id) {
-        return entities.volume(id).map(Views::volume);
+        return entities.volume(id).map(this::volume);
     }
 
-    static Json.Volume volume(VolumeState v) {
+    Json.Volume volume(VolumeState v) {
         Json.Target target = v.published()
                 ? new Json.Target(v.targetNode(), protocol(v.protocol()), v.deviceUri()) : null;
         return new Json.Volume(v.id(), new Json.VolumeSpec(v.spec().size(), v.spec().replicas(), v.spec().thin(),
-                new Json.Topology(v.spec().nodeLabels(), v.spec().poolLabels())), health(v.status()), v.replicas(),
-                target);
+                new Json.Topology(v.spec().nodeLabels(), v.spec().poolLabels())), health(v.status()),
+                v.lifecycle() == io.caspian.control.entity.Lifecycle.ACTIVE ? shortfall.apply(v.id()) : null,
+                v.replicas(), target);
     }
 
     private static <S, J> List<J> all(List<String> ids, Function<String, Optional<S>> get, Function<S, J> view) {

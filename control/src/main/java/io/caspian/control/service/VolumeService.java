@@ -23,6 +23,7 @@ import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.ChildInfo;
+import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
@@ -54,15 +55,28 @@ public final class VolumeService {
     private final IoEngineClient io;
     private final Scheduler scheduler;
     private final Duration ioTimeout;
+    private final Duration faultedWait;
+    /** When each faulted child (by URI) was first seen faulted, and when it was last asked back (observed state). */
+    private final Map<String, Long> faultedSince = new ConcurrentHashMap<>();
+    private final Map<String, Long> askedBack = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Why a volume has fewer replicas than it should, as of its last reconciliation (observed, not journaled). */
+    private final Map<String, String> shortfalls = new ConcurrentHashMap<>();
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
+        this(entities, inventory, io, scheduler, ioTimeout, Duration.ZERO);
+    }
+
+    /** {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced. */
+    public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
+                         Duration ioTimeout, Duration faultedWait) {
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
         this.scheduler = scheduler;
         this.ioTimeout = ioTimeout;
+        this.faultedWait = faultedWait;
     }
 
     // ------------------------------------------------------------------ operations
@@ -110,6 +124,7 @@ public final class VolumeService {
             for (String replica : v.replicas()) {
                 entities.replica(replica).ifPresent(this::destroyReplica);
             }
+            shortfalls.remove(id);
             return entities.volume(id, VolumeCommand.Destroy::new);
         });
     }
@@ -182,6 +197,68 @@ public final class VolumeService {
         return locked(id, () -> unpublishLocked(existing(id)));
     }
 
+    /** Why the volume is short of replicas (no pool with room, ...), or null when it is not. */
+    public String shortfall(String id) {
+        return shortfalls.get(id);
+    }
+
+    /**
+     * Arms a fault on the nexus child backed by {@code replica}, through the io-engine's error-injection device.
+     *
+     * @param op read, write, flush, unmap or write_zeroes
+     * @param count how many I/Os fail; null for every matching I/O until cleared
+     */
+    public NexusState injectFault(String id, String replica, String op, long offset, long length, Long count) {
+        IoEngineCommand.FaultOp faultOp = faultOp(op);
+        VolumeState v = existing(id);
+        if (offset < 0 || length <= 0 || offset > v.spec().size() - length) {
+            throw new ControlException(Reply.Kind.INVALID, "fault range [" + offset + ", " + offset + "+" + length
+                    + ") is not inside volume '" + id + "' of " + v.spec().size() + " bytes");
+        }
+        if (count != null && count <= 0) {
+            throw new ControlException(Reply.Kind.INVALID, "fault count must be positive (omit it for \"until "
+                    + "cleared\"), not " + count);
+        }
+        NexusState n = nexusOf(v);
+        Child c = childOf(v, n, replica);
+        await(io.injectFault(n.node(), n.id(), c.uri(), faultOp, offset, length,
+                count == null ? IoEngineCommand.UNTIL_CLEARED : count), "inject a fault on " + c.uri());
+        return n;
+    }
+
+    /** Removes every fault injected on the nexus child backed by {@code replica}. */
+    public NexusState clearFaults(String id, String replica) {
+        VolumeState v = existing(id);
+        NexusState n = nexusOf(v);
+        Child c = childOf(v, n, replica);
+        await(io.clearFaults(n.node(), n.id(), c.uri()), "clear the faults of " + c.uri());
+        return n;
+    }
+
+    private static IoEngineCommand.FaultOp faultOp(String op) {
+        try {
+            return IoEngineCommand.FaultOp.valueOf(String.valueOf(op).toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(Reply.Kind.INVALID, "fault op must be one of read, write, flush, unmap, "
+                    + "write_zeroes, not '" + op + "'");
+        }
+    }
+
+    private NexusState nexusOf(VolumeState v) {
+        if (!v.published()) {
+            throw new ControlException(Reply.Kind.UNPROCESSABLE, "volume '" + v.id() + "' is not published: it has "
+                    + "no nexus to inject faults into");
+        }
+        return entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(Reply.Kind.UNPROCESSABLE,
+                "volume '" + v.id() + "' has no nexus"));
+    }
+
+    private static Child childOf(VolumeState v, NexusState n, String replica) {
+        return n.children().stream().filter(x -> x.replica().equals(replica)).findFirst()
+                .orElseThrow(() -> new ControlException(Reply.Kind.NOT_FOUND, "replica '" + replica
+                        + "' is not a child of the nexus of volume '" + v.id() + "'"));
+    }
+
     /** Brings one volume closer to its spec; a no-op for volumes that do not exist. */
     public Optional<VolumeState> reconcile(String id) {
         return locked(id, () -> entities.volume(id).map(this::reconcileLocked));
@@ -202,8 +279,16 @@ public final class VolumeService {
         if (nexus.isPresent() && nexusNodeOnline && observedNexus.isEmpty()) {
             recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
         }
+        NexusState current = nexus.flatMap(n -> entities.nexus(n.id())).orElse(null);
+        // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
+        Map<String, Child> faulted = new java.util.LinkedHashMap<>();
         for (ReplicaState r : replicaStates(v)) {
-            String why = lost(r, nexus.flatMap(n -> entities.nexus(n.id())).orElse(null));
+            Child fc = faultedChild(r, current);
+            if (fc != null) {
+                faulted.put(r.id(), fc);
+                continue;
+            }
+            String why = lost(r, current);
             if (why != null) {
                 LOG.warn("volume {}: replica {} on node {} is lost ({}); replacing it", id, r.id(), r.spec().node(),
                         why);
@@ -216,27 +301,115 @@ public final class VolumeService {
                 entities.volume(id, r -> new VolumeCommand.RemoveReplica(replica, r));
             }
         }
+        Map<String, Child> waiting = waitForFaulted(v, current, faulted);
         v = existing(id);
-        int have = v.replicas().size();
+        int have = v.replicas().size() - faulted.size() + waiting.size();
         int want = v.spec().replicas();
         if (have < want) {
             addReplicas(v, want - have);
-        } else if (have > want) {
+        } else {
+            shortfalls.remove(id);
+        }
+        if (have > want) {
             removeReplicas(v, have - want);
+        }
+        faulted.keySet().removeAll(waiting.keySet());
+        if (!faulted.isEmpty()) {
+            retireFaulted(existing(id), faulted);
+        }
+        if (!waiting.isEmpty() && !shortfalls.containsKey(id)) {
+            shortfalls.put(id, "faulted " + waiting.values().stream().map(c -> "replica " + c.replica() + " ("
+                    + c.reason() + ")").collect(Collectors.joining(", ")) + ": waiting up to "
+                    + faultedWait.toSeconds() + " s for it to come back before replacing it");
         }
         v = existing(id);
         Health status = health(v);
         return v.status() == status ? v : entities.volume(id, r -> new VolumeCommand.SetStatus(status, r));
     }
 
-    /** Why this replica can no longer be counted on, or null. An offline node is not a reason: it may come back. */
-    private String lost(ReplicaState r, NexusState nexus) {
-        if (nexus != null) {
-            Child c = nexus.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
-            if (c != null && c.state() == ChildState.FAULTED) {
-                return "its nexus child faulted: " + c.reason();
+    /**
+     * Faulted replicas leave the volume once the nexus has as many in-sync children as the volume wants (their
+     * replacements are rebuilt). Until then the volume is Degraded, and when no pool can take a replacement the
+     * reason says so; the next sweep after a pool appears or frees up places it.
+     */
+    private void retireFaulted(VolumeState v, Map<String, Child> faulted) {
+        NexusState n = entities.nexus(v.nexus()).orElse(null);
+        long inSync = n == null ? 0 : n.children().stream().filter(Child::inSync).count();
+        if (inSync >= v.spec().replicas()) {
+            for (ReplicaState r : replicaStates(v)) {
+                if (faulted.containsKey(r.id())) {
+                    LOG.info("volume {}: replacement rebuilt; faulted replica {} on node {} leaves and is destroyed",
+                            v.id(), r.id(), r.spec().node());
+                    dropReplica(v, r);
+                }
+            }
+            return;
+        }
+        String shortfall = shortfalls.get(v.id());
+        if (shortfall != null && !shortfall.startsWith("faulted ")) {
+            shortfalls.put(v.id(), "faulted " + faulted.values().stream().map(c -> "replica " + c.replica() + " ("
+                    + c.reason() + ")").collect(Collectors.joining(", ")) + " awaits a replacement: " + shortfall);
+        }
+    }
+
+    /**
+     * The faulted children still within their wait period. While its replica is reachable, each is asked back
+     * (partial rebuild from the nexus's segment map) at most every third of the period; a child that faults again
+     * is asked again until the period ends, then replaced.
+     */
+    private Map<String, Child> waitForFaulted(VolumeState v, NexusState nexus, Map<String, Child> faulted) {
+        long now = System.nanoTime();
+        Set<String> uris = nexus == null ? Set.of() : nexus.children().stream()
+                .filter(c -> c.state() == ChildState.FAULTED).map(Child::uri).collect(Collectors.toSet());
+        faultedSince.keySet().removeIf(u -> u.startsWith(v.id() + " ") && !uris.contains(u.substring(v.id().length()
+                + 1)));
+        askedBack.keySet().retainAll(faultedSince.keySet());
+        Map<String, Child> waiting = new java.util.LinkedHashMap<>();
+        if (faultedWait.isZero() || nexus == null) {
+            return waiting;
+        }
+        for (Map.Entry<String, Child> e : faulted.entrySet()) {
+            Child c = e.getValue();
+            String key = v.id() + " " + c.uri();
+            long since = faultedSince.computeIfAbsent(key, k -> now);
+            if (now - since >= faultedWait.toNanos()) {
+                continue;
+            }
+            waiting.put(e.getKey(), c);
+            Long asked = askedBack.get(key);
+            boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
+                    && inventory.replica(e.getKey()).isPresent() && nodeOnline(nexus.node())
+                    && inventory.nexus(nexus.node(), nexus.id()).isPresent();
+            if (!reachable || asked != null && now - asked < faultedWait.toNanos() / 3) {
+                continue;
+            }
+            askedBack.put(key, now);
+            try {
+                NexusInfo info = await(io.onlineChild(nexus.node(), nexus.id(), c.uri()), "bring back " + c.uri());
+                LOG.info("volume {}: faulted child {} asked back within the wait; rebuilding what it missed", v.id(),
+                        c.uri());
+                info.children().stream().filter(x -> x.uri().equals(c.uri()) && x.state() != ChildState.UNKNOWN)
+                        .findFirst().ifPresent(x -> entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(
+                                x.uri(), x.state(), x.reason(), r)));
+            } catch (RuntimeException ex) {
+                LOG.info("volume {}: faulted child {} could not be brought back yet: {}", v.id(), c.uri(),
+                        ex.getMessage());
             }
         }
+        return waiting;
+    }
+
+    /** The nexus child backed by {@code r} if it is faulted, else null. */
+    private static Child faultedChild(ReplicaState r, NexusState nexus) {
+        if (nexus == null) {
+            return null;
+        }
+        Child c = nexus.children().stream().filter(x -> x.replica().equals(r.id())).findFirst().orElse(null);
+        return c != null && c.state() == ChildState.FAULTED ? c : null;
+    }
+
+    /** Why this replica can no longer be counted on, or null. An offline node is not a reason: it may come back. */
+    private String lost(ReplicaState r, NexusState nexus) {
         if (!nodeOnline(r.spec().node()) || inventory.recentlyCreated(r.id())) {
             return null;
         }
@@ -248,7 +421,10 @@ public final class VolumeService {
     private void syncChildStates(NexusState nexus, NexusInfo observed) {
         for (ChildInfo c : observed.children()) {
             Child known = nexus.child(c.uri());
-            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN) {
+            // A faulted child comes back only through a rebuild: a report still calling it ONLINE predates the
+            // fault (the bus may deliver the fault before the io-engine's next report).
+            boolean stale = known != null && known.state() == ChildState.FAULTED && c.state() == ChildState.ONLINE;
+            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
                 entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
             }
         }
@@ -279,8 +455,11 @@ public final class VolumeService {
 
     private void addReplicas(VolumeState v, int count) {
         Placement p = place(v.spec(), count, replicaNodes(v));
-        if (!p.complete()) {
+        if (p.complete()) {
+            shortfalls.remove(v.id());
+        } else {
             LOG.warn("volume {}: {}", v.id(), p.shortfall());
+            shortfalls.put(v.id(), p.shortfall());
         }
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         for (PoolCandidate pool : p.pools()) {

@@ -58,6 +58,8 @@ class ControlSerializerTest {
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",
                         List.of(new Child("bdev:///r", "r", ChildState.DEGRADED, "rebuilding")), Protocol.NBD,
                         "nbd://h/x", Health.DEGRADED)),
+                Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v", List.of(), Protocol.NONE, "",
+                        Health.ONLINE, Map.of("node/1|caspian.io.faults", 7L))),
                 Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(),
                         Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", Health.FAULTED)));
         for (Reply r : replies) {
@@ -67,6 +69,16 @@ class ControlSerializerTest {
             Reply r = new Reply.Rejected(kind, "because");
             assertEquals(r, roundTrip(r));
         }
+    }
+
+    @Test
+    void busRecordsCrossJvmsAsCommandAndEvent() throws Exception {
+        var applied = new io.caspian.control.entity.nexus.NexusEvent.BusApplied("node/1|t", 9, "bdev:///r",
+                ChildState.FAULTED, "io errors");
+        assertEquals(applied, roundTrip(applied));
+        var command = new io.caspian.control.entity.nexus.NexusCommand.ApplyBus("node/1|t", 9, "", ChildState.UNKNOWN,
+                "", KIT.<Reply>createTestProbe().getRef());
+        assertEquals(command, roundTrip(command));
     }
 
     @Test

@@ -16,15 +16,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads every record of the io topics from the beginning, for tests to check what the publisher sent. */
-final class BusReader implements AutoCloseable {
+public final class BusReader implements AutoCloseable {
 
   /** A record as read: where it was, its key, its decoded value. */
-  record Read(String topic, String key, BusEvent event) {}
+  public record Read(String topic, String key, BusEvent event) {}
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final List<Read> read = new ArrayList<>();
 
-  BusReader(String servers) {
+  public BusReader(String servers) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
     consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
@@ -37,7 +37,7 @@ final class BusReader implements AutoCloseable {
   }
 
   /** Polls until {@code done} holds for everything read so far, or {@code timeout}; returns all read. */
-  List<Read> until(Predicate<List<Read>> done, Duration timeout) throws Exception {
+  public List<Read> until(Predicate<List<Read>> done, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.test(read) && System.nanoTime() < deadline) {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {

@@ -81,6 +81,14 @@ public final class IoEngineCodec {
         } else if (command instanceof SetErrorPolicy c) {
             b.setSetErrorPolicy(io.caspian.events.proto.ioengine.SetErrorPolicy.newBuilder()
             .setNexus(c.nexus()).setErrorThreshold(c.errorThreshold()));
+        } else if (command instanceof IoEngineCommand.InjectFault c) {
+            b.setInjectFault(io.caspian.events.proto.ioengine.InjectFault.newBuilder()
+            .setNexus(c.nexus()).setUri(c.uri())
+            .setOp(io.caspian.events.proto.ioengine.FaultOp.forNumber(c.op().ordinal()))
+            .setOffset(c.offset()).setLength(c.length()).setCount(c.count()));
+        } else if (command instanceof IoEngineCommand.ClearFaults c) {
+            b.setClearFaults(io.caspian.events.proto.ioengine.ClearFaults.newBuilder()
+            .setNexus(c.nexus()).setUri(c.uri()));
         } else if (command instanceof SubscribeState c) {
             b.setSubscribeState(io.caspian.events.proto.ioengine.SubscribeState.newBuilder()
             .setSubscriber(refs.toSerializationFormat(c.subscriber())));
@@ -121,6 +129,13 @@ public final class IoEngineCodec {
                     RebuildAction.values()[p.getRebuild().getActionValue()], r);
             case SET_ERROR_POLICY -> new SetErrorPolicy(p.getSetErrorPolicy().getNexus(),
                     p.getSetErrorPolicy().getErrorThreshold(), r);
+            case INJECT_FAULT -> {
+                var c = p.getInjectFault();
+                yield new IoEngineCommand.InjectFault(c.getNexus(), c.getUri(),
+                        IoEngineCommand.FaultOp.values()[c.getOpValue()], c.getOffset(), c.getLength(), c.getCount(), r);
+            }
+            case CLEAR_FAULTS -> new IoEngineCommand.ClearFaults(p.getClearFaults().getNexus(),
+                    p.getClearFaults().getUri(), r);
             case SUBSCRIBE_STATE -> new SubscribeState(refs.resolveActorRef(p.getSubscribeState().getSubscriber()));
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("io-engine command without a command");
         };

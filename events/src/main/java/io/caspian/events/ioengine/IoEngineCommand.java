@@ -74,6 +74,25 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
             implements IoEngineCommand {
     }
 
+    /** The kinds of I/O a fault can be injected into. */
+    enum FaultOp { READ, WRITE, FLUSH, UNMAP, WRITE_ZEROES }
+
+    /** A count meaning "every matching I/O until cleared". */
+    long UNTIL_CLEARED = -1;
+
+    /**
+     * Fails the next {@code count} I/Os of {@code op} that touch {@code [offset, offset+length)} on child {@code uri}
+     * of the nexus ({@link #UNTIL_CLEARED} for all of them), through the child's error-injection device; the nexus
+     * counts them like real errors, so past its threshold the child faults.
+     */
+    record InjectFault(String nexus, String uri, FaultOp op, long offset, long length, long count,
+                       ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
+    /** Removes every fault injected on child {@code uri} of the nexus. */
+    record ClearFaults(String nexus, String uri, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
     /** Asks for a {@link NodeStateReport} now and after every change, until the subscriber stops. */
     record SubscribeState(ActorRef<NodeStateReport> subscriber) implements IoEngineCommand {
         @Override

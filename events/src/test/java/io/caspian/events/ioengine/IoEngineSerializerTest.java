@@ -56,6 +56,8 @@ class IoEngineSerializerTest {
                 new IoEngineCommand.RemoveChild("n", "bdev:///c", r),
                 new IoEngineCommand.Rebuild("n", "bdev:///c", RebuildAction.PAUSE, r),
                 new IoEngineCommand.SetErrorPolicy("n", 32, r),
+                new IoEngineCommand.InjectFault("n", "bdev:///r", IoEngineCommand.FaultOp.WRITE, 4096, 8192, -1, r),
+                new IoEngineCommand.ClearFaults("n", "bdev:///r", r),
                 new IoEngineCommand.SubscribeState(sub.ref()));
         for (IoEngineCommand c : all) {
             assertEquals(c, roundTrip(c));

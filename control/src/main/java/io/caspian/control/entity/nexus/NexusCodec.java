@@ -2,7 +2,9 @@ package io.caspian.control.entity.nexus;
 
 import io.caspian.control.entity.Lifecycle;
 import io.caspian.control.entity.Reply;
+import io.caspian.events.ChildState;
 import io.caspian.events.Enums;
+import io.caspian.events.proto.control.BusApplied;
 import io.caspian.events.proto.control.ChildAdded;
 import io.caspian.events.proto.control.ChildDegraded;
 import io.caspian.events.proto.control.ChildFaulted;
@@ -46,6 +48,11 @@ public final class NexusCodec {
         return new NexusSpec(p.getNode(), p.getSize(), p.getVolume(), children(p.getChildrenList()));
     }
 
+    private static BusApplied busApplied(String stream, long seq, String uri, ChildState state, String reason) {
+        return BusApplied.newBuilder().setStream(stream).setSeq(seq).setUri(uri).setState(Enums.toProto(state))
+                .setReason(reason).build();
+    }
+
     private static NexusPublished published(io.caspian.events.Protocol protocol, String deviceUri) {
         return NexusPublished.newBuilder().setProtocol(Enums.toProto(protocol)).setDeviceUri(deviceUri).build();
     }
@@ -72,6 +79,8 @@ public final class NexusCodec {
             b.setStatusChanged(NexusStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
         } else if (e instanceof NexusEvent.NexusDestroyed) {
             b.setDestroyed(NexusDestroyed.getDefaultInstance());
+        } else if (e instanceof NexusEvent.BusApplied x) {
+            b.setBusApplied(busApplied(x.stream(), x.seq(), x.uri(), x.state(), x.reason()));
         }
         return b.build();
     }
@@ -91,6 +100,11 @@ public final class NexusCodec {
             case CHILD_ONLINE -> new NexusEvent.ChildOnline(p.getChildOnline().getUri());
             case STATUS_CHANGED -> new NexusEvent.NexusStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
             case DESTROYED -> new NexusEvent.NexusDestroyed();
+            case BUS_APPLIED -> {
+                BusApplied x = p.getBusApplied();
+                yield new NexusEvent.BusApplied(x.getStream(), x.getSeq(), x.getUri(), Enums.fromProto(x.getState()),
+                        x.getReason());
+            }
             case EVENT_NOT_SET -> throw new IllegalArgumentException("nexus event without an event");
         };
     }
@@ -101,13 +115,14 @@ public final class NexusCodec {
                 .setProtocol(Enums.toProto(s.protocol())).setDeviceUri(s.deviceUri())
                 .setStatus(Enums.toProto(s.status()));
         s.children().forEach(c -> b.addChildren(toProto(c)));
+        b.putAllBusMarks(s.busMarks());
         return b.build();
     }
 
     public static NexusState fromProto(io.caspian.events.proto.control.NexusState p) {
         return new NexusState(p.getId(), Lifecycle.values()[p.getLifecycleValue()], p.getNode(), p.getSize(),
                 p.getVolume(), children(p.getChildrenList()), Enums.fromProto(p.getProtocol()), p.getDeviceUri(),
-                Enums.fromProto(p.getStatus()));
+                Enums.fromProto(p.getStatus()), p.getBusMarksMap());
     }
 
     public static io.caspian.events.proto.control.NexusCommand toProto(NexusCommand c, ActorRefResolver refs) {
@@ -131,6 +146,8 @@ public final class NexusCodec {
             b.setSetStatus(NexusStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
         } else if (c instanceof NexusCommand.Get) {
             b.setGet(Empty.getDefaultInstance());
+        } else if (c instanceof NexusCommand.ApplyBus x) {
+            b.setApplyBus(busApplied(x.stream(), x.seq(), x.uri(), x.state(), x.reason()));
         }
         return b.build();
     }
@@ -149,6 +166,11 @@ public final class NexusCodec {
                     Enums.fromProto(p.getSetChildState().getState()), p.getSetChildState().getReason(), r);
             case SET_STATUS -> new NexusCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
             case GET -> new NexusCommand.Get(r);
+            case APPLY_BUS -> {
+                BusApplied x = p.getApplyBus();
+                yield new NexusCommand.ApplyBus(x.getStream(), x.getSeq(), x.getUri(), Enums.fromProto(x.getState()),
+                        x.getReason(), r);
+            }
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("nexus command without a command");
         };
     }

@@ -39,4 +39,12 @@ public sealed interface NexusCommand extends ControlMessage {
 
     record Get(ActorRef<Reply> replyTo) implements NexusCommand {
     }
+
+    /**
+     * Applies record {@code seq} of an io-bus stream: ignored when the stream's mark is already at or past it,
+     * otherwise persisted with the new mark. A non-empty {@code uri} carries the child state the io-engine reported.
+     */
+    record ApplyBus(String stream, long seq, String uri, ChildState state, String reason, ActorRef<Reply> replyTo)
+            implements NexusCommand {
+    }
 }

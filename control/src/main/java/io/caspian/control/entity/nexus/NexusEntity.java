@@ -87,6 +87,7 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
                 .onCommand(RemoveChild.class, (s, c) -> active(s, c, () -> s.child(c.uri()) == null
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new ChildRemoved(c.uri()), c)))
                 .onCommand(SetChildState.class, (s, c) -> active(s, c, () -> onSetChildState(s, c)))
+                .onCommand(NexusCommand.ApplyBus.class, this::onApplyBus)
                 .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new NexusStatusChanged(c.status()), c)))
                 .build();
@@ -147,6 +148,14 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
         };
     }
 
+    /** Any lifecycle: a record may arrive for a nexus this plane no longer (or never) knew; its mark still counts. */
+    private Effect<NexusEvent, NexusState> onApplyBus(NexusState s, NexusCommand.ApplyBus c) {
+        if (c.seq() <= s.busMark(c.stream())) {
+            return Effect().reply(c.replyTo(), Reply.ok(s));
+        }
+        return persist(new NexusEvent.BusApplied(c.stream(), c.seq(), c.uri(), c.state(), c.reason()), c);
+    }
+
     private Effect<NexusEvent, NexusState> active(NexusState s, NexusCommand c,
                                                    Supplier<Effect<NexusEvent, NexusState>> f) {
         return s.active() ? f.get() : Effect().reply(c.replyTo(), Reply.notFound("nexus", id));
@@ -169,6 +178,11 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
                 .onEvent(ChildOnline.class, (s, e) -> s.withChildState(e.uri(), ChildState.ONLINE, ""))
                 .onEvent(NexusStatusChanged.class, (s, e) -> s.withStatus(e.status()))
                 .onEvent(NexusDestroyed.class, (s, e) -> s.destroyed())
+                .onEvent(NexusEvent.BusApplied.class, (s, e) -> {
+                    NexusState marked = s.withBusMark(e.stream(), e.seq());
+                    return e.uri().isEmpty() || !s.active() ? marked
+                            : marked.withChildState(e.uri(), e.state(), e.state() == ChildState.ONLINE ? "" : e.reason());
+                })
                 .build();
     }
 }

@@ -1,6 +1,7 @@
 package io.caspian.control.entity.nexus;
 
 import io.caspian.control.entity.ControlMessage;
+import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 
@@ -36,5 +37,9 @@ public sealed interface NexusEvent extends ControlMessage {
     }
 
     record NexusDestroyed() implements NexusEvent {
+    }
+
+    /** An io-bus record was applied: its stream's new mark and, with a {@code uri}, the child state it carried. */
+    record BusApplied(String stream, long seq, String uri, ChildState state, String reason) implements NexusEvent {
     }
 }

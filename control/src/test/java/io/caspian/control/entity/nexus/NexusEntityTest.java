@@ -87,4 +87,32 @@ class NexusEntityTest {
         NexusState before = kit.getState();
         assertEquals(before, kit.restart().state());
     }
+
+    @Test
+    void busRecordsAreAppliedOncePerStreamEvenAcrossRestarts() {
+        kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
+        String faults = NexusState.stream("node-a/1", "caspian.io.faults");
+        var first = kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 1, B.uri(), ChildState.FAULTED,
+                "io errors", r));
+        assertEquals(List.of(new NexusEvent.BusApplied(faults, 1, B.uri(), ChildState.FAULTED, "io errors")),
+                first.events());
+        NexusState s = okState(first.reply(), NexusState.class);
+        assertEquals(ChildState.FAULTED, s.child(B.uri()).state());
+        assertEquals(1, s.busMark(faults));
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 1, B.uri(), ChildState.ONLINE, "",
+                r)).hasNoEvents());
+        // A mark-only record of another stream, then a restart (snapshot every 3 events plus replay).
+        String rebuild = NexusState.stream("node-a/1", "caspian.io.rebuild");
+        kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(rebuild, 4, "", ChildState.UNKNOWN, "", r));
+        kit.<Reply>runCommand(r -> new NexusCommand.SetStatus(Health.DEGRADED, r));
+        NexusState restarted = kit.restart().state();
+        assertEquals(1, restarted.busMark(faults));
+        assertEquals(4, restarted.busMark(rebuild));
+        assertEquals(ChildState.FAULTED, restarted.child(B.uri()).state());
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(rebuild, 3, "", ChildState.UNKNOWN, "", r))
+                .hasNoEvents());
+        assertEquals(1, kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 2, B.uri(), ChildState.FAULTED,
+                "again", r)).events().size());
+        assertEquals(2, kit.getState().busMark(faults));
+    }
 }

@@ -1,0 +1,250 @@
+package io.caspian.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.SyncIo;
+import io.caspian.control.bus.StreamKey;
+import io.caspian.control.entity.nexus.NexusCommand;
+import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.service.BusRouter;
+import io.caspian.control.service.Entities;
+import io.caspian.datanode.DataNode;
+import io.caspian.datanode.DataNodeSettings;
+import io.caspian.events.proto.bus.BusEvent;
+import io.caspian.events.proto.bus.RebuildFinished;
+import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaBroker;
+import io.caspian.kafka.TopicAdmin;
+import io.caspian.nvmf.host.NvmfDevice;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32;
+import org.apache.pekko.actor.typed.Props;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control plane and three real DataNodes in one JVM, with a real Kafka broker between them: a fault injected
+ * through the REST API faults a child, the io-engine publishes it, the control plane consumes it, records it on the
+ * nexus and replaces the replica on a spare pool; with none the volume stays Degraded with the reason shown until a
+ * pool appears.
+ */
+class FaultBusTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MIB = 1L << 20;
+    private static final long SIZE = 8 * MIB;
+    private static final int BLOCK = 4096;
+    private static final int BLOCKS = 160;
+
+    @TempDir
+    static Path dir;
+    static KafkaBroker broker;
+    static ControlPlane control;
+
+    @BeforeAll
+    static void start() {
+        broker = KafkaBroker.start(dir.resolve("kafka"));
+        try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
+            admin.ensure(BusTopics.all((short) 1), Duration.ofSeconds(30));
+        }
+        control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
+                "pekko.cluster.roles", List.of("control"),
+                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
+                "pekko.remote.artery.canonical.port", 0,
+                "pekko.loglevel", "WARNING",
+                "caspian.data-dir", dir.resolve("control").toString(),
+                "caspian.control.rest.port", 0,
+                // The periodic sweep is out of the picture: the bus and the io-engines' reports drive the work.
+                "caspian.control.reconcile-interval", "1h",
+                "caspian.control.bus.bootstrap-servers", broker.bootstrapServers())));
+        for (String n : List.of("fb-1", "fb-2", "fb-3")) {
+            DataNodeSettings s = DataNodeSettings.local(n, dir.resolve(n))
+                    .withKafka(broker.bootstrapServers(), Duration.ofMillis(500));
+            control.system().systemActorOf(DataNode.create(s), n, Props.empty());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (control != null) {
+            control.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void injectedFaultReachesTheControlPlaneOverTheBusAndTheReplicaIsReplacedOnceAPoolHasRoom() throws Exception {
+        await(() -> call("GET", "/v0/nodes", null, 200).size() == 3, "three io-engines registered");
+        call("PUT", "/v0/nodes/fb-1/pools/fb-p1", "{\"disks\":[\"malloc:///fb-p1?size_mb=32\"]}", 200);
+        call("PUT", "/v0/nodes/fb-2/pools/fb-p2", "{\"disks\":[\"malloc:///fb-p2?size_mb=32\"]}", 200);
+        String id = UUID.randomUUID().toString();
+        call("PUT", "/v0/volumes/" + id, "{\"size\":" + SIZE + ",\"replicas\":2}", 200);
+        JsonNode published = call("PUT", "/v0/volumes/" + id + "/target?protocol=nvmf&node=fb-1", null, 200);
+        String device = published.get("target").get("device_uri").asText();
+        String victim = null;
+        String keeper = null;
+        for (JsonNode r : published.get("replicas")) {
+            JsonNode rep = call("GET", "/v0/replicas/" + r.asText(), null, 200);
+            if (rep.get("node").asText().equals("fb-2")) {
+                victim = r.asText();
+            } else {
+                keeper = r.asText();
+            }
+        }
+        String fault = "/v0/volumes/" + id + "/children/" + victim + "/fault";
+
+        // Bad requests.
+        call("PUT", fault, "{\"op\":\"explode\",\"length\":4096}", 400);
+        call("PUT", fault, "{\"op\":\"write\",\"offset\":" + SIZE + ",\"length\":4096}", 400);
+        call("PUT", fault, "{\"op\":\"write\",\"length\":4096,\"count\":0}", 400);
+        call("PUT", fault, "{\"op\":\"write\"}", 400);
+        call("PUT", "/v0/volumes/" + UUID.randomUUID() + "/children/" + victim + "/fault",
+                "{\"op\":\"write\",\"length\":4096}", 404);
+        call("PUT", "/v0/volumes/" + id + "/children/" + UUID.randomUUID() + "/fault",
+                "{\"op\":\"write\",\"length\":4096}", 404);
+        call("DELETE", "/v0/volumes/" + id + "/children/" + UUID.randomUUID() + "/fault", null, 404);
+        call("DELETE", fault, null, 200);
+
+        long[] sums;
+        try (BlockDevice dev = DeviceOpener.standard().with("nvmf", NvmfDevice.factory()).open(device)) {
+            JsonNode armed = call("PUT", fault, "{\"op\":\"write\",\"length\":" + SIZE + "}", 200);
+            assertEquals(id, armed.get("uuid").asText());
+            sums = write(dev, 11);
+            verify(dev, sums);
+        }
+
+        String victimId = victim;
+        await(() -> {
+            JsonNode v = call("GET", "/v0/volumes/" + id, null, 200);
+            return "Degraded".equals(v.get("status").asText()) && v.get("reason").asText().contains(victimId);
+        }, "volume Degraded, the reason naming the faulted replica with no pool to replace it");
+        Entities entities = new Entities(control.system(), Duration.ofSeconds(10));
+        NexusState n = entities.nexus(id).orElseThrow();
+        assertTrue(n.busMarks().keySet().stream().anyMatch(k -> k.endsWith("|" + BusTopics.IO_FAULTS)),
+                "the fault came over the bus: " + n.busMarks());
+        assertTrue(call("GET", "/v0/volumes/" + id, null, 200).get("replicas").toString().contains(victim),
+                "the faulted replica stays until its replacement is rebuilt");
+
+        // A pool appears: the replacement goes there, is rebuilt, and the faulted replica leaves and is destroyed.
+        call("PUT", "/v0/nodes/fb-3/pools/fb-p3", "{\"disks\":[\"malloc:///fb-p3?size_mb=32\"]}", 200);
+        await(() -> {
+            JsonNode v = call("GET", "/v0/volumes/" + id, null, 200);
+            return "Online".equals(v.get("status").asText()) && v.get("reason").isNull()
+                    && v.get("replicas").size() == 2 && !v.get("replicas").toString().contains(victimId);
+        }, "faulted replica replaced on the new pool, rebuilt, volume Online");
+        await(() -> control.inventory().replica(victimId).isEmpty(), "faulted replica destroyed on its io-engine");
+        JsonNode v = call("GET", "/v0/volumes/" + id, null, 200);
+        for (JsonNode r : v.get("replicas")) {
+            if (!r.asText().equals(keeper)) {
+                assertEquals("fb-3", call("GET", "/v0/replicas/" + r.asText(), null, 200).get("node").asText());
+            }
+        }
+        try (BlockDevice dev = DeviceOpener.standard().with("nvmf", NvmfDevice.factory()).open(device)) {
+            verify(dev, sums);
+        }
+
+        // A redelivered record (same stream, same seq) is not applied or acted on twice.
+        AtomicInteger reactions = new AtomicInteger();
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        try {
+            BusRouter router = new BusRouter(entities, ex, vol -> reactions.incrementAndGet());
+            BusEvent done = BusEvent.newBuilder().setSource("fb-test/1").setSeq(1).setNexus(id).setNode("fb-1")
+                    .setRebuildFinished(RebuildFinished.newBuilder().setChild("x")).build();
+            StreamKey key = StreamKey.of(BusTopics.IO_REBUILD, done);
+            router.apply(key, done).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            router.apply(key, done).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(1, reactions.get());
+            assertEquals(1L, router.appliedUpTo(key).toCompletableFuture().get(10, TimeUnit.SECONDS));
+            assertEquals(1L, entities.nexus(id, NexusCommand.Get::new)
+                    .busMark(NexusState.stream("fb-test/1", BusTopics.IO_REBUILD)));
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    private static long[] write(BlockDevice dev, long seed) throws Exception {
+        Random rnd = new Random(seed);
+        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
+        long[] sums = new long[BLOCKS];
+        byte[] b = new byte[BLOCK];
+        for (int i = 0; i < BLOCKS; i++) {
+            rnd.nextBytes(b);
+            buf.clear();
+            buf.put(b);
+            SyncIo.write(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
+            sums[i] = crc(b);
+        }
+        SyncIo.flush(dev);
+        return sums;
+    }
+
+    private static void verify(BlockDevice dev, long[] sums) throws Exception {
+        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
+        byte[] b = new byte[BLOCK];
+        for (int i = 0; i < sums.length; i++) {
+            SyncIo.read(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
+            buf.get(0, b);
+            assertEquals(sums[i], crc(b), "block " + i);
+        }
+    }
+
+    private static long crc(byte[] b) {
+        CRC32 c = new CRC32();
+        c.update(b);
+        return c.getValue();
+    }
+
+    private static JsonNode call(String method, String path, String body, int expected) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body))
+                    .header("Content-Type", "application/json").build();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != expected) {
+                throw new AssertionError(method + " " + path + " answered " + r.statusCode() + " not " + expected
+                        + ": " + r.body());
+            }
+            return JSON.readTree(r.body());
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(method + " " + path + " failed: " + e, e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for: " + what);
+    }
+}

@@ -1,0 +1,232 @@
+package io.caspian.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.DeviceOpener;
+import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.SyncIo;
+import io.caspian.datanode.DataNode;
+import io.caspian.datanode.DataNodeSettings;
+import io.caspian.events.proto.bus.BusEvent;
+import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaBroker;
+import io.caspian.kafka.TopicAdmin;
+import io.caspian.nvmf.host.NvmfDevice;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.pekko.actor.typed.Props;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A faulted child whose replica is still reachable is brought back within the wait period (a partial rebuild of what
+ * it missed) instead of replaced; one that keeps failing is replaced once the period is over.
+ */
+class FaultWaitTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MIB = 1L << 20;
+    private static final long SIZE = 8 * MIB;
+    private static final int BLOCK = 4096;
+    private static final int BLOCKS = 160;
+
+    @TempDir
+    static Path dir;
+    static KafkaBroker broker;
+    static ControlPlane control;
+
+    @BeforeAll
+    static void start() {
+        broker = KafkaBroker.start(dir.resolve("kafka"));
+        try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
+            admin.ensure(BusTopics.all((short) 1), Duration.ofSeconds(30));
+        }
+        control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
+                "pekko.cluster.roles", List.of("control"),
+                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
+                "pekko.remote.artery.canonical.port", 0,
+                "pekko.loglevel", "WARNING",
+                "caspian.data-dir", dir.resolve("control").toString(),
+                "caspian.control.rest.port", 0,
+                "caspian.control.reconcile-interval", "500ms",
+                "caspian.control.faulted-child-wait", "6s",
+                "caspian.control.bus.bootstrap-servers", broker.bootstrapServers())));
+        for (String n : List.of("fw-1", "fw-2", "fw-3")) {
+            DataNodeSettings s = DataNodeSettings.local(n, dir.resolve(n))
+                    .withKafka(broker.bootstrapServers(), Duration.ofMillis(500));
+            control.system().systemActorOf(DataNode.create(s), n, Props.empty());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (control != null) {
+            control.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void aChildBackWithinTheWaitIsPartiallyRebuiltAndOneThatKeepsFailingIsReplacedAfterIt() throws Exception {
+        await(() -> call("GET", "/v0/nodes", null, 200).size() == 3, "three io-engines registered");
+        call("PUT", "/v0/nodes/fw-1/pools/fw-p1", "{\"disks\":[\"malloc:///fw-p1?size_mb=32\"]}", 200);
+        call("PUT", "/v0/nodes/fw-2/pools/fw-p2", "{\"disks\":[\"malloc:///fw-p2?size_mb=32\"]}", 200);
+        String id = UUID.randomUUID().toString();
+        call("PUT", "/v0/volumes/" + id, "{\"size\":" + SIZE + ",\"replicas\":2}", 200);
+        JsonNode published = call("PUT", "/v0/volumes/" + id + "/target?protocol=nvmf&node=fw-1", null, 200);
+        String device = published.get("target").get("device_uri").asText();
+        String victim = null;
+        String victimUri = null;
+        for (JsonNode c : call("GET", "/v0/nexuses/" + id, null, 200).get("children")) {
+            if (c.get("uri").asText().startsWith("nvmf://")) {
+                victim = c.get("replica").asText();
+                victimUri = c.get("uri").asText();
+            }
+        }
+        String fault = "/v0/volumes/" + id + "/children/" + victim + "/fault";
+        String replicas = published.get("replicas").toString();
+
+        // One failed write faults the child; the replica is still there, so it comes back with a partial rebuild.
+        long[] sums;
+        try (BlockDevice dev = DeviceOpener.standard().with("nvmf", NvmfDevice.factory()).open(device)) {
+            call("PUT", fault, "{\"op\":\"write\",\"length\":" + SIZE + ",\"count\":1}", 200);
+            sums = write(dev, 5);
+            String uri = victimUri;
+            await(() -> partialRebuildOf(uri), "a partial rebuild of the faulted child on the bus");
+            await(() -> {
+                JsonNode v = call("GET", "/v0/volumes/" + id, null, 200);
+                return "Online".equals(v.get("status").asText()) && v.get("reason").isNull();
+            }, "volume Online again");
+            assertEquals(replicas, call("GET", "/v0/volumes/" + id, null, 200).get("replicas").toString(),
+                    "the same replicas: nothing was replaced");
+            verify(dev, sums);
+        }
+
+        // A child that keeps failing faults again on each attempt; after the wait it is replaced on fw-3.
+        call("PUT", "/v0/nodes/fw-3/pools/fw-p3", "{\"disks\":[\"malloc:///fw-p3?size_mb=32\"]}", 200);
+        try (BlockDevice dev = DeviceOpener.standard().with("nvmf", NvmfDevice.factory()).open(device)) {
+            call("PUT", fault, "{\"op\":\"write\",\"length\":" + SIZE + "}", 200);
+            sums = write(dev, 6);
+            String victimId = victim;
+            await(() -> call("GET", "/v0/volumes/" + id, null, 200).path("reason").asText().contains("waiting"),
+                    "the reason says the control plane waits for the faulted child");
+            await(() -> {
+                JsonNode v = call("GET", "/v0/volumes/" + id, null, 200);
+                return "Online".equals(v.get("status").asText()) && v.get("replicas").size() == 2
+                        && !v.get("replicas").toString().contains(victimId);
+            }, "the failing replica replaced after the wait");
+            verify(dev, sums);
+        }
+    }
+
+    /** Whether the io-engine published a partial rebuild of {@code child}. */
+    private static boolean partialRebuildOf(String child) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(BusTopics.IO_REBUILD).stream()
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            for (int i = 0; i < 5; i++) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    BusEvent e = BusEvent.parseFrom(r.value());
+                    if (e.hasRebuildStarted() && e.getRebuildStarted().getChild().equals(child)
+                            && e.getRebuildStarted().getPartial()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static long[] write(BlockDevice dev, long seed) throws Exception {
+        Random rnd = new Random(seed);
+        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
+        long[] sums = new long[BLOCKS];
+        byte[] b = new byte[BLOCK];
+        for (int i = 0; i < BLOCKS; i++) {
+            rnd.nextBytes(b);
+            buf.clear();
+            buf.put(b);
+            SyncIo.write(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
+            sums[i] = crc(b);
+        }
+        SyncIo.flush(dev);
+        return sums;
+    }
+
+    private static void verify(BlockDevice dev, long[] sums) throws Exception {
+        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
+        byte[] b = new byte[BLOCK];
+        for (int i = 0; i < sums.length; i++) {
+            SyncIo.read(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
+            buf.get(0, b);
+            assertEquals(sums[i], crc(b), "block " + i);
+        }
+    }
+
+    private static long crc(byte[] b) {
+        CRC32 c = new CRC32();
+        c.update(b);
+        return c.getValue();
+    }
+
+    private static JsonNode call(String method, String path, String body, int expected) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body))
+                    .header("Content-Type", "application/json").build();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != expected) {
+                throw new AssertionError(method + " " + path + " answered " + r.statusCode() + " not " + expected
+                        + ": " + r.body());
+            }
+            return JSON.readTree(r.body());
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(method + " " + path + " failed: " + e, e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for: " + what);
+    }
+}

@@ -1,0 +1,180 @@
+package io.caspian.datanode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.caspian.datanode.bus.BusReader;
+import io.caspian.datanode.bus.BusReader.Read;
+import io.caspian.events.ChildState;
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.ChildInfo;
+import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineCommand.AddChild;
+import io.caspian.events.ioengine.IoEngineCommand.ClearFaults;
+import io.caspian.events.ioengine.IoEngineCommand.CreateNexus;
+import io.caspian.events.ioengine.IoEngineCommand.CreatePool;
+import io.caspian.events.ioengine.IoEngineCommand.CreateReplica;
+import io.caspian.events.ioengine.IoEngineCommand.FaultOp;
+import io.caspian.events.ioengine.IoEngineCommand.InjectFault;
+import io.caspian.events.ioengine.IoEngineCommand.PublishNexus;
+import io.caspian.events.ioengine.IoEngineCommand.SetErrorPolicy;
+import io.caspian.events.ioengine.IoEngineReply.Failed;
+import io.caspian.events.ioengine.IoEngineReply.FailureKind;
+import io.caspian.events.ioengine.IoEngineReply.NexusDone;
+import io.caspian.events.ioengine.IoEngineReply.PoolDone;
+import io.caspian.events.ioengine.IoEngineReply.ReplicaDone;
+import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.proto.bus.RebuildOutcome;
+import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaBroker;
+import io.caspian.kafka.TopicAdmin;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A DataNode with Kafka configured publishes its nexuses' events; faults injected on demand reach the bus. */
+class DataNodeBusTest {
+  private static final long SIZE = 16L << 20;
+  private static final long STRIDE = 1L << 20;
+  private static final Duration T = Duration.ofSeconds(30);
+
+  @TempDir
+  static Path shared;
+  static KafkaBroker broker;
+  static Nodes nodes;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void start() {
+    broker = KafkaBroker.start(shared.resolve("kafka"));
+    try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
+      admin.ensure(BusTopics.all((short) 1), T);
+    }
+    nodes = new Nodes();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (nodes != null) {
+      nodes.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private String replica(ActorRef<IoEngineCommand> node, String pool) {
+    String id = UUID.randomUUID().toString();
+    nodes.expect(node, r -> new CreateReplica(id, pool, SIZE, true, r), ReplicaDone.class);
+    return id;
+  }
+
+  @Test
+  void injectedWriteFaultsFaultTheChildAndTheBusCarriesCountsFaultAndRebuild() throws Exception {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("bus1", dir)
+        .withKafka(broker.bootstrapServers(), Duration.ofMillis(200)));
+    nodes.expect(node, r -> new CreatePool("p", "", "malloc:///bus1?size_mb=96", r), PoolDone.class);
+    String a = "bdev:///" + replica(node, "p");
+    String b = "bdev:///" + replica(node, "p");
+    String vol = UUID.randomUUID().toString();
+    nodes.expect(node, r -> new CreateNexus(vol, SIZE, List.of(a, b), r), NexusDone.class);
+    nodes.expect(node, r -> new SetErrorPolicy(vol, 2, r), NexusDone.class);
+    NexusInfo pub = nodes.expect(node, r -> new PublishNexus(vol, Protocol.NBD, r), NexusDone.class).nexus();
+
+    // Bad requests are refused with the thing named.
+    assertEquals(FailureKind.INVALID_ARGUMENT, nodes.expect(node,
+        r -> new InjectFault(vol, b, FaultOp.WRITE, 0, 0, 1, r), Failed.class).kind());
+    assertEquals(FailureKind.INVALID_ARGUMENT, nodes.expect(node,
+        r -> new InjectFault(vol, b, FaultOp.WRITE, 0, 4096, 0, r), Failed.class).kind());
+    Failed unknown = nodes.expect(node, r -> new InjectFault(vol, "bdev:///nope", FaultOp.WRITE, 0, 4096, 1, r),
+        Failed.class);
+    assertEquals(FailureKind.NOT_FOUND, unknown.kind());
+    assertTrue(unknown.message().contains("bdev:///nope"), unknown.message());
+    assertEquals(FailureKind.NOT_FOUND, nodes.expect(node,
+        r -> new ClearFaults(UUID.randomUUID().toString(), b, r), Failed.class).kind());
+
+    // A cleared rule does nothing.
+    nodes.expect(node, r -> new InjectFault(vol, b, FaultOp.READ, 0, SIZE, -1, r), NexusDone.class);
+    nodes.expect(node, r -> new ClearFaults(vol, b, r), NexusDone.class);
+
+    nodes.expect(node, r -> new InjectFault(vol, b, FaultOp.WRITE, 0, SIZE, -1, r), NexusDone.class);
+    try (NbdClient c = new NbdClient(pub.deviceUri())) {
+      Data.write(c, 7, 16, STRIDE);
+      Data.verify(c, 7, 16, STRIDE);
+    }
+    var probe = nodes.subscribe(node);
+    Nodes.await(probe, s -> s.nexuses().stream().anyMatch(n -> n.uuid().equals(vol) && n.children().stream()
+        .anyMatch(ch -> ch.uri().equals(b) && ch.state() == ChildState.FAULTED)));
+
+    String c3 = "bdev:///" + replica(node, "p");
+    nodes.expect(node, r -> new AddChild(vol, c3, r), NexusDone.class);
+    Nodes.await(probe, s -> s.nexuses().stream().anyMatch(n -> n.uuid().equals(vol) && n.children().stream()
+        .anyMatch(ch -> ch.uri().equals(c3) && ch.state() == ChildState.ONLINE)));
+
+    try (BusReader reader = new BusReader(broker.bootstrapServers())) {
+      List<Read> read = reader.until(rs -> finished(rs, vol, c3) && faulted(rs, vol, b) && counted(rs, vol, b), T);
+      assertTrue(faulted(read, vol, b), "no ChildStateChanged to FAULTED for " + b + " in " + read);
+      assertTrue(counted(read, vol, b), "no error counts for " + b);
+      assertTrue(finished(read, vol, c3), "no completed rebuild of " + c3);
+      for (Read r : read) {
+        assertEquals(r.event().getNexus(), r.key());
+        assertEquals("bus1", r.event().getNode());
+      }
+      assertTrue(read.stream().anyMatch(r -> r.topic().equals(BusTopics.IO_REBUILD)
+          && r.event().hasRebuildStarted() && r.event().getRebuildStarted().getChild().equals(c3)));
+    }
+  }
+
+  @Test
+  void withKafkaAwayTheNodeServesIo() throws Exception {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("bus2", dir)
+        .withKafka("127.0.0.1:1", Duration.ofMillis(100)));
+    nodes.expect(node, r -> new CreatePool("p", "", "malloc:///bus2?size_mb=64", r), PoolDone.class);
+    String a = "bdev:///" + replica(node, "p");
+    String b = "bdev:///" + replica(node, "p");
+    String vol = UUID.randomUUID().toString();
+    nodes.expect(node, r -> new CreateNexus(vol, SIZE, List.of(a, b), r), NexusDone.class);
+    NexusInfo pub = nodes.expect(node, r -> new PublishNexus(vol, Protocol.NBD, r), NexusDone.class).nexus();
+    nodes.expect(node, r -> new SetErrorPolicy(vol, 1, r), NexusDone.class);
+    nodes.expect(node, r -> new InjectFault(vol, b, FaultOp.WRITE, 0, SIZE, 1, r), NexusDone.class);
+    try (NbdClient c = new NbdClient(pub.deviceUri())) {
+      Data.write(c, 3, 16, STRIDE);
+      Data.verify(c, 3, 16, STRIDE);
+    }
+    NexusInfo now = nodes.expect(node, r -> new SetErrorPolicy(vol, 1, r), NexusDone.class).nexus();
+    assertEquals(List.of(new ChildInfo(a, ChildState.ONLINE, "", -1)), now.children().stream()
+        .filter(ch -> ch.uri().equals(a)).toList());
+  }
+
+  @Test
+  void aMalformedBootstrapListStopsTheNodeAtStart() {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("bus3", dir)
+        .withKafka("nonsense", Duration.ofSeconds(1)));
+    nodes.kit.createTestProbe().expectTerminated(node, Nodes.TIMEOUT);
+  }
+
+  private static boolean faulted(List<Read> rs, String vol, String child) {
+    return rs.stream().map(Read::event).anyMatch(e -> e.getNexus().equals(vol) && e.hasChildStateChanged()
+        && e.getChildStateChanged().getChild().equals(child)
+        && e.getChildStateChanged().getTo().getState() == io.caspian.events.proto.ChildState.CHILD_FAULTED);
+  }
+
+  private static boolean counted(List<Read> rs, String vol, String child) {
+    return rs.stream().map(Read::event).anyMatch(e -> e.getNexus().equals(vol) && e.hasErrorCounts()
+        && e.getErrorCounts().getChild().equals(child) && e.getErrorCounts().getTotal() > 0);
+  }
+
+  private static boolean finished(List<Read> rs, String vol, String child) {
+    return rs.stream().map(Read::event).anyMatch(e -> e.getNexus().equals(vol) && e.hasRebuildFinished()
+        && e.getRebuildFinished().getChild().equals(child)
+        && e.getRebuildFinished().getOutcome() == RebuildOutcome.REBUILD_COMPLETED);
+  }
+}

@@ -25,7 +25,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -40,7 +44,9 @@ import org.junit.jupiter.api.Test;
  * Read and write errors injected on one child through REST fault it; the fault travels over the bus; the control
  * plane places a replacement on the spare pool, rebuilds it and destroys the faulted replica; every block verifies.
  * Then the broker is SIGKILLed, a second child is faulted while it is down, and the broker comes back: the fault
- * event buffered in the io-engine still arrives (it is in the topic) and exactly one replacement is made for it.
+ * event buffered in the io-engine still arrives (it is in the topic, and the control plane's group commits past
+ * it) and exactly one replacement is made for that fault, whether the bus record or the io-engines' state reports
+ * (the reconciler's safety net, which does not wait for the broker) get there first.
  */
 class FaultLoopIT {
     private static final int ENGINES = 4;
@@ -144,8 +150,11 @@ class FaultLoopIT {
             inject(api, volume, second, "write");
             await(second + " Faulted on the io-engine", () -> watcher.saw(second, "Faulted"));
             Thread.sleep(3000);
+            Set<String> madeWhileDown = new HashSet<>(watcher.allReplicas);
+            madeWhileDown.removeAll(seenBefore2);
             broker.restart();
-            step("child " + second + " faulted while the broker was down; broker restarted");
+            step("child " + second + " faulted while the broker was down (replicas made meanwhile by the "
+                    + "io-engines' state reports: " + madeWhileDown + "); broker restarted");
             String replacement2 = awaitReplaced(api, volume, second, before2);
             w2.await();
             fio.verify(device, 0, 48);
@@ -155,8 +164,16 @@ class FaultLoopIT {
             Map<String, List<BusEvent>> after = readTopics(kafka, volume, ev -> hasFaulted(ev, secondUri));
             assertTrue(hasFaulted(after, secondUri), "the fault raised while the broker was down reached "
                     + BusTopics.IO_FAULTS);
+            Positioned fault2 = faultRecord(kafka, volume, secondUri);
+            await("the control plane's consumer group committed past the fault record " + fault2.partition() + "@"
+                    + fault2.offset(), () -> committed(kafka, fault2.partition()) > fault2.offset());
+            Set<String> made2 = new HashSet<>(watcher.allReplicas);
+            made2.removeAll(seenBefore2);
+            assertEquals(Set.of(replacement2), made2, "still exactly one replica made for fault 2 after the "
+                    + "control plane applied its bus record");
             step("fault 2 on " + second + ": one replacement " + replacement2 + ", rebuilt -> Online; "
-                    + "fault event delivered after the broker restart; 48 MiB verify; " + summary(after));
+                    + "fault record " + fault2.partition() + "@" + fault2.offset() + " delivered after the broker "
+                    + "restart and committed by the control plane; 48 MiB verify; " + summary(after));
         } finally {
             watcher.stop();
         }
@@ -295,13 +312,8 @@ class FaultLoopIT {
 
     /** Reads the io topics from the beginning with a plain consumer until {@code done} holds or 30 s pass. */
     private static Map<String, List<BusEvent>> readTopics(String kafka, String nexus, Done done) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, List<BusEvent>> events = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka))) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String t : List.of(BusTopics.IO_FAULTS, BusTopics.IO_REBUILD)) {
                 for (PartitionInfo i : c.partitionsFor(t, Duration.ofSeconds(30))) {
@@ -322,6 +334,51 @@ class FaultLoopIT {
             }
         }
         return events;
+    }
+
+    record Positioned(TopicPartition partition, long offset) {
+    }
+
+    /** Where the first ChildStateChanged -> FAULTED of {@code childUri} sits in the faults topic. */
+    private static Positioned faultRecord(String kafka, String nexus, String childUri) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(kafka))) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo i : c.partitionsFor(BusTopics.IO_FAULTS, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(BusTopics.IO_FAULTS, i.partition()));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    BusEvent e = BusEvent.parseFrom(r.value());
+                    if (e.getNexus().equals(nexus) && hasFaulted(Map.of(BusTopics.IO_FAULTS, List.of(e)), childUri)) {
+                        return new Positioned(new TopicPartition(r.topic(), r.partition()), r.offset());
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no FAULTED record of " + childUri + " in " + BusTopics.IO_FAULTS);
+    }
+
+    /** The control plane's committed offset on {@code tp} (group caspian-control), -1 when none. */
+    private static long committed(String kafka, TopicPartition tp) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        try (Admin admin = Admin.create(p)) {
+            OffsetAndMetadata m = admin.listConsumerGroupOffsets("caspian-control").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(tp);
+            return m == null ? -1 : m.offset();
+        }
+    }
+
+    private static Properties consumerProps(String kafka) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return p;
     }
 
     private static boolean hasFaulted(Map<String, List<BusEvent>> events, String childUri) {

@@ -128,7 +128,8 @@ class FaultLoopIT {
             await(firstPool + " empty on its io-engine", () -> api.get("/v0/pools/" + firstPool).path("committed")
                     .asLong() == 0);
             step("fault 1 on " + first + ": Faulted -> replacement " + replacement1 + " on " + sparePool
-                    + " rebuilt -> Online; faulted replica destroyed; 32 MiB verify");
+                    + " rebuilt -> Online (states polled: faulted " + watcher.states.get(first) + ", replacement "
+                    + watcher.states.get(replacement1) + "); faulted replica destroyed; 32 MiB verify");
 
             String replacement1Uri = childUri(api, volume, replacement1);
             Map<String, List<BusEvent>> events = readTopics(kafka, volume, ev -> hasFaulted(ev, firstUri)

@@ -14,14 +14,15 @@ import java.util.UUID;
 
 /**
  * The verbs that talk to a running control plane's REST API: {@code get}, {@code create}, {@code publish},
- * {@code unpublish}, {@code delete}. Output is a table, or the API's JSON with {@code -o json}.
+ * {@code unpublish}, {@code delete}, {@code fault}. Output is a table, or the API's JSON with {@code -o json}.
  */
 final class Cli {
     static final String DEFAULT_API = "http://127.0.0.1:" + Up.DEFAULT_REST_PORT;
 
     private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
-            "protocol");
-    private static final Set<String> SWITCHES = Set.of("thin");
+            "protocol", "op", "offset", "length", "count", "timeout");
+    private static final Set<String> SWITCHES = Set.of("thin", "watch");
+    private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
     private final RestClient api;
     private final boolean json;
@@ -48,6 +49,10 @@ final class Cli {
             throw new UsageException(verb + " needs what: e.g. `caspian " + verb + " volume ...`");
         }
         String what = p.get(0);
+        if (verb.equals("fault")) {
+            cli.fault(what, p.subList(1, p.size()));
+            return;
+        }
         String id = p.size() > 1 ? p.get(1) : null;
         if (p.size() > 2) {
             throw new UsageException("unexpected arguments after " + what + " " + id + ": " + p.subList(2, p.size()));
@@ -58,6 +63,7 @@ final class Cli {
             case "publish" -> cli.publish(what, need(id, "publish volume <id>"), true);
             case "unpublish" -> cli.publish(what, need(id, "unpublish volume <id>"), false);
             case "delete" -> cli.delete(what, need(id, "delete " + what + " <id>"));
+            case "fault" -> throw new IllegalStateException("handled above");
             default -> throw new UsageException("unknown verb " + verb);
         }
     }
@@ -84,8 +90,103 @@ final class Cli {
 
     private void get(String what, String id) {
         Kind k = Kind.of(what);
+        if (flags.has("watch")) {
+            if (k != Kind.VOLUME || id == null) {
+                throw new UsageException("--watch takes one volume: caspian get volume <id> --watch");
+            }
+            watch(id);
+            return;
+        }
         JsonNode r = api.get(id == null ? k.path : k.path + "/" + seg(id));
         show(k, r);
+        if (k == Kind.VOLUME && id != null && !json) {
+            VolumeView.children(out, r, nexusOf(r));
+        }
+    }
+
+    /** The volume's nexus view, or null when it is not published (no nexus) or the nexus is gone. */
+    private JsonNode nexusOf(JsonNode volume) {
+        if (!volume.path("target").isObject()) {
+            return null;
+        }
+        try {
+            return api.get("/v0/nexuses/" + seg(volume.path("uuid").asText()));
+        } catch (RestClient.RestException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Shows the volume every second until Ctrl-C or {@code --timeout}; clears the terminal between frames. */
+    private void watch(String id) {
+        long timeoutNanos = flags.get("timeout").map(t -> Durations.parse("timeout", t).toNanos()).orElse(0L);
+        long end = System.nanoTime() + timeoutNanos;
+        boolean tty = System.console() != null && out == System.out;
+        while (true) {
+            JsonNode v = api.get("/v0/volumes/" + seg(id));
+            JsonNode n = nexusOf(v);
+            if (tty) {
+                out.print("\033[H\033[2J");
+            }
+            out.println("every 1s: caspian get volume " + id + "    " + java.time.LocalTime.now().withNano(0));
+            if (json) {
+                out.println(RestClient.JSON.createObjectNode().<ObjectNode>set("volume", v).set("nexus", n)
+                        .toPrettyString());
+            } else {
+                Table.print(out, Kind.VOLUME.columns, List.of(v));
+                VolumeView.children(out, v, n);
+            }
+            out.println();
+            out.flush();
+            if (timeoutNanos > 0 && System.nanoTime() - end >= 0) {
+                return;
+            }
+            Up.sleep(1000);
+        }
+    }
+
+    private void fault(String action, List<String> args) {
+        if (args.size() != 2) {
+            throw new UsageException("usage: caspian fault inject|clear <volume> <replica> (got " + args + ")");
+        }
+        String volume = args.get(0);
+        JsonNode v = api.get("/v0/volumes/" + seg(volume));
+        String replica = VolumeView.replica(v, args.get(1));
+        String path = "/v0/volumes/" + seg(volume) + "/children/" + seg(replica) + "/fault";
+        JsonNode nexus = switch (action) {
+            case "inject" -> api.put(path, faultBody(flags, v.path("spec").path("size").asLong()));
+            case "clear" -> api.delete(path);
+            default -> throw new UsageException("fault takes inject or clear, got '" + action + "'");
+        };
+        if (json) {
+            out.println(nexus.toPrettyString());
+        } else {
+            out.println((action.equals("inject") ? "fault armed on " : "faults cleared on ") + replica);
+            show(Kind.NEXUS, nexus);
+        }
+    }
+
+    /**
+     * The body of {@code PUT .../fault} from {@code --op} (required), {@code --offset} (0), {@code --length} (up to
+     * the end of the volume) and {@code --count} (omitted: until cleared).
+     */
+    static ObjectNode faultBody(Flags f, long volumeSize) {
+        String op = f.get("op").orElseThrow(() -> new UsageException("fault inject needs --op " + FAULT_OPS));
+        if (!FAULT_OPS.contains(op)) {
+            throw new UsageException("--op must be one of " + new java.util.TreeSet<>(FAULT_OPS) + ", got '" + op + "'");
+        }
+        long offset = f.get("offset").map(o -> Sizes.parse("offset", o)).orElse(0L);
+        if (offset >= volumeSize) {
+            throw new UsageException("--offset " + offset + " is past the end of the volume (" + volumeSize + " bytes)");
+        }
+        long length = f.get("length").map(l -> Sizes.parse("length", l)).orElse(volumeSize - offset);
+        ObjectNode body = RestClient.JSON.createObjectNode().put("op", op).put("offset", offset).put("length", length);
+        if (f.has("count")) {
+            body.put("count", f.integer("count", 1, 1, Integer.MAX_VALUE));
+        }
+        return body;
     }
 
     private void create(String what, String id) {
@@ -178,7 +279,7 @@ final class Cli {
     }
 
     /** The first block of a uuid, enough to tell children apart in a table. */
-    private static String shortId(String id) {
+    static String shortId(String id) {
         int dash = id.indexOf('-');
         return dash > 0 ? id.substring(0, dash) : id;
     }

@@ -19,8 +19,13 @@ final class ControlRole {
         Config config = RoleConfig.build(f, List.of(ControlPlane.ROLE));
         ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
         System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
-                + ":" + control.restPort() + ", cluster at " + control.system().address());
+                + ":" + control.restPort() + ", cluster at " + control.system().address() + ", Kafka "
+                + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")));
         Runtime.getRuntime().addShutdownHook(new Thread(control::close, "caspian-control-stop"));
         control.system().getWhenTerminated().toCompletableFuture().join();
+    }
+
+    static String kafkaOrOff(String bootstrap) {
+        return bootstrap.isBlank() ? "off (--kafka host:port names the io bus)" : bootstrap;
     }
 }

@@ -10,9 +10,13 @@ public final class DataNodes {
     private DataNodes() {
     }
 
-    /** The DataNode of one io-engine: NBD and NVMe/TCP on {@code listenHost}, pools re-imported at start. */
+    /**
+     * The DataNode of one io-engine: NBD and NVMe/TCP on {@code listenHost}, pools re-imported at start, its nexuses
+     * published on the Kafka bus when {@code o.kafka()} names one.
+     */
     public static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
         return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
-                o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks()));
+                o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks())
+                .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL));
     }
 }

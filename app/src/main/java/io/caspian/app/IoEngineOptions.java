@@ -6,12 +6,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}). */
+/**
+ * One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}); {@code kafka}
+ * is the bus's bootstrap list, empty for no bus.
+ */
 public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
-                       Map<String, String> labels, List<String> disks) {
+                       Map<String, String> labels, List<String> disks, String kafka) {
     public IoEngineOptions {
         labels = Map.copyOf(labels);
         disks = List.copyOf(disks);
+        kafka = kafka == null ? "" : kafka;
+    }
+
+    /** An io-engine without the bus. */
+    public IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
+                           Map<String, String> labels, List<String> disks) {
+        this(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, disks, "");
     }
 
     public static IoEngineOptions fromConfig(Config config) {
@@ -21,10 +31,10 @@ public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, in
         Map<String, String> labels = new TreeMap<>();
         c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().unwrapped().toString()));
         return new IoEngineOptions(id, Path.of(config.getString("caspian.data-dir")).toAbsolutePath(),
-                c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"));
+                c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"), c.getString("kafka"));
     }
 
     IoEngineOptions withDisks(List<String> d) {
-        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d);
+        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d, kafka);
     }
 }

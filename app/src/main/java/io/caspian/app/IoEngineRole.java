@@ -39,7 +39,7 @@ final class IoEngineRole {
         }), RoleConfig.SYSTEM, config);
         System.out.println("io-engine " + o.nodeId() + " up: NBD on " + o.listenHost() + ":" + o.nbdPort()
                 + ", NVMe/TCP on " + o.listenHost() + ":" + o.nvmfPort() + ", cluster at " + system.address()
-                + ", pools to import " + o.disks());
+                + ", pools to import " + o.disks() + ", Kafka " + ControlRole.kafkaOrOff(o.kafka()));
         Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "caspian-io-engine-stop"));
         system.getWhenTerminated().toCompletableFuture().join();
     }

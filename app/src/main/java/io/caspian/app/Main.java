@@ -8,7 +8,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM);
- * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete}.
+ * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete},
+ * {@code fault}.
  * Exit codes: 0 done, 1 the operation failed (REST error, start failure), 2 bad command line.
  */
 public final class Main {
@@ -19,11 +20,16 @@ public final class Main {
               up          control plane + N io-engines in one JVM, file pools under the data dir
                           --io-engines N (3)  --pool-size-mb M (1024)  --data-dir DIR (./data)
                           --rest host:port (127.0.0.1:8080)  --nbd-port P (10809)  --nvmf-port P (4420)
+                          starts a Kafka broker for the io bus (data under DIR/kafka) unless --kafka is given
+                          --faulted-child-wait D (30s): time a faulted child gets to come back before its replica
+                          is replaced
               control     the control plane: --rest host:port  --port ARTERY_PORT  --seed host:port ...
                           --journal h2|postgres  --jdbc-url URL  --jdbc-user U  --jdbc-password P
+                          --faulted-child-wait D (0s)
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
+                          --kafka host:port[,host:port] (the io bus; off: none)
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>
@@ -32,6 +38,10 @@ public final class Main {
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
               events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
                      [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change
+              get volume <uuid> [--watch [--timeout 2m]]   (reason, children, rebuild progress; --watch: every 1 s)
+              fault inject <volume> <replica> --op read|write|flush|unmap|write_zeroes
+                          [--offset B] [--length B (to the end)] [--count N (until cleared)]
+              fault clear <volume> <replica>        (<replica>: its uuid or a unique prefix of it)
             """;
 
     private Main() {
@@ -55,7 +65,7 @@ public final class Main {
                 case "control" -> ControlRole.run(Flags.parse(rest, ControlRole.FLAGS, Set.of()));
                 case "io-engine" -> IoEngineRole.run(Flags.parse(rest, IoEngineRole.FLAGS, Set.of()));
                 case "up" -> Up.run(Flags.parse(rest, Up.FLAGS, Set.of()));
-                case "get", "create", "publish", "unpublish", "delete" -> Cli.run(args[0], rest, out);
+                case "get", "create", "publish", "unpublish", "delete", "fault" -> Cli.run(args[0], rest, out);
                 case "events" -> EventsCli.run(rest, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             }

@@ -20,8 +20,9 @@ final class RoleConfig {
     static final String SYSTEM = "caspian";
 
     /** Flags every role takes. */
-    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port");
-    static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password");
+    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka");
+    static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
+            "faulted-child-wait");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host");
 
     private RoleConfig() {
@@ -31,6 +32,23 @@ final class RoleConfig {
         var s = new java.util.HashSet<>(a);
         s.addAll(b);
         return Set.copyOf(s);
+    }
+
+    /**
+     * The {@code --kafka} bootstrap list, checked to be {@code host:port[,host:port]}; {@code off} is the empty
+     * list (no bus); absent when the flag is not given.
+     */
+    static java.util.Optional<String> kafka(Flags f) {
+        return f.get("kafka").map(k -> {
+            if (k.equals("off")) {
+                return "";
+            }
+            List<String> parts = new ArrayList<>();
+            for (String s : k.split(",", -1)) {
+                parts.add(Flags.hostPort("kafka", s.strip()).toString());
+            }
+            return String.join(",", parts);
+        });
     }
 
     /** Builds the config of one JVM that holds {@code roles}. */
@@ -64,6 +82,13 @@ final class RoleConfig {
                 throw new UsageException("--journal postgres needs --jdbc-url jdbc:postgresql://host:port/db");
             }
         });
+        kafka(f).ifPresent(k -> {
+            m.put("caspian.control.bus.bootstrap-servers", k);
+            m.put("caspian.io-engine.kafka", k);
+            m.put("caspian.projections.kafka.bootstrap-servers", k);
+        });
+        f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
+                Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
         f.get("jdbc-url").ifPresent(u -> m.put("caspian.journal.url", u));
         f.get("jdbc-user").ifPresent(u -> m.put("caspian.journal.user", u));
         f.get("jdbc-password").ifPresent(p -> m.put("caspian.journal.password", p));

@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
 import io.caspian.projections.Projections;
+import io.caspian.kafka.KafkaBroker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,22 +22,42 @@ import org.apache.pekko.actor.typed.Props;
 /**
  * {@code caspian up}: the whole system in one JVM. The control plane (H2 journal under the data directory unless
  * told otherwise) plus N io-engines, each with one file-backed pool under the data directory: created through the
- * REST API on first start, re-imported by its io-engine on later starts.
+ * REST API on first start, re-imported by its io-engine on later starts. Unless {@code --kafka} names a cluster, a
+ * single-node Kafka broker for the io bus runs in a child JVM with its data under {@code <data-dir>/kafka}; it
+ * exits when this JVM does, however that ends.
  */
 final class Up {
     static final int DEFAULT_REST_PORT = 8080;
     static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
             Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port"));
     private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long {@code up} lets a faulted child come back before replacing its replica. Long enough for the
+     * io-engine to bring back a child that failed a few I/Os (a partial rebuild takes seconds on these pools), short
+     * enough that a demo sees the replacement within a minute; {@code --faulted-child-wait 0s} replaces at once.
+     */
+    static final String DEFAULT_FAULTED_CHILD_WAIT = "30s";
 
     private Up() {
     }
 
-    /** What {@code up} started; {@link #close()} stops it. */
-    record Running(ControlPlane control, String api, List<IoEngineOptions> engines) implements AutoCloseable {
+    /**
+     * What {@code up} started; {@link #close()} stops it.
+     *
+     * @param broker the Kafka broker {@code up} started, null when {@code --kafka} named a cluster or turned it off
+     * @param kafka  the bus's bootstrap servers, empty for no bus
+     */
+    record Running(ControlPlane control, String api, List<IoEngineOptions> engines, KafkaBroker broker, String kafka)
+            implements AutoCloseable {
         @Override
         public void close() {
-            control.close();
+            try {
+                control.close();
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+            }
         }
     }
 
@@ -66,13 +87,31 @@ final class Up {
             System.err.println("caspian up: " + rest + " is in use; the REST API takes a free port instead (see below)");
             rest = new Flags.HostPort(rest.host(), 0);
         }
-        Config config = ConfigFactory.parseMap(Map.of(
-                "caspian.data-dir", dataDir.toString(),
-                "caspian.control.rest.host", rest.host(),
-                "caspian.control.rest.port", rest.port(),
-                "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
-                .withFallback(RoleConfig.build(f, List.of(ControlPlane.ROLE, IoEngineRole.ROLE)));
-        ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
+        Config roles = RoleConfig.build(f, List.of(ControlPlane.ROLE, IoEngineRole.ROLE));
+        java.util.Optional<String> external = RoleConfig.kafka(f);
+        KafkaBroker broker = external.isPresent() ? null : startBroker(dataDir.resolve("kafka"));
+        String kafka = broker != null ? broker.bootstrapServers() : external.get();
+        ControlPlane control;
+        Config config;
+        try {
+            config = ConfigFactory.parseMap(Map.of(
+                    "caspian.data-dir", dataDir.toString(),
+                    "caspian.control.rest.host", rest.host(),
+                    "caspian.control.rest.port", rest.port(),
+                    "caspian.control.bus.bootstrap-servers", kafka,
+                    "caspian.io-engine.kafka", kafka,
+                    "caspian.projections.kafka.bootstrap-servers", kafka,
+                    "caspian.control.faulted-child-wait", Durations.parse("faulted-child-wait",
+                            f.get("faulted-child-wait", DEFAULT_FAULTED_CHILD_WAIT)).toMillis() + "ms",
+                    "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
+                    .withFallback(roles);
+            control = ControlPlane.start(config, List.of(Projections.extension()));
+        } catch (RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
         String api = "http://" + rest.host() + ":" + control.restPort();
         try {
             List<IoEngineOptions> started = new ArrayList<>();
@@ -83,15 +122,25 @@ final class Up {
                 Path poolFile = nodeDir.resolve("pool-" + i + ".img");
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
-                        nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of());
+                        nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka);
                 control.system().systemActorOf(DataNodes.behavior(o), "data-node-" + i, Props.empty());
                 started.add(o);
             }
             createMissingPools(new RestClient(api, Duration.ofSeconds(30)), started, poolMb);
-            return new Running(control, api, started);
+            return new Running(control, api, started, broker, kafka);
         } catch (IOException | RuntimeException e) {
-            control.close();
+            new Running(control, api, List.of(), broker, kafka).close();
             throw new IllegalStateException("caspian up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static KafkaBroker startBroker(Path dir) {
+        System.err.println("caspian up: starting a Kafka broker in " + dir + " (--kafka host:port uses a running one)");
+        try {
+            return KafkaBroker.start(dir);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the Kafka broker in " + dir + " did not start: " + e.getMessage()
+                    + " (--kafka host:port uses a running cluster, --kafka off runs without the bus)", e);
         }
     }
 
@@ -137,6 +186,10 @@ final class Up {
         System.out.println();
         System.out.println("Caspian is up: control plane + " + r.engines().size() + " io-engines in this JVM.");
         System.out.println("  REST API      " + r.api() + "/v0  (OpenAPI: " + r.api() + "/v0/api-spec)");
+        System.out.println("  Kafka         " + kafkaLine(r));
+        System.out.println("  faults        a faulted child gets " + r.control().system().settings().config()
+                .getDuration("caspian.control.faulted-child-wait").toMillis() / 1000.0
+                + " s to come back before its replica is replaced");
         for (IoEngineOptions o : r.engines()) {
             System.out.println("  " + o.nodeId() + "        NBD " + o.listenHost() + ":" + o.nbdPort()
                     + ", NVMe/TCP " + o.listenHost() + ":" + o.nvmfPort() + ", data " + o.dataDir());
@@ -150,6 +203,14 @@ final class Up {
         System.out.println("  qemu-io -f raw -c 'write -P 0x5a 0 1M' <device uri>");
         System.out.println("Stop with Ctrl-C; state (journal, pools) stays under " + r.control().system().settings()
                 .config().getString("caspian.data-dir") + ".");
+    }
+
+    static String kafkaLine(Running r) {
+        if (r.kafka().isEmpty()) {
+            return "off (no io bus: faults are noticed from the io-engines' state reports only)";
+        }
+        return r.kafka() + (r.broker() != null ? "  (broker in this JVM's child process, data " + r.broker().dataDir()
+                + ")" : "  (external cluster)");
     }
 
     private static boolean free(Flags.HostPort hp) {

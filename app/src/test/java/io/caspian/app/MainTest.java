@@ -52,6 +52,9 @@ class MainTest {
         assertEquals(2, main("create", "volume", "--size", "ten").code());
         assertEquals(2, main("io-engine", "--node-id", "x").code(), "io-engine without --seed");
         assertEquals(2, main("control", "--journal", "oracle").code());
+        assertEquals(2, main("control", "--kafka", "nohost").code());
+        assertEquals(2, main("fault", "inject", "v1").code());
+        assertEquals(2, main("get", "volumes", "--watch").code(), "--watch needs one volume");
     }
 
     @Test
@@ -84,6 +87,22 @@ class MainTest {
             Run published = cli(api, "publish", "volume", volume, "--protocol", "nbd");
             assertEquals(0, published.code(), published.err());
             assertTrue(published.out().contains("device: nbd://127.0.0.1:"), published.out());
+            assertTrue(up.kafka().startsWith("127.0.0.1:") && up.broker() != null, up.kafka());
+
+            Run shown = cli(api, "get", "volume", volume);
+            assertEquals(0, shown.code(), shown.err());
+            assertTrue(shown.out().contains("reason: -") && shown.out().contains("children (nexus on"), shown.out());
+            String replica = Cli.parseJson(cli(api, "get", "volume", volume, "-o", "json").out()).path("replicas")
+                    .get(0).asText();
+            // one failing write that nothing issues: armed and cleared without touching the volume's health
+            Run injected = cli(api, "fault", "inject", volume, replica.substring(0, 8), "--op", "write", "--count", "1");
+            assertEquals(0, injected.code(), injected.err());
+            assertTrue(injected.out().contains("fault armed on " + replica), injected.out());
+            Run cleared = cli(api, "fault", "clear", volume, replica);
+            assertEquals(0, cleared.code(), cleared.err());
+            Run watched = cli(api, "get", "volume", volume, "--watch", "--timeout", "1s");
+            assertEquals(0, watched.code(), watched.err());
+            assertTrue(watched.out().lines().filter(l -> l.startsWith("every 1s")).count() >= 2, watched.out());
 
             // the audit projection runs in `up`: the volume's history comes back, oldest first
             JsonNode history = awaitEvents(api, volume, "VolumePublished");

@@ -1,0 +1,62 @@
+package io.caspian.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The part of {@code get volume <id>} below its table row: why it is short of replicas, and its nexus's children
+ * with a progress bar for each one rebuilding.
+ */
+final class VolumeView {
+    static final int BAR_WIDTH = 20;
+
+    private VolumeView() {
+    }
+
+    static void children(PrintStream out, JsonNode volume, JsonNode nexus) {
+        String reason = volume.path("reason").asText("");
+        out.println("reason: " + (volume.path("reason").isNull() || reason.isEmpty() ? "-" : reason));
+        if (nexus == null || !nexus.path("children").isArray()) {
+            out.println("children: - (not published)");
+            return;
+        }
+        out.println("children (nexus on " + nexus.path("node").asText() + ", " + nexus.path("status").asText() + "):");
+        List<JsonNode> rows = new ArrayList<>();
+        nexus.path("children").forEach(rows::add);
+        Table.print(out, List.of(new Table.Column("  REPLICA", c -> "  " + c.path("replica").asText("")),
+                Table.text("STATE", "state"),
+                new Table.Column("REBUILD", c -> progress(c.path("rebuild_progress").asInt(-1))),
+                Table.text("REASON", "reason"), Table.text("URI", "uri")), rows);
+    }
+
+    /** {@code [#########...........] 47%} for 0..100, empty when no rebuild runs (negative). */
+    static String progress(int percent) {
+        if (percent < 0) {
+            return "";
+        }
+        int p = Math.min(percent, 100);
+        int done = p * BAR_WIDTH / 100;
+        return "[" + "#".repeat(done) + ".".repeat(BAR_WIDTH - done) + "] " + p + "%";
+    }
+
+    /** The replica of {@code volume} named by its uuid or a prefix of it that matches exactly one. */
+    static String replica(JsonNode volume, String idOrPrefix) {
+        List<String> matches = new ArrayList<>();
+        for (JsonNode r : volume.path("replicas")) {
+            if (r.asText().equals(idOrPrefix)) {
+                return idOrPrefix;
+            }
+            if (r.asText().startsWith(idOrPrefix)) {
+                matches.add(r.asText());
+            }
+        }
+        if (matches.size() == 1) {
+            return matches.get(0);
+        }
+        throw new UsageException((matches.isEmpty() ? "no replica '" : "more than one replica starts with '")
+                + idOrPrefix + "' in volume " + volume.path("uuid").asText() + " (its replicas: "
+                + Table.join(volume.path("replicas")) + ")");
+    }
+}

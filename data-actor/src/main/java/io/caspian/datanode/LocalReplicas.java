@@ -3,10 +3,8 @@ package io.caspian.datanode;
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceFactory;
-import io.caspian.bdev.IoCompletion;
-import io.caspian.bdev.IoType;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.pool.Replica;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -43,66 +41,9 @@ final class LocalReplicas {
   }
 
   /** Delegates everything but close. */
-  private static final class View implements BlockDevice {
-    private final Replica r;
-
+  private static final class View extends ForwardingDevice {
     View(Replica r) {
-      this.r = r;
-    }
-
-    @Override
-    public String uri() {
-      return r.uri();
-    }
-
-    @Override
-    public int blockSize() {
-      return r.blockSize();
-    }
-
-    @Override
-    public long blockCount() {
-      return r.blockCount();
-    }
-
-    @Override
-    public int bufferAlignment() {
-      return r.bufferAlignment();
-    }
-
-    @Override
-    public boolean supports(IoType type) {
-      return r.supports(type);
-    }
-
-    @Override
-    public boolean mayHoldData(long offset, long length) {
-      return r.mayHoldData(offset, length);
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-      r.read(offset, buf, bufOffset, length, done);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-      r.write(offset, buf, bufOffset, length, done);
-    }
-
-    @Override
-    public void flush(IoCompletion done) {
-      r.flush(done);
-    }
-
-    @Override
-    public void unmap(long offset, long length, IoCompletion done) {
-      r.unmap(offset, length, done);
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, IoCompletion done) {
-      r.writeZeroes(offset, length, done);
+      super(r);
     }
 
     @Override

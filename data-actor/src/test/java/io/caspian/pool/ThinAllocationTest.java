@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.ErrorInjectionDevice;
 import io.caspian.bdev.Injection;
 import io.caspian.bdev.IoCompletion;
@@ -246,8 +247,7 @@ class ThinAllocationTest {
   }
 
   /** Holds write-zeroes (the first step of an allocation) until released. */
-  private static final class GatedDevice implements BlockDevice {
-    private final BlockDevice inner;
+  private static final class GatedDevice extends ForwardingDevice {
     volatile boolean hold;
     /** Only write-zeroes at least this long are held. */
     volatile long heldMinimum;
@@ -256,7 +256,7 @@ class ThinAllocationTest {
     private final CompletableFuture<Void> someHeld = new CompletableFuture<>();
 
     GatedDevice(BlockDevice inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     boolean awaitHeld() throws Exception {
@@ -284,41 +284,6 @@ class ThinAllocationTest {
         held.add(() -> inner.writeZeroes(offset, length, done));
       }
       someHeld.complete(null);
-    }
-
-    @Override
-    public String uri() {
-      return inner.uri();
-    }
-
-    @Override
-    public int blockSize() {
-      return inner.blockSize();
-    }
-
-    @Override
-    public long blockCount() {
-      return inner.blockCount();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-      inner.read(offset, buf, bufOffset, length, done);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-      inner.write(offset, buf, bufOffset, length, done);
-    }
-
-    @Override
-    public void flush(IoCompletion done) {
-      inner.flush(done);
-    }
-
-    @Override
-    public void unmap(long offset, long length, IoCompletion done) {
-      inner.unmap(offset, length, done);
     }
 
     @Override

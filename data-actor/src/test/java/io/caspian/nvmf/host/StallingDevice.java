@@ -1,20 +1,20 @@
 package io.caspian.nvmf.host;
 
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A device whose reads can be made to hang: they are held until {@link #release()}. */
-final class StallingDevice implements BlockDevice {
+final class StallingDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final List<Runnable> held = new ArrayList<>();
   private boolean stalled;
 
   StallingDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   synchronized int held() {
@@ -37,21 +37,6 @@ final class StallingDevice implements BlockDevice {
   }
 
   @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
-  }
-
-  @Override
   public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     synchronized (this) {
       if (stalled) {
@@ -60,30 +45,5 @@ final class StallingDevice implements BlockDevice {
       }
     }
     inner.read(offset, buf, bufOffset, length, done);
-  }
-
-  @Override
-  public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
-    inner.write(offset, buf, bufOffset, length, done);
-  }
-
-  @Override
-  public void flush(IoCompletion done) {
-    inner.flush(done);
-  }
-
-  @Override
-  public void unmap(long offset, long length, IoCompletion done) {
-    inner.unmap(offset, length, done);
-  }
-
-  @Override
-  public void writeZeroes(long offset, long length, IoCompletion done) {
-    inner.writeZeroes(offset, length, done);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

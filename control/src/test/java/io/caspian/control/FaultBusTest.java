@@ -1,5 +1,8 @@
 package io.caspian.control;
 
+import static io.caspian.control.FaultLoopSupport.await;
+import static io.caspian.control.FaultLoopSupport.verify;
+import static io.caspian.control.FaultLoopSupport.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,8 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
-import io.caspian.bdev.DirectMemory;
-import io.caspian.bdev.SyncIo;
 import io.caspian.control.bus.StreamKey;
 import io.caspian.control.entity.nexus.NexusCommand;
 import io.caspian.control.entity.nexus.NexusState;
@@ -23,23 +24,15 @@ import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.kafka.TopicAdmin;
 import io.caspian.nvmf.host.NvmfDevice;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.zip.CRC32;
 import org.apache.pekko.actor.typed.Props;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,8 +49,6 @@ class FaultBusTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1L << 20;
     private static final long SIZE = 8 * MIB;
-    private static final int BLOCK = 4096;
-    private static final int BLOCKS = 160;
 
     @TempDir
     static Path dir;
@@ -187,64 +178,7 @@ class FaultBusTest {
         }
     }
 
-    private static long[] write(BlockDevice dev, long seed) throws Exception {
-        Random rnd = new Random(seed);
-        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
-        long[] sums = new long[BLOCKS];
-        byte[] b = new byte[BLOCK];
-        for (int i = 0; i < BLOCKS; i++) {
-            rnd.nextBytes(b);
-            buf.clear();
-            buf.put(b);
-            SyncIo.write(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
-            sums[i] = crc(b);
-        }
-        SyncIo.flush(dev);
-        return sums;
-    }
-
-    private static void verify(BlockDevice dev, long[] sums) throws Exception {
-        ByteBuffer buf = DirectMemory.allocateAligned(BLOCK, Math.max(BLOCK, dev.bufferAlignment()));
-        byte[] b = new byte[BLOCK];
-        for (int i = 0; i < sums.length; i++) {
-            SyncIo.read(dev, (long) i * 8 * BLOCK, buf, 0, BLOCK);
-            buf.get(0, b);
-            assertEquals(sums[i], crc(b), "block " + i);
-        }
-    }
-
-    private static long crc(byte[] b) {
-        CRC32 c = new CRC32();
-        c.update(b);
-        return c.getValue();
-    }
-
     private static JsonNode call(String method, String path, String body, int expected) {
-        try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path))
-                    .timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body))
-                    .header("Content-Type", "application/json").build();
-            HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != expected) {
-                throw new AssertionError(method + " " + path + " answered " + r.statusCode() + " not " + expected
-                        + ": " + r.body());
-            }
-            return JSON.readTree(r.body());
-        } catch (java.io.IOException | InterruptedException e) {
-            throw new AssertionError(method + " " + path + " failed: " + e, e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
+        return FaultLoopSupport.call(control.restPort(), method, path, body, expected);
     }
 }

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,28 +42,15 @@ public final class ExportBench {
   }
 
   public static void main(String[] args) throws Exception {
-    double seconds = 10;
-    Path dir = Path.of(System.getenv().getOrDefault("TMPDIR", "/var/tmp"));
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-        case "--dir" -> dir = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("usage: export [--seconds S] [--dir DIR]");
+    TimedBench.main("export", args, (seconds, work) -> {
+      ExportBench bench = new ExportBench(seconds, work);
+      try {
+        bench.run();
+      } finally {
+        bench.children.forEach(Process::destroyForcibly);
       }
-    }
-    Path work = Files.createTempDirectory(dir, "caspian-bench-export");
-    ExportBench bench = new ExportBench(seconds, work);
-    try {
-      bench.run();
-    } finally {
-      bench.children.forEach(Process::destroyForcibly);
-      try (var files = Files.list(work)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
-      Files.deleteIfExists(work);
-    }
+    });
+    // Netty's event loops and the initiator's reconnect timer are not daemons
     System.exit(0);
   }
 

@@ -13,7 +13,6 @@ import io.caspian.rebuild.SegmentMap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -56,26 +55,7 @@ public final class NexusBench {
   }
 
   public static void main(String[] args) throws Exception {
-    double seconds = 10;
-    Path dir = Path.of(System.getenv().getOrDefault("TMPDIR", "/var/tmp"));
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-        case "--dir" -> dir = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("usage: nexus [--seconds S] [--dir DIR]");
-      }
-    }
-    Path work = Files.createTempDirectory(dir, "caspian-bench-nexus");
-    try {
-      new NexusBench(seconds, work).run();
-    } finally {
-      try (var files = Files.list(work)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
-      Files.deleteIfExists(work);
-    }
+    TimedBench.main("nexus", args, (seconds, work) -> new NexusBench(seconds, work).run());
   }
 
   private void run() throws Exception {

@@ -7,7 +7,6 @@ import io.caspian.bdev.SyncIo;
 import io.caspian.pool.Pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -37,26 +36,7 @@ public final class StorageBench {
   }
 
   public static void main(String[] args) throws Exception {
-    double seconds = 10;
-    Path dir = Path.of(System.getenv().getOrDefault("TMPDIR", "/var/tmp"));
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-        case "--dir" -> dir = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("usage: storage [--seconds S] [--dir DIR]");
-      }
-    }
-    Path work = Files.createTempDirectory(dir, "caspian-bench-storage");
-    try {
-      new StorageBench(seconds, work).run();
-    } finally {
-      try (var files = Files.list(work)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
-      Files.deleteIfExists(work);
-    }
+    TimedBench.main("storage", args, (seconds, work) -> new StorageBench(seconds, work).run());
   }
 
   private void run() throws Exception {

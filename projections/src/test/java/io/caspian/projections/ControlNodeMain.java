@@ -32,7 +32,7 @@ public final class ControlNodeMain {
     }
 
     public static void main(String[] args) throws Exception {
-        JournalSettings journal = new JournalSettings(JournalSettings.Kind.POSTGRES, args[0], "postgres", "");
+        JournalSettings journal = ControlJvmKillTest.journal(args[0]);
         String prefix = args[2];
         int nexuses = Integer.parseInt(args[3]);
         int toggles = Integer.parseInt(args[4]);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,14 +65,14 @@ class ClusterIT {
         work = Files.createDirectories(Path.of(System.getProperty("caspian.it.work", "target/it-work"))
                 .resolve(info.getTestMethod().orElseThrow().getName() + "-" + System.currentTimeMillis()));
         fio = new Fio(work.resolve("fio.log"));
-        int controlPort = freePort();
-        int restPort = freePort();
+        int controlPort = Ports.free();
+        int restPort = Ports.free();
         int[] enginePorts = new int[ENGINES];
         List<String> controlArgs = new ArrayList<>(List.of("control", "--data-dir", work.resolve("control").toString(),
                 "--port", String.valueOf(controlPort), "--rest", "127.0.0.1:" + restPort,
                 "--seed", "127.0.0.1:" + controlPort));
         for (int i = 0; i < ENGINES; i++) {
-            enginePorts[i] = freePort();
+            enginePorts[i] = Ports.free();
             // A restarted control plane finds the running cluster through the io-engines.
             controlArgs.addAll(List.of("--seed", "127.0.0.1:" + enginePorts[i]));
         }
@@ -84,8 +83,8 @@ class ClusterIT {
         for (int i = 1; i <= ENGINES; i++) {
             RoleProcess e = RoleProcess.start("node-" + i, work, List.of("io-engine", "--node-id", "node-" + i,
                     "--data-dir", work.resolve("node-" + i).toString(), "--port", String.valueOf(enginePorts[i - 1]),
-                    "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(freePort()),
-                    "--nvmf-port", String.valueOf(freePort()), "--disk", poolDisk(i)));
+                    "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
+                    "--nvmf-port", String.valueOf(Ports.free()), "--disk", poolDisk(i)));
             engines.add(e);
             processes.add(e);
         }
@@ -220,11 +219,5 @@ class ClusterIT {
         }
         failure.explain();
         throw new AssertionError("timed out waiting for: " + what + " (logs in " + work + ")");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

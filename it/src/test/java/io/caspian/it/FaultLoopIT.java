@@ -10,7 +10,6 @@ import io.caspian.events.proto.bus.RebuildOutcome;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +79,8 @@ class FaultLoopIT {
         String kafka = broker.bootstrapServers();
         step("Kafka broker up at " + kafka);
 
-        int controlPort = freePort();
-        int restPort = freePort();
+        int controlPort = Ports.free();
+        int restPort = Ports.free();
         // wait 0: a faulted replica is replaced at once, the loop under test (the wait has its own one-JVM test)
         processes.add(RoleProcess.start("control", work, List.of("control", "--data-dir",
                 work.resolve("control").toString(), "--port", String.valueOf(controlPort), "--rest",
@@ -89,9 +88,9 @@ class FaultLoopIT {
                 "--faulted-child-wait", "0s")));
         for (int i = 1; i <= ENGINES; i++) {
             processes.add(RoleProcess.start("node-" + i, work, List.of("io-engine", "--node-id", "node-" + i,
-                    "--data-dir", work.resolve("node-" + i).toString(), "--port", String.valueOf(freePort()),
-                    "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(freePort()),
-                    "--nvmf-port", String.valueOf(freePort()), "--kafka", kafka)));
+                    "--data-dir", work.resolve("node-" + i).toString(), "--port", String.valueOf(Ports.free()),
+                    "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
+                    "--nvmf-port", String.valueOf(Ports.free()), "--kafka", kafka)));
         }
         Api api = new Api(restPort);
         await("4 io-engines online", () -> countOnline(api.get("/v0/nodes")) == ENGINES);
@@ -435,11 +434,5 @@ class FaultLoopIT {
         }
         throw new AssertionError("timed out after " + SETTLE.toSeconds() + " s waiting for: " + what + " (logs in "
                 + work + (last == null ? ")" : "; last error " + last.getMessage() + ")"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.caspian.nbd;
 
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.ForwardingDevice;
 import io.caspian.bdev.IoCompletion;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -12,14 +13,13 @@ import java.util.List;
  * wrapped device at once, its completion is held. Lets tests see what the server does while I/O
  * is outstanding.
  */
-final class ManualDevice implements BlockDevice {
+final class ManualDevice extends ForwardingDevice {
 
-  private final BlockDevice inner;
   private final ArrayDeque<Runnable> held = new ArrayDeque<>();
   final List<String> log = new ArrayList<>();
 
   ManualDevice(BlockDevice inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   synchronized int pending() {
@@ -66,21 +66,6 @@ final class ManualDevice implements BlockDevice {
   }
 
   @Override
-  public String uri() {
-    return inner.uri();
-  }
-
-  @Override
-  public int blockSize() {
-    return inner.blockSize();
-  }
-
-  @Override
-  public long blockCount() {
-    return inner.blockCount();
-  }
-
-  @Override
   public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     inner.read(offset, buf, bufOffset, length, hold("read " + offset + "+" + length, done));
   }
@@ -103,10 +88,5 @@ final class ManualDevice implements BlockDevice {
   @Override
   public void writeZeroes(long offset, long length, IoCompletion done) {
     inner.writeZeroes(offset, length, hold("zero " + offset + "+" + length, done));
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

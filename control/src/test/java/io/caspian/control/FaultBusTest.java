@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.control.bus.StreamKey;
@@ -16,24 +15,19 @@ import io.caspian.control.entity.nexus.NexusCommand;
 import io.caspian.control.entity.nexus.NexusState;
 import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
-import io.caspian.datanode.DataNode;
-import io.caspian.datanode.DataNodeSettings;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.events.proto.bus.RebuildFinished;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
-import io.caspian.kafka.TopicAdmin;
 import io.caspian.nvmf.host.NvmfDevice;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.actor.typed.Props;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,25 +51,10 @@ class FaultBusTest {
 
     @BeforeAll
     static void start() {
-        broker = KafkaBroker.start(dir.resolve("kafka"));
-        try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
-            admin.ensure(BusTopics.all((short) 1), Duration.ofSeconds(30));
-        }
-        control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
-                "pekko.cluster.roles", List.of("control"),
-                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
-                "pekko.remote.artery.canonical.port", 0,
-                "pekko.loglevel", "WARNING",
-                "caspian.data-dir", dir.resolve("control").toString(),
-                "caspian.control.rest.port", 0,
+        broker = FaultLoopSupport.startBroker(dir);
+        control = FaultLoopSupport.startControlPlane(dir, broker, "fb", Map.of(
                 // The periodic sweep is out of the picture: the bus and the io-engines' reports drive the work.
-                "caspian.control.reconcile-interval", "1h",
-                "caspian.control.bus.bootstrap-servers", broker.bootstrapServers())));
-        for (String n : List.of("fb-1", "fb-2", "fb-3")) {
-            DataNodeSettings s = DataNodeSettings.local(n, dir.resolve(n))
-                    .withKafka(broker.bootstrapServers(), Duration.ofMillis(500));
-            control.system().systemActorOf(DataNode.create(s), n, Props.empty());
-        }
+                "caspian.control.reconcile-interval", "1h"));
     }
 
     @AfterAll

@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
-import io.caspian.datanode.DataNode;
-import io.caspian.datanode.DataNodeSettings;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
-import io.caspian.kafka.TopicAdmin;
 import io.caspian.nvmf.host.NvmfDevice;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +25,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.pekko.actor.typed.Props;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,25 +46,10 @@ class FaultWaitTest {
 
     @BeforeAll
     static void start() {
-        broker = KafkaBroker.start(dir.resolve("kafka"));
-        try (TopicAdmin admin = new TopicAdmin(broker.bootstrapServers())) {
-            admin.ensure(BusTopics.all((short) 1), Duration.ofSeconds(30));
-        }
-        control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
-                "pekko.cluster.roles", List.of("control"),
-                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
-                "pekko.remote.artery.canonical.port", 0,
-                "pekko.loglevel", "WARNING",
-                "caspian.data-dir", dir.resolve("control").toString(),
-                "caspian.control.rest.port", 0,
+        broker = FaultLoopSupport.startBroker(dir);
+        control = FaultLoopSupport.startControlPlane(dir, broker, "fw", Map.of(
                 "caspian.control.reconcile-interval", "500ms",
-                "caspian.control.faulted-child-wait", "6s",
-                "caspian.control.bus.bootstrap-servers", broker.bootstrapServers())));
-        for (String n : List.of("fw-1", "fw-2", "fw-3")) {
-            DataNodeSettings s = DataNodeSettings.local(n, dir.resolve(n))
-                    .withKafka(broker.bootstrapServers(), Duration.ofMillis(500));
-            control.system().systemActorOf(DataNode.create(s), n, Props.empty());
-        }
+                "caspian.control.faulted-child-wait", "6s"));
     }
 
     @AfterAll

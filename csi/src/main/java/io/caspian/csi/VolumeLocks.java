@@ -3,6 +3,7 @@ package io.caspian.csi;
 import io.grpc.Status;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * One operation at a time per volume. The CSI spec lets a plugin answer ABORTED when an operation on the same
@@ -12,18 +13,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class VolumeLocks {
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
 
-    /** Held until closed; throws ABORTED when the volume is busy. */
-    public Held acquire(String volumeId, String operation) {
+    /** Runs {@code operation} holding the volume; throws ABORTED when the volume is busy. */
+    public <T> T run(String volumeId, String operation, Supplier<T> body) {
         if (!busy.add(volumeId)) {
             throw Status.ABORTED.withDescription("an operation on volume '" + volumeId + "' is already in progress; "
                     + operation + " will succeed when it is retried after that one ends").asRuntimeException();
         }
-        return () -> busy.remove(volumeId);
-    }
-
-    /** A held volume lock. */
-    public interface Held extends AutoCloseable {
-        @Override
-        void close();
+        try {
+            return body.get();
+        } finally {
+            busy.remove(volumeId);
+        }
     }
 }

@@ -21,7 +21,7 @@ import org.apache.pekko.actor.typed.Props;
  * A real Caspian for the driver's tests: the control plane (H2 journal, REST on a free port) and three io-engines
  * {@code node-1..3} in this JVM, each with a sparse file pool, NVMe/TCP and NBD on the given loopback ports.
  */
-final class CaspianCluster implements AutoCloseable {
+public final class CaspianCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final ControlPlane control;
@@ -34,7 +34,7 @@ final class CaspianCluster implements AutoCloseable {
         this.api = "http://127.0.0.1:" + control.restPort();
     }
 
-    static CaspianCluster start(Path dir, int poolMb) throws InterruptedException {
+    public static CaspianCluster start(Path dir, int poolMb) throws InterruptedException {
         ControlPlane control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
                 "pekko.cluster.roles", List.of("control"),
                 "pekko.remote.artery.canonical.hostname", "127.0.0.1",
@@ -84,7 +84,16 @@ final class CaspianCluster implements AutoCloseable {
         return n;
     }
 
-    JsonNode get(String path) {
+    public String api() {
+        return api;
+    }
+
+    /** The NVMe/TCP port of io-engine {@code node-i}. */
+    public int nvmfPort(String node) {
+        return nvmfPorts.get(Integer.parseInt(node.substring("node-".length())) - 1);
+    }
+
+    public JsonNode get(String path) {
         return call("GET", path, null);
     }
 

@@ -84,7 +84,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeParameters params = parameters(req.getParametersMap());
             long size = Capacity.size(req.getCapacityRange());
             String id = volumeId(req.getName());
-            try (VolumeLocks.Held held = locks.acquire(id, "CreateVolume")) {
+            return locks.run(id, "CreateVolume", () -> {
                 JsonNode v = rest(ApiErrors.Call.READ, () -> api.volume(id)).orElse(null);
                 if (v != null) {
                     JsonNode spec = v.path("spec");
@@ -101,7 +101,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             params.thin()));
                 }
                 return CreateVolumeResponse.newBuilder().setVolume(volume(v, params.context())).build();
-            }
+            });
         });
     }
 
@@ -109,13 +109,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> out) {
         answer(out, () -> {
             require(!req.getVolumeId().isEmpty(), "DeleteVolume needs a volume id");
-            try (VolumeLocks.Held held = locks.acquire(req.getVolumeId(), "DeleteVolume")) {
+            return locks.run(req.getVolumeId(), "DeleteVolume", () -> {
                 rest(ApiErrors.Call.DELETE, () -> {
                     api.deleteVolume(req.getVolumeId());
                     return null;
                 });
-            }
-            return DeleteVolumeResponse.getDefaultInstance();
+                return DeleteVolumeResponse.getDefaultInstance();
+            });
         });
     }
 
@@ -130,7 +130,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             require(problem == null, problem);
             VolumeParameters params = parameters(req.getVolumeContextMap());
             String id = req.getVolumeId();
-            try (VolumeLocks.Held held = locks.acquire(id, "ControllerPublishVolume")) {
+            return locks.run(id, "ControllerPublishVolume", () -> {
                 JsonNode v = rest(ApiErrors.Call.READ, () -> api.volume(id)).orElseThrow(() ->
                         Status.NOT_FOUND.withDescription("volume '" + id + "' does not exist").asRuntimeException());
                 JsonNode target = v.path("target");
@@ -151,7 +151,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         .putAllPublishContext(publishContext(id, params, published.path("target")
                                 .path("device_uri").asText()))
                         .build();
-            }
+            });
         });
     }
 
@@ -160,13 +160,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                                           StreamObserver<ControllerUnpublishVolumeResponse> out) {
         answer(out, () -> {
             require(!req.getVolumeId().isEmpty(), "ControllerUnpublishVolume needs a volume id");
-            try (VolumeLocks.Held held = locks.acquire(req.getVolumeId(), "ControllerUnpublishVolume")) {
+            return locks.run(req.getVolumeId(), "ControllerUnpublishVolume", () -> {
                 rest(ApiErrors.Call.UNPUBLISH, () -> {
                     api.unpublish(req.getVolumeId());
                     return null;
                 });
-            }
-            return ControllerUnpublishVolumeResponse.getDefaultInstance();
+                return ControllerUnpublishVolumeResponse.getDefaultInstance();
+            });
         });
     }
 

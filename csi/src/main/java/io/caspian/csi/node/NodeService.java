@@ -77,7 +77,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Attachment a = attachment(req.getPublishContextMap());
             String id = req.getVolumeId();
             Path staging = Path.of(req.getStagingTargetPath());
-            try (var held = locks.acquire(id, "NodeStageVolume")) {
+            return locks.run(id, "NodeStageVolume", () -> {
                 if (req.getVolumeCapability().hasBlock()) {
                     attach(a, id);
                     return NodeStageVolumeResponse.getDefaultInstance();
@@ -106,7 +106,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                 createDirectories(staging);
                 mounts.mount(device, staging, fs.type, mv.getMountFlagsList());
                 return NodeStageVolumeResponse.getDefaultInstance();
-            }
+            });
         });
     }
 
@@ -124,7 +124,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Path target = Path.of(req.getTargetPath());
             Path staging = Path.of(req.getStagingTargetPath());
             boolean readOnly = req.getReadonly() || AccessModes.readOnly(req.getVolumeCapability());
-            try (var held = locks.acquire(id, "NodePublishVolume")) {
+            return locks.run(id, "NodePublishVolume", () -> {
                 Optional<Mounts.Mount> there = mounts.at(target);
                 if (req.getVolumeCapability().hasBlock()) {
                     Path device = attached(id, req.getPublishContextMap()).orElseThrow(() ->
@@ -165,7 +165,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                 createDirectories(target);
                 mounts.bind(staging, target, readOnly);
                 return NodePublishVolumeResponse.getDefaultInstance();
-            }
+            });
         });
     }
 
@@ -175,7 +175,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             require(!req.getVolumeId().isEmpty(), "NodeUnpublishVolume needs a volume id");
             require(!req.getTargetPath().isEmpty(), "NodeUnpublishVolume needs a target path");
             Path target = Path.of(req.getTargetPath());
-            try (var held = locks.acquire(req.getVolumeId(), "NodeUnpublishVolume")) {
+            return locks.run(req.getVolumeId(), "NodeUnpublishVolume", () -> {
                 while (mounts.at(target).isPresent()) {
                     mounts.umount(target);
                 }
@@ -187,7 +187,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                             + e.getMessage()).asRuntimeException();
                 }
                 return NodeUnpublishVolumeResponse.getDefaultInstance();
-            }
+            });
         });
     }
 
@@ -198,7 +198,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             require(!req.getStagingTargetPath().isEmpty(), "NodeUnstageVolume needs a staging target path");
             String id = req.getVolumeId();
             Path staging = Path.of(req.getStagingTargetPath()).toAbsolutePath().normalize();
-            try (var held = locks.acquire(id, "NodeUnstageVolume")) {
+            return locks.run(id, "NodeUnstageVolume", () -> {
                 Optional<Mounts.Mount> staged = mounts.at(staging);
                 Optional<Path> device = staged.map(m -> Path.of(m.source()));
                 if (staged.isPresent()) {
@@ -224,7 +224,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                 String nqn = device.flatMap(nvme::subsystemOf).orElse(CASPIAN_NQN_PREFIX + id);
                 nvme.disconnect(nqn);
                 return NodeUnstageVolumeResponse.getDefaultInstance();
-            }
+            });
         });
     }
 

@@ -10,7 +10,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -29,14 +31,18 @@ public final class CsiServer implements AutoCloseable {
 
     private final Server server;
     private final Endpoint endpoint;
+    /** Event loops this server made (a unix socket needs epoll ones); gRPC does not stop loops it was given. */
+    private final List<EventLoopGroup> loops;
 
-    private CsiServer(Server server, Endpoint endpoint) {
+    private CsiServer(Server server, Endpoint endpoint, List<EventLoopGroup> loops) {
         this.server = server;
         this.endpoint = endpoint;
+        this.loops = loops;
     }
 
     public static CsiServer start(Endpoint endpoint, List<BindableService> services) {
         NettyServerBuilder b;
+        List<EventLoopGroup> loops = List.of();
         if (endpoint instanceof Endpoint.Unix u) {
             try {
                 // A socket file left by a killed plugin would make bind fail; it holds no state.
@@ -45,10 +51,12 @@ public final class CsiServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot prepare " + u.path(), e);
             }
+            loops = List.of(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()),
+                    new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory()));
             b = NettyServerBuilder.forAddress(new DomainSocketAddress(u.path().toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(new EpollEventLoopGroup(1))
-                    .workerEventLoopGroup(new EpollEventLoopGroup(2));
+                    .bossEventLoopGroup(loops.get(0))
+                    .workerEventLoopGroup(loops.get(1));
         } else {
             Endpoint.Tcp t = (Endpoint.Tcp) endpoint;
             b = NettyServerBuilder.forAddress(new InetSocketAddress(t.host(), t.port()));
@@ -63,7 +71,7 @@ public final class CsiServer implements AutoCloseable {
             b.addService(ServerInterceptors.intercept(s, new CallLog()));
         }
         try {
-            return new CsiServer(b.build().start(), endpoint);
+            return new CsiServer(b.build().start(), endpoint, loops);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve gRPC on " + endpoint + ": " + e.getMessage(), e);
         }
@@ -89,6 +97,7 @@ public final class CsiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
+        loops.forEach(EventLoopGroup::shutdownGracefully);
     }
 
     /** Logs each call's method and status code, so that a node's log tells what kubelet asked and what it got. */

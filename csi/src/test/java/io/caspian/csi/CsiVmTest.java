@@ -501,7 +501,7 @@ class CsiVmTest {
                     "-Dlogback.configurationFile=" + root.resolve(
                             "csi/target/test-classes/io/caspian/csi/guest-logback.xml"),
                     "-cp", cp, CsiMain.class.getName(), "csi-node", "--endpoint", "0.0.0.0:" + GUEST_PORT,
-                    "--node-id", NODE_ID, "--api", caspian.api, "--state-dir", "/run/caspian-csi"));
+                    "--node-id", NODE_ID, "--state-dir", "/run/caspian-csi"));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
             pb.environment().put("BP_TIMEOUT", "900");
             System.out.println("CsiVmTest: " + String.join(" ", cmd));
@@ -555,9 +555,15 @@ class CsiVmTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
+            // SIGTERM is java-vm.sh's stop request: the guest stops the plugin, then powers off.
             vm.destroy();
-            if (!vm.waitFor(60, TimeUnit.SECONDS)) {
+            try {
+                if (!vm.waitFor(60, TimeUnit.SECONDS)) {
+                    vm.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 vm.destroyForcibly();
             }
         }

@@ -8,7 +8,8 @@ import io.caspian.csi.v1.IdentityGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +39,11 @@ class EndpointTest {
         Path sock = dir.resolve("plugin/csi.sock");
         Files.createDirectories(sock.getParent());
         Files.writeString(sock, "left by a killed plugin");
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-        try (CsiServer server = CsiServer.start(Endpoint.parse("unix://" + sock),
-                List.of(new IdentityService(false, () -> true)))) {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        CsiServer server = CsiServer.start(Endpoint.parse("unix://" + sock),
+                List.of(new IdentityService(false, () -> true)));
+        try {
+            assertEquals(-1, server.port());
             ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(sock.toString()))
                     .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
             try {
@@ -50,6 +53,7 @@ class EndpointTest {
                 ch.shutdownNow();
             }
         } finally {
+            server.close();
             group.shutdownGracefully();
         }
     }

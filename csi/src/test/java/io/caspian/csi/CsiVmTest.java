@@ -87,7 +87,8 @@ class CsiVmTest {
             try (Guest g = Guest.boot(peers, root, dir, caspian)) {
                 guest = g;
                 nodeChannel = NettyChannelBuilder.forAddress("127.0.0.1", g.hostPort).usePlaintext().build();
-                NodeGetInfoResponse info = awaitNode(Duration.ofSeconds(240));
+                g.awaitReady(Duration.ofMinutes(15));
+                NodeGetInfoResponse info = awaitNode(Duration.ofSeconds(180));
                 time("VM boot + csi-node serving", vmStart);
                 assertEquals(NODE_ID, info.getNodeId());
                 assertEquals(NODE_ID, info.getAccessibleTopology().getSegmentsOrThrow("caspian.io/node"));
@@ -131,6 +132,16 @@ class CsiVmTest {
                 .newBuilder().setVolumeId("v").build()));
         expect(Status.Code.NOT_FOUND, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumeId("v").setVolumePath("/tmp/no/such/path").build()));
+        expect(Status.Code.INVALID_ARGUMENT, () -> node().nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                .setTargetPath("/tmp/t").setStagingTargetPath("/tmp/x").setVolumeCapability(mount("ext4")).build()));
+        expect(Status.Code.INVALID_ARGUMENT, () -> node().nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                .setVolumeId("v").setTargetPath("/tmp/t").setStagingTargetPath("/tmp/x").build()));
+        expect(Status.Code.INVALID_ARGUMENT, () -> node().nodeUnpublishVolume(NodeUnpublishVolumeRequest
+                .newBuilder().setTargetPath("/tmp/t").build()));
+        expect(Status.Code.INVALID_ARGUMENT, () -> node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setStagingTargetPath("/tmp/x").build()));
+        expect(Status.Code.INVALID_ARGUMENT, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest
+                .newBuilder().setVolumePath("/tmp").build()));
     }
 
     /**
@@ -474,12 +485,14 @@ class CsiVmTest {
         final Process vm;
         final Path ctl;
         final int hostPort;
+        private final Path ready;
         private int next;
 
-        private Guest(Process vm, Path ctl, int hostPort) {
+        private Guest(Process vm, Path ctl, int hostPort, Path ready) {
             this.vm = vm;
             this.ctl = ctl;
             this.hostPort = hostPort;
+            this.ready = ready;
         }
 
         static Guest boot(Path peers, Path root, Path dir, CaspianCluster caspian) throws IOException {
@@ -503,7 +516,8 @@ class CsiVmTest {
                     "-cp", cp, CsiMain.class.getName(), "csi-node", "--endpoint", "0.0.0.0:" + GUEST_PORT,
                     "--node-id", NODE_ID, "--state-dir", "/run/caspian-csi"));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
-            pb.environment().put("BP_TIMEOUT", "900");
+            pb.environment().put("BP_TIMEOUT", "1800");
+            pb.environment().put("BP_READY_FILE", dir.resolve("vm.ready").toString());
             System.out.println("CsiVmTest: " + String.join(" ", cmd));
             Process vm = pb.start();
             Thread pump = new Thread(() -> {
@@ -518,7 +532,26 @@ class CsiVmTest {
             }, "vm-output");
             pump.setDaemon(true);
             pump.start();
-            return new Guest(vm, ctl, hostPort);
+            return new Guest(vm, ctl, hostPort, dir.resolve("vm.ready"));
+        }
+
+        /**
+         * Waits until the guest listens on the plugin's port (java-vm.sh's own check). The first run on a machine
+         * also builds the VM's root image, or waits for another run building it: hence the long bound.
+         */
+        void awaitReady(Duration limit) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (!Files.exists(ready) || Files.readString(ready).isBlank()) {
+                if (!vm.isAlive()) {
+                    throw new AssertionError("java-vm.sh ended with status " + vm.exitValue() + " before the node "
+                            + "plugin listened");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the VM's node plugin did not listen within " + limit.toMinutes()
+                            + " min");
+                }
+                Thread.sleep(500);
+            }
         }
 
         /** Runs a bash script in the guest; its output, or an AssertionError when it exits non-zero. */

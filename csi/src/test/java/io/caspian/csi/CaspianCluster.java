@@ -65,7 +65,21 @@ public final class CaspianCluster implements AutoCloseable {
             for (int i = 1; i <= 3; i++) {
                 String disk = "file://" + dir.resolve("node-" + i).resolve("pool.img").toAbsolutePath() + "?size_mb="
                         + poolMb;
-                c.call("PUT", "/v0/nodes/node-" + i + "/pools/pool-" + i, "{\"disks\":[\"" + disk + "\"]}");
+                String path = "/v0/nodes/node-" + i + "/pools/pool-" + i;
+                String body = "{\"disks\":[\"" + disk + "\"]}";
+                // Idempotent, so retried: on a loaded machine the io-engine's answer can miss the ask timeout (503).
+                long poolDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (true) {
+                    try {
+                        c.call("PUT", path, body);
+                        break;
+                    } catch (AssertionError e) {
+                        if (!e.getMessage().contains(" 503:") || System.nanoTime() > poolDeadline) {
+                            throw e;
+                        }
+                        Thread.sleep(1000);
+                    }
+                }
             }
             return c;
         } catch (RuntimeException | InterruptedException | Error e) {

@@ -42,7 +42,8 @@ import java.util.Optional;
 
 /** The CSI Node service: attach, format when empty, mount; and the reverse. */
 public final class NodeService extends NodeGrpc.NodeImplBase {
-    private static final String CASPIAN_NQN_PREFIX = "nqn.2019-05.io.caspian:";
+    /** The subsystem NQN of a volume's nexus, for the calls (unstage) that carry no publish context. */
+    private static final String CASPIAN_NQN_PREFIX = "nqn.2019-05.io.caspian:nexus-";
 
     private final String nodeId;
     private final long maxVolumes;

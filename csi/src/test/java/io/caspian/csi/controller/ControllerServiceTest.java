@@ -209,7 +209,7 @@ class ControllerServiceTest {
         Map<String, String> ctx = a.getPublishContextMap();
         assertEquals("nvmf", ctx.get("protocol"));
         assertEquals("127.0.0.1", ctx.get("address"));
-        assertEquals("nqn.2019-05.io.caspian:" + id, ctx.get("nqn"));
+        assertEquals("nqn.2019-05.io.caspian:nexus-" + id, ctx.get("nqn"));
         assertEquals(String.valueOf(caspian.nvmfPort("node-2")), ctx.get("port"), "node-2 runs an io-engine: "
                 + "the nexus goes there");
         assertEquals("-1", ctx.get("nvmeCtrlLossTmo"));

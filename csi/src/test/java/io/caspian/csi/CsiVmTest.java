@@ -169,7 +169,7 @@ class CsiVmTest {
         }
         node().nodeStageVolume(stage);
         time(fs + ": create, publish, stage (each twice)", t);
-        String mounted = guest.sh("findmnt -n -o FSTYPE,SOURCE " + staging).strip();
+        String mounted = guest.sh("findmnt -n -o FSTYPE,SOURCE " + staging).strip().replaceAll("\\s+", " ");
         assertTrue(mounted.startsWith(fs + " /dev/nvme"), "staging mount: " + mounted);
         assertTrue(connected(ctx.get("nqn")), "a kernel controller of " + ctx.get("nqn"));
         NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder().setVolumeId(id)
@@ -374,23 +374,25 @@ class CsiVmTest {
     }
 
     /**
-     * Two NodeStageVolume calls for one volume at once: while the first is in flight the second gets ABORTED;
-     * the first then finishes the job.
+     * Two NodeStageVolume calls for one volume at once: one does the work, the other, arriving while the first is
+     * in flight, gets ABORTED (both succeed only if they did not overlap at all).
      */
     private void concurrentDuplicate(NodeStageVolumeRequest stage) throws Exception {
         CompletableFuture<Status.Code> first = CompletableFuture.supplyAsync(() -> code(() -> node()
                 .nodeStageVolume(stage)));
         Thread.sleep(300);
         Status.Code second = code(() -> node().nodeStageVolume(stage));
-        boolean firstWasRunning = !first.isDone();
-        assertEquals(Status.Code.OK, first.get(180, TimeUnit.SECONDS));
-        if (firstWasRunning) {
-            assertEquals(Status.Code.ABORTED, second, "a duplicate NodeStageVolume while the first one runs");
+        boolean overlapped = !first.isDone();
+        Status.Code firstCode = first.get(180, TimeUnit.SECONDS);
+        List<Status.Code> codes = List.of(firstCode, second);
+        if (overlapped) {
+            assertTrue(codes.contains(Status.Code.OK) && codes.contains(Status.Code.ABORTED),
+                    "overlapping NodeStageVolume calls: one works, the other is ABORTED; got " + codes);
         } else {
-            assertEquals(Status.Code.OK, second);
+            assertEquals(List.of(Status.Code.OK, Status.Code.OK), codes);
         }
-        System.out.println("CsiVmTest: concurrent duplicate NodeStageVolume answered " + second
-                + (firstWasRunning ? " while the first was in flight" : " after the first had finished"));
+        System.out.println("CsiVmTest: concurrent duplicate NodeStageVolume: " + codes + (overlapped
+                ? " (overlapping)" : " (the first had finished)"));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -6,6 +6,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ final class NvmeFabrics {
         if (a.ioTimeout().isPresent()) {
             Path t = sys.resolve("block").resolve(device.getFileName().toString()).resolve("queue/io_timeout");
             if (Files.exists(t)) {
-                write(t, Integer.toString(a.ioTimeout().getAsInt() * 1000));
+                writeOnly(t, Integer.toString(a.ioTimeout().getAsInt() * 1000));
             }
         }
         return device;
@@ -111,13 +112,15 @@ final class NvmeFabrics {
 
     /** Deletes every controller of subsystem {@code nqn} and waits until the kernel has let them go. */
     void disconnect(String nqn) {
+        String failure = "";
         for (Path c : controllers(nqn)) {
             Path delete = c.resolve("delete_controller");
             if (Files.exists(delete)) {
                 try {
-                    write(delete, "1");
+                    writeOnly(delete, "1");
                 } catch (RuntimeException e) {
-                    // Already being deleted (a retried unstage): the wait below decides.
+                    // Already being deleted (a retried unstage): the wait below decides, and says why if not.
+                    failure = " (" + e.getMessage() + ")";
                 }
             }
         }
@@ -125,7 +128,7 @@ final class NvmeFabrics {
         while (!controllers(nqn).isEmpty()) {
             if (System.nanoTime() > deadline) {
                 throw Status.DEADLINE_EXCEEDED.withDescription("the controllers of " + nqn + " were still there "
-                        + WAIT.toSeconds() + " s after delete_controller").asRuntimeException();
+                        + WAIT.toSeconds() + " s after delete_controller" + failure).asRuntimeException();
             }
             sleep(100);
         }
@@ -138,6 +141,16 @@ final class NvmeFabrics {
         } catch (IOException e) {
             throw Status.INTERNAL.withDescription("writing '" + text + "' to " + file + " failed: " + e.getMessage()
                     + " (is nvme-tcp loaded, and the target reachable and admitting this host?)")
+                    .asRuntimeException();
+        }
+    }
+
+    /** A sysfs attribute: opened write-only, since sysfs refuses a read-write open of a write-only attribute. */
+    private static void writeOnly(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw Status.INTERNAL.withDescription("writing '" + text + "' to " + file + " failed: " + e.getMessage())
                     .asRuntimeException();
         }
     }

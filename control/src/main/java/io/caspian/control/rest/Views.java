@@ -45,8 +45,14 @@ final class Views {
     }
 
     private Json.Node node(NodeState n) {
-        boolean online = inventory.node(n.id()).map(Inventory.Observed::online).orElse(false);
-        return new Json.Node(n.id(), n.endpoint(), online ? "Online" : "Offline", n.cordoned(), n.labels());
+        // Unknown: heard from since this control node started, but its reports stopped (it may be fine); a node not
+        // heard from at all since the start is Offline only once it was seen going, else Unknown as well.
+        String status = inventory.node(n.id()).map(o -> switch (o.health()) {
+            case ONLINE -> "Online";
+            case OFFLINE -> "Offline";
+            case UNKNOWN -> "Unknown";
+        }).orElse(n.online() ? "Unknown" : "Offline");
+        return new Json.Node(n.id(), n.endpoint(), status, n.cordoned(), n.labels());
     }
 
     List<Json.Pool> pools() {

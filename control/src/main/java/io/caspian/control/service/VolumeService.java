@@ -26,6 +26,7 @@ import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,6 +290,9 @@ public final class VolumeService {
         if (nexus.isPresent() && nexusNodeOnline && observedNexus.isEmpty()) {
             recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
         }
+        if (nexus.isPresent() && nexusNodeOnline && observedNexus.isPresent()) {
+            faultChildrenOnFaultedReplicas(entities.nexus(v.nexus()).orElseThrow());
+        }
         NexusState current = nexus.flatMap(n -> entities.nexus(n.id())).orElse(null);
         // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
         Map<String, Child> faulted = new java.util.LinkedHashMap<>();
@@ -333,8 +337,15 @@ public final class VolumeService {
                     + faultedWait.toSeconds() + " s for it to come back before replacing it");
         }
         v = existing(id);
-        Health status = health(v);
-        return v.status() == status ? v : entities.volume(id, r -> new VolumeCommand.SetStatus(status, r));
+        Status status = health(v);
+        String shortfall = shortfalls.get(id);
+        String reason = status.health() == Health.ONLINE ? "" : shortfall != null ? shortfall : status.reason();
+        return v.status() == status.health() && v.reason().equals(reason) ? v
+                : entities.volume(id, r -> new VolumeCommand.SetStatus(status.health(), reason, r));
+    }
+
+    /** A volume's health and, when it is not Online, why. */
+    private record Status(Health health, String reason) {
     }
 
     /**
@@ -388,7 +399,8 @@ public final class VolumeService {
             waiting.put(e.getKey(), c);
             Long asked = askedBack.get(key);
             boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
-                    && inventory.replica(e.getKey()).isPresent() && nodeOnline(nexus.node())
+                    && inventory.replica(e.getKey()).filter(o -> o.info().status() != Health.FAULTED).isPresent()
+                    && nodeOnline(nexus.node())
                     && inventory.nexus(nexus.node(), nexus.id()).isPresent();
             if (!reachable || asked != null && now - asked < faultedWait.toNanos() / 3) {
                 continue;
@@ -451,6 +463,35 @@ public final class VolumeService {
             if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
                 entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
             }
+        }
+    }
+
+    /**
+     * A replica whose own io-engine reports it Faulted (its pool's disk failed) is positive evidence that its child
+     * cannot keep up: fault it in the nexus and take it out of the I/O path at once rather than let every write wait
+     * for the remote side's timeout. The faulted-child rules then replace it. The last in-sync child stays: the
+     * nexus would have nothing left to read from.
+     */
+    private void faultChildrenOnFaultedReplicas(NexusState nexus) {
+        long inSync = nexus.children().stream().filter(Child::inSync).count();
+        for (Child c : nexus.children()) {
+            if (c.state() == ChildState.FAULTED || c.inSync() && inSync <= 1) {
+                continue;
+            }
+            Optional<Inventory.On<ReplicaInfo>> r = inventory.replica(c.replica())
+                    .filter(o -> nodeOnline(o.node()) && o.info().status() == Health.FAULTED);
+            if (r.isEmpty()) {
+                continue;
+            }
+            String why = "replica " + c.replica() + " is Faulted on node " + r.get().node() + " (pool "
+                    + r.get().info().pool() + " "
+                    + inventory.pool(r.get().node(), r.get().info().pool()).map(PoolInfo::status).orElse(Health.UNKNOWN)
+                    + ")";
+            LOG.warn("nexus {}: faulting child {}: {}", nexus.id(), c.uri(), why);
+            entities.nexus(nexus.id(), x -> new NexusCommand.SetChildState(c.uri(), ChildState.FAULTED, why, x));
+            ignoreUnavailable(() -> await(io.removeChild(nexus.node(), nexus.id(), c.uri()),
+                    "take faulted child " + c.uri() + " out of nexus " + nexus.id()));
+            inSync -= c.inSync() ? 1 : 0;
         }
     }
 
@@ -630,24 +671,46 @@ public final class VolumeService {
         return entities.volume(v.id(), VolumeCommand.Unpublish::new);
     }
 
-    private Health health(VolumeState v) {
+    private Status health(VolumeState v) {
         int want = v.spec().replicas();
         long good;
+        String missing;
         if (v.published()) {
             Optional<NexusState> n = entities.nexus(v.nexus());
             Optional<NexusInfo> observed = n.flatMap(x -> inventory.nexus(x.node(), x.id()));
             if (observed.isEmpty()) {
-                return Health.FAULTED;
+                String node = n.map(NexusState::node).orElse(v.targetNode());
+                return new Status(Health.FAULTED, "its nexus is not running on node " + node + " (node "
+                        + nodeHealth(node) + ")");
             }
             good = observed.get().children().stream().filter(c -> c.state() == ChildState.ONLINE).count();
+            missing = observed.get().children().stream().filter(c -> c.state() != ChildState.ONLINE)
+                    .map(c -> c.uri() + " " + c.state() + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")"))
+                    .collect(Collectors.joining(", "));
         } else {
-            good = v.replicas().stream().map(inventory::replica).flatMap(Optional::stream)
-                    .filter(o -> nodeOnline(o.node()) && o.info().status() != Health.FAULTED).count();
+            List<String> bad = new ArrayList<>();
+            good = 0;
+            for (String r : v.replicas()) {
+                Optional<Inventory.On<ReplicaInfo>> o = inventory.replica(r);
+                if (o.isPresent() && nodeOnline(o.get().node()) && o.get().info().status() != Health.FAULTED) {
+                    good++;
+                } else {
+                    bad.add("replica " + r + (o.isEmpty() ? " not reported" : " on node " + o.get().node() + " "
+                            + o.get().info().status() + ", node " + nodeHealth(o.get().node())));
+                }
+            }
+            missing = String.join(", ", bad);
         }
         if (good == 0) {
-            return Health.FAULTED;
+            return new Status(Health.FAULTED, "no replica is usable" + (missing.isEmpty() ? "" : ": " + missing));
         }
-        return good >= want ? Health.ONLINE : Health.DEGRADED;
+        return good >= want ? new Status(Health.ONLINE, "") : new Status(Health.DEGRADED, good + " of " + want
+                + " replicas in sync" + (missing.isEmpty() ? "" : "; not in sync: " + missing));
+    }
+
+    private String nodeHealth(String node) {
+        return inventory.node(node).map(o -> o.health().name()).orElse("not heard from since the control plane "
+                + "started");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -4,6 +4,7 @@ import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.pool.PoolCommand;
 import io.caspian.control.entity.pool.PoolSpec;
 import io.caspian.control.entity.pool.PoolState;
+import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.events.ioengine.PoolInfo;
@@ -61,11 +62,14 @@ public final class PoolService {
             throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is on node '"
                     + state.spec().node() + "', not on '" + node + "'");
         }
-        long replicas = inventory.replicas().stream().filter(r -> r.node().equals(node)
-                && r.info().pool().equals(pool)).count();
-        if (replicas > 0) {
-            throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas
-                    + " replica(s); destroy or move their volumes first");
+        // Count what the journal says lives there, as `get replicas` lists them; a replica the io-engine still
+        // holds without an entity is an orphan and goes with the pool.
+        List<String> replicas = entities.ids(ReplicaEntity.TYPE_KEY).stream()
+                .filter(id -> entities.replica(id).filter(r -> r.spec().pool().equals(pool)).isPresent())
+                .toList();
+        if (!replicas.isEmpty()) {
+            throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas.size()
+                    + " replica(s) " + replicas + "; destroy or move their volumes first");
         }
         Await.result(io.destroyPool(node, pool), ioTimeout.plusSeconds(1), "destroy pool " + pool);
         inventory.poolSpec(pool, null);

@@ -97,7 +97,7 @@ abstract class JournalReplayContract {
             }
             ask(first, v, r -> new VolumeCommand.RemoveReplica("r0", r));
             ask(first, v, r -> new VolumeCommand.Publish(id, "n1", Protocol.NVMF, "nvmf://127.0.0.1:4420/x", r));
-            before = state(ask(first, v, r -> new VolumeCommand.SetStatus(Health.DEGRADED, r)));
+            before = state(ask(first, v, r -> new VolumeCommand.SetStatus(Health.DEGRADED, "test", r)));
         } finally {
             first.shutdownTestKit();
         }

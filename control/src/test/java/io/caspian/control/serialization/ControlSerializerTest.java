@@ -61,7 +61,7 @@ class ControlSerializerTest {
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v", List.of(), Protocol.NONE, "",
                         Health.ONLINE, Map.of("node/1|caspian.io.faults", 7L))),
                 Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(),
-                        Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", Health.FAULTED)));
+                        Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", Health.FAULTED, "no replica reachable")));
         for (Reply r : replies) {
             assertEquals(r, roundTrip(r));
         }

@@ -44,7 +44,7 @@ public final class VolumeCodec {
         } else if (e instanceof VolumeEvent.VolumeUnpublished) {
             b.setUnpublished(VolumeUnpublished.getDefaultInstance());
         } else if (e instanceof VolumeEvent.VolumeStatusChanged x) {
-            b.setStatusChanged(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setStatusChanged(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (e instanceof VolumeEvent.VolumeDestroyed) {
             b.setDestroyed(VolumeDestroyed.getDefaultInstance());
         }
@@ -60,7 +60,8 @@ public final class VolumeCodec {
             case PUBLISHED -> new VolumeEvent.VolumePublished(p.getPublished().getNexus(), p.getPublished().getNode(),
                     Enums.fromProto(p.getPublished().getProtocol()), p.getPublished().getDeviceUri());
             case UNPUBLISHED -> new VolumeEvent.VolumeUnpublished();
-            case STATUS_CHANGED -> new VolumeEvent.VolumeStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
+            case STATUS_CHANGED -> new VolumeEvent.VolumeStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()),
+                    p.getStatusChanged().getReason());
             case DESTROYED -> new VolumeEvent.VolumeDestroyed();
             case EVENT_NOT_SET -> throw new IllegalArgumentException("volume event without an event");
         };
@@ -70,13 +71,13 @@ public final class VolumeCodec {
         return io.caspian.events.proto.control.VolumeState.newBuilder().setId(s.id())
                 .setLifecycleValue(s.lifecycle().ordinal()).setSpec(toProto(s.spec())).addAllReplicas(s.replicas())
                 .setNexus(s.nexus()).setTargetNode(s.targetNode()).setProtocol(Enums.toProto(s.protocol()))
-                .setDeviceUri(s.deviceUri()).setStatus(Enums.toProto(s.status())).build();
+                .setDeviceUri(s.deviceUri()).setStatus(Enums.toProto(s.status())).setReason(s.reason()).build();
     }
 
     public static VolumeState fromProto(io.caspian.events.proto.control.VolumeState p) {
         return new VolumeState(p.getId(), Lifecycle.values()[p.getLifecycleValue()], fromProto(p.getSpec()),
                 p.getReplicasList(), p.getNexus(), p.getTargetNode(), Enums.fromProto(p.getProtocol()),
-                p.getDeviceUri(), Enums.fromProto(p.getStatus()));
+                p.getDeviceUri(), Enums.fromProto(p.getStatus()), p.getReason());
     }
 
     public static io.caspian.events.proto.control.VolumeCommand toProto(VolumeCommand c, ActorRefResolver refs) {
@@ -97,7 +98,7 @@ public final class VolumeCodec {
         } else if (c instanceof VolumeCommand.Unpublish) {
             b.setUnpublish(Empty.getDefaultInstance());
         } else if (c instanceof VolumeCommand.SetStatus x) {
-            b.setSetStatus(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setSetStatus(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (c instanceof VolumeCommand.Get) {
             b.setGet(Empty.getDefaultInstance());
         }
@@ -115,7 +116,8 @@ public final class VolumeCodec {
             case PUBLISH -> new VolumeCommand.Publish(p.getPublish().getNexus(), p.getPublish().getNode(),
                     Enums.fromProto(p.getPublish().getProtocol()), p.getPublish().getDeviceUri(), r);
             case UNPUBLISH -> new VolumeCommand.Unpublish(r);
-            case SET_STATUS -> new VolumeCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
+            case SET_STATUS -> new VolumeCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()),
+                    p.getSetStatus().getReason(), r);
             case GET -> new VolumeCommand.Get(r);
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("volume command without a command");
         };

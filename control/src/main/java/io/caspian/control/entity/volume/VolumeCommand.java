@@ -32,7 +32,7 @@ public sealed interface VolumeCommand extends ControlMessage {
     record Unpublish(ActorRef<Reply> replyTo) implements VolumeCommand {
     }
 
-    record SetStatus(Health status, ActorRef<Reply> replyTo) implements VolumeCommand {
+    record SetStatus(Health status, String reason, ActorRef<Reply> replyTo) implements VolumeCommand {
     }
 
     record Get(ActorRef<Reply> replyTo) implements VolumeCommand {

@@ -83,8 +83,9 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
                         ? Effect().reply(c.replyTo(), Reply.ok(s))
                         : persist(new VolumeUnpublished(), c)))
                 .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
+                        && s.reason().equals(c.reason())
                         ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeStatusChanged(c.status()), c)))
+                        : persist(new VolumeStatusChanged(c.status(), c.reason()), c)))
                 .build();
     }
 
@@ -148,7 +149,7 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
                 .onEvent(VolumePublished.class, (s, e) -> s.withTarget(e.nexus(), e.node(), e.protocol(),
                         e.deviceUri()))
                 .onEvent(VolumeUnpublished.class, (s, e) -> s.withTarget("", "", io.caspian.events.Protocol.NONE, ""))
-                .onEvent(VolumeStatusChanged.class, (s, e) -> s.withStatus(e.status()))
+                .onEvent(VolumeStatusChanged.class, (s, e) -> s.withStatus(e.status(), e.reason()))
                 .onEvent(VolumeDestroyed.class, (s, e) -> s.destroyed())
                 .build();
     }

@@ -25,7 +25,7 @@ public sealed interface VolumeEvent extends ControlMessage {
     record VolumeUnpublished() implements VolumeEvent {
     }
 
-    record VolumeStatusChanged(Health status) implements VolumeEvent {
+    record VolumeStatusChanged(Health status, String reason) implements VolumeEvent {
     }
 
     record VolumeDestroyed() implements VolumeEvent {

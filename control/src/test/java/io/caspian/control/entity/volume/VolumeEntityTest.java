@@ -89,8 +89,13 @@ class VolumeEntityTest {
         assertEquals(Reply.Kind.CONFLICT, rejection(kit.<Reply>runCommand(
                 r -> new VolumeCommand.Publish("v1", "n1", Protocol.NBD, "nbd://x", r)).reply()));
 
-        var degraded = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, r));
-        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED)), degraded.events());
+        var degraded = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "2 of 3", r));
+        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED, "2 of 3")), degraded.events());
+        assertTrue(kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "2 of 3", r))
+                .hasNoEvents(), "the same status and reason again is no news");
+        var why = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "no pool has room", r));
+        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED, "no pool has room")), why.events(),
+                "a new reason is journaled, so the history says why");
 
         var unpub = kit.<Reply>runCommand(VolumeCommand.Unpublish::new);
         assertFalse(okState(unpub.reply(), VolumeState.class).published());

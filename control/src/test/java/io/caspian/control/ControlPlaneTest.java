@@ -183,6 +183,23 @@ class ControlPlaneTest {
     }
 
     @Test
+    void aVolumeThePoolsRefuseFailsAndLeavesNothingBehind() {
+        Res pool = put("/v0/nodes/node-b/pools/refusing", "{\"disks\":[\"malloc:///refuse-replicas?size_mb=64\"],"
+                + "\"labels\":{\"tier\":\"broken\"}}");
+        assertEquals(200, pool.status(), pool.body().toString());
+        String id = UUID.randomUUID().toString();
+        Res refused = put("/v0/volumes/" + id, "{\"size\":" + MIB + ",\"replicas\":1,"
+                + "\"topology\":{\"pool_labels\":{\"tier\":\"broken\"}}}");
+        assertError(422, refused, "pool refusing on node-b refused");
+        assertTrue(refused.body().get("message").asText().contains("metadata write failed"), refused.body().toString());
+        assertNotFound(get("/v0/volumes/" + id));
+        for (JsonNode r : get("/v0/replicas").body()) {
+            assertTrue(!id.equals(r.path("volume").asText()), "replica left behind: " + r);
+        }
+        assertEquals(204, delete("/v0/nodes/node-b/pools/refusing").status(), "the pool holds nothing");
+    }
+
+    @Test
     void orphanedReplicasAreDestroyed() {
         String stray = UUID.randomUUID().toString();
         ENGINES.get("node-c").tell(new FakeIoEngine.AddStrayReplica(stray, "pool-c", MIB));

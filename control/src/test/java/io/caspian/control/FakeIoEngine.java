@@ -255,6 +255,10 @@ final class FakeIoEngine {
         if (pool == null) {
             return new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no pool " + r.pool());
         }
+        if (pool.disk.contains("refuse-replicas")) {
+            // a disk that fails under the pool: it looks fine in reports, then refuses the write
+            return new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool " + r.pool() + ": metadata write failed");
+        }
         if (!r.thin() && pool.capacity - pool.used < r.size()) {
             return new IoEngineReply.Failed(FailureKind.RESOURCE_EXHAUSTED, "pool " + r.pool() + " is full");
         }

@@ -546,23 +546,28 @@ public final class VolumeService {
      */
     private void addReplicas(VolumeState v, int count) {
         Set<String> excluded = new HashSet<>(replicaNodes(v));
+        Set<String> refusedPools = new HashSet<>();
         List<String> refusals = new ArrayList<>();
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         int made = 0;
         String shortfall = null;
         while (made < count) {
-            Placement p = place(v.spec(), count - made, excluded);
+            // a pool that refused is left out of the next round, its node is not: another pool there may do
+            Placement p = scheduler.placeReplicas(request(v.spec(), count - made, excluded),
+                    Candidates.nodes(inventory), Candidates.pools(inventory).stream()
+                            .filter(c -> !refusedPools.contains(c.name())).toList());
             for (PoolCandidate pool : p.pools()) {
-                excluded.add(pool.node());
                 String refused = createReplica(v, pool, nexus);
                 if (refused == null) {
+                    excluded.add(pool.node());
                     made++;
                 } else {
+                    refusedPools.add(pool.name());
                     refusals.add("pool " + pool.name() + " on " + pool.node() + " refused: " + refused);
                 }
             }
-            if (p.complete() && made < count && !p.pools().isEmpty()) {
-                continue;
+            if (made < count && p.complete()) {
+                continue; // some pool refused; each round leaves the refusers out, so this ends
             }
             shortfall = p.complete() ? null : p.shortfall();
             break;
@@ -728,8 +733,12 @@ public final class VolumeService {
     }
 
     private Placement place(VolumeSpec spec, int count, Set<String> excluded) {
-        return scheduler.placeReplicas(new ReplicaRequest(spec.size(), spec.thin(), count, spec.nodeLabels(),
-                spec.poolLabels(), excluded), Candidates.nodes(inventory), Candidates.pools(inventory));
+        return scheduler.placeReplicas(request(spec, count, excluded), Candidates.nodes(inventory),
+                Candidates.pools(inventory));
+    }
+
+    private static ReplicaRequest request(VolumeSpec spec, int count, Set<String> excluded) {
+        return new ReplicaRequest(spec.size(), spec.thin(), count, spec.nodeLabels(), spec.poolLabels(), excluded);
     }
 
     private Set<String> replicaNodes(VolumeState v) {

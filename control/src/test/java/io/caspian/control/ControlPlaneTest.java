@@ -52,6 +52,7 @@ class ControlPlaneTest {
                 "pekko.loglevel", "WARNING",
                 "caspian.data-dir", dataDir.toString(),
                 "caspian.control.rest.port", 0,
+                "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.reconcile-interval", "300ms",
                 "caspian.control.io-engine-timeout", "3s")));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

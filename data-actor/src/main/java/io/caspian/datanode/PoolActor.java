@@ -300,7 +300,7 @@ final class PoolActor {
       return;
     }
     if (c instanceof IoEngineCommand.CreatePool p) {
-      openAgain(c, p.uuid(), p.disk());
+      c.replyTo().tell(sameSpec(p.uuid(), p.disk()));
     } else if (c instanceof IoEngineCommand.ImportPool p) {
       openAgain(c, p.uuid(), p.disk());
     } else if (c instanceof IoEngineCommand.DestroyPool) {
@@ -318,12 +318,13 @@ final class PoolActor {
   }
 
   /**
-   * A create or import of this pool again: a healthy pool answers with itself; one that is not
-   * Online is exported and imported from its disk (the way back after a failed metadata write,
-   * or when its disk returned without verifying). Never a format.
+   * An import of this pool again: a pool that is not Faulted answers with itself; a Faulted one
+   * is exported and imported from its disk (the way back after a failed metadata write, or when
+   * its disk returned without verifying). Never a format. Only an explicit import does this, and
+   * not while the pool is merely Degraded (its disk reconnecting): exporting unshares replicas.
    */
   private void openAgain(IoEngineCommand c, String askedUuid, String askedDisk) {
-    if (health == Health.ONLINE || !sameDisk(askedUuid, askedDisk)) {
+    if (health != Health.FAULTED || !sameDisk(askedUuid, askedDisk)) {
       reply(c.replyTo(), sameSpec(askedUuid, askedDisk));
       return;
     }

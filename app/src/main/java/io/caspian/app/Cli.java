@@ -21,7 +21,7 @@ final class Cli {
 
     private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
             "protocol", "op", "offset", "length", "count", "timeout");
-    private static final Set<String> SWITCHES = Set.of("thin", "watch");
+    private static final Set<String> SWITCHES = Set.of("thin", "watch", "overwrite");
     private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
     private final RestClient api;
@@ -192,7 +192,7 @@ final class Cli {
     private void create(String what, String id) {
         switch (what) {
             case "pool" -> {
-                String name = need(id, "create pool <name> --node N --disk URI");
+                String name = need(id, "create pool <name> --node N --disk URI [--overwrite]");
                 String node = flags.get("node").orElseThrow(() -> new UsageException("create pool needs --node"));
                 String disk = flags.get("disk").orElseThrow(() -> new UsageException(
                         "create pool needs --disk URI (e.g. malloc:///" + name + "?size_mb=64)"));
@@ -200,6 +200,10 @@ final class Cli {
                 body.putArray("disks").add(disk);
                 ObjectNode labels = body.putObject("labels");
                 labels(flags.all("label")).forEach(labels::put);
+                if (flags.has("overwrite")) {
+                    // Only on request: the io-engine then formats a disk that holds data or a signature.
+                    body.put("overwrite", true);
+                }
                 show(Kind.POOL, api.put("/v0/nodes/" + seg(node) + "/pools/" + seg(name), body));
             }
             case "volume" -> {

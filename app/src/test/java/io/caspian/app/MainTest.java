@@ -57,6 +57,29 @@ class MainTest {
         assertEquals(2, main("get", "volumes", "--watch").code(), "--watch needs one volume");
     }
 
+    /** A disk holding data is refused, named and left as it was; {@code --overwrite} formats it. */
+    private void createPoolNeedsOverwriteForADiskWithData(String api, String node) throws Exception {
+        Path disk = dataDir.resolveSibling(dataDir.getFileName() + "-dirty.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(64 << 20);
+            f.seek(8192);
+            f.write("someone's data".getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            byte[] before = java.nio.file.Files.readAllBytes(disk);
+            Run refused = cli(api, "create", "pool", "dirty", "--node", node, "--disk", "file://" + disk);
+            assertEquals(1, refused.code(), refused.out());
+            assertTrue(refused.err().contains("--overwrite"), refused.err());
+            assertTrue(Arrays.equals(before, java.nio.file.Files.readAllBytes(disk)), "a refused create wrote");
+            Run formatted = cli(api, "create", "pool", "dirty", "--node", node, "--disk", "file://" + disk,
+                    "--overwrite");
+            assertEquals(0, formatted.code(), formatted.err());
+            assertEquals(0, cli(api, "delete", "pool", "dirty").code());
+        } finally {
+            java.nio.file.Files.deleteIfExists(disk);
+        }
+    }
+
     @Test
     void unreachableApiExitsWith1AndSaysWhere() throws IOException {
         Run r = cli("http://127.0.0.1:" + freePort(), "get", "nodes");
@@ -80,6 +103,7 @@ class MainTest {
             assertEquals(4, nodes.out().lines().count(), nodes.out());
             Run pools = cli(api, "get", "pools", "-o", "json");
             assertEquals(3, Cli.parseJson(pools.out()).size(), pools.out());
+            createPoolNeedsOverwriteForADiskWithData(api, Cli.parseJson(pools.out()).get(0).path("node").asText());
 
             Run created = cli(api, "create", "volume", "--size", "8MiB", "--replicas", "3", "--thin", "-o", "json");
             assertEquals(0, created.code(), created.err());

@@ -108,6 +108,12 @@ class ControlPlaneTest {
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[\"a\"],\"colour\":1}"), "colour");
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[]}"), "exactly one disk");
         assertError(422, put("/v0/nodes/node-a/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}"), "/dev/nonexistent");
+        // "overwrite" reaches the io-engine only when the request says so.
+        String dirty = "{\"disks\":[\"malloc:///dirty?size_mb=8&holds=data\"]";
+        assertError(422, put("/v0/nodes/node-a/pools/dirty", dirty + "}"), "overwrite");
+        assertNotFound(get("/v0/pools/dirty"));
+        assertError(422, put("/v0/nodes/node-a/pools/dirty", dirty + ",\"overwrite\":false}"), "overwrite");
+        assertEquals(200, put("/v0/nodes/node-a/pools/dirty", dirty + ",\"overwrite\":true}").status());
         assertNotFound(get("/v0/pools/bad"));
         assertNotFound(get("/v0/nodes/node-b/pools/extra"));
         assertEquals(200, get("/v0/pools/extra").status());

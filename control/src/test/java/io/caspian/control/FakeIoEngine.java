@@ -236,10 +236,15 @@ final class FakeIoEngine {
                     : new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "pool " + p.name() + " is on "
                             + existing.disk);
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("malloc:///[^?]+\\?size_mb=(\\d+)")
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("malloc:///[^?]+\\?size_mb=(\\d+)(&holds=data)?")
                 .matcher(p.disk());
         if (!m.matches()) {
             return new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "cannot open disk " + p.disk());
+        }
+        if (m.group(2) != null && !p.overwrite()) {
+            // Stands for a disk with data on it, which the real io-engine refuses to format unless told to.
+            return new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "disk " + p.disk()
+                    + " holds data; create the pool with overwrite to format it");
         }
         Pool pool = new Pool(p.name(), p.uuid(), p.disk(), Long.parseLong(m.group(1)) << 20);
         pools.put(p.name(), pool);

@@ -303,7 +303,8 @@ public final class DataNode {
       }
       s.subscriber().tell(snapshot());
     } else if (c instanceof IoEngineCommand.CreatePool p) {
-      openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.CREATE, c);
+      openPool(p.name(), p.uuid(), p.disk(),
+          p.overwrite() ? PoolActor.Start.CREATE_OVERWRITE : PoolActor.Start.CREATE, c);
     } else if (c instanceof IoEngineCommand.ImportPool p) {
       openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.IMPORT, c);
     } else if (c instanceof IoEngineCommand.DestroyPool p) {

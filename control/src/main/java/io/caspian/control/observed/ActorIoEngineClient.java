@@ -30,8 +30,9 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
-    public CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk) {
-        return ask(node, "create pool " + pool, r -> new IoEngineCommand.CreatePool(pool, uuid, disk, r))
+    public CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk,
+            boolean overwrite) {
+        return ask(node, "create pool " + pool, r -> new IoEngineCommand.CreatePool(pool, uuid, disk, overwrite, r))
                 .thenApply(x -> expect(x, IoEngineReply.PoolDone.class, node).pool());
     }
 

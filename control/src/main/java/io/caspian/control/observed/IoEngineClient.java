@@ -14,7 +14,16 @@ import java.util.concurrent.CompletionStage;
  * {@code UNAVAILABLE}.
  */
 public interface IoEngineClient {
-    CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk);
+    /**
+     * Creates (or imports) a pool; {@code overwrite} lets the io-engine format a disk that holds data or a
+     * signature. Only a user's explicit request sets it, never a reconciler.
+     */
+    CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk, boolean overwrite);
+
+    /** A create that never formats a disk holding anything (what reconcilers use). */
+    default CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk) {
+        return createPool(node, pool, uuid, disk, false);
+    }
 
     CompletionStage<Void> destroyPool(String node, String pool);
 

@@ -51,7 +51,8 @@ final class Json {
     record InjectFault(String op, Long offset, Long length, Long count) {
     }
 
-    record CreatePool(List<String> disks, Map<String, String> labels) {
+    /** {@code overwrite}: format the disk even if it holds data or a signature (absent means false). */
+    record CreatePool(List<String> disks, Map<String, String> labels, Boolean overwrite) {
     }
 
     record CreateVolume(Long size, Integer replicas, Boolean thin, Topology topology) {

@@ -82,7 +82,8 @@ public final class RestApi extends AllDirectives {
                 path(segment("nodes").slash(segment()).slash("pools").slash(segment()), (node, pool) -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
                             Json.CreatePool req = parse(body, Json.CreatePool.class);
-                            return ok(views.pool(pools.create(node, pool, req.disks(), req.labels())));
+                            return ok(views.pool(pools.create(node, pool, req.disks(), req.labels(),
+                                    Boolean.TRUE.equals(req.overwrite()))));
                         }))),
                         get(() -> run(() -> {
                             Json.Pool p = found(views.pool(pool), "pool", pool);

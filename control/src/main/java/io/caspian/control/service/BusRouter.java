@@ -38,7 +38,8 @@ public final class BusRouter implements BusSink {
 
     @Override
     public CompletionStage<Void> apply(StreamKey key, BusEvent event) {
-        if (event.hasErrorCounts() || event.hasRebuildProgress()) {
+        // Pool health changes (keyed by pool, not nexus) reach the control plane in state reports too.
+        if (event.hasErrorCounts() || event.hasRebuildProgress() || event.hasPoolStateChanged()) {
             return CompletableFuture.completedFuture(null);
         }
         String stream = NexusState.stream(key.source(), key.topic());

@@ -27,7 +27,12 @@ public final class PoolService {
         this.ioTimeout = ioTimeout;
     }
 
-    public synchronized PoolState create(String node, String pool, List<String> disks, Map<String, String> labels) {
+    /**
+     * Creates a pool on a node. {@code overwrite} (the user's explicit say-so) lets the io-engine format a disk that
+     * holds data; it is not part of the pool's spec, so no later re-creation ever overwrites.
+     */
+    public synchronized PoolState create(String node, String pool, List<String> disks, Map<String, String> labels,
+            boolean overwrite) {
         if (disks == null || disks.size() != 1 || disks.get(0) == null || disks.get(0).isBlank()) {
             throw new ControlException(Reply.Kind.INVALID, "pool '" + pool + "' needs exactly one disk URI in "
                     + "\"disks\", got " + disks);
@@ -42,7 +47,7 @@ public final class PoolService {
         PoolInfo info;
         try {
             info = Await.result(io.createPool(node, pool, UUID.nameUUIDFromBytes(pool.getBytes()).toString(),
-                    spec.disk()), ioTimeout.plusSeconds(1), "create pool " + pool);
+                    spec.disk(), overwrite), ioTimeout.plusSeconds(1), "create pool " + pool);
         } catch (RuntimeException e) {
             if (!existed) {
                 // The io-engine could not make it: forget the intent, so the user can fix the request and retry.

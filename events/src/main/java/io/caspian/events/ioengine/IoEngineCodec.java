@@ -40,7 +40,7 @@ public final class IoEngineCodec {
         }
         if (command instanceof CreatePool c) {
             b.setCreatePool(io.caspian.events.proto.ioengine.CreatePool.newBuilder()
-            .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()));
+            .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()).setOverwrite(c.overwrite()));
         } else if (command instanceof ImportPool c) {
             b.setImportPool(io.caspian.events.proto.ioengine.ImportPool.newBuilder()
             .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()));
@@ -101,7 +101,7 @@ public final class IoEngineCodec {
         return switch (p.getCommandCase()) {
             case CREATE_POOL -> {
                 var c = p.getCreatePool();
-                yield new CreatePool(c.getName(), c.getUuid(), c.getDisk(), r);
+                yield new CreatePool(c.getName(), c.getUuid(), c.getDisk(), c.getOverwrite(), r);
             }
             case IMPORT_POOL -> {
                 var c = p.getImportPool();
@@ -204,12 +204,12 @@ public final class IoEngineCodec {
     static io.caspian.events.proto.ioengine.PoolInfo toProto(PoolInfo p) {
         return io.caspian.events.proto.ioengine.PoolInfo.newBuilder().setName(p.name()).setUuid(p.uuid())
                 .setDisk(p.disk()).setStatus(Enums.toProto(p.status())).setCapacity(p.capacity())
-                .setUsed(p.used()).setCommitted(p.committed()).build();
+                .setUsed(p.used()).setCommitted(p.committed()).setReason(p.reason()).build();
     }
 
     static PoolInfo fromProto(io.caspian.events.proto.ioengine.PoolInfo p) {
         return new PoolInfo(p.getName(), p.getUuid(), p.getDisk(), Enums.fromProto(p.getStatus()), p.getCapacity(),
-                p.getUsed(), p.getCommitted());
+                p.getUsed(), p.getCommitted(), p.getReason());
     }
 
     static io.caspian.events.proto.ioengine.ReplicaInfo toProto(ReplicaInfo r) {

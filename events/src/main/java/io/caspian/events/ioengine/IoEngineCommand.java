@@ -14,8 +14,18 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
     /** Where the reply goes; {@link SubscribeState} has none. */
     ActorRef<IoEngineReply> replyTo();
 
-    record CreatePool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo)
+    /**
+     * Formats {@code disk} as a new pool, or imports the pool named {@code name} that it holds. A disk that holds
+     * anything else (a partition table, a file system, data where the pool format writes) is refused unless
+     * {@code overwrite}: only the caller knows that its contents may go.
+     */
+    record CreatePool(String name, String uuid, String disk, boolean overwrite, ActorRef<IoEngineReply> replyTo)
             implements IoEngineCommand {
+
+        /** A create that never formats a disk holding anything. */
+        public CreatePool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo) {
+            this(name, uuid, disk, false, replyTo);
+        }
     }
 
     /** Opens a pool that already holds Caspian's on-disk format (after a restart) instead of formatting it. */

@@ -43,6 +43,7 @@ class IoEngineSerializerTest {
         TestProbe<NodeStateReport> sub = KIT.createTestProbe();
         List<IoEngineCommand> all = List.of(
                 new IoEngineCommand.CreatePool("p", "u", "malloc:///p?size_mb=8", r),
+                new IoEngineCommand.CreatePool("p", "u", "/dev/sdb", true, r),
                 new IoEngineCommand.ImportPool("p", "u", "/dev/sdb", r),
                 new IoEngineCommand.DestroyPool("p", r),
                 new IoEngineCommand.CreateReplica("r", "p", 1 << 20, true, r),
@@ -71,7 +72,9 @@ class IoEngineSerializerTest {
         NexusInfo nexus = new NexusInfo("n", 10, Health.DEGRADED, Protocol.NVMF, "nvmf://h/n",
                 List.of(new ChildInfo("bdev:///r", ChildState.ONLINE, "", -1),
                         new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64);
-        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.ReplicaDone(replica),
+        PoolInfo lost = new PoolInfo("q", "v", "nvmf://h:4420/nqn.x", Health.FAULTED, 100, 10, 250,
+                "disk unreachable for 5000 ms");
+        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.PoolDone(lost), new IoEngineReply.ReplicaDone(replica),
                 new IoEngineReply.NexusDone(nexus), new IoEngineReply.Removed("r"),
                 new IoEngineReply.Failed(IoEngineReply.FailureKind.RESOURCE_EXHAUSTED, "pool p is full"))) {
             assertEquals(reply, roundTrip(reply));

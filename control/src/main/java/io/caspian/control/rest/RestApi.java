@@ -136,7 +136,7 @@ public final class RestApi extends AllDirectives {
                         // host (repeatable): the host NQNs that may connect; none: any host (NBD has no host NQN).
                         put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
                                 parameterList("host", hosts -> run(() -> ok(views.volume(volumes.publish(id,
-                                        protocol(protocol), node.orElse(null), java.util.Set.copyOf(hosts)))))))))),
+                                        protocol(protocol), node.orElse(null), java.util.Set.copyOf(hosts))))))))),
                         delete(() -> run(() -> ok(views.volume(volumes.unpublish(id))))))),
                 path(segment("volumes").slash(segment()).slash("children").slash(segment()).slash("fault"),
                         (id, replica) -> concat(

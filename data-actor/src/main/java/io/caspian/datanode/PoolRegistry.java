@@ -93,7 +93,9 @@ final class PoolRegistry {
   }
 
   synchronized void remove(String name) {
-    if (entries.remove(name) != null) {
+    Entry e = entries.remove(name);
+    if (e != null) {
+      hosts.keySet().removeAll(e.shared());
       save();
     }
   }

@@ -20,7 +20,7 @@ final class Cli {
     static final String DEFAULT_API = "http://127.0.0.1:" + Up.DEFAULT_REST_PORT;
 
     private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
-            "protocol", "op", "offset", "length", "count", "timeout");
+            "protocol", "op", "offset", "length", "count", "timeout", "host");
     private static final Set<String> SWITCHES = Set.of("thin", "watch", "overwrite");
     private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
@@ -228,7 +228,13 @@ final class Cli {
             if (!protocol.equals("nbd") && !protocol.equals("nvmf")) {
                 throw new UsageException("--protocol must be nbd or nvmf, got '" + protocol + "'");
             }
-            String q = "?protocol=" + protocol + flags.get("node").map(n -> "&node=" + seg(n)).orElse("");
+            List<String> hosts = flags.all("host");
+            if (!hosts.isEmpty() && !protocol.equals("nvmf")) {
+                throw new UsageException("--host names NVMe host NQNs: it needs --protocol nvmf");
+            }
+            StringBuilder q = new StringBuilder("?protocol=" + protocol);
+            flags.get("node").ifPresent(n -> q.append("&node=").append(seg(n)));
+            hosts.forEach(h -> q.append("&host=").append(seg(h)));
             JsonNode v = api.put("/v0/volumes/" + seg(id) + "/target" + q, null);
             if (json) {
                 out.println(v.toPrettyString());

@@ -35,7 +35,7 @@ public final class Main {
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>
               create pool <name> --node N --disk URI [--overwrite: format a disk that holds data]
               create volume [<uuid>] --size 64MiB --replicas 3 [--thin]
-              publish volume <uuid> [--protocol nbd|nvmf] [--node N]
+              publish volume <uuid> [--protocol nbd|nvmf] [--node N] [--host NQN (nvmf; repeatable; none: any host)]
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
               events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
                      [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change

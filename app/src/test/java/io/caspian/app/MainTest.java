@@ -113,6 +113,19 @@ class MainTest {
             assertTrue(published.out().contains("device: nbd://127.0.0.1:"), published.out());
             assertTrue(up.kafka().startsWith("127.0.0.1:") && up.broker() != null, up.kafka());
 
+            // an NVMe/TCP target for named hosts only; --host needs nvmf (checked before any request)
+            String h1 = "nqn.2014-08.org.nvmexpress:uuid:11111111-1111-4111-8111-111111111111";
+            String h2 = "nqn.2019-05.io.caspian:node:csi-1";
+            String named = Cli.parseJson(cli(api, "create", "volume", "--size", "4MiB", "--replicas", "1", "--thin",
+                    "-o", "json").out()).path("uuid").asText();
+            assertEquals(2, cli(api, "publish", "volume", named, "--protocol", "nbd", "--host", h1).code());
+            Run toHosts = cli(api, "publish", "volume", named, "--protocol", "nvmf", "--host", h2, "--host", h1,
+                    "-o", "json");
+            assertEquals(0, toHosts.code(), toHosts.err());
+            assertEquals("[\"" + h1 + "\",\"" + h2 + "\"]",
+                    Cli.parseJson(toHosts.out()).path("target").path("hosts").toString(), toHosts.out());
+            assertEquals(0, cli(api, "delete", "volume", named).code());
+
             Run shown = cli(api, "get", "volume", volume);
             assertEquals(0, shown.code(), shown.err());
             assertTrue(shown.out().contains("reason: -") && shown.out().contains("children (nexus on"), shown.out());

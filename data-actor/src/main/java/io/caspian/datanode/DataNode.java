@@ -106,7 +106,7 @@ public final class DataNode {
         .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
     LocalReplicas replicas = new LocalReplicas();
     DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
-        .with("nvmf", NvmfDevice.factory());
+        .with("nvmf", NvmfDevice.factory(IoEngineProtocol.hostNqn(s.nodeId())));
     // First, so that a bad bootstrap list leaves no listening socket behind. The producer needs no broker yet.
     BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null : bus(s);
     NvmfTarget nvmf;

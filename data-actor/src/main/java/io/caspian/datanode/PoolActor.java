@@ -480,17 +480,23 @@ final class PoolActor {
       return;
     }
     boolean want = s.protocol() == Protocol.NVMF;
-    if (want == shared.contains(s.uuid())) {
+    Set<String> hosts = want ? s.allowedHosts() : Set.of();
+    String nqn = services.replicaNqn(s.uuid());
+    if (want == shared.contains(s.uuid())
+        && (!want || hosts.equals(services.nvmf().allowedHosts(nqn)))) {
       reply(s.replyTo(), new IoEngineReply.ReplicaDone(info(existing)));
       return;
     }
     serial.run(() -> {
       if (want) {
-        share(s.uuid());
+        // Shared already: a new host list (the nexus moved) replaces the old one in place.
+        if (!services.nvmf().allowHosts(nqn, hosts)) {
+          share(s.uuid(), hosts);
+        }
       } else {
-        services.nvmf().removeSubsystem(services.replicaNqn(s.uuid()));
+        services.nvmf().removeSubsystem(nqn);
       }
-      services.registry().setShared(name, s.uuid(), want);
+      services.registry().setShared(name, s.uuid(), want, hosts);
       return null;
     }, (v, err) -> {
       if (err == null) {
@@ -506,9 +512,18 @@ final class PoolActor {
     });
   }
 
+  /** Shares a replica again after an import, to the hosts the registry says it admitted. */
   private void share(String replica) throws BdevException {
+    share(replica, services.registry().hosts(replica));
+  }
+
+  /**
+   * The namespace reports the replica's uuid and the controller a replica's model number, so a
+   * host can tell a replica from a volume; {@code hosts} empty admits any host.
+   */
+  private void share(String replica, Set<String> hosts) throws BdevException {
     services.nvmf().addSubsystem(services.replicaNqn(replica), services.replicas().view(replica),
-        Set.of());
+        hosts, NodeServices.namespaceUuid(replica), NodeServices.REPLICA_MODEL);
   }
 
   private void unshareAndForget(String replica) {

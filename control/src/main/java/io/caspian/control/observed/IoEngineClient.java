@@ -6,6 +6,7 @@ import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -31,13 +32,15 @@ public interface IoEngineClient {
 
     CompletionStage<Void> destroyReplica(String node, String uuid, String pool);
 
-    CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol);
+    /** {@code allowedHosts}: the host NQNs that may connect; empty: any host. Another list replaces it. */
+    CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol, Set<String> allowedHosts);
 
     CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children);
 
     CompletionStage<Void> destroyNexus(String node, String uuid);
 
-    CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol);
+    /** {@code allowedHosts}: the host NQNs that may connect (nvmf); empty: any host. Another list replaces it. */
+    CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol, Set<String> allowedHosts);
 
     CompletionStage<NexusInfo> addChild(String node, String nexus, String uri);
 

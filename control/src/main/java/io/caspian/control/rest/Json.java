@@ -40,7 +40,8 @@ final class Json {
     record VolumeSpec(long size, int replicas, boolean thin, Topology topology) {
     }
 
-    record Target(String node, String protocol, String deviceUri) {
+    /** {@code hosts}: the host NQNs that may connect; empty: any host. */
+    record Target(String node, String protocol, String deviceUri, List<String> hosts) {
     }
 
     /** {@code reason}: why the volume is short of replicas (e.g. no pool with room), null when it is not. */

@@ -116,7 +116,7 @@ final class Views {
 
     Json.Volume volume(VolumeState v) {
         Json.Target target = v.published()
-                ? new Json.Target(v.targetNode(), protocol(v.protocol()), v.deviceUri()) : null;
+                ? new Json.Target(v.targetNode(), protocol(v.protocol()), v.deviceUri(), v.hosts()) : null;
         return new Json.Volume(v.id(), new Json.VolumeSpec(v.spec().size(), v.spec().replicas(), v.spec().thin(),
                 new Json.Topology(v.spec().nodeLabels(), v.spec().poolLabels())), health(v.status()),
                 v.lifecycle() == io.caspian.control.entity.Lifecycle.ACTIVE ? reason(v) : null,

@@ -24,6 +24,7 @@ import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.PoolInfo;
@@ -140,16 +141,35 @@ public final class VolumeService {
         return entities.volume(id, VolumeCommand.Destroy::new);
     }
 
-    /** Creates the nexus (on {@code node}, or the least loaded) from in-sync replicas and exports it. */
-    public VolumeState publish(String id, Protocol protocol, String node) {
+    /**
+     * Creates the nexus (on {@code node}, or the least loaded) from in-sync replicas and exports it to {@code hosts}
+     * (host NQNs; empty: any host). Published already over the same protocol, it only replaces the host list.
+     */
+    public VolumeState publish(String id, Protocol protocol, String node, Set<String> hosts) {
         if (protocol == Protocol.NONE) {
             throw new ControlException(Reply.Kind.INVALID, "publishing needs a protocol: nvmf or nbd");
         }
+        String badHost = hosts.stream().filter(h -> !validNqn(h)).findFirst().orElse(null);
+        if (badHost != null) {
+            throw new ControlException(Reply.Kind.INVALID, "host '" + badHost + "' is not an NVMe host NQN "
+                    + "(nqn.yyyy-mm.reverse-domain:..., at most 223 bytes)");
+        }
+        if (protocol == Protocol.NBD && !hosts.isEmpty()) {
+            throw new ControlException(Reply.Kind.INVALID, "an nbd target cannot restrict its hosts (NBD has no "
+                    + "host identity); publish over nvmf to name hosts");
+        }
+        List<String> allowed = hosts.stream().sorted().toList();
         return locked(id, () -> {
             VolumeState v = existing(id);
             if (v.published()) {
+                if (v.protocol() == protocol && !v.hosts().equals(allowed)) {
+                    NexusState n = entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(
+                            Reply.Kind.UNPROCESSABLE, "volume '" + id + "' has no nexus"));
+                    await(io.publishNexus(n.node(), n.id(), protocol, hosts), "publish nexus " + id + " to "
+                            + allowed);
+                }
                 return entities.volume(id, r -> new VolumeCommand.Publish(v.nexus(), v.targetNode(), protocol,
-                        v.deviceUri(), r));
+                        v.deviceUri(), allowed, r));
             }
             List<ReplicaState> replicas = replicaStates(v);
             Set<String> onNodes = replicas.stream().map(r -> r.spec().node()).collect(Collectors.toSet());
@@ -187,7 +207,7 @@ public final class VolumeService {
             try {
                 await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
                         "create nexus " + id);
-                info = await(io.publishNexus(target, id, protocol), "publish nexus " + id);
+                info = await(io.publishNexus(target, id, protocol, hosts), "publish nexus " + id);
             } catch (RuntimeException e) {
                 // Leave no half-made nexus behind: the volume is not published, so nothing else would remove it.
                 ignoreUnavailable(() -> await(io.destroyNexus(target, id), "destroy nexus " + id));
@@ -199,7 +219,7 @@ public final class VolumeService {
                 entities.nexus(id, r -> new NexusCommand.AddChild(c, r));
                 await(io.addChild(target, id, c.uri()), "add child " + c.uri());
             }
-            entities.volume(id, r -> new VolumeCommand.Publish(id, target, protocol, info.deviceUri(), r));
+            entities.volume(id, r -> new VolumeCommand.Publish(id, target, protocol, info.deviceUri(), allowed, r));
             return reconcileLocked(existing(id));
         });
     }
@@ -522,7 +542,8 @@ public final class VolumeService {
                 nexus.node(), inSync.size());
         await(io.createNexus(nexus.node(), nexus.id(), nexus.size(), inSync.stream().map(Child::uri).toList()),
                 "re-create nexus " + nexus.id());
-        await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol()), "re-publish nexus " + nexus.id());
+        await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol(), Set.copyOf(v.hosts())),
+                "re-publish nexus " + nexus.id());
         for (Child c : absent) {
             Optional<ReplicaState> r = entities.replica(c.replica());
             String gone = r.map(x -> lost(x, nexus)).orElse("its replica entity is gone");
@@ -720,16 +741,27 @@ public final class VolumeService {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * How the nexus on {@code nexusNode} reaches replica {@code r}. A remote replica is shared to that node's host
+     * NQN only, every time: shared already, the share may still admit the node of an earlier nexus, and sharing
+     * again with the new host replaces the list (and disconnects the old node).
+     */
     private String childUri(ReplicaState r, String nexusNode) {
         if (r.spec().node().equals(nexusNode)) {
             return "bdev:///" + r.id();
         }
-        if (r.share() == Protocol.NVMF) {
-            return r.uri();
+        ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF,
+                Set.of(IoEngineProtocol.hostNqn(nexusNode))), "share replica " + r.id() + " to node " + nexusNode);
+        if (r.share() != Protocol.NVMF || !r.uri().equals(shared.uri())) {
+            entities.replica(r.id(), x -> new ReplicaCommand.Share(Protocol.NVMF, shared.uri(), x));
         }
-        ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF), "share replica " + r.id());
-        entities.replica(r.id(), x -> new ReplicaCommand.Share(Protocol.NVMF, shared.uri(), x));
         return shared.uri();
+    }
+
+    /** The shape of an NVMe Qualified Name (NVMe base spec, 4.5): checked here so a typo is a 400, not a lockout. */
+    private static boolean validNqn(String nqn) {
+        return nqn != null && nqn.matches("nqn\\.\\d{4}-\\d{2}\\.[^:\\s]+:\\S+")
+                && nqn.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 223;
     }
 
     private Placement place(VolumeSpec spec, int count, Set<String> excluded) {

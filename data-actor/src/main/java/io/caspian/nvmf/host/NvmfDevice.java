@@ -115,6 +115,14 @@ public final class NvmfDevice implements BlockDevice {
     return u -> open(HostOptions.parse(u));
   }
 
+  /**
+   * A factory whose connections present {@code hostNqn} (unless a URI names another): an
+   * io-engine's, so that replica targets admit its nexuses and nobody else.
+   */
+  public static DeviceFactory factory(String hostNqn) {
+    return u -> open(HostOptions.parse(u, hostNqn));
+  }
+
   HostOptions options() {
     return opts;
   }

@@ -11,6 +11,7 @@ import io.caspian.events.ioengine.IoEngineCommand.RebuildAction;
 import java.io.NotSerializableException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -49,9 +50,12 @@ class IoEngineSerializerTest {
                 new IoEngineCommand.CreateReplica("r", "p", 1 << 20, true, r),
                 new IoEngineCommand.DestroyReplica("r", "p", r),
                 new IoEngineCommand.ShareReplica("r", Protocol.NVMF, r),
+                new IoEngineCommand.ShareReplica("r", Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn("node-b"),
+                        "nqn.2014-08.org.nvmexpress:uuid:1"), r),
                 new IoEngineCommand.CreateNexus("n", 1 << 20, List.of("bdev:///r", "nvmf://h:4420/x"), r),
                 new IoEngineCommand.DestroyNexus("n", r),
                 new IoEngineCommand.PublishNexus("n", Protocol.NBD, r),
+                new IoEngineCommand.PublishNexus("n", Protocol.NVMF, Set.of("nqn.2014-08.org.nvmexpress:uuid:h"), r),
                 new IoEngineCommand.UnpublishNexus("n", r),
                 new IoEngineCommand.AddChild("n", "bdev:///c", r),
                 new IoEngineCommand.RemoveChild("n", "bdev:///c", r),

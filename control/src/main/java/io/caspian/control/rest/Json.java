@@ -20,7 +20,7 @@ final class Json {
     }
 
     record Pool(String id, String node, List<String> disks, Map<String, String> labels, String status,
-                long capacity, long used, long committed) {
+                String reason, long capacity, long used, long committed) {
     }
 
     record Replica(String uuid, String pool, String node, long size, boolean thin, String share, String uri,

@@ -66,7 +66,9 @@ final class Views {
     Json.Pool pool(PoolState p) {
         Optional<PoolInfo> o = inventory.pool(p.spec().node(), p.id());
         return new Json.Pool(p.id(), p.spec().node(), List.of(p.spec().disk()), p.spec().labels(),
-                health(o.map(PoolInfo::status).orElse(p.status())), o.map(PoolInfo::capacity).orElse(0L),
+                health(o.map(PoolInfo::status).orElse(p.status())),
+                Optional.of(o.map(PoolInfo::reason).orElse(p.reason())).filter(r -> !r.isEmpty()).orElse(null),
+                o.map(PoolInfo::capacity).orElse(0L),
                 o.map(PoolInfo::used).orElse(0L), o.map(PoolInfo::committed).orElse(0L));
     }
 

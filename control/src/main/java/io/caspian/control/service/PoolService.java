@@ -56,8 +56,8 @@ public final class PoolService {
             }
             throw e;
         }
-        return state.status() == info.status() ? state
-                : entities.pool(pool, r -> new PoolCommand.SetStatus(info.status(), r));
+        return state.status() == info.status() && state.reason().equals(info.reason()) ? state
+                : entities.pool(pool, r -> new PoolCommand.SetStatus(info.status(), info.reason(), r));
     }
 
     public synchronized PoolState destroy(String node, String pool) {

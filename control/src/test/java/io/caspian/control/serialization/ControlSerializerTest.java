@@ -52,7 +52,7 @@ class ControlSerializerTest {
         List<Reply> replies = List.of(
                 Reply.ok(new NodeState("n", Lifecycle.ACTIVE, "h:1", Map.of("zone", "a"), true, false)),
                 Reply.ok(new PoolState("p", Lifecycle.DESTROYED, new PoolSpec("n", "/dev/sdb", Map.of()),
-                        Health.UNKNOWN)),
+                        Health.FAULTED, "disk lost")),
                 Reply.ok(new ReplicaState("r", Lifecycle.ACTIVE, new ReplicaSpec("p", "n", 10, true, "v"),
                         Protocol.NVMF, "nvmf://h/r", Health.ONLINE)),
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",

@@ -199,6 +199,47 @@ class DataNodeBusTest {
     nodes.kit.stop(back, T);
   }
 
+  /**
+   * A metadata write that fails (its remote disk away past the I/O timeout) faults the pool, and a
+   * disk that comes back does not undo that: memory is ahead of the disk. An explicit ImportPool
+   * reads the truth back from the disk and the pool is Online again.
+   */
+  @Test
+  void aPoolWhoseMetadataWriteFailedComesBackByImport() throws Exception {
+    int port = io.caspian.nvmf.PeerScript.freePort();
+    DataNodeSettings far = DataNodeSettings.local("far2", dir.resolve("far")).withNvmf("127.0.0.1", port);
+    ActorRef<IoEngineCommand> source = nodes.start(far);
+    nodes.expect(source, r -> new CreatePool("src", "", "file://" + dir.resolve("src.img") + "?size_mb=96", r),
+        PoolDone.class);
+    String rep = replica(source, "src", 64L << 20);
+    String disk = nodes.expect(source, r -> new IoEngineCommand.ShareReplica(rep, Protocol.NVMF, r),
+        ReplicaDone.class).replica().uri() + "?fault_after_ms=60000&io_timeout_ms=1000";
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("meta", dir.resolve("near")));
+    nodes.expect(node, r -> new CreatePool("remote", "", disk, r), PoolDone.class);
+    String doomed = replica(node, "remote");
+    var probe = nodes.subscribe(node);
+
+    nodes.kit.stop(source, T);
+    Nodes.await(probe, s -> poolIs(s, Health.DEGRADED));
+    // Destroying a replica is allowed on a Degraded pool; its metadata write times out.
+    nodes.expect(node, r -> new io.caspian.events.ioengine.IoEngineCommand.DestroyReplica(doomed, "remote", r),
+        Failed.class);
+    NodeStateReport faulted = Nodes.await(probe, s -> poolIs(s, Health.FAULTED));
+    assertTrue(pool(faulted).reason().contains("metadata write failed"), pool(faulted).reason());
+
+    ActorRef<IoEngineCommand> back = nodes.start(far);
+    // The disk is back and verifies, but the pool stays Faulted for its failed metadata write.
+    NodeStateReport stillFaulted = Nodes.await(probe, s -> poolIs(s, Health.FAULTED)
+        && !pool(s).reason().contains("unreachable"));
+    assertTrue(pool(stillFaulted).reason().contains("imported again"), pool(stillFaulted).reason());
+    io.caspian.events.ioengine.PoolInfo imported = nodes.expect(node,
+        r -> new io.caspian.events.ioengine.IoEngineCommand.ImportPool("remote", "", disk, r), PoolDone.class).pool();
+    assertEquals(Health.ONLINE, imported.status(), imported.reason());
+    replica(node, "remote");
+    nodes.kit.stop(node, T);
+    nodes.kit.stop(back, T);
+  }
+
   private String replica(ActorRef<IoEngineCommand> node, String pool, long size) {
     String id = UUID.randomUUID().toString();
     nodes.expect(node, r -> new CreateReplica(id, pool, size, true, r), ReplicaDone.class);

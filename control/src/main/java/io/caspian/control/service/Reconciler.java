@@ -148,7 +148,9 @@ public final class Reconciler {
     private void orphans() {
         for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
             String uuid = r.info().uuid();
-            if (!inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
+            boolean poolOnline = inventory.pool(r.node(), r.info().pool()).filter(p -> p.status() == Health.ONLINE)
+                    .isPresent();
+            if (poolOnline && !inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
                 LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, r.info().pool(), r.node());
                 guarded("destroy orphan " + uuid, () -> Await.result(io.destroyReplica(r.node(), uuid,
                         r.info().pool()), ioTimeout.plusSeconds(1), "destroy replica " + uuid));

@@ -672,8 +672,14 @@ public final class VolumeService {
 
     /** Destroys a replica on its io-engine if reachable (the orphan sweep finishes the job otherwise). */
     private void destroyReplica(ReplicaState r) {
-        ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
-                "destroy replica " + r.id()));
+        // A pool that is not Online cannot record the change (a failed metadata write faults it until imported):
+        // leave the replica there; once the pool is back, the orphan sweep destroys it on this entity's evidence.
+        boolean poolOnline = inventory.pool(r.spec().node(), r.spec().pool())
+                .filter(p -> p.status() == Health.ONLINE).isPresent();
+        if (poolOnline) {
+            ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
+                    "destroy replica " + r.id()));
+        }
         entities.replica(r.id(), ReplicaCommand.Destroy::new);
     }
 

@@ -243,28 +243,11 @@ class ControlRestartIT {
         System.out.printf("[ControlRestartIT %5.1f s] %s%n", (System.nanoTime() - t0) / 1e9, what);
     }
 
-    interface Check {
-        boolean ok() throws Exception;
+    private void await(String what, Waits.Check check) throws Exception {
+        Waits.await(what, SETTLE, work, check);
     }
 
-    private void await(String what, Check check) throws Exception {
-        awaitWithin(what, SETTLE, check);
-    }
-
-    private void awaitWithin(String what, Duration bound, Check check) throws Exception {
-        long deadline = System.nanoTime() + bound.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("timed out after " + bound.toSeconds() + " s waiting for: " + what + " (logs in "
-                + work + (last == null ? ")" : "; last error " + last.getMessage() + ")"));
+    private void awaitWithin(String what, Duration bound, Waits.Check check) throws Exception {
+        Waits.await(what, bound, work, check);
     }
 }

@@ -14,14 +14,16 @@ import java.util.UUID;
 
 /**
  * The verbs that talk to a running control plane's REST API: {@code get}, {@code create}, {@code publish},
- * {@code unpublish}, {@code delete}, {@code fault}. Output is a table, or the API's JSON with {@code -o json}.
+ * {@code unpublish}, {@code delete}, {@code fault}. Output is a table, or the API's JSON with {@code -o json}; for
+ * scripts, {@code create -q} prints only what it created (the pool's name, the volume's uuid) and {@code publish -q}
+ * only the device URI.
  */
 final class Cli {
     static final String DEFAULT_API = "http://127.0.0.1:" + Up.DEFAULT_REST_PORT;
 
     private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
-            "protocol", "op", "offset", "length", "count", "timeout");
-    private static final Set<String> SWITCHES = Set.of("thin", "watch");
+            "protocol", "op", "offset", "length", "count", "timeout", "host", "node-label", "pool-label");
+    private static final Set<String> SWITCHES = Set.of("thin", "watch", "quiet", "overwrite");
     private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
     private final RestClient api;
@@ -38,6 +40,9 @@ final class Cli {
             throw new UsageException("-o must be table or json, got '" + o + "'");
         }
         this.json = o.equals("json");
+        if (json && flags.has("quiet")) {
+            throw new UsageException("-q and -o json do not go together: -q prints only the id");
+        }
         this.out = out;
     }
 
@@ -52,6 +57,9 @@ final class Cli {
         if (verb.equals("fault")) {
             cli.fault(what, p.subList(1, p.size()));
             return;
+        }
+        if (f.has("quiet") && !verb.equals("create") && !verb.equals("publish")) {
+            throw new UsageException("-q/--quiet is for create and publish (they then print only the id or the device)");
         }
         String id = p.size() > 1 ? p.get(1) : null;
         if (p.size() > 2) {
@@ -192,7 +200,7 @@ final class Cli {
     private void create(String what, String id) {
         switch (what) {
             case "pool" -> {
-                String name = need(id, "create pool <name> --node N --disk URI");
+                String name = need(id, "create pool <name> --node N --disk URI [--overwrite]");
                 String node = flags.get("node").orElseThrow(() -> new UsageException("create pool needs --node"));
                 String disk = flags.get("disk").orElseThrow(() -> new UsageException(
                         "create pool needs --disk URI (e.g. malloc:///" + name + "?size_mb=64)"));
@@ -200,19 +208,53 @@ final class Cli {
                 body.putArray("disks").add(disk);
                 ObjectNode labels = body.putObject("labels");
                 labels(flags.all("label")).forEach(labels::put);
-                show(Kind.POOL, api.put("/v0/nodes/" + seg(node) + "/pools/" + seg(name), body));
+                if (flags.has("overwrite")) {
+                    // Only on request: the io-engine then formats a disk that holds data or a signature.
+                    body.put("overwrite", true);
+                }
+                JsonNode pool = api.put("/v0/nodes/" + seg(node) + "/pools/" + seg(name), body);
+                if (quiet()) {
+                    out.println(pool.path("id").asText());
+                } else {
+                    show(Kind.POOL, pool);
+                }
             }
             case "volume" -> {
                 String uuid = id == null ? UUID.randomUUID().toString() : id;
-                long size = Sizes.parse("size", flags.get("size").orElseThrow(() -> new UsageException(
-                        "create volume needs --size (e.g. 64MiB)")));
-                int replicas = flags.integer("replicas", 1, 1, 64);
-                ObjectNode body = RestClient.JSON.createObjectNode().put("size", size).put("replicas", replicas)
-                        .put("thin", flags.has("thin"));
-                show(Kind.VOLUME, api.put("/v0/volumes/" + seg(uuid), body));
+                JsonNode volume = api.put("/v0/volumes/" + seg(uuid), volumeBody(flags));
+                if (quiet()) {
+                    out.println(volume.path("uuid").asText());
+                } else {
+                    show(Kind.VOLUME, volume);
+                }
             }
             default -> throw new UsageException("create takes pool or volume, got '" + what + "'");
         }
+    }
+
+    /**
+     * The body of {@code PUT /v0/volumes/<uuid>} from {@code --size} (required), {@code --replicas} (1),
+     * {@code --thin}, and the placement constraints {@code --node-label k=v} and {@code --pool-label k=v}
+     * (repeatable; a replica goes only to a node, a pool, that carries every one of them).
+     */
+    static ObjectNode volumeBody(Flags f) {
+        long size = Sizes.parse("size", f.get("size").orElseThrow(() -> new UsageException(
+                "create volume needs --size (e.g. 64MiB)")));
+        int replicas = f.integer("replicas", 1, 1, 64);
+        ObjectNode body = RestClient.JSON.createObjectNode().put("size", size).put("replicas", replicas)
+                .put("thin", f.has("thin"));
+        if (f.has("node-label") || f.has("pool-label")) {
+            ObjectNode topology = body.putObject("topology");
+            ObjectNode nodes = topology.putObject("node_labels");
+            labels(f.all("node-label")).forEach(nodes::put);
+            ObjectNode pools = topology.putObject("pool_labels");
+            labels(f.all("pool-label")).forEach(pools::put);
+        }
+        return body;
+    }
+
+    private boolean quiet() {
+        return flags.has("quiet");
     }
 
     private void publish(String what, String id, boolean publish) {
@@ -224,9 +266,17 @@ final class Cli {
             if (!protocol.equals("nbd") && !protocol.equals("nvmf")) {
                 throw new UsageException("--protocol must be nbd or nvmf, got '" + protocol + "'");
             }
-            String q = "?protocol=" + protocol + flags.get("node").map(n -> "&node=" + seg(n)).orElse("");
+            List<String> hosts = flags.all("host");
+            if (!hosts.isEmpty() && !protocol.equals("nvmf")) {
+                throw new UsageException("--host names NVMe host NQNs: it needs --protocol nvmf");
+            }
+            StringBuilder q = new StringBuilder("?protocol=" + protocol);
+            flags.get("node").ifPresent(n -> q.append("&node=").append(seg(n)));
+            hosts.forEach(h -> q.append("&host=").append(seg(h)));
             JsonNode v = api.put("/v0/volumes/" + seg(id) + "/target" + q, null);
-            if (json) {
+            if (quiet()) {
+                out.println(v.path("target").path("device_uri").asText());
+            } else if (json) {
                 out.println(v.toPrettyString());
             } else {
                 show(Kind.VOLUME, v);

@@ -8,7 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed command line: {@code --name value}, {@code --name=value}, boolean {@code --name}, and positional words.
+ * A parsed command line: {@code --name value}, {@code --name=value}, boolean {@code --name}, and positional words;
+ * {@code -o} is {@code --output} and {@code -q} is {@code --quiet}.
  * Each sub-command declares which flags it takes, so a misspelt flag is an error rather than silently ignored.
  */
 final class Flags {
@@ -29,6 +30,8 @@ final class Flags {
             if (!a.startsWith("--") || a.equals("--")) {
                 if (a.equals("-o")) {
                     a = "--output";
+                } else if (a.equals("-q")) {
+                    a = "--quiet";
                 } else {
                     f.positional.add(a);
                     continue;

@@ -33,8 +33,10 @@ public final class Main {
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>
-              create pool <name> --node N --disk URI        create volume [<uuid>] --size 64MiB --replicas 3 [--thin]
-              publish volume <uuid> [--protocol nbd|nvmf] [--node N]
+              create pool <name> --node N --disk URI [--label k=v] [--overwrite: format a disk that holds data]
+              create volume [<uuid>] --size 64MiB --replicas 3 [--thin] [--node-label k=v] [--pool-label k=v]
+              publish volume <uuid> [--protocol nbd|nvmf] [--node N] [--host NQN (nvmf; repeatable; none: any host)]
+                          create -q prints only the new pool's name or volume's uuid, publish -q only the device
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
               events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
                      [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change

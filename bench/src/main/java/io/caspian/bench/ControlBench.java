@@ -102,6 +102,7 @@ public final class ControlBench {
         "pekko.loglevel", "WARNING",
         "caspian.data-dir", dir.toString(),
         "caspian.control.rest.port", 0,
+        "caspian.control.volatile-pools-for-all", true,
         "caspian.control.overcommit-percent", 2000,
         "caspian.control.operation-threads", Math.max(8, concurrency)));
     try (ControlPlane control = ControlPlane.start(config)) {

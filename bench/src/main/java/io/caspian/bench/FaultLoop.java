@@ -106,6 +106,7 @@ public final class FaultLoop {
           "pekko.loglevel", "WARNING",
           "caspian.data-dir", dir.resolve("control").toString(),
           "caspian.control.rest.port", 0,
+          "caspian.control.volatile-pools-for-all", true,
           "caspian.control.reconcile-interval", "1h",
           "caspian.control.bus.bootstrap-servers", broker.bootstrapServers())))) {
         new FaultLoop(control).loop(dir, broker.bootstrapServers(), faults, seen);

@@ -126,7 +126,7 @@ public final class ControlPlane implements AutoCloseable {
             Inventory inventory = new Inventory(Clock.systemUTC());
             Entities entities = new Entities(system, askTimeout);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
-            Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"));
+            Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout,
                     c.getDuration("faulted-child-wait"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);

@@ -41,6 +41,7 @@ class ControlPlaneRestartTest {
                 "pekko.loglevel", "WARNING",
                 "caspian.data-dir", dataDir.toString(),
                 "caspian.control.rest.port", 0,
+                "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.reconcile-interval", "300ms",
                 "caspian.control.io-engine-timeout", "3s"));
     }

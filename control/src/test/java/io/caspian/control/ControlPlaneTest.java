@@ -52,6 +52,7 @@ class ControlPlaneTest {
                 "pekko.loglevel", "WARNING",
                 "caspian.data-dir", dataDir.toString(),
                 "caspian.control.rest.port", 0,
+                "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.reconcile-interval", "300ms",
                 "caspian.control.io-engine-timeout", "3s")));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -107,6 +108,12 @@ class ControlPlaneTest {
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[\"a\"],\"colour\":1}"), "colour");
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[]}"), "exactly one disk");
         assertError(422, put("/v0/nodes/node-a/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}"), "/dev/nonexistent");
+        // "overwrite" reaches the io-engine only when the request says so.
+        String dirty = "{\"disks\":[\"malloc:///dirty?size_mb=8&holds=data\"]";
+        assertError(422, put("/v0/nodes/node-a/pools/dirty", dirty + "}"), "overwrite");
+        assertNotFound(get("/v0/pools/dirty"));
+        assertError(422, put("/v0/nodes/node-a/pools/dirty", dirty + ",\"overwrite\":false}"), "overwrite");
+        assertEquals(200, put("/v0/nodes/node-a/pools/dirty", dirty + ",\"overwrite\":true}").status());
         assertNotFound(get("/v0/pools/bad"));
         assertNotFound(get("/v0/nodes/node-b/pools/extra"));
         assertEquals(200, get("/v0/pools/extra").status());
@@ -180,6 +187,23 @@ class ControlPlaneTest {
         assertNotFound(get("/v0/volumes/" + id));
         await(() -> control.inventory().replicas().stream().noneMatch(r -> scaled.body().get("replicas").toString()
                 .contains(r.info().uuid())), "replicas destroyed on the io-engines");
+    }
+
+    @Test
+    void aVolumeThePoolsRefuseFailsAndLeavesNothingBehind() {
+        Res pool = put("/v0/nodes/node-b/pools/refusing", "{\"disks\":[\"malloc:///refuse-replicas?size_mb=64\"],"
+                + "\"labels\":{\"tier\":\"broken\"}}");
+        assertEquals(200, pool.status(), pool.body().toString());
+        String id = UUID.randomUUID().toString();
+        Res refused = put("/v0/volumes/" + id, "{\"size\":" + MIB + ",\"replicas\":1,"
+                + "\"topology\":{\"pool_labels\":{\"tier\":\"broken\"}}}");
+        assertError(422, refused, "pool refusing on node-b refused");
+        assertTrue(refused.body().get("message").asText().contains("metadata write failed"), refused.body().toString());
+        assertNotFound(get("/v0/volumes/" + id));
+        for (JsonNode r : get("/v0/replicas").body()) {
+            assertTrue(!id.equals(r.path("volume").asText()), "replica left behind: " + r);
+        }
+        assertEquals(204, delete("/v0/nodes/node-b/pools/refusing").status(), "the pool holds nothing");
     }
 
     @Test

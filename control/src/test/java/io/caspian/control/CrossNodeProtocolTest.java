@@ -43,11 +43,11 @@ class CrossNodeProtocolTest {
                 "pekko.cluster.roles", List.of("control"),
                 "pekko.remote.artery.canonical.hostname", "127.0.0.1",
                 "pekko.remote.artery.canonical.port", 0,
-                "pekko.loglevel", "WARNING",
                 "pekko.cluster.failure-detector.acceptable-heartbeat-pause", "2s",
                 "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on",
                 "caspian.data-dir", dataDir.toString(),
                 "caspian.control.rest.port", 0,
+                "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.reconcile-interval", "500ms",
                 "caspian.control.io-engine-timeout", "3s")))) {
             Set<String> destroyed = ConcurrentHashMap.newKeySet();

@@ -236,10 +236,15 @@ final class FakeIoEngine {
                     : new IoEngineReply.Failed(FailureKind.ALREADY_EXISTS, "pool " + p.name() + " is on "
                             + existing.disk);
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("malloc:///[^?]+\\?size_mb=(\\d+)")
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("malloc:///[^?]+\\?size_mb=(\\d+)(&holds=data)?")
                 .matcher(p.disk());
         if (!m.matches()) {
             return new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "cannot open disk " + p.disk());
+        }
+        if (m.group(2) != null && !p.overwrite()) {
+            // Stands for a disk with data on it, which the real io-engine refuses to format unless told to.
+            return new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "disk " + p.disk()
+                    + " holds data; create the pool with overwrite to format it");
         }
         Pool pool = new Pool(p.name(), p.uuid(), p.disk(), Long.parseLong(m.group(1)) << 20);
         pools.put(p.name(), pool);
@@ -254,6 +259,10 @@ final class FakeIoEngine {
         Pool pool = pools.get(r.pool());
         if (pool == null) {
             return new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no pool " + r.pool());
+        }
+        if (pool.disk.contains("refuse-replicas")) {
+            // a disk that fails under the pool: it looks fine in reports, then refuses the write
+            return new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool " + r.pool() + ": metadata write failed");
         }
         if (!r.thin() && pool.capacity - pool.used < r.size()) {
             return new IoEngineReply.Failed(FailureKind.RESOURCE_EXHAUSTED, "pool " + r.pool() + " is full");

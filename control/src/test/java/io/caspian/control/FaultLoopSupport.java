@@ -55,6 +55,7 @@ final class FaultLoopSupport {
                 "pekko.loglevel", "WARNING",
                 "caspian.data-dir", dir.resolve("control").toString(),
                 "caspian.control.rest.port", 0,
+                "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.bus.bootstrap-servers", broker.bootstrapServers()));
         config.putAll(settings);
         ControlPlane control = ControlPlane.start(ConfigFactory.parseMap(config));

@@ -68,4 +68,20 @@ public interface BlockDevice extends AutoCloseable {
   /** Releases the device; I/O submitted afterwards fails with {@link BdevException.Kind#CLOSED}. */
   @Override
   void close();
+
+  /**
+   * Closes the device and removes what opening it created, if anything (a new file made for
+   * {@code size_mb}): for a caller that opened a device to format it and then refused it, so that
+   * a refused request leaves no trace. A device that existed before is only closed.
+   */
+  default void abandon() {
+    close();
+  }
+
+  /**
+   * Registers the one watcher told when the device loses or regains its backing store (a remote
+   * target that went away). Devices that cannot lose it (local files, memory) never call it.
+   */
+  default void watch(DeviceWatcher watcher) {
+  }
 }

@@ -53,6 +53,40 @@ public final class DeviceOpener {
       throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(),
           "blk_size must be 512 or 4096, not " + blkSize);
     }
-    return new MallocDevice(u.text(), sizeMb << 20, (int) blkSize);
+    long available = availableMemory();
+    if (sizeMb > (available >> 20)) {
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(), "malloc device of " + sizeMb
+          + " MiB needs more memory than the " + (available >> 20) + " MiB available"
+          + " (MemAvailable in /proc/meminfo); choose a smaller size_mb");
+    }
+    try {
+      return new MallocDevice(u.text(), sizeMb << 20, (int) blkSize);
+    } catch (OutOfMemoryError e) {
+      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(), "cannot allocate "
+          + sizeMb + " MiB for a malloc device: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Memory the kernel says can be handed out without swapping ({@code MemAvailable}): a malloc
+   * device larger than that would push the node into swap or the OOM killer, taking every pool
+   * and nexus on it down. Without /proc (not Linux), the JVM's view of free physical memory.
+   */
+  private static long availableMemory() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemAvailable:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // fall through
+    }
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getFreeMemorySize();
+    }
+    return Long.MAX_VALUE;
   }
 }

@@ -40,6 +40,17 @@ public abstract class ForwardingDevice implements BlockDevice {
   }
 
   @Override
+  public void watch(DeviceWatcher watcher) {
+    inner.watch(watcher);
+  }
+
+  @Override
+  public void abandon() {
+    close();
+    inner.abandon();
+  }
+
+  @Override
   public boolean supports(IoType type) {
     return inner.supports(type);
   }

@@ -291,6 +291,14 @@ abstract sealed class NativeDevice implements BlockDevice permits AioDevice, Uri
   }
 
   @Override
+  public final void abandon() {
+    close();
+    if (file.created) {
+      NativeFile.removeQuietly(file.path);
+    }
+  }
+
+  @Override
   public String toString() {
     return getClass().getSimpleName() + "[" + uri + ", " + size() + " bytes]";
   }

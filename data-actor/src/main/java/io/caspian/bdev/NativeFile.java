@@ -9,8 +9,9 @@ import java.nio.ByteBuffer;
  * synchronous operations the native devices run off their I/O path (discard, zeroing, fdatasync).
  *
  * <p>URI parameters: {@code blk_size=512|4096} (default: 512 for files, the logical sector size
- * for block devices), {@code size_mb=N} creates a regular file or extends it (sparsely) to N MiB;
- * a larger file is never shrunk.
+ * for block devices), {@code size_mb=N} creates a new regular file (sparse) of N MiB. An
+ * existing file is never resized: one of another size than {@code size_mb} is refused, since
+ * growing or truncating a file that someone named by mistake changes (or loses) what it holds.
  */
 final class NativeFile {
 
@@ -28,13 +29,16 @@ final class NativeFile {
   final boolean blockDevice;
   final long size;
   final int blockSize;
+  /** Whether this open created the file (so a caller that cannot use it may remove it). */
+  final boolean created;
   private final Posix.LibC libc;
   /** Two u64 (offset, length) for BLKDISCARD/BLKZEROOUT; only the admin thread uses it. */
   private final long rangeArg;
 
   private NativeFile(String uri, String path, Posix.LibC libc, int fd, boolean blockDevice, long size,
-      int blockSize) {
+      int blockSize, boolean created) {
     this.uri = uri;
+    this.created = created;
     this.path = path;
     this.libc = libc;
     this.fd = fd;
@@ -57,16 +61,41 @@ final class NativeFile {
       throw BdevException.of(CANT_OPEN, uri, "blk_size must be 512 or 4096, not " + blkParam);
     }
     long sizeMb = u.longParam("size_mb", 0);
-    int flags = Posix.O_RDWR | Posix.O_DIRECT | Posix.O_CLOEXEC | (sizeMb > 0 ? Posix.O_CREAT : 0);
-    int fd = libc.open(path, flags, 0644);
+    int flags = Posix.O_RDWR | Posix.O_DIRECT | Posix.O_CLOEXEC;
+    boolean created = false;
+    int fd = -1;
+    if (sizeMb > 0) {
+      // O_EXCL tells a file made now from one that was there: only the former may be sized.
+      fd = libc.open(path, flags | Posix.O_CREAT | Posix.O_EXCL, 0644);
+      created = fd >= 0;
+      if (fd < 0 && Posix.errno() != Posix.EEXIST) {
+        throw openError(uri, path, Posix.errno(), true);
+      }
+    }
     if (fd < 0) {
-      throw openError(uri, path, Posix.errno(), sizeMb > 0);
+      fd = libc.open(path, flags, 0);
+      if (fd < 0) {
+        throw openError(uri, path, Posix.errno(), false);
+      }
     }
     try {
-      return describe(u, libc, fd, (int) blkParam, sizeMb);
+      return describe(u, libc, fd, (int) blkParam, sizeMb, created);
     } catch (BdevException | RuntimeException e) {
       libc.close(fd);
+      if (created) {
+        removeQuietly(path);
+      }
       throw e;
+    }
+  }
+
+  /** Removes a file this process created and could not use. */
+  static void removeQuietly(String path) {
+    try {
+      java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(path));
+    } catch (java.io.IOException e) {
+      System.getLogger(NativeFile.class.getName()).log(System.Logger.Level.WARNING,
+          "cannot remove " + path + ", created by a refused open: " + e.getMessage());
     }
   }
 
@@ -83,8 +112,8 @@ final class NativeFile {
         "cannot open " + path + ": " + why + ": " + Posix.describe(errno));
   }
 
-  private static NativeFile describe(DeviceUri u, Posix.LibC libc, int fd, int blkParam, long sizeMb)
-      throws BdevException {
+  private static NativeFile describe(DeviceUri u, Posix.LibC libc, int fd, int blkParam, long sizeMb,
+      boolean created) throws BdevException {
     String uri = u.text();
     String path = u.path();
     long st = DirectMemory.allocateMemory(STAT_SIZE);
@@ -107,7 +136,7 @@ final class NativeFile {
       }
       f = blockDevice(uri, path, libc, fd, blkParam);
     } else if (mode == S_IFREG) {
-      f = regularFile(uri, path, libc, fd, blkParam, sizeMb, fileSize);
+      f = regularFile(uri, path, libc, fd, blkParam, sizeMb, fileSize, created);
     } else {
       throw BdevException.of(CANT_OPEN, uri, path + " is neither a regular file nor a block device");
     }
@@ -140,16 +169,21 @@ final class NativeFile {
         throw BdevException.of(CANT_OPEN, uri, "blk_size=" + bs + " is smaller than the "
             + logical + "-byte logical block size of " + path);
       }
-      return checked(uri, path, libc, fd, true, size, bs);
+      return checked(uri, path, libc, fd, true, size, bs, false);
     } finally {
       DirectMemory.freeMemory(arg);
     }
   }
 
   private static NativeFile regularFile(String uri, String path, Posix.LibC libc, int fd, int blkParam,
-      long sizeMb, long fileSize) throws BdevException {
+      long sizeMb, long fileSize, boolean created) throws BdevException {
     long size = fileSize;
-    if (sizeMb > 0 && size < (sizeMb << 20)) {
+    if (sizeMb > 0 && !created && size != (sizeMb << 20)) {
+      throw BdevException.of(CANT_OPEN, uri, path + " exists with " + size + " bytes, not the "
+          + sizeMb + " MiB of size_mb; an existing file is never resized: name it without size_mb"
+          + " to use it as it is");
+    }
+    if (created) {
       if (libc.ftruncate(fd, sizeMb << 20) != 0) {
         throw BdevException.of(CANT_OPEN, uri, "cannot extend " + path + " to " + sizeMb
             + " MiB: " + Posix.describe(Posix.errno()));
@@ -159,16 +193,16 @@ final class NativeFile {
     if (size == 0) {
       throw BdevException.of(CANT_OPEN, uri, path + " is empty (add ?size_mb=N to size it)");
     }
-    return checked(uri, path, libc, fd, false, size, blkParam == 0 ? 512 : blkParam);
+    return checked(uri, path, libc, fd, false, size, blkParam == 0 ? 512 : blkParam, created);
   }
 
   private static NativeFile checked(String uri, String path, Posix.LibC libc, int fd, boolean blockDevice,
-      long size, int bs) throws BdevException {
+      long size, int bs, boolean created) throws BdevException {
     if (size % bs != 0) {
       throw BdevException.of(CANT_OPEN, uri, "size of " + path + " (" + size
           + " bytes) is not a multiple of the " + bs + "-byte block size");
     }
-    return new NativeFile(uri, path, libc, fd, blockDevice, size, bs);
+    return new NativeFile(uri, path, libc, fd, blockDevice, size, bs, created);
   }
 
   /**

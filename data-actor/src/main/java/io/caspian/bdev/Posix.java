@@ -18,6 +18,7 @@ final class Posix {
   static final int EACCES = 13;
   static final int EBUSY = 16;
   static final int ENOENT = 2;
+  static final int EEXIST = 17;
   static final int EPERM = 1;
   static final int EISDIR = 21;
   static final int EINVAL = 22;
@@ -27,6 +28,7 @@ final class Posix {
 
   static final int O_RDWR = 2;
   static final int O_CREAT = 0x40;
+  static final int O_EXCL = 0x80;
   static final int O_DIRECT = 0x4000;
   static final int O_CLOEXEC = 0x80000;
 

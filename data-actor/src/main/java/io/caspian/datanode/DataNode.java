@@ -106,7 +106,7 @@ public final class DataNode {
         .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
     LocalReplicas replicas = new LocalReplicas();
     DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
-        .with("nvmf", NvmfDevice.factory());
+        .with("nvmf", NvmfDevice.factory(IoEngineProtocol.hostNqn(s.nodeId())));
     // First, so that a bad bootstrap list leaves no listening socket behind. The producer needs no broker yet.
     BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null : bus(s);
     NvmfTarget nvmf;
@@ -303,7 +303,8 @@ public final class DataNode {
       }
       s.subscriber().tell(snapshot());
     } else if (c instanceof IoEngineCommand.CreatePool p) {
-      openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.CREATE, c);
+      openPool(p.name(), p.uuid(), p.disk(),
+          p.overwrite() ? PoolActor.Start.CREATE_OVERWRITE : PoolActor.Start.CREATE, c);
     } else if (c instanceof IoEngineCommand.ImportPool p) {
       openPool(p.name(), p.uuid(), p.disk(), PoolActor.Start.IMPORT, c);
     } else if (c instanceof IoEngineCommand.DestroyPool p) {

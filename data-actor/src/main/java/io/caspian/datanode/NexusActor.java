@@ -16,7 +16,6 @@ import io.caspian.rebuild.RebuildState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -260,7 +259,13 @@ final class NexusActor {
       return;
     }
     if (protocol == p.protocol()) {
-      p.replyTo().tell(new IoEngineReply.NexusDone(info()));
+      String nqn = services.nexusNqn(uuid);
+      if (protocol != Protocol.NVMF || p.allowedHosts().equals(services.nvmf().allowedHosts(nqn))) {
+        p.replyTo().tell(new IoEngineReply.NexusDone(info()));
+        return;
+      }
+      // Published again to other hosts: the list is replaced, and hosts taken off it disconnected.
+      change(p.replyTo(), () -> services.nvmf().allowHosts(nqn, p.allowedHosts()));
       return;
     }
     if (protocol != Protocol.NONE) {
@@ -274,7 +279,8 @@ final class NexusActor {
         services.nbd().export(uuid, nexus, false);
         return services.nbdUri(uuid);
       }
-      services.nvmf().addSubsystem(services.nexusNqn(uuid), nexus, Set.of());
+      services.nvmf().addSubsystem(services.nexusNqn(uuid), nexus, p.allowedHosts(),
+          NodeServices.namespaceUuid(uuid), NodeServices.VOLUME_MODEL);
       return services.nvmfUri(services.nexusNqn(uuid));
     }, (uri, err) -> {
       if (err == null) {

@@ -5,7 +5,9 @@ import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.nbd.NbdServer;
 import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.rebuild.RebuildOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -25,9 +27,25 @@ record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, Rebuil
     NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
+  /** The model number (Identify Controller) of a replica's subsystem, as hosts see it. */
+  static final String REPLICA_MODEL = "Caspian Replica";
+  /** The model number of a published volume's subsystem (a nexus). */
+  static final String VOLUME_MODEL = "Caspian Volume";
 
   String replicaNqn(String uuid) {
     return NQN_PREFIX + uuid;
+  }
+
+  /**
+   * The uuid a volume's or replica's namespace reports (NGUID, UUID descriptor): its id when that
+   * is a uuid, as a host looking for it expects, else one derived from the id.
+   */
+  static UUID namespaceUuid(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   String nexusNqn(String uuid) {

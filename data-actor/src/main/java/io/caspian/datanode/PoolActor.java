@@ -12,6 +12,7 @@ import io.caspian.events.ioengine.ReplicaInfo;
 import io.caspian.pool.Pool;
 import io.caspian.pool.PoolException;
 import io.caspian.pool.PoolStats;
+import io.caspian.pool.PoolWatcher;
 import io.caspian.pool.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -31,13 +34,24 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * Every change runs on the blocking dispatcher, one at a time ({@link Serial}); the replicas' I/O
  * never comes near this actor. A pool whose disk could not be imported at start stays here as
  * Faulted with its error, and its disk is never written.
+ *
+ * <p>Health comes from below, as it happens: the disk and the metadata writer tell a {@link
+ * PoolWatcher} (no polling), and the pool is Degraded while its disk is unreachable, Faulted once
+ * the disk has failed (stayed away past its limit) or a metadata write failed, with the reason in
+ * every report and a record on the bus. A disk that returns is read back ({@link Pool#verify})
+ * before the pool is Online again; after a failed metadata write only an import brings it back.
  */
 final class PoolActor {
 
   /** How the actor gets its pool. */
   enum Start {
-    /** Import the pool on the disk, or format the disk when it holds none (CreatePool). */
+    /** Import the pool on the disk, or format the disk when it is blank (CreatePool). */
     CREATE,
+    /**
+     * As CREATE, but format a disk that holds data, a signature or another pool (CreatePool with
+     * overwrite): the caller has said its contents may go.
+     */
+    CREATE_OVERWRITE,
     /** Import only (ImportPool, and the registry at start). */
     IMPORT
   }
@@ -45,6 +59,30 @@ final class PoolActor {
   /** Thin replicas allocate on the I/O path, without this actor: look at the space now and then. */
   private record Refresh() implements NoSerializationVerificationNeeded {
   }
+
+  /** News from the pool's watcher, on the actor's thread; news of a pool since closed is dropped. */
+  private sealed interface HealthNews extends NoSerializationVerificationNeeded {
+    Pool pool();
+
+    record Unreachable(Pool pool, String reason) implements HealthNews {
+    }
+
+    record DiskFailed(Pool pool, String reason) implements HealthNews {
+    }
+
+    record Restored(Pool pool) implements HealthNews {
+    }
+
+    record MetadataFailed(Pool pool, String reason) implements HealthNews {
+    }
+
+    /** The read-back after the disk returned: {@code error} null when it matched. */
+    record Verified(Pool pool, Throwable error) implements HealthNews {
+    }
+  }
+
+  /** What the pool's disk last said of itself. */
+  private enum Disk { UP, UNREACHABLE, FAILED }
 
   private static final Refresh REFRESH = new Refresh();
   static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
@@ -62,6 +100,12 @@ final class PoolActor {
   private Set<String> restoreShares = Set.of();
   private final Set<String> shared = new TreeSet<>();
   private boolean stopping;
+  private Disk diskState = Disk.UP;
+  private String diskReason = "";
+  /** Set when a returned disk did not read back as this pool. */
+  private String verifyFailure;
+  private Health health = Health.ONLINE;
+  private String reason = "";
   private NodeEvent.PoolChanged reported;
   private Behavior<Object> self;
 
@@ -111,6 +155,10 @@ final class PoolActor {
         .onMessage(Serial.Finished.class, f -> {
           Behavior<Object> next = serial.finished(f, self);
           return stopping ? Behaviors.stopped() : next;
+        })
+        .onMessage(HealthNews.class, n -> {
+          onHealth(n);
+          return Behaviors.same();
         })
         .onMessage(Refresh.class, r -> {
           if (pool != null && !serial.busy()) {
@@ -162,6 +210,8 @@ final class PoolActor {
         uuid = p.uuid().toString();
         shared.addAll(shares.stream().filter(s -> p.replica(UUID.fromString(s)).isPresent())
             .toList());
+        watch(p);
+        updateHealth();
         report();
         reply(replyTo, new IoEngineReply.PoolDone(info()));
         return;
@@ -182,46 +232,58 @@ final class PoolActor {
     });
   }
 
-  /** Imports the pool on the disk, or formats the disk for a new pool when allowed and blank. */
+  /**
+   * Imports the pool on the disk, or formats the disk for a new pool when allowed and blank (or
+   * when told to overwrite it). Every check runs before the first write; a refused request leaves
+   * the disk as it was, and removes a file that opening the disk created.
+   */
   private Pool openPool(Start start) throws Exception {
-    BlockDevice dev;
-    try {
-      dev = services.opener().open(disk);
-    } catch (BdevException e) {
-      throw Failures.refused(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': cannot open disk "
-          + disk + ": " + e.getMessage());
-    }
-    try {
-      Pool p = Pool.importFrom(dev);
-      if (!p.name().equals(name) || (!uuid.isEmpty() && !p.uuid().toString().equals(uuid))) {
-        String found = "'" + p.name() + "' (" + p.uuid() + ")";
-        p.export();
-        throw Failures.refused(FailureKind.ALREADY_EXISTS, "pool '" + name + "': disk " + disk
-            + " holds another pool, " + found);
-      }
-      return p;
-    } catch (PoolException e) {
-      if (e.kind() != PoolException.Kind.NOT_A_POOL || start != Start.CREATE) {
-        dev.close();
-        throw e;
-      }
-    } catch (Exception | Error e) {
-      dev.close();
-      throw e;
-    }
     UUID id;
     try {
       id = uuid.isEmpty() ? UUID.randomUUID() : UUID.fromString(uuid);
     } catch (IllegalArgumentException e) {
-      dev.close();
       throw Failures.refused(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': uuid '" + uuid
           + "' is not a uuid");
     }
+    BlockDevice dev = openDisk();
     try {
-      return Pool.create(dev, name, id, clusterSize(dev), false);
+      Pool p = Pool.importFrom(dev);
+      if (p.name().equals(name) && (uuid.isEmpty() || p.uuid().toString().equals(uuid))) {
+        return p;
+      }
+      String found = "'" + p.name() + "' (" + p.uuid() + ")";
+      p.export();
+      if (start != Start.CREATE_OVERWRITE) {
+        throw Failures.refused(FailureKind.ALREADY_EXISTS, "pool '" + name + "': disk " + disk
+            + " holds another pool, " + found + (start == Start.CREATE
+            ? "; create with overwrite to replace it" : ""));
+      }
+      dev = openDisk();
     } catch (PoolException e) {
-      dev.close();
+      boolean formattable = start == Start.CREATE_OVERWRITE
+          || start == Start.CREATE && e.kind() == PoolException.Kind.NOT_A_POOL;
+      if (!formattable) {
+        dev.abandon();
+        throw e;
+      }
+    } catch (Exception | Error e) {
+      dev.abandon();
       throw e;
+    }
+    try {
+      return Pool.create(dev, name, id, clusterSize(dev), start == Start.CREATE_OVERWRITE);
+    } catch (PoolException | RuntimeException e) {
+      dev.abandon();
+      throw e;
+    }
+  }
+
+  private BlockDevice openDisk() throws Exception {
+    try {
+      return services.opener().open(disk);
+    } catch (BdevException e) {
+      throw Failures.refused(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': cannot open disk "
+          + disk + ": " + e.getMessage());
     }
   }
 
@@ -240,7 +302,7 @@ final class PoolActor {
     if (c instanceof IoEngineCommand.CreatePool p) {
       c.replyTo().tell(sameSpec(p.uuid(), p.disk()));
     } else if (c instanceof IoEngineCommand.ImportPool p) {
-      c.replyTo().tell(sameSpec(p.uuid(), p.disk()));
+      openAgain(c, p.uuid(), p.disk());
     } else if (c instanceof IoEngineCommand.DestroyPool) {
       destroyPool(c.replyTo());
     } else if (c instanceof IoEngineCommand.CreateReplica r) {
@@ -253,6 +315,41 @@ final class PoolActor {
       reply(c.replyTo(), new IoEngineReply.Failed(FailureKind.INTERNAL,
           "pool '" + name + "' cannot handle " + c.getClass().getSimpleName()));
     }
+  }
+
+  /**
+   * An import of this pool again: a pool that is not Faulted answers with itself; a Faulted one
+   * is exported and imported from its disk (the way back after a failed metadata write, or when
+   * its disk returned without verifying). Never a format. Only an explicit import does this, and
+   * not while the pool is merely Degraded (its disk reconnecting): exporting unshares replicas.
+   */
+  private void openAgain(IoEngineCommand c, String askedUuid, String askedDisk) {
+    if (health != Health.FAULTED || !sameDisk(askedUuid, askedDisk)) {
+      reply(c.replyTo(), sameSpec(askedUuid, askedDisk));
+      return;
+    }
+    Pool p = pool;
+    Set<String> shares = Set.copyOf(shared);
+    ctx.getLog().info("pool '{}' is {} ({}): importing it again from {}", name, health, reason,
+        disk);
+    serial.run(() -> {
+      for (Replica r : p.replicas()) {
+        unshareAndForget(r.uuid().toString());
+      }
+      try {
+        p.export();
+      } catch (PoolException e) {
+        // Closed either way; the import below reads the truth from the disk.
+      }
+      return null;
+    }, (v, err) -> {
+      pool = null;
+      shared.clear();
+      diskState = Disk.UP;
+      diskReason = "";
+      verifyFailure = null;
+      open(Start.IMPORT, null, shares, true, c.replyTo());
+    });
   }
 
   private IoEngineReply sameSpec(String askedUuid, String askedDisk) {
@@ -324,6 +421,11 @@ final class PoolActor {
       return;
     }
     Replica existing = pool.replica(id).orElse(null);
+    if (existing == null && health != Health.ONLINE) {
+      reply(r.replyTo(), new IoEngineReply.Failed(FailureKind.UNAVAILABLE, "pool '" + name
+          + "' is " + health + ": " + reason + "; it takes no new replicas"));
+      return;
+    }
     if (existing != null) {
       if (existing.size() == r.size() && existing.thin() == r.thin()) {
         reply(r.replyTo(), new IoEngineReply.ReplicaDone(info(existing)));
@@ -378,17 +480,23 @@ final class PoolActor {
       return;
     }
     boolean want = s.protocol() == Protocol.NVMF;
-    if (want == shared.contains(s.uuid())) {
+    Set<String> hosts = want ? s.allowedHosts() : Set.of();
+    String nqn = services.replicaNqn(s.uuid());
+    if (want == shared.contains(s.uuid())
+        && (!want || hosts.equals(services.nvmf().allowedHosts(nqn)))) {
       reply(s.replyTo(), new IoEngineReply.ReplicaDone(info(existing)));
       return;
     }
     serial.run(() -> {
       if (want) {
-        share(s.uuid());
+        // Shared already: a new host list (the nexus moved) replaces the old one in place.
+        if (!services.nvmf().allowHosts(nqn, hosts)) {
+          share(s.uuid(), hosts);
+        }
       } else {
-        services.nvmf().removeSubsystem(services.replicaNqn(s.uuid()));
+        services.nvmf().removeSubsystem(nqn);
       }
-      services.registry().setShared(name, s.uuid(), want);
+      services.registry().setShared(name, s.uuid(), want, hosts);
       return null;
     }, (v, err) -> {
       if (err == null) {
@@ -404,9 +512,18 @@ final class PoolActor {
     });
   }
 
+  /** Shares a replica again after an import, to the hosts the registry says it admitted. */
   private void share(String replica) throws BdevException {
+    share(replica, services.registry().hosts(replica));
+  }
+
+  /**
+   * The namespace reports the replica's uuid and the controller a replica's model number, so a
+   * host can tell a replica from a volume; {@code hosts} empty admits any host.
+   */
+  private void share(String replica, Set<String> hosts) throws BdevException {
     services.nvmf().addSubsystem(services.replicaNqn(replica), services.replicas().view(replica),
-        Set.of());
+        hosts, NodeServices.namespaceUuid(replica), NodeServices.REPLICA_MODEL);
   }
 
   private void unshareAndForget(String replica) {
@@ -422,11 +539,119 @@ final class PoolActor {
     }
   }
 
+  // ---------------------------------------------------------------- health
+
+  /** Forwards the pool's news to this actor; stale news (of a pool since closed) is dropped. */
+  private void watch(Pool p) {
+    ActorRef<Object> me = ctx.getSelf();
+    p.watch(new PoolWatcher() {
+      @Override
+      public void unreachable(String why) {
+        me.tell(new HealthNews.Unreachable(p, why));
+      }
+
+      @Override
+      public void failed(String why) {
+        me.tell(new HealthNews.DiskFailed(p, why));
+      }
+
+      @Override
+      public void restored() {
+        me.tell(new HealthNews.Restored(p));
+      }
+
+      @Override
+      public void metadataFailed(String why) {
+        me.tell(new HealthNews.MetadataFailed(p, why));
+      }
+    });
+  }
+
+  private void onHealth(HealthNews n) {
+    if (n.pool() != pool) {
+      return;
+    }
+    if (n instanceof HealthNews.Unreachable u) {
+      if (diskState != Disk.FAILED) {
+        diskState = Disk.UNREACHABLE;
+        diskReason = "disk unreachable: " + u.reason();
+      }
+    } else if (n instanceof HealthNews.DiskFailed f) {
+      diskState = Disk.FAILED;
+      diskReason = "disk failed: " + f.reason();
+    } else if (n instanceof HealthNews.Restored) {
+      // Online only once the disk reads back as this pool: it may be another disk now.
+      Pool p = pool;
+      ctx.pipeToSelf(CompletableFuture.runAsync(() -> {
+        try {
+          p.verify();
+        } catch (PoolException e) {
+          throw new CompletionException(e);
+        }
+      }, services.blocking()), (v, err) -> new HealthNews.Verified(p,
+          err instanceof CompletionException && err.getCause() != null ? err.getCause() : err));
+      return;
+    } else if (n instanceof HealthNews.Verified v) {
+      if (v.error() == null) {
+        diskState = Disk.UP;
+        diskReason = "";
+        verifyFailure = null;
+      } else {
+        verifyFailure = "the disk came back but does not read back as this pool ("
+            + v.error().getMessage() + "); import the pool to try again";
+      }
+    } else if (!(n instanceof HealthNews.MetadataFailed)) {
+      // MetadataFailed needs nothing here: the pool itself now reports metadataFailure().
+      throw new IllegalStateException("unhandled pool health news " + n);
+    }
+    updateHealth();
+  }
+
+  /** Works out health and reason from what is known, and tells everyone when they change. */
+  private void updateHealth() {
+    Health h;
+    String why;
+    String meta = pool.metadataFailure().orElse(null);
+    if (meta != null) {
+      h = Health.FAULTED;
+      why = "a metadata write failed (" + meta + "); the pool takes no metadata changes until"
+          + " it is imported again" + (diskState == Disk.UP ? "" : "; " + diskReason);
+    } else if (diskState == Disk.FAILED) {
+      h = Health.FAULTED;
+      why = diskReason;
+    } else if (verifyFailure != null) {
+      h = Health.FAULTED;
+      why = verifyFailure;
+    } else if (diskState == Disk.UNREACHABLE) {
+      h = Health.DEGRADED;
+      why = diskReason;
+    } else {
+      h = Health.ONLINE;
+      why = "";
+    }
+    if (h == health && why.equals(reason)) {
+      return;
+    }
+    Health from = health;
+    health = h;
+    reason = why;
+    if (h == Health.ONLINE) {
+      ctx.getLog().info("pool '{}' on {} is {} again", name, disk, h);
+    } else {
+      ctx.getLog().warn("pool '{}' on {} is {}: {}", name, disk, h, why);
+    }
+    report();
+    if (from != h && services.bus() != null) {
+      services.bus().poolStateChanged(name, uuid, disk, from, h, why);
+    }
+  }
+
   // ---------------------------------------------------------------- state
 
   private PoolInfo info() {
     if (pool == null) {
-      return new PoolInfo(name, uuid, disk, Health.FAULTED, 0, 0, 0);
+      return new PoolInfo(name, uuid, disk, Health.FAULTED, 0, 0, 0,
+          error == null ? "" : "not imported: " + error);
     }
     PoolStats s = pool.stats();
     // The protocol's committed counts thick replicas too; the pool's own counts thin ones only.
@@ -434,14 +659,14 @@ final class PoolActor {
     for (Replica r : pool.replicas()) {
       committed += r.size();
     }
-    return new PoolInfo(name, uuid, disk, Health.ONLINE, s.capacity(), s.used(), committed);
+    return new PoolInfo(name, uuid, disk, health, s.capacity(), s.used(), committed, reason);
   }
 
   private ReplicaInfo info(Replica r) {
     String id = r.uuid().toString();
     boolean isShared = shared.contains(id);
     return new ReplicaInfo(id, name, r.size(), r.thin(), isShared ? Protocol.NVMF : Protocol.NONE,
-        isShared ? services.nvmfUri(services.replicaNqn(id)) : r.uri(), Health.ONLINE);
+        isShared ? services.nvmfUri(services.replicaNqn(id)) : r.uri(), health);
   }
 
   private void report() {

@@ -16,12 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * The node-local list of pools (name, uuid, disk URI) and of the replicas shared over NVMe/TCP,
- * which is what a restarted io-engine imports. A pool's contents live on its disk; this file only
- * says which disks to look at. Every change rewrites the file atomically (temp file, fsync,
+ * which is what a restarted io-engine imports, with the hosts each share admits (so that a restart
+ * never widens a share to any host). A pool's contents live on its disk; this file only says which
+ * disks to look at. Every change rewrites the file atomically (temp file, fsync,
  * rename, fsync of the directory), so a crash leaves the old or the new list, never a torn one.
  * Thread-safe: pool actors update it from the blocking dispatcher.
  */
@@ -40,6 +42,8 @@ final class PoolRegistry {
   private final Path dir;
   private final Path file;
   private final Map<String, Entry> entries = new LinkedHashMap<>();
+  /** The host NQNs each shared replica admits, by replica uuid; absent means any host. */
+  private final Map<String, Set<String>> hosts = new TreeMap<>();
 
   private PoolRegistry(Path dir) {
     this.dir = dir;
@@ -66,6 +70,8 @@ final class PoolRegistry {
         r.entries.put(name, new Entry(name, dec(f[2]), dec(f[3]), Set.of()));
       } else if (f.length == 3 && f[0].equals("share")) {
         shares.computeIfAbsent(dec(f[1]), k -> new TreeSet<>()).add(dec(f[2]));
+      } else if (f.length == 3 && f[0].equals("host")) {
+        r.hosts.computeIfAbsent(dec(f[1]), k -> new TreeSet<>()).add(dec(f[2]));
       } else if (!lines.get(i).isBlank()) {
         throw new IOException(r.file + ": line " + (i + 1) + " is malformed: " + lines.get(i));
       }
@@ -87,15 +93,27 @@ final class PoolRegistry {
   }
 
   synchronized void remove(String name) {
-    if (entries.remove(name) != null) {
+    Entry e = entries.remove(name);
+    if (e != null) {
+      hosts.keySet().removeAll(e.shared());
       save();
     }
   }
 
-  /** Records whether a replica of {@code pool} is shared; a no-op when nothing changes. */
+  /** Records that a replica of {@code pool} is no longer shared; a no-op when it was not. */
   synchronized void setShared(String pool, String replica, boolean shared) {
+    setShared(pool, replica, shared, Set.of());
+  }
+
+  /**
+   * Records whether a replica of {@code pool} is shared, and to which hosts (empty: any host);
+   * a no-op when nothing changes.
+   */
+  synchronized void setShared(String pool, String replica, boolean shared, Set<String> allowed) {
     Entry e = entries.get(pool);
-    if (e == null || e.shared().contains(replica) == shared) {
+    Set<String> wanted = shared ? Set.copyOf(allowed) : Set.of();
+    if (e == null || e.shared().contains(replica) == shared
+        && hosts.getOrDefault(replica, Set.of()).equals(wanted)) {
       return;
     }
     Set<String> s = new TreeSet<>(e.shared());
@@ -104,8 +122,18 @@ final class PoolRegistry {
     } else {
       s.remove(replica);
     }
+    if (wanted.isEmpty()) {
+      hosts.remove(replica);
+    } else {
+      hosts.put(replica, new TreeSet<>(wanted));
+    }
     entries.put(pool, new Entry(e.name(), e.uuid(), e.disk(), s));
     save();
+  }
+
+  /** The host NQNs a shared replica admits; empty means any host. */
+  synchronized Set<String> hosts(String replica) {
+    return Set.copyOf(hosts.getOrDefault(replica, Set.of()));
   }
 
   private void save() {
@@ -115,6 +143,9 @@ final class PoolRegistry {
       lines.add("pool " + enc(e.name()) + " " + enc(e.uuid()) + " " + enc(e.disk()));
       for (String s : e.shared()) {
         lines.add("share " + enc(e.name()) + " " + enc(s));
+        for (String h : hosts.getOrDefault(s, Set.of())) {
+          lines.add("host " + enc(s) + " " + enc(h));
+        }
       }
     }
     byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);

@@ -84,6 +84,9 @@ public final class Nexus implements BlockDevice {
   private final long size;
   private final int blockSize;
   private final int alignment;
+
+  /** The buffer alignment every nexus asks of its front-ends at least: a page, what O_DIRECT disks need. */
+  static final int MIN_PROMISED_ALIGNMENT = 4096;
   private final DeviceOpener opener;
   private final ScheduledExecutorService executor;
   private final boolean ownExecutor;
@@ -168,7 +171,9 @@ public final class Nexus implements BlockDevice {
         }
       }
       int bs = opened.get(0).blockSize();
-      int align = 1;
+      // Promise at least page alignment whatever the first children need: a replacement child may be an O_DIRECT
+      // file or disk (4096) although the first ones were memory (1), and a nexus cannot raise its promise later.
+      int align = MIN_PROMISED_ALIGNMENT;
       for (BlockDevice d : opened) {
         if (d.blockSize() != bs) {
           throw BdevException.of(BdevException.Kind.INVALID, name, "child " + d.uri() + " has "

@@ -72,7 +72,10 @@ final class MetaWriter implements Runnable {
   private final ArrayDeque<MetaCommand> queue = new ArrayDeque<>();
   private final Thread thread;
   private boolean stopped;
-  private BdevException failed;
+  /** Set on the writer thread only; read by others through {@link #failure()}. */
+  private volatile BdevException failed;
+  /** Told at once when a metadata write fails, so the pool's owner marks it Faulted. */
+  private volatile PoolWatcher watcher;
   private int cursor;
   private volatile PoolStats stats;
 
@@ -518,8 +521,26 @@ final class MetaWriter implements Runnable {
     state.releaseHeld();
   }
 
+  void watch(PoolWatcher w) {
+    watcher = w;
+    BdevException f = failed;
+    if (f != null) {
+      w.metadataFailed(f.getMessage());
+    }
+  }
+
+  /** The failed metadata write that made this writer refuse changes, or null. */
+  BdevException failure() {
+    return failed;
+  }
+
   private void fail(List<Step> steps, BdevException e) {
+    boolean first = failed == null;
     failed = e;
+    PoolWatcher w = watcher;
+    if (first && w != null) {
+      w.metadataFailed(e.getMessage());
+    }
     for (Step s : steps) {
       answer(() -> s.onFailure.accept(e));
     }

@@ -48,8 +48,9 @@ public final class Pool {
   }
 
   /**
-   * Formats {@code disk} as a new, empty pool. Refused with ALREADY_FORMATTED when the
-   * superblock area (the first 4 KiB) holds a pool or any non-zero byte, unless {@code overwrite}.
+   * Formats {@code disk} as a new, empty pool. Unless {@code overwrite}, refused with
+   * ALREADY_FORMATTED, before anything is written, when the disk holds a pool, a known signature
+   * (partition table, file system, LVM, swap) or any non-zero byte in the area the format writes.
    */
   public static Pool create(BlockDevice disk, String name, UUID uuid, long clusterSize,
       boolean overwrite) throws PoolException {
@@ -62,15 +63,14 @@ public final class Pool {
     String uri = disk.uri();
     Superblock sb = Superblock.layout(uri, uuid, name, clusterSize, disk.blockSize(), disk.size(),
         logBlocks);
-    ByteBuffer b = DirectMemory.allocate(Superblock.BLOCK);
-    try {
-      SyncIo.read(disk, 0, b, 0, Superblock.BLOCK);
-    } catch (BdevException e) {
-      throw PoolException.of(IO, uri, "cannot read the superblock area", e);
-    }
     if (!overwrite) {
-      refuseIfInUse(uri, b, disk);
+      try {
+        refuseIfInUse(uri, disk, sb);
+      } catch (BdevException e) {
+        throw PoolException.of(IO, uri, "cannot read the disk to check it is blank", e);
+      }
     }
+    ByteBuffer b = DirectMemory.allocate(Superblock.BLOCK);
     try {
       // Zero the old superblock first: a crash part way leaves no pool rather than an old
       // superblock over half-new metadata.
@@ -89,23 +89,55 @@ public final class Pool {
     }
   }
 
-  private static void refuseIfInUse(String uri, ByteBuffer b, BlockDevice disk)
-      throws PoolException {
-    if (Superblock.hasMagic(b)) {
+  private static final String OVERWRITE_HINT = "; create the pool with overwrite (REST"
+      + " \"overwrite\": true, CLI --overwrite) to format it and lose what it holds";
+  private static final int SCAN_CHUNK = 1 << 20;
+
+  /**
+   * Refuses a disk that holds anything: a signature at its start or end, or a non-zero byte
+   * anywhere the format writes (superblock and metadata area). Only reads.
+   */
+  private static void refuseIfInUse(String uri, BlockDevice disk, Superblock sb)
+      throws PoolException, BdevException {
+    long size = disk.size();
+    int headLen = (int) Math.min(size, Math.max(DiskSignatures.HEAD, Superblock.BLOCK));
+    ByteBuffer head = DirectMemory.allocate(headLen);
+    SyncIo.read(disk, 0, head, 0, headLen);
+    if (Superblock.hasMagic(head)) {
       String which;
       try {
-        Superblock old = Superblock.decode(uri, b, disk.blockSize(), disk.size());
+        Superblock old = Superblock.decode(uri, head, disk.blockSize(), size);
         which = "pool '" + old.name() + "' (" + old.uuid() + ")";
       } catch (PoolException e) {
         which = "a damaged pool superblock";
       }
       throw PoolException.of(ALREADY_FORMATTED, uri, "disk already holds Caspian " + which
-          + "; create with overwrite to replace it");
+          + OVERWRITE_HINT);
     }
-    for (int i = 0; i < Superblock.BLOCK; i++) {
-      if (b.get(i) != 0) {
-        throw PoolException.of(ALREADY_FORMATTED, uri, "disk holds data where the pool superblock"
-            + " goes (non-zero byte at offset " + i + "); create with overwrite to format it");
+    Optional<String> found = DiskSignatures.atStart(head);
+    if (found.isEmpty() && size >= 2L * Superblock.BLOCK) {
+      ByteBuffer tail = DirectMemory.allocate(Superblock.BLOCK);
+      SyncIo.read(disk, size - Superblock.BLOCK, tail, 0, Superblock.BLOCK);
+      found = DiskSignatures.atEnd(tail);
+    }
+    if (found.isPresent()) {
+      throw PoolException.of(ALREADY_FORMATTED, uri, "disk holds " + found.get() + OVERWRITE_HINT);
+    }
+    long end = sb.metadataEnd();
+    ByteBuffer chunk = DirectMemory.allocate(SCAN_CHUNK);
+    for (long at = 0; at < end; at += SCAN_CHUNK) {
+      int n = (int) Math.min(SCAN_CHUNK, end - at);
+      SyncIo.read(disk, at, chunk, 0, n);
+      for (int i = 0; i < n; i += 8) {
+        if (chunk.getLong(i) != 0) {
+          long off = at + i;
+          while (chunk.get((int) (off - at)) == 0) {
+            off++;
+          }
+          throw PoolException.of(ALREADY_FORMATTED, uri, "disk holds data where the pool format"
+              + " writes (non-zero byte at offset " + off + " of the first " + end + " bytes)"
+              + OVERWRITE_HINT);
+        }
       }
     }
   }
@@ -156,6 +188,42 @@ public final class Pool {
   /** Metadata changes queued behind the one being written (tests use it to line up races). */
   int queuedChanges() {
     return writer.queued();
+  }
+
+  /**
+   * Registers the one watcher told, as it happens, when the disk becomes unreachable, fails or
+   * returns, and when a metadata write fails (after which the pool refuses metadata changes
+   * until it is imported again).
+   */
+  public void watch(PoolWatcher w) {
+    writer.watch(w);
+    disk.watch(w);
+  }
+
+  /** Why the pool refuses metadata changes (a metadata write failed), if it does. */
+  public Optional<String> metadataFailure() {
+    BdevException f = writer.failure();
+    return f == null ? Optional.empty() : Optional.of(f.getMessage());
+  }
+
+  /**
+   * Reads the superblock and the metadata back from the disk and checks them against this
+   * pool: how a pool whose disk went away learns that the disk that came back is its own and
+   * intact. Reads only; blocks, so never on an I/O thread.
+   */
+  public void verify() throws PoolException {
+    ByteBuffer b = DirectMemory.allocate(Superblock.BLOCK);
+    try {
+      SyncIo.read(disk, 0, b, 0, Superblock.BLOCK);
+    } catch (BdevException e) {
+      throw PoolException.of(IO, disk.uri(), "cannot read the pool superblock back", e);
+    }
+    Superblock now = Superblock.decode(disk.uri(), b, disk.blockSize(), disk.size());
+    if (!now.equals(sb)) {
+      throw PoolException.of(PoolException.Kind.CORRUPT, disk.uri(), "the disk now holds "
+          + now.name() + " (" + now.uuid() + "), not this pool's superblock");
+    }
+    MetaStore.load(disk, sb);
   }
 
   public PoolStats stats() {

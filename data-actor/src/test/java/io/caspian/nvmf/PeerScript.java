@@ -98,6 +98,13 @@ public final class PeerScript implements AutoCloseable {
     }
   }
 
+  /** Every output line so far. */
+  public List<String> lines() {
+    synchronized (lines) {
+      return List.copyOf(lines);
+    }
+  }
+
   /** The script's last line that starts with its PASS/FAIL verdict, or the last line. */
   public String verdict() {
     synchronized (lines) {

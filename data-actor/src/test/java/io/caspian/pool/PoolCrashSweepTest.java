@@ -172,7 +172,8 @@ class PoolCrashSweepTest {
     Pool pool = null;
     for (Op op : SCRIPT) {
       if (op instanceof Op.CreatePool) {
-        pool = Pool.create(dev, "crash", POOL, C, false, logBlocks);
+        // Overwrite: the junk is old data on purpose, which a plain create refuses to format.
+        pool = Pool.create(dev, "crash", POOL, C, true, logBlocks);
       } else if (op instanceof Op.Create c) {
         pool.createReplica(IDS[c.id()], "r" + c.id(), c.size(), c.thin());
       } else if (op instanceof Op.Destroy d) {

@@ -288,8 +288,12 @@ class ReplicaTest {
   private void fillDataArea() throws Exception {
     byte[] junk = new byte[1 << 20];
     java.util.Arrays.fill(junk, (byte) 0xAB);
-    for (long off = 1 << 20; off < mem.size(); off += junk.length) {
-      Disks.write(mem, off, junk);
+    // Old data where replicas go, past the metadata area (create refuses data in the latter).
+    long data = Superblock.layout(mem.uri(), UUID.randomUUID(), "p", CLUSTER, mem.blockSize(),
+        mem.size(), Superblock.DEFAULT_LOG_BLOCKS).dataOffset();
+    for (long off = data; off < mem.size(); off += junk.length) {
+      Disks.write(mem, off, java.util.Arrays.copyOf(junk, (int) Math.min(junk.length,
+          mem.size() - off)));
     }
   }
 

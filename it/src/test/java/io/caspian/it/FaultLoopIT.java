@@ -415,24 +415,7 @@ class FaultLoopIT {
         System.out.printf("[FaultLoopIT %5.1f s] %s%n", (System.nanoTime() - t0) / 1e9, what);
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private void await(String what, Check check) throws Exception {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("timed out after " + SETTLE.toSeconds() + " s waiting for: " + what + " (logs in "
-                + work + (last == null ? ")" : "; last error " + last.getMessage() + ")"));
+    private void await(String what, Waits.Check check) throws Exception {
+        Waits.await(what, SETTLE, work, check);
     }
 }

@@ -44,11 +44,11 @@ final class TestEvents {
                         "vol-1", List.of(new Child("bdev:///rep-1", "rep-1", ChildState.ONLINE, ""),
                         new Child("nvmf://node-b/rep-2", "rep-2", ChildState.ONLINE, ""))))},
                 new Object[] {"Volume|vol-1", 2L, new VolumeEvent.VolumePublished("nex-1", "node-a", Protocol.NVMF,
-                        "nvmf://node-a/nex-1")},
+                        "nvmf://node-a/nex-1", List.of("nqn.2019-05.io.caspian:node:node-c"))},
                 new Object[] {"Nexus|nex-1", 2L, new NexusEvent.ChildFaulted("nvmf://node-b/rep-2", "I/O error")},
                 new Object[] {"Nexus|nex-1", 3L, new NexusEvent.NexusStatusChanged(Health.DEGRADED)},
                 new Object[] {"Replica|rep-2", 2L, new ReplicaEvent.ReplicaStatusChanged(Health.FAULTED)},
-                new Object[] {"Volume|vol-1", 3L, new VolumeEvent.VolumeStatusChanged(Health.DEGRADED)},
+                new Object[] {"Volume|vol-1", 3L, new VolumeEvent.VolumeStatusChanged(Health.DEGRADED, "one replica short")},
                 new Object[] {"Nexus|nex-1", 4L, new NexusEvent.ChildDegraded("nvmf://node-b/rep-2", "rebuild")},
                 new Object[] {"Nexus|nex-1", 5L, new NexusEvent.ChildOnline("nvmf://node-b/rep-2")});
         List<EventEnvelope<Object>> out = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -30,8 +31,9 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
-    public CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk) {
-        return ask(node, "create pool " + pool, r -> new IoEngineCommand.CreatePool(pool, uuid, disk, r))
+    public CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk,
+            boolean overwrite) {
+        return ask(node, "create pool " + pool, r -> new IoEngineCommand.CreatePool(pool, uuid, disk, overwrite, r))
                 .thenApply(x -> expect(x, IoEngineReply.PoolDone.class, node).pool());
     }
 
@@ -54,8 +56,10 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
-    public CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol) {
-        return ask(node, "share replica " + uuid, r -> new IoEngineCommand.ShareReplica(uuid, protocol, r))
+    public CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol,
+                                                     Set<String> allowedHosts) {
+        return ask(node, "share replica " + uuid, r -> new IoEngineCommand.ShareReplica(uuid, protocol, allowedHosts,
+                r))
                 .thenApply(x -> expect(x, IoEngineReply.ReplicaDone.class, node).replica());
     }
 
@@ -72,8 +76,10 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
-    public CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol) {
-        return ask(node, "publish nexus " + uuid, r -> new IoEngineCommand.PublishNexus(uuid, protocol, r))
+    public CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol,
+                                                   Set<String> allowedHosts) {
+        return ask(node, "publish nexus " + uuid, r -> new IoEngineCommand.PublishNexus(uuid, protocol, allowedHosts,
+                r))
                 .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
     }
 

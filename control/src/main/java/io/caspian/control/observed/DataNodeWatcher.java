@@ -19,6 +19,13 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * Finds DataNodes through the Receptionist, subscribes to their state reports and watches them. A DataNode that
  * stops, whose cluster member becomes unreachable, or that leaves the cluster (the Receptionist listing follows
  * membership) makes its node offline; a member reachable again is asked for a fresh report, which brings it back.
+ *
+ * <p>Every {@code refresh} it asks every DataNode for a fresh report again. A DataNode answers each request with its
+ * full state (cheap: a handful of records), and re-adds the subscriber if it had dropped it. That matters after a
+ * restart of this control node on the same address: a DataNode that watched the new subscriber before the cluster
+ * removed the old incarnation of that address sees the watch end with the old one and stops reporting, while
+ * still answering commands. Without the refresh this control node would act on a frozen report forever; with it
+ * the report is fresh again within one period, and meanwhile {@link Inventory} calls the node unknown.
  */
 public final class DataNodeWatcher {
     /** What this actor handles; all local. */
@@ -37,11 +44,22 @@ public final class DataNodeWatcher {
     private record Reachability(ClusterEvent.ReachabilityEvent event) implements Message {
     }
 
+    private record Refresh() implements Message {
+    }
+
+    /** How often every known DataNode is asked for a fresh report. */
+    public static final java.time.Duration REFRESH = java.time.Duration.ofSeconds(5);
+
     private DataNodeWatcher() {
     }
 
     public static Behavior<Message> create(Inventory inventory, NodeListener listener) {
-        return Behaviors.setup(ctx -> {
+        return create(inventory, listener, REFRESH);
+    }
+
+    public static Behavior<Message> create(Inventory inventory, NodeListener listener, java.time.Duration refresh) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
+            timers.startTimerWithFixedDelay(new Refresh(), refresh);
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(IoEngineProtocol.DATA_NODE, listings));
             ActorRef<NodeStateReport> reports = ctx.messageAdapter(NodeStateReport.class, Reported::new);
@@ -74,6 +92,10 @@ public final class DataNodeWatcher {
                         }
                         return Behaviors.same();
                     })
+                    .onMessage(Refresh.class, m -> {
+                        known.forEach(ref -> ref.tell(new IoEngineCommand.SubscribeState(reports)));
+                        return Behaviors.same();
+                    })
                     .onMessage(Gone.class, m -> {
                         gone(ctx, m.dataNode(), known, inventory, listener);
                         return Behaviors.same();
@@ -94,7 +116,7 @@ public final class DataNodeWatcher {
                         return Behaviors.same();
                     })
                     .build();
-        });
+        }));
     }
 
     private static Address address(ActorRef<?> ref, Cluster cluster) {

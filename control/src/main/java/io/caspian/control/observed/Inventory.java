@@ -20,12 +20,33 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * The latest report of every io-engine this control node has heard from, and whether it is still reachable.
  * Written by {@link DataNodeWatcher}, read by anyone: each entry is an immutable report swapped atomically.
+ *
+ * <p>A node is {@link NodeHealth#ONLINE} only while its reports keep arriving: the watcher asks every DataNode for
+ * a fresh report every few seconds, so a report older than {@code staleAfter} means the subscription broke (a
+ * DataNode can drop a subscriber whose address it saw terminated), not that the node is empty. Such a node is
+ * {@link NodeHealth#UNKNOWN}: what it holds is not known, so nothing on it may be destroyed or replaced, and
+ * nothing new is placed there. A node never heard from since this control node started is not listed at all.
  */
 public final class Inventory {
-    /** One io-engine: its last report and whether its DataNode is alive. */
-    public record Observed(NodeStateReport report, boolean online) {
+    /** What the control plane knows of an io-engine right now. */
+    public enum NodeHealth {
+        /** Reporting: its last report is fresh and its DataNode is alive. */
+        ONLINE,
+        /** Positive evidence that it is gone: its DataNode stopped or its member is unreachable or removed. */
+        OFFLINE,
+        /** Heard from once, but its reports stopped arriving: its last report may be stale. */
+        UNKNOWN
+    }
+
+    /** One io-engine: its last report, whether its DataNode is alive, and whether that report is fresh. */
+    public record Observed(NodeStateReport report, boolean alive, Instant received, NodeHealth health) {
         public String node() {
             return report.node();
+        }
+
+        /** Online with a fresh report: the only state in which its report is evidence of what it holds. */
+        public boolean online() {
+            return health == NodeHealth.ONLINE;
         }
     }
 
@@ -38,21 +59,40 @@ public final class Inventory {
     private final Map<String, PoolSpec> poolSpecs = new ConcurrentHashMap<>();
     private final Map<String, Instant> recentlyCreated = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final Duration staleAfter;
 
     public Inventory(Clock clock) {
-        this.clock = clock;
+        this(clock, DEFAULT_STALE_AFTER);
     }
 
-    /** Stores a report unless an equal or newer one of the same io-engine instance is already here. */
+    /** {@code staleAfter}: how old the last report of a live node may be before the node counts as unknown. */
+    public Inventory(Clock clock, Duration staleAfter) {
+        this.clock = clock;
+        this.staleAfter = staleAfter;
+    }
+
+    /** Three missed refreshes of {@link DataNodeWatcher}'s default period. */
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(15);
+
+    /**
+     * Stores a report unless a newer one of the same io-engine instance is already here; an equal one only
+     * refreshes the time it was last heard from. Returns whether the report says something new.
+     */
     public boolean update(NodeStateReport r) {
         boolean[] changed = {false};
+        Instant now = clock.instant();
         nodes.compute(r.node(), (k, old) -> {
-            if (old != null && old.online() && old.report().instance().equals(r.instance())
-                    && old.report().generation() >= r.generation()) {
+            boolean sameInstance = old != null && old.alive() && old.report().instance().equals(r.instance());
+            if (sameInstance && old.report().generation() > r.generation()) {
                 return old;
             }
+            if (sameInstance && old.report().generation() == r.generation()) {
+                // A refresh: new only if the node had gone quiet for long enough to count as unknown.
+                changed[0] = health(old, now) != NodeHealth.ONLINE;
+                return new Observed(old.report(), true, now, NodeHealth.ONLINE);
+            }
             changed[0] = true;
-            return new Observed(r, true);
+            return new Observed(r, true, now, NodeHealth.ONLINE);
         });
         return changed[0];
     }
@@ -60,8 +100,9 @@ public final class Inventory {
     /** Marks the node whose DataNode is {@code ref} offline; returns its name, if known. */
     public Optional<String> offline(ActorRef<IoEngineCommand> ref) {
         for (Observed o : nodes.values()) {
-            if (o.report().dataNode().equals(ref) && o.online()) {
-                nodes.computeIfPresent(o.node(), (k, old) -> new Observed(old.report(), false));
+            if (o.report().dataNode().equals(ref) && o.alive()) {
+                nodes.computeIfPresent(o.node(), (k, old) -> new Observed(old.report(), false, old.received(),
+                        NodeHealth.OFFLINE));
                 return Optional.of(o.node());
             }
         }
@@ -69,22 +110,41 @@ public final class Inventory {
     }
 
     public Optional<Observed> node(String node) {
-        return Optional.ofNullable(nodes.get(node));
+        return Optional.ofNullable(nodes.get(node)).map(this::now);
     }
 
     public List<Observed> nodes() {
-        return List.copyOf(nodes.values());
+        return nodes.values().stream().map(this::now).toList();
+    }
+
+    /** Nodes that were online but whose reports stopped arriving, as of now. */
+    public List<String> stale() {
+        Instant now = clock.instant();
+        return nodes.values().stream().filter(o -> health(o, now) == NodeHealth.UNKNOWN).map(Observed::node).toList();
     }
 
     public Optional<ActorRef<IoEngineCommand>> dataNode(String node) {
         Observed o = nodes.get(node);
-        return o != null && o.online() ? Optional.of(o.report().dataNode()) : Optional.empty();
+        return o != null && o.alive() ? Optional.of(o.report().dataNode()) : Optional.empty();
+    }
+
+    private Observed now(Observed o) {
+        NodeHealth h = health(o, clock.instant());
+        return h == o.health() ? o : new Observed(o.report(), o.alive(), o.received(), h);
+    }
+
+    private NodeHealth health(Observed o, Instant now) {
+        if (!o.alive()) {
+            return NodeHealth.OFFLINE;
+        }
+        return o.received().plus(staleAfter).isBefore(now) ? NodeHealth.UNKNOWN : NodeHealth.ONLINE;
     }
 
     public Optional<PoolInfo> pool(String node, String name) {
         return node(node).flatMap(o -> o.report().pools().stream().filter(p -> p.name().equals(name)).findFirst());
     }
 
+    /** The replica as last reported, wherever it is (the report may be stale: check the node's health). */
     public Optional<On<ReplicaInfo>> replica(String uuid) {
         for (Observed o : nodes.values()) {
             for (ReplicaInfo r : o.report().replicas()) {

@@ -6,6 +6,7 @@ import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -14,7 +15,16 @@ import java.util.concurrent.CompletionStage;
  * {@code UNAVAILABLE}.
  */
 public interface IoEngineClient {
-    CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk);
+    /**
+     * Creates (or imports) a pool; {@code overwrite} lets the io-engine format a disk that holds data or a
+     * signature. Only a user's explicit request sets it, never a reconciler.
+     */
+    CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk, boolean overwrite);
+
+    /** A create that never formats a disk holding anything (what reconcilers use). */
+    default CompletionStage<PoolInfo> createPool(String node, String pool, String uuid, String disk) {
+        return createPool(node, pool, uuid, disk, false);
+    }
 
     CompletionStage<Void> destroyPool(String node, String pool);
 
@@ -22,13 +32,15 @@ public interface IoEngineClient {
 
     CompletionStage<Void> destroyReplica(String node, String uuid, String pool);
 
-    CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol);
+    /** {@code allowedHosts}: the host NQNs that may connect; empty: any host. Another list replaces it. */
+    CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol, Set<String> allowedHosts);
 
     CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children);
 
     CompletionStage<Void> destroyNexus(String node, String uuid);
 
-    CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol);
+    /** {@code allowedHosts}: the host NQNs that may connect (nvmf); empty: any host. Another list replaces it. */
+    CompletionStage<NexusInfo> publishNexus(String node, String uuid, Protocol protocol, Set<String> allowedHosts);
 
     CompletionStage<NexusInfo> addChild(String node, String nexus, String uri);
 

@@ -20,7 +20,7 @@ final class Json {
     }
 
     record Pool(String id, String node, List<String> disks, Map<String, String> labels, String status,
-                long capacity, long used, long committed) {
+                String reason, long capacity, long used, long committed) {
     }
 
     record Replica(String uuid, String pool, String node, long size, boolean thin, String share, String uri,
@@ -40,7 +40,8 @@ final class Json {
     record VolumeSpec(long size, int replicas, boolean thin, Topology topology) {
     }
 
-    record Target(String node, String protocol, String deviceUri) {
+    /** {@code hosts}: the host NQNs that may connect; empty: any host. */
+    record Target(String node, String protocol, String deviceUri, List<String> hosts) {
     }
 
     /** {@code reason}: why the volume is short of replicas (e.g. no pool with room), null when it is not. */
@@ -51,7 +52,8 @@ final class Json {
     record InjectFault(String op, Long offset, Long length, Long count) {
     }
 
-    record CreatePool(List<String> disks, Map<String, String> labels) {
+    /** {@code overwrite}: format the disk even if it holds data or a signature (absent means false). */
+    record CreatePool(List<String> disks, Map<String, String> labels, Boolean overwrite) {
     }
 
     record CreateVolume(Long size, Integer replicas, Boolean thin, Topology topology) {

@@ -82,7 +82,8 @@ public final class RestApi extends AllDirectives {
                 path(segment("nodes").slash(segment()).slash("pools").slash(segment()), (node, pool) -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
                             Json.CreatePool req = parse(body, Json.CreatePool.class);
-                            return ok(views.pool(pools.create(node, pool, req.disks(), req.labels())));
+                            return ok(views.pool(pools.create(node, pool, req.disks(), req.labels(),
+                                    Boolean.TRUE.equals(req.overwrite()))));
                         }))),
                         get(() -> run(() -> {
                             Json.Pool p = found(views.pool(pool), "pool", pool);
@@ -133,9 +134,10 @@ public final class RestApi extends AllDirectives {
                 path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
                         put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(
+                        // host (repeatable): the host NQNs that may connect; none: any host (NBD has no host NQN).
                         put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
-                                run(() -> ok(views.volume(volumes.publish(id, protocol(protocol),
-                                        node.orElse(null)))))))),
+                                parameterList("host", hosts -> run(() -> ok(views.volume(volumes.publish(id,
+                                        protocol(protocol), node.orElse(null), java.util.Set.copyOf(hosts))))))))),
                         delete(() -> run(() -> ok(views.volume(volumes.unpublish(id))))))),
                 path(segment("volumes").slash(segment()).slash("children").slash(segment()).slash("fault"),
                         (id, replica) -> concat(

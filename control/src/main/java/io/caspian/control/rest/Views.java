@@ -45,8 +45,14 @@ final class Views {
     }
 
     private Json.Node node(NodeState n) {
-        boolean online = inventory.node(n.id()).map(Inventory.Observed::online).orElse(false);
-        return new Json.Node(n.id(), n.endpoint(), online ? "Online" : "Offline", n.cordoned(), n.labels());
+        // Unknown: heard from since this control node started, but its reports stopped (it may be fine); a node not
+        // heard from at all since the start is Offline only once it was seen going, else Unknown as well.
+        String status = inventory.node(n.id()).map(o -> switch (o.health()) {
+            case ONLINE -> "Online";
+            case OFFLINE -> "Offline";
+            case UNKNOWN -> "Unknown";
+        }).orElse(n.online() ? "Unknown" : "Offline");
+        return new Json.Node(n.id(), n.endpoint(), status, n.cordoned(), n.labels());
     }
 
     List<Json.Pool> pools() {
@@ -60,7 +66,9 @@ final class Views {
     Json.Pool pool(PoolState p) {
         Optional<PoolInfo> o = inventory.pool(p.spec().node(), p.id());
         return new Json.Pool(p.id(), p.spec().node(), List.of(p.spec().disk()), p.spec().labels(),
-                health(o.map(PoolInfo::status).orElse(p.status())), o.map(PoolInfo::capacity).orElse(0L),
+                health(o.map(PoolInfo::status).orElse(p.status())),
+                Optional.of(o.map(PoolInfo::reason).orElse(p.reason())).filter(r -> !r.isEmpty()).orElse(null),
+                o.map(PoolInfo::capacity).orElse(0L),
                 o.map(PoolInfo::used).orElse(0L), o.map(PoolInfo::committed).orElse(0L));
     }
 
@@ -110,11 +118,17 @@ final class Views {
 
     Json.Volume volume(VolumeState v) {
         Json.Target target = v.published()
-                ? new Json.Target(v.targetNode(), protocol(v.protocol()), v.deviceUri()) : null;
+                ? new Json.Target(v.targetNode(), protocol(v.protocol()), v.deviceUri(), v.hosts()) : null;
         return new Json.Volume(v.id(), new Json.VolumeSpec(v.spec().size(), v.spec().replicas(), v.spec().thin(),
                 new Json.Topology(v.spec().nodeLabels(), v.spec().poolLabels())), health(v.status()),
-                v.lifecycle() == io.caspian.control.entity.Lifecycle.ACTIVE ? shortfall.apply(v.id()) : null,
+                v.lifecycle() == io.caspian.control.entity.Lifecycle.ACTIVE ? reason(v) : null,
                 v.replicas(), target);
+    }
+
+    /** The latest shortfall (fresher than the journal's), else the journaled reason; null when there is none. */
+    private String reason(VolumeState v) {
+        String now = shortfall.apply(v.id());
+        return now != null ? now : v.reason().isEmpty() ? null : v.reason();
     }
 
     private static <S, J> List<J> all(List<String> ids, Function<String, Optional<S>> get, Function<S, J> view) {

@@ -24,20 +24,35 @@ public final class Scheduler {
             .thenComparingLong(PoolCandidate::committed)
             .thenComparing(PoolCandidate::name);
 
+    /** The pool label with which a volume asks for volatile (memory) pools. */
+    public static final String VOLATILE_LABEL = "caspian.io/volatile";
+
     private final int overcommitPercent;
+    private final boolean volatileForAll;
 
     public Scheduler(int overcommitPercent) {
+        this(overcommitPercent, false);
+    }
+
+    /**
+     * {@code volatileForAll}: every volume may use volatile pools (benchmarks and tests on memory pools); otherwise
+     * only a volume whose pool labels ask for {@value #VOLATILE_LABEL}=true does, since their data is gone with
+     * their io-engine's process.
+     */
+    public Scheduler(int overcommitPercent, boolean volatileForAll) {
         if (overcommitPercent < 100) {
             throw new IllegalArgumentException("overcommit must be at least 100 %, got " + overcommitPercent);
         }
         this.overcommitPercent = overcommitPercent;
+        this.volatileForAll = volatileForAll;
     }
 
     public Placement placeReplicas(ReplicaRequest req, Collection<NodeCandidate> nodes,
                                    Collection<PoolCandidate> pools) {
         Map<String, NodeCandidate> byId = new HashMap<>();
         nodes.forEach(n -> byId.put(n.id(), n));
-        int[] rejected = new int[4];
+        int[] rejected = new int[5];
+        boolean volatileOk = volatileForAll || "true".equals(req.poolLabels().get(VOLATILE_LABEL));
         List<PoolCandidate> fitting = new ArrayList<>();
         for (PoolCandidate p : pools) {
             NodeCandidate n = byId.get(p.node());
@@ -45,7 +60,9 @@ public final class Scheduler {
                 rejected[0]++;
             } else if (p.status() != Health.ONLINE) {
                 rejected[1]++;
-            } else if (!matches(n.labels(), req.nodeLabels()) || !matches(p.labels(), req.poolLabels())) {
+            } else if (p.volatileDisk() && !volatileOk) {
+                rejected[4]++;
+            } else if (!matches(n.labels(), req.nodeLabels()) || !matches(p.labels(), without(req.poolLabels()))) {
                 rejected[2]++;
             } else if (!hasRoom(p, req.size(), req.thin())) {
                 rejected[3]++;
@@ -67,9 +84,20 @@ public final class Scheduler {
         return new Placement(chosen, String.format(
                 "found %d of %d replica places of %d bytes (%s) on distinct nodes; pools skipped: %d on "
                         + "offline, cordoned or already used nodes, %d not online, %d not matching labels "
-                        + "node=%s pool=%s, %d without room",
+                        + "node=%s pool=%s, %d without room, %d volatile (malloc) not asked for with pool label "
+                        + VOLATILE_LABEL + "=true",
                 chosen.size(), req.count(), req.size(), req.thin() ? "thin" : "thick", rejected[0], rejected[1],
-                rejected[2], req.nodeLabels(), req.poolLabels(), rejected[3]));
+                rejected[2], req.nodeLabels(), req.poolLabels(), rejected[3], rejected[4]));
+    }
+
+    /** The pool labels to match, less the volatile request, which no pool carries as a label. */
+    private static Map<String, String> without(Map<String, String> poolLabels) {
+        if (!poolLabels.containsKey(VOLATILE_LABEL)) {
+            return poolLabels;
+        }
+        Map<String, String> m = new HashMap<>(poolLabels);
+        m.remove(VOLATILE_LABEL);
+        return m;
     }
 
     boolean hasRoom(PoolCandidate p, long size, boolean thin) {

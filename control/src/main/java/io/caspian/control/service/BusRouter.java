@@ -27,6 +27,9 @@ public final class BusRouter implements BusSink {
     private static final Logger LOG = LoggerFactory.getLogger(BusRouter.class);
 
     private final Entities entities;
+    /** Pool health records (io-engine BusPublisher.poolKey) are keyed "pool/<node>/<pool>", never a nexus uuid. */
+    private static final String POOL_KEY_PREFIX = "pool/";
+
     private final Executor executor;
     private final Consumer<String> react;
 
@@ -38,7 +41,8 @@ public final class BusRouter implements BusSink {
 
     @Override
     public CompletionStage<Void> apply(StreamKey key, BusEvent event) {
-        if (event.hasErrorCounts() || event.hasRebuildProgress()) {
+        // Pool health changes (keyed by pool, not nexus) reach the control plane in state reports too.
+        if (event.hasErrorCounts() || event.hasRebuildProgress() || event.hasPoolStateChanged()) {
             return CompletableFuture.completedFuture(null);
         }
         String stream = NexusState.stream(key.source(), key.topic());
@@ -73,6 +77,9 @@ public final class BusRouter implements BusSink {
 
     @Override
     public CompletionStage<Long> appliedUpTo(StreamKey key) {
+        if (key.nexus().startsWith(POOL_KEY_PREFIX)) {
+            return CompletableFuture.completedFuture(0L); // a pool's stream: no nexus entity to ask
+        }
         String stream = NexusState.stream(key.source(), key.topic());
         return CompletableFuture.supplyAsync(() -> entities.nexus(key.nexus(), NexusCommand.Get::new).busMark(stream),
                 executor);

@@ -30,7 +30,7 @@ final class Candidates {
                 PoolSpec spec = specs.get(p.name());
                 if (spec != null && spec.node().equals(o.node())) {
                     out.add(new PoolCandidate(p.name(), o.node(), spec.labels(), p.status(), p.capacity(), p.used(),
-                            p.committed()));
+                            p.committed(), spec.disk().startsWith("malloc:")));
                 }
             }
         }

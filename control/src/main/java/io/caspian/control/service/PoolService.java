@@ -4,6 +4,7 @@ import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.pool.PoolCommand;
 import io.caspian.control.entity.pool.PoolSpec;
 import io.caspian.control.entity.pool.PoolState;
+import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.events.ioengine.PoolInfo;
@@ -26,7 +27,12 @@ public final class PoolService {
         this.ioTimeout = ioTimeout;
     }
 
-    public synchronized PoolState create(String node, String pool, List<String> disks, Map<String, String> labels) {
+    /**
+     * Creates a pool on a node. {@code overwrite} (the user's explicit say-so) lets the io-engine format a disk that
+     * holds data; it is not part of the pool's spec, so no later re-creation ever overwrites.
+     */
+    public synchronized PoolState create(String node, String pool, List<String> disks, Map<String, String> labels,
+            boolean overwrite) {
         if (disks == null || disks.size() != 1 || disks.get(0) == null || disks.get(0).isBlank()) {
             throw new ControlException(Reply.Kind.INVALID, "pool '" + pool + "' needs exactly one disk URI in "
                     + "\"disks\", got " + disks);
@@ -41,7 +47,7 @@ public final class PoolService {
         PoolInfo info;
         try {
             info = Await.result(io.createPool(node, pool, UUID.nameUUIDFromBytes(pool.getBytes()).toString(),
-                    spec.disk()), ioTimeout.plusSeconds(1), "create pool " + pool);
+                    spec.disk(), overwrite), ioTimeout.plusSeconds(1), "create pool " + pool);
         } catch (RuntimeException e) {
             if (!existed) {
                 // The io-engine could not make it: forget the intent, so the user can fix the request and retry.
@@ -50,8 +56,8 @@ public final class PoolService {
             }
             throw e;
         }
-        return state.status() == info.status() ? state
-                : entities.pool(pool, r -> new PoolCommand.SetStatus(info.status(), r));
+        return state.status() == info.status() && state.reason().equals(info.reason()) ? state
+                : entities.pool(pool, r -> new PoolCommand.SetStatus(info.status(), info.reason(), r));
     }
 
     public synchronized PoolState destroy(String node, String pool) {
@@ -61,11 +67,14 @@ public final class PoolService {
             throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is on node '"
                     + state.spec().node() + "', not on '" + node + "'");
         }
-        long replicas = inventory.replicas().stream().filter(r -> r.node().equals(node)
-                && r.info().pool().equals(pool)).count();
-        if (replicas > 0) {
-            throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas
-                    + " replica(s); destroy or move their volumes first");
+        // Count what the journal says lives there, as `get replicas` lists them; a replica the io-engine still
+        // holds without an entity is an orphan and goes with the pool.
+        List<String> replicas = entities.ids(ReplicaEntity.TYPE_KEY).stream()
+                .filter(id -> entities.replica(id).filter(r -> r.spec().pool().equals(pool)).isPresent())
+                .toList();
+        if (!replicas.isEmpty()) {
+            throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas.size()
+                    + " replica(s) " + replicas + "; destroy or move their volumes first");
         }
         Await.result(io.destroyPool(node, pool), ioTimeout.plusSeconds(1), "destroy pool " + pool);
         inventory.poolSpec(pool, null);

@@ -135,8 +135,11 @@ public final class Reconciler {
                         ioTimeout.plusSeconds(1), "create pool " + id));
             }
             Health status = online ? observed.map(PoolInfo::status).orElse(Health.UNKNOWN) : Health.UNKNOWN;
-            if (status != pool.status()) {
-                entities.pool(id, r -> new PoolCommand.SetStatus(status, r));
+            String reason = !online ? "node " + pool.spec().node() + " is " + inventory.node(pool.spec().node())
+                    .map(o -> o.health().name()).orElse("not heard from since the control plane started")
+                    : observed.map(PoolInfo::reason).orElse("not reported by its io-engine yet");
+            if (status != pool.status() || !reason.equals(pool.reason())) {
+                entities.pool(id, r -> new PoolCommand.SetStatus(status, reason, r));
             }
         }
     }
@@ -145,7 +148,9 @@ public final class Reconciler {
     private void orphans() {
         for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
             String uuid = r.info().uuid();
-            if (!inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
+            boolean poolOnline = inventory.pool(r.node(), r.info().pool()).filter(p -> p.status() == Health.ONLINE)
+                    .isPresent();
+            if (poolOnline && !inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
                 LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, r.info().pool(), r.node());
                 guarded("destroy orphan " + uuid, () -> Await.result(io.destroyReplica(r.node(), uuid,
                         r.info().pool()), ioTimeout.plusSeconds(1), "destroy replica " + uuid));

@@ -24,8 +24,10 @@ import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
+import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,7 +98,15 @@ public final class VolumeService {
                 }
             }
             VolumeState v = entities.volume(id, r -> new VolumeCommand.Create(spec, r));
-            return reconcileLocked(v);
+            VolumeState done = reconcileLocked(v);
+            if (existing.isEmpty() && done.replicas().size() < spec.replicas()) {
+                // Placement looked possible but the pools refused: undo, so that nothing half-made is left behind.
+                String why = shortfalls.getOrDefault(id, "placed " + done.replicas().size() + " of "
+                        + spec.replicas() + " replicas");
+                destroyLocked(id);
+                throw new ControlException(Reply.Kind.UNPROCESSABLE, "cannot create volume '" + id + "': " + why);
+            }
+            return done;
         });
     }
 
@@ -115,30 +125,51 @@ public final class VolumeService {
     }
 
     public VolumeState destroy(String id) {
-        return locked(id, () -> {
-            Optional<VolumeState> found = entities.volume(id);
-            if (found.isEmpty()) {
-                return entities.volume(id, VolumeCommand.Destroy::new);
-            }
-            VolumeState v = unpublishLocked(found.get());
-            for (String replica : v.replicas()) {
-                entities.replica(replica).ifPresent(this::destroyReplica);
-            }
-            shortfalls.remove(id);
-            return entities.volume(id, VolumeCommand.Destroy::new);
-        });
+        return locked(id, () -> destroyLocked(id));
     }
 
-    /** Creates the nexus (on {@code node}, or the least loaded) from in-sync replicas and exports it. */
-    public VolumeState publish(String id, Protocol protocol, String node) {
+    private VolumeState destroyLocked(String id) {
+        Optional<VolumeState> found = entities.volume(id);
+        if (found.isEmpty()) {
+            return entities.volume(id, VolumeCommand.Destroy::new);
+        }
+        VolumeState v = unpublishLocked(found.get());
+        for (String replica : v.replicas()) {
+            entities.replica(replica).ifPresent(this::destroyReplica);
+        }
+        shortfalls.remove(id);
+        return entities.volume(id, VolumeCommand.Destroy::new);
+    }
+
+    /**
+     * Creates the nexus (on {@code node}, or the least loaded) from in-sync replicas and exports it to {@code hosts}
+     * (host NQNs; empty: any host). Published already over the same protocol, it only replaces the host list.
+     */
+    public VolumeState publish(String id, Protocol protocol, String node, Set<String> hosts) {
         if (protocol == Protocol.NONE) {
             throw new ControlException(Reply.Kind.INVALID, "publishing needs a protocol: nvmf or nbd");
         }
+        String badHost = hosts.stream().filter(h -> !validNqn(h)).findFirst().orElse(null);
+        if (badHost != null) {
+            throw new ControlException(Reply.Kind.INVALID, "host '" + badHost + "' is not an NVMe host NQN "
+                    + "(nqn.yyyy-mm.reverse-domain:..., at most 223 bytes)");
+        }
+        if (protocol == Protocol.NBD && !hosts.isEmpty()) {
+            throw new ControlException(Reply.Kind.INVALID, "an nbd target cannot restrict its hosts (NBD has no "
+                    + "host identity); publish over nvmf to name hosts");
+        }
+        List<String> allowed = hosts.stream().sorted().toList();
         return locked(id, () -> {
             VolumeState v = existing(id);
             if (v.published()) {
+                if (v.protocol() == protocol && !v.hosts().equals(allowed)) {
+                    NexusState n = entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(
+                            Reply.Kind.UNPROCESSABLE, "volume '" + id + "' has no nexus"));
+                    await(io.publishNexus(n.node(), n.id(), protocol, hosts), "publish nexus " + id + " to "
+                            + allowed);
+                }
                 return entities.volume(id, r -> new VolumeCommand.Publish(v.nexus(), v.targetNode(), protocol,
-                        v.deviceUri(), r));
+                        v.deviceUri(), allowed, r));
             }
             List<ReplicaState> replicas = replicaStates(v);
             Set<String> onNodes = replicas.stream().map(r -> r.spec().node()).collect(Collectors.toSet());
@@ -176,7 +207,7 @@ public final class VolumeService {
             try {
                 await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
                         "create nexus " + id);
-                info = await(io.publishNexus(target, id, protocol), "publish nexus " + id);
+                info = await(io.publishNexus(target, id, protocol, hosts), "publish nexus " + id);
             } catch (RuntimeException e) {
                 // Leave no half-made nexus behind: the volume is not published, so nothing else would remove it.
                 ignoreUnavailable(() -> await(io.destroyNexus(target, id), "destroy nexus " + id));
@@ -188,7 +219,7 @@ public final class VolumeService {
                 entities.nexus(id, r -> new NexusCommand.AddChild(c, r));
                 await(io.addChild(target, id, c.uri()), "add child " + c.uri());
             }
-            entities.volume(id, r -> new VolumeCommand.Publish(id, target, protocol, info.deviceUri(), r));
+            entities.volume(id, r -> new VolumeCommand.Publish(id, target, protocol, info.deviceUri(), allowed, r));
             return reconcileLocked(existing(id));
         });
     }
@@ -279,6 +310,9 @@ public final class VolumeService {
         if (nexus.isPresent() && nexusNodeOnline && observedNexus.isEmpty()) {
             recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
         }
+        if (nexus.isPresent() && nexusNodeOnline && observedNexus.isPresent()) {
+            faultChildrenOnFaultedReplicas(entities.nexus(v.nexus()).orElseThrow());
+        }
         NexusState current = nexus.flatMap(n -> entities.nexus(n.id())).orElse(null);
         // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
         Map<String, Child> faulted = new java.util.LinkedHashMap<>();
@@ -323,8 +357,15 @@ public final class VolumeService {
                     + faultedWait.toSeconds() + " s for it to come back before replacing it");
         }
         v = existing(id);
-        Health status = health(v);
-        return v.status() == status ? v : entities.volume(id, r -> new VolumeCommand.SetStatus(status, r));
+        Status status = health(v);
+        String shortfall = shortfalls.get(id);
+        String reason = status.health() == Health.ONLINE ? "" : shortfall != null ? shortfall : status.reason();
+        return v.status() == status.health() && v.reason().equals(reason) ? v
+                : entities.volume(id, r -> new VolumeCommand.SetStatus(status.health(), reason, r));
+    }
+
+    /** A volume's health and, when it is not Online, why. */
+    private record Status(Health health, String reason) {
     }
 
     /**
@@ -378,14 +419,19 @@ public final class VolumeService {
             waiting.put(e.getKey(), c);
             Long asked = askedBack.get(key);
             boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
-                    && inventory.replica(e.getKey()).isPresent() && nodeOnline(nexus.node())
+                    && inventory.replica(e.getKey()).filter(o -> o.info().status() != Health.FAULTED).isPresent()
+                    && nodeOnline(nexus.node())
                     && inventory.nexus(nexus.node(), nexus.id()).isPresent();
             if (!reachable || asked != null && now - asked < faultedWait.toNanos() / 3) {
                 continue;
             }
             askedBack.put(key, now);
+            // A child left out of a re-created nexus is not a member of it any more: it joins again out of sync.
+            boolean member = inventory.nexus(nexus.node(), nexus.id()).map(n -> n.children().stream()
+                    .anyMatch(x -> x.uri().equals(c.uri()))).orElse(false);
             try {
-                NexusInfo info = await(io.onlineChild(nexus.node(), nexus.id(), c.uri()), "bring back " + c.uri());
+                NexusInfo info = await(member ? io.onlineChild(nexus.node(), nexus.id(), c.uri())
+                        : io.addChild(nexus.node(), nexus.id(), c.uri()), "bring back " + c.uri());
                 LOG.info("volume {}: faulted child {} asked back within the wait; rebuilding what it missed", v.id(),
                         c.uri());
                 info.children().stream().filter(x -> x.uri().equals(c.uri()) && x.state() != ChildState.UNKNOWN)
@@ -408,14 +454,24 @@ public final class VolumeService {
         return c != null && c.state() == ChildState.FAULTED ? c : null;
     }
 
-    /** Why this replica can no longer be counted on, or null. An offline node is not a reason: it may come back. */
+    /**
+     * Why this replica can no longer be counted on, or null. Only positive evidence counts: a fresh report of its
+     * node (see {@link Inventory}) in which its pool is open and Online and does not list it. An offline node, an
+     * unknown node, a stale report or a pool still importing are no reason: the replica may be there.
+     */
     private String lost(ReplicaState r, NexusState nexus) {
         if (!nodeOnline(r.spec().node()) || inventory.recentlyCreated(r.id())) {
             return null;
         }
-        boolean poolThere = inventory.pool(r.spec().node(), r.spec().pool()).isPresent();
+        boolean poolOnline = inventory.pool(r.spec().node(), r.spec().pool())
+                .filter(p -> p.status() == Health.ONLINE).isPresent();
         boolean replicaThere = inventory.replica(r.id()).isPresent();
-        return poolThere && !replicaThere ? "its pool " + r.spec().pool() + " no longer holds it" : null;
+        return poolOnline && !replicaThere ? "its pool " + r.spec().pool() + " no longer holds it" : null;
+    }
+
+    /** Whether a fresh report of the replica's node lists it (a stale or missing report proves nothing). */
+    private boolean reachable(ReplicaState r) {
+        return nodeOnline(r.spec().node()) && inventory.replica(r.id()).isPresent();
     }
 
     private void syncChildStates(NexusState nexus, NexusInfo observed) {
@@ -430,61 +486,146 @@ public final class VolumeService {
         }
     }
 
-    /** The io-engine restarted and lost the nexus: re-create it from the children known to be in sync. */
+    /**
+     * A replica whose own io-engine reports it Faulted (its pool's disk failed) is positive evidence that its child
+     * cannot keep up: fault it in the nexus and take it out of the I/O path at once rather than let every write wait
+     * for the remote side's timeout. The faulted-child rules then replace it. The last in-sync child stays: the
+     * nexus would have nothing left to read from.
+     */
+    private void faultChildrenOnFaultedReplicas(NexusState nexus) {
+        long inSync = nexus.children().stream().filter(Child::inSync).count();
+        for (Child c : nexus.children()) {
+            if (c.state() == ChildState.FAULTED || c.inSync() && inSync <= 1) {
+                continue;
+            }
+            Optional<Inventory.On<ReplicaInfo>> r = inventory.replica(c.replica())
+                    .filter(o -> nodeOnline(o.node()) && o.info().status() == Health.FAULTED);
+            if (r.isEmpty()) {
+                continue;
+            }
+            String why = "replica " + c.replica() + " is Faulted on node " + r.get().node() + " (pool "
+                    + r.get().info().pool() + " "
+                    + inventory.pool(r.get().node(), r.get().info().pool()).map(PoolInfo::status).orElse(Health.UNKNOWN)
+                    + ")";
+            LOG.warn("nexus {}: faulting child {}: {}", nexus.id(), c.uri(), why);
+            entities.nexus(nexus.id(), x -> new NexusCommand.SetChildState(c.uri(), ChildState.FAULTED, why, x));
+            ignoreUnavailable(() -> await(io.removeChild(nexus.node(), nexus.id(), c.uri()),
+                    "take faulted child " + c.uri() + " out of nexus " + nexus.id()));
+            inSync -= c.inSync() ? 1 : 0;
+        }
+    }
+
+    /**
+     * The io-engine restarted and lost the nexus: re-create it from the children the journal knows to be in sync
+     * and whose replicas a fresh report lists. An in-sync child whose node has not reported (unknown, offline, its
+     * pool still importing) is kept, not destroyed: it is marked Faulted because the re-created nexus takes writes
+     * it misses, and the faulted-child rules bring it back with a rebuild or replace it. Only a child whose replica
+     * is positively gone (see {@link #lost}) leaves the volume here.
+     */
     private void recreateNexus(VolumeState v, NexusState nexus) {
-        List<Child> inSync = nexus.children().stream().filter(Child::inSync)
-                .filter(c -> inventory.replica(c.replica()).isPresent()).toList();
+        List<Child> inSync = new ArrayList<>();
+        List<Child> absent = new ArrayList<>();
+        for (Child c : nexus.children()) {
+            Optional<ReplicaState> r = entities.replica(c.replica());
+            if (c.inSync() && r.isPresent() && reachable(r.get())) {
+                inSync.add(c);
+            } else {
+                absent.add(c);
+            }
+        }
         if (inSync.isEmpty()) {
             LOG.error("volume {}: nexus {} is gone from node {} and no child known to be in sync is reachable; "
-                    + "it stays down", v.id(), nexus.id(), nexus.node());
+                    + "it stays down until one reports", v.id(), nexus.id(), nexus.node());
             return;
         }
         LOG.info("volume {}: re-creating nexus {} on node {} from {} in-sync children", v.id(), nexus.id(),
                 nexus.node(), inSync.size());
         await(io.createNexus(nexus.node(), nexus.id(), nexus.size(), inSync.stream().map(Child::uri).toList()),
                 "re-create nexus " + nexus.id());
-        await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol()), "re-publish nexus " + nexus.id());
-        for (Child c : nexus.children()) {
-            if (!inSync.contains(c)) {
-                // Not in the new nexus: it may have missed writes. Replace it rather than trust it.
-                entities.replica(c.replica()).ifPresentOrElse(r -> dropReplica(v, r),
+        await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol(), Set.copyOf(v.hosts())),
+                "re-publish nexus " + nexus.id());
+        for (Child c : absent) {
+            Optional<ReplicaState> r = entities.replica(c.replica());
+            String gone = r.map(x -> lost(x, nexus)).orElse("its replica entity is gone");
+            if (gone != null) {
+                LOG.warn("volume {}: child {} is not in the re-created nexus and {}; replacing it", v.id(), c.uri(),
+                        gone);
+                r.ifPresentOrElse(x -> dropReplica(v, x),
                         () -> entities.nexus(nexus.id(), x -> new NexusCommand.RemoveChild(c.uri(), x)));
+            } else if (c.state() != ChildState.FAULTED) {
+                String why = c.inSync() ? "not reachable when the nexus was re-created on " + nexus.node()
+                        + ": it misses the writes since" : "out of sync when the nexus was lost: " + c.reason();
+                entities.nexus(nexus.id(), x -> new NexusCommand.SetChildState(c.uri(), ChildState.FAULTED, why, x));
             }
         }
     }
 
+    /**
+     * Places and creates {@code count} more replicas. A pool that refuses (its disk failed, it filled up since its
+     * last report) is skipped and the next best one tried; what could not be placed, and every refusal, is the
+     * volume's shortfall.
+     */
     private void addReplicas(VolumeState v, int count) {
-        Placement p = place(v.spec(), count, replicaNodes(v));
-        if (p.complete()) {
+        Set<String> excluded = new HashSet<>(replicaNodes(v));
+        Set<String> refusedPools = new HashSet<>();
+        List<String> refusals = new ArrayList<>();
+        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
+        int made = 0;
+        String shortfall = null;
+        while (made < count) {
+            // a pool that refused is left out of the next round, its node is not: another pool there may do
+            Placement p = scheduler.placeReplicas(request(v.spec(), count - made, excluded),
+                    Candidates.nodes(inventory), Candidates.pools(inventory).stream()
+                            .filter(c -> !refusedPools.contains(c.name())).toList());
+            for (PoolCandidate pool : p.pools()) {
+                String refused = createReplica(v, pool, nexus);
+                if (refused == null) {
+                    excluded.add(pool.node());
+                    made++;
+                } else {
+                    refusedPools.add(pool.name());
+                    refusals.add("pool " + pool.name() + " on " + pool.node() + " refused: " + refused);
+                }
+            }
+            if (made < count && p.complete()) {
+                continue; // some pool refused; each round leaves the refusers out, so this ends
+            }
+            shortfall = p.complete() ? null : p.shortfall();
+            break;
+        }
+        if (made == count) {
             shortfalls.remove(v.id());
         } else {
-            LOG.warn("volume {}: {}", v.id(), p.shortfall());
-            shortfalls.put(v.id(), p.shortfall());
+            String why = (shortfall == null ? "placed " + made + " of " + count + " replicas" : shortfall)
+                    + (refusals.isEmpty() ? "" : "; " + String.join("; ", refusals));
+            LOG.warn("volume {}: {}", v.id(), why);
+            shortfalls.put(v.id(), why);
         }
-        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
-        for (PoolCandidate pool : p.pools()) {
-            String uuid = UUID.randomUUID().toString();
-            ReplicaSpec spec = new ReplicaSpec(pool.name(), pool.node(), v.spec().size(), v.spec().thin(), v.id());
-            entities.replica(uuid, r -> new ReplicaCommand.Create(spec, r));
-            inventory.created(uuid);
-            try {
-                await(io.createReplica(pool.node(), uuid, pool.name(), spec.size(), spec.thin()),
-                        "create replica " + uuid);
-            } catch (RuntimeException e) {
-                LOG.warn("volume {}: replica on pool {} failed: {}", v.id(), pool.name(), e.getMessage());
-                entities.replica(uuid, ReplicaCommand.Destroy::new);
-                continue;
-            }
-            entities.volume(v.id(), r -> new VolumeCommand.AddReplica(uuid, r));
-            // A nexus that is down is re-created from in-sync children only; a new replica joins it afterwards.
-            if (nexus.isPresent() && inventory.nexus(nexus.get().node(), nexus.get().id()).isPresent()) {
-                NexusState n = nexus.get();
-                String uri = childUri(entities.replica(uuid).orElseThrow(), n.node());
-                Child child = new Child(uri, uuid, ChildState.DEGRADED, "new replica: rebuilding");
-                entities.nexus(n.id(), r -> new NexusCommand.AddChild(child, r));
-                await(io.addChild(n.node(), n.id(), uri), "add child " + uri + " to nexus " + n.id());
-            }
+    }
+
+    /** Creates one replica on {@code pool} and adds it to the nexus; null when done, else why the pool refused. */
+    private String createReplica(VolumeState v, PoolCandidate pool, Optional<NexusState> nexus) {
+        String uuid = UUID.randomUUID().toString();
+        ReplicaSpec spec = new ReplicaSpec(pool.name(), pool.node(), v.spec().size(), v.spec().thin(), v.id());
+        entities.replica(uuid, r -> new ReplicaCommand.Create(spec, r));
+        inventory.created(uuid);
+        try {
+            await(io.createReplica(pool.node(), uuid, pool.name(), spec.size(), spec.thin()), "create replica " + uuid);
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: replica on pool {} failed: {}", v.id(), pool.name(), e.getMessage());
+            entities.replica(uuid, ReplicaCommand.Destroy::new);
+            return e.getMessage();
         }
+        entities.volume(v.id(), r -> new VolumeCommand.AddReplica(uuid, r));
+        // A nexus that is down is re-created from in-sync children only; a new replica joins it afterwards.
+        if (nexus.isPresent() && inventory.nexus(nexus.get().node(), nexus.get().id()).isPresent()) {
+            NexusState n = nexus.get();
+            String uri = childUri(entities.replica(uuid).orElseThrow(), n.node());
+            Child child = new Child(uri, uuid, ChildState.DEGRADED, "new replica: rebuilding");
+            entities.nexus(n.id(), r -> new NexusCommand.AddChild(child, r));
+            await(io.addChild(n.node(), n.id(), uri), "add child " + uri + " to nexus " + n.id());
+        }
+        return null;
     }
 
     private void removeReplicas(VolumeState v, int count) {
@@ -531,8 +672,14 @@ public final class VolumeService {
 
     /** Destroys a replica on its io-engine if reachable (the orphan sweep finishes the job otherwise). */
     private void destroyReplica(ReplicaState r) {
-        ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
-                "destroy replica " + r.id()));
+        // A pool that is not Online cannot record the change (a failed metadata write faults it until imported):
+        // leave the replica there; once the pool is back, the orphan sweep destroys it on this entity's evidence.
+        boolean poolOnline = inventory.pool(r.spec().node(), r.spec().pool())
+                .filter(p -> p.status() == Health.ONLINE).isPresent();
+        if (poolOnline) {
+            ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
+                    "destroy replica " + r.id()));
+        }
         entities.replica(r.id(), ReplicaCommand.Destroy::new);
     }
 
@@ -556,43 +703,80 @@ public final class VolumeService {
         return entities.volume(v.id(), VolumeCommand.Unpublish::new);
     }
 
-    private Health health(VolumeState v) {
+    private Status health(VolumeState v) {
         int want = v.spec().replicas();
         long good;
+        String missing;
         if (v.published()) {
             Optional<NexusState> n = entities.nexus(v.nexus());
             Optional<NexusInfo> observed = n.flatMap(x -> inventory.nexus(x.node(), x.id()));
             if (observed.isEmpty()) {
-                return Health.FAULTED;
+                String node = n.map(NexusState::node).orElse(v.targetNode());
+                return new Status(Health.FAULTED, "its nexus is not running on node " + node + " (node "
+                        + nodeHealth(node) + ")");
             }
             good = observed.get().children().stream().filter(c -> c.state() == ChildState.ONLINE).count();
+            missing = observed.get().children().stream().filter(c -> c.state() != ChildState.ONLINE)
+                    .map(c -> c.uri() + " " + c.state() + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")"))
+                    .collect(Collectors.joining(", "));
         } else {
-            good = v.replicas().stream().map(inventory::replica).flatMap(Optional::stream)
-                    .filter(o -> nodeOnline(o.node()) && o.info().status() != Health.FAULTED).count();
+            List<String> bad = new ArrayList<>();
+            good = 0;
+            for (String r : v.replicas()) {
+                Optional<Inventory.On<ReplicaInfo>> o = inventory.replica(r);
+                if (o.isPresent() && nodeOnline(o.get().node()) && o.get().info().status() != Health.FAULTED) {
+                    good++;
+                } else {
+                    bad.add("replica " + r + (o.isEmpty() ? " not reported" : " on node " + o.get().node() + " "
+                            + o.get().info().status() + ", node " + nodeHealth(o.get().node())));
+                }
+            }
+            missing = String.join(", ", bad);
         }
         if (good == 0) {
-            return Health.FAULTED;
+            return new Status(Health.FAULTED, "no replica is usable" + (missing.isEmpty() ? "" : ": " + missing));
         }
-        return good >= want ? Health.ONLINE : Health.DEGRADED;
+        return good >= want ? new Status(Health.ONLINE, "") : new Status(Health.DEGRADED, good + " of " + want
+                + " replicas in sync" + (missing.isEmpty() ? "" : "; not in sync: " + missing));
+    }
+
+    private String nodeHealth(String node) {
+        return inventory.node(node).map(o -> o.health().name()).orElse("not heard from since the control plane "
+                + "started");
     }
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * How the nexus on {@code nexusNode} reaches replica {@code r}. A remote replica is shared to that node's host
+     * NQN only, every time: shared already, the share may still admit the node of an earlier nexus, and sharing
+     * again with the new host replaces the list (and disconnects the old node).
+     */
     private String childUri(ReplicaState r, String nexusNode) {
         if (r.spec().node().equals(nexusNode)) {
             return "bdev:///" + r.id();
         }
-        if (r.share() == Protocol.NVMF) {
-            return r.uri();
+        ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF,
+                Set.of(IoEngineProtocol.hostNqn(nexusNode))), "share replica " + r.id() + " to node " + nexusNode);
+        if (r.share() != Protocol.NVMF || !r.uri().equals(shared.uri())) {
+            entities.replica(r.id(), x -> new ReplicaCommand.Share(Protocol.NVMF, shared.uri(), x));
         }
-        ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF), "share replica " + r.id());
-        entities.replica(r.id(), x -> new ReplicaCommand.Share(Protocol.NVMF, shared.uri(), x));
         return shared.uri();
     }
 
+    /** The shape of an NVMe Qualified Name (NVMe base spec, 4.5): checked here so a typo is a 400, not a lockout. */
+    private static boolean validNqn(String nqn) {
+        return nqn != null && nqn.matches("nqn\\.\\d{4}-\\d{2}\\.[^:\\s]+:\\S+")
+                && nqn.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 223;
+    }
+
     private Placement place(VolumeSpec spec, int count, Set<String> excluded) {
-        return scheduler.placeReplicas(new ReplicaRequest(spec.size(), spec.thin(), count, spec.nodeLabels(),
-                spec.poolLabels(), excluded), Candidates.nodes(inventory), Candidates.pools(inventory));
+        return scheduler.placeReplicas(request(spec, count, excluded), Candidates.nodes(inventory),
+                Candidates.pools(inventory));
+    }
+
+    private static ReplicaRequest request(VolumeSpec spec, int count, Set<String> excluded) {
+        return new ReplicaRequest(spec.size(), spec.thin(), count, spec.nodeLabels(), spec.poolLabels(), excluded);
     }
 
     private Set<String> replicaNodes(VolumeState v) {

@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -96,8 +97,9 @@ abstract class JournalReplayContract {
                 ask(first, v, r -> new VolumeCommand.AddReplica(replica, r));
             }
             ask(first, v, r -> new VolumeCommand.RemoveReplica("r0", r));
-            ask(first, v, r -> new VolumeCommand.Publish(id, "n1", Protocol.NVMF, "nvmf://127.0.0.1:4420/x", r));
-            before = state(ask(first, v, r -> new VolumeCommand.SetStatus(Health.DEGRADED, r)));
+            ask(first, v, r -> new VolumeCommand.Publish(id, "n1", Protocol.NVMF, "nvmf://127.0.0.1:4420/x",
+                    List.of("nqn.2014-08.org.nvmexpress:uuid:h"), r));
+            before = state(ask(first, v, r -> new VolumeCommand.SetStatus(Health.DEGRADED, "test", r)));
         } finally {
             first.shutdownTestKit();
         }

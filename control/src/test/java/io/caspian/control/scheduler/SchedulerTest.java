@@ -44,6 +44,21 @@ class SchedulerTest {
     }
 
     @Test
+    void volatilePoolsOnlyForVolumesThatAskForThem() {
+        var pools = List.of(new PoolCandidate("mem", "a", Map.of(), Health.ONLINE, 10 * GIB, 0, 0, true),
+                pool("disk", "b", 10 * GIB, 5 * GIB, 5 * GIB));
+        var nodes = List.of(node("a"), node("b"));
+        assertEquals(List.of("disk"), names(scheduler.placeReplicas(thick(GIB, 1), nodes, pools)),
+                "the emptier memory pool is not taken by a volume that did not ask");
+        Placement two = scheduler.placeReplicas(thick(GIB, 2), nodes, pools);
+        assertTrue(two.shortfall().contains("1 volatile (malloc) not asked for"), two.shortfall());
+        var asking = new ReplicaRequest(GIB, false, 1, Map.of(), Map.of(Scheduler.VOLATILE_LABEL, "true"), Set.of());
+        assertEquals(List.of("mem"), names(scheduler.placeReplicas(asking, nodes, pools)));
+        assertEquals(List.of("mem"), names(new Scheduler(Scheduler.DEFAULT_OVERCOMMIT_PERCENT, true)
+                .placeReplicas(thick(GIB, 1), nodes, pools)), "allowed for every volume by configuration");
+    }
+
+    @Test
     void leastUsedPoolsComeFirst() {
         var pools = List.of(pool("busy", "a", 10 * GIB, 6 * GIB, 6 * GIB), pool("idle", "b", 10 * GIB, 0, 0),
                 pool("half", "c", 10 * GIB, 3 * GIB, 3 * GIB));

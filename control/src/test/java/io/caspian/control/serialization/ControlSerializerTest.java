@@ -52,7 +52,7 @@ class ControlSerializerTest {
         List<Reply> replies = List.of(
                 Reply.ok(new NodeState("n", Lifecycle.ACTIVE, "h:1", Map.of("zone", "a"), true, false)),
                 Reply.ok(new PoolState("p", Lifecycle.DESTROYED, new PoolSpec("n", "/dev/sdb", Map.of()),
-                        Health.UNKNOWN)),
+                        Health.FAULTED, "disk lost")),
                 Reply.ok(new ReplicaState("r", Lifecycle.ACTIVE, new ReplicaSpec("p", "n", 10, true, "v"),
                         Protocol.NVMF, "nvmf://h/r", Health.ONLINE)),
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",
@@ -61,7 +61,11 @@ class ControlSerializerTest {
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v", List.of(), Protocol.NONE, "",
                         Health.ONLINE, Map.of("node/1|caspian.io.faults", 7L))),
                 Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(),
-                        Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", Health.FAULTED)));
+                        Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", List.of(), Health.FAULTED,
+                        "no replica reachable")),
+                Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(), Map.of()),
+                        List.of("r"), "v", "n", Protocol.NVMF, "nvmf://h/x", List.of("nqn.2014-08.org.nvmexpress:uuid:a",
+                        "nqn.2014-08.org.nvmexpress:uuid:b"), Health.ONLINE, "")));
         for (Reply r : replies) {
             assertEquals(r, roundTrip(r));
         }

@@ -1,6 +1,7 @@
 package io.caspian.datanode.bus;
 
 import io.caspian.bdev.BdevException;
+import io.caspian.events.Health;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.kafka.BusTopics;
 import io.caspian.nexus.Nexus;
@@ -30,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes nexus events to the io topics ({@link BusTopics#IO_TOPICS}), keyed by nexus uuid, as {@link BusEvent}
+ * Publishes nexus events (and pool health changes) to the io topics ({@link BusTopics#IO_TOPICS}), keyed by nexus uuid, as {@link BusEvent}
  * protobuf values. {@link #onEvent} only maps the event and queues it in an {@link EventBuffer}, so a nexus thread
  * never waits for Kafka; one sender thread hands queued events to an idempotent producer (acks=all) whose delivery
  * timeout is unlimited: a record once handed over is retried across broker outages until it lands, in order. At most
@@ -151,6 +152,25 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
     } else if (e instanceof NexusEvent.RebuildFinished f) {
       stopSampling(f.nexus(), f.record().destination());
     }
+  }
+
+  /**
+   * Publishes a pool's health change on {@code caspian.io.faults}, keyed {@code pool/<node>/<pool>}
+   * (a pool name is unique on its node only). Never coalesced: each change is kept, in order.
+   */
+  public void poolStateChanged(String pool, String uuid, String disk, Health from, Health to,
+      String reason) {
+    if (closed) {
+      return;
+    }
+    String key = poolKey(options.node(), pool);
+    offer(new Outgoing(BusTopics.IO_FAULTS, key, null,
+        EventMapper.poolStateChanged(key, pool, uuid, disk, from, to, reason)));
+  }
+
+  /** The record key (and BusEvent.nexus) of a pool's records. */
+  public static String poolKey(String node, String pool) {
+    return "pool/" + node + "/" + pool;
   }
 
   public PublisherStats stats() {

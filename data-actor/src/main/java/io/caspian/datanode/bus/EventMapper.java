@@ -1,6 +1,7 @@
 package io.caspian.datanode.bus;
 
 import io.caspian.bdev.IoType;
+import io.caspian.events.Enums;
 import io.caspian.events.proto.Health;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.events.proto.bus.ChildCondition;
@@ -11,6 +12,7 @@ import io.caspian.events.proto.bus.ErrorCounts;
 import io.caspian.events.proto.bus.IoOp;
 import io.caspian.events.proto.bus.NexusStateChanged;
 import io.caspian.events.proto.bus.OpErrors;
+import io.caspian.events.proto.bus.PoolStateChanged;
 import io.caspian.events.proto.bus.RebuildFinished;
 import io.caspian.events.proto.bus.RebuildOutcome;
 import io.caspian.events.proto.bus.RebuildProgress;
@@ -58,6 +60,13 @@ final class EventMapper {
       throw new IllegalArgumentException("no bus record for nexus event " + e);
     }
     return b;
+  }
+
+  static BusEvent.Builder poolStateChanged(String key, String pool, String uuid, String disk,
+      io.caspian.events.Health from, io.caspian.events.Health to, String reason) {
+    return BusEvent.newBuilder().setNexus(key).setPoolStateChanged(PoolStateChanged.newBuilder()
+        .setPool(pool).setUuid(uuid).setDisk(disk).setFrom(Enums.toProto(from))
+        .setTo(Enums.toProto(to)).setReason(reason == null ? "" : reason));
   }
 
   static BusEvent.Builder progress(String nexus, String child, RebuildStats s) {

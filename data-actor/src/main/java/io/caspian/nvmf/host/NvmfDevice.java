@@ -5,6 +5,7 @@ import static io.caspian.nvmf.Nvme.*;
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceFactory;
+import io.caspian.bdev.DeviceWatcher;
 import io.caspian.bdev.DeviceUri;
 import io.caspian.bdev.IoChecks;
 import io.caspian.bdev.IoCompletion;
@@ -62,6 +63,13 @@ public final class NvmfDevice implements BlockDevice {
   private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
+  private volatile DeviceWatcher watcher;
+  /** Guards the health fields below and orders the watcher's calls. */
+  private final Object health = new Object();
+  private boolean lost;
+  private long lostAt;
+  private String lastError = "";
+  private ScheduledFuture<?> faultTimer;
   private volatile Identity.Controller controller;
   private int blockSize;
   private long blockCount;
@@ -105,6 +113,14 @@ public final class NvmfDevice implements BlockDevice {
   /** The factory for {@code DeviceOpener.with("nvmf", NvmfDevice.factory())}. */
   public static DeviceFactory factory() {
     return u -> open(HostOptions.parse(u));
+  }
+
+  /**
+   * A factory whose connections present {@code hostNqn} (unless a URI names another): an
+   * io-engine's, so that replica targets admit its nexuses and nobody else.
+   */
+  public static DeviceFactory factory(String hostNqn) {
+    return u -> open(HostOptions.parse(u, hostNqn));
   }
 
   HostOptions options() {
@@ -249,7 +265,64 @@ public final class NvmfDevice implements BlockDevice {
       return;
     }
     LOG.log(Level.WARNING, "{0}: queue {1} lost its connection; reconnecting", opts.uri(), q.qid);
+    unreachable("queue " + q.qid + " lost its connection to " + opts.host() + ":" + opts.port()
+        + (why == null ? "" : " (" + reason(why) + ")"));
     control.execute(this::reconnect);
+  }
+
+  @Override
+  public void watch(DeviceWatcher w) {
+    synchronized (health) {
+      watcher = w;
+    }
+  }
+
+  /** Tells the watcher at once, and arms the timer that fails the device if it stays away. */
+  private void unreachable(String why) {
+    synchronized (health) {
+      lost = true;
+      lostAt = System.nanoTime();
+      lastError = why;
+      if (faultTimer != null) {
+        faultTimer.cancel(false);
+      }
+      faultTimer = admin.loop.schedule(this::failIfStillLost, opts.faultAfterMs(),
+          TimeUnit.MILLISECONDS);
+      DeviceWatcher w = watcher;
+      if (w != null) {
+        w.unreachable(why + "; reconnecting");
+      }
+    }
+  }
+
+  private void failIfStillLost() {
+    synchronized (health) {
+      DeviceWatcher w = watcher;
+      if (!lost || closed || w == null) {
+        return;
+      }
+      long ms = (System.nanoTime() - lostAt) / 1_000_000;
+      w.failed("NVMe/TCP target " + opts.host() + ":" + opts.port() + " " + opts.subNqn()
+          + " unreachable for " + ms + " ms (limit fault_after_ms=" + opts.faultAfterMs()
+          + "): " + lastError);
+    }
+  }
+
+  private void restored() {
+    synchronized (health) {
+      if (!lost) {
+        return;
+      }
+      lost = false;
+      if (faultTimer != null) {
+        faultTimer.cancel(false);
+        faultTimer = null;
+      }
+      DeviceWatcher w = watcher;
+      if (w != null && !closed) {
+        w.restored();
+      }
+    }
   }
 
   private void teardown() {
@@ -272,11 +345,15 @@ public final class NvmfDevice implements BlockDevice {
           return;
         }
         associate();
+        restored();
         return;
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
         LOG.log(Level.INFO, "{0}: reconnect failed: {1}", opts.uri(), reason(e));
+        synchronized (health) {
+          lastError = reason(e);
+        }
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }

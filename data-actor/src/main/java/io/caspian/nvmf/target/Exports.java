@@ -35,10 +35,38 @@ final class Exports {
   }
 
   void add(String nqn, BlockDevice device, Set<String> allowedHosts) {
-    if (subsystems.putIfAbsent(nqn, Subsystem.of(nqn, device, allowedHosts)) != null) {
-      throw new IllegalArgumentException("subsystem " + nqn + " is already exported");
+    add(Subsystem.of(nqn, device, allowedHosts));
+  }
+
+  void add(Subsystem s) {
+    if (subsystems.putIfAbsent(s.nqn(), s) != null) {
+      throw new IllegalArgumentException("subsystem " + s.nqn() + " is already exported");
     }
     genctr.incrementAndGet();
+  }
+
+  /**
+   * Replaces the hosts allowed on {@code nqn} and drops the controllers of hosts no longer on
+   * the list, so that a host taken off it cannot keep writing through a connection it already
+   * had. Returns the controllers dropped, or -1 when {@code nqn} is not exported.
+   */
+  int allow(String nqn, Set<String> hosts) {
+    Subsystem s = subsystems.get(nqn);
+    if (s == null) {
+      return -1;
+    }
+    s.allowedHosts(hosts);
+    genctr.incrementAndGet();
+    int n = 0;
+    List<ChannelFuture> closing = new ArrayList<>();
+    for (Controller c : controllers.values()) {
+      if (c.subsystem == s && !s.allows(c.hostNqn)) {
+        closing.addAll(drop(c));
+        n++;
+      }
+    }
+    awaitClosed(closing);
+    return n;
   }
 
   boolean remove(String nqn) {
@@ -55,7 +83,6 @@ final class Exports {
     return true;
   }
 
-  /** Closes every controller connected to {@code nqn}; returns how many there were. */
   /**
    * Drops the controllers of {@code nqn}; off the event loops, returns once their connections
    * are closed, so that no command that arrives later still runs.
@@ -69,12 +96,17 @@ final class Exports {
         n++;
       }
     }
+    awaitClosed(closing);
+    return n;
+  }
+
+  /** Off the event loops (where waiting would deadlock), waits for the connections to close. */
+  private static void awaitClosed(List<ChannelFuture> closing) {
     if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
       for (ChannelFuture f : closing) {
         f.awaitUninterruptibly(CLOSE_WAIT_MS);
       }
     }
-    return n;
   }
 
   Subsystem subsystem(String nqn) {

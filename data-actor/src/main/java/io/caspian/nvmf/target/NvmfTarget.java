@@ -15,6 +15,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * An NVMe/TCP target: one listening address, any number of exported devices (one subsystem with
@@ -99,11 +100,51 @@ public final class NvmfTarget implements AutoCloseable {
    * @throws IllegalArgumentException when the NQN is already exported or malformed
    */
   public void addSubsystem(String nqn, BlockDevice device, Set<String> allowedHosts) {
+    checkNqn(nqn);
+    exports.add(nqn, device, allowedHosts);
+  }
+
+  /**
+   * Exports {@code device} as subsystem {@code nqn} whose namespace reports {@code uuid} (as its
+   * NGUID and UUID descriptor, so that a host finds it by that uuid) and whose controller reports
+   * {@code model} and a serial number derived from the uuid.
+   *
+   * @param allowedHosts host NQNs that may connect; empty lets any host connect
+   * @throws IllegalArgumentException when the NQN is already exported or malformed, or the model
+   *     is not 1..40 printable ASCII characters
+   */
+  public void addSubsystem(String nqn, BlockDevice device, Set<String> allowedHosts, UUID uuid,
+      String model) {
+    checkNqn(nqn);
+    if (model == null || model.isEmpty() || model.length() > 40
+        || !model.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
+      throw new IllegalArgumentException("a model number is 1..40 printable ASCII characters, not '"
+          + model + "'");
+    }
+    exports.add(new Subsystem(nqn, device, allowedHosts, uuid, model));
+  }
+
+  /**
+   * Replaces the hosts allowed on {@code nqn} (empty: any host); connected hosts no longer on the
+   * list are disconnected before this returns, and discovery shows the change at once.
+   *
+   * @return false if {@code nqn} is not exported
+   */
+  public boolean allowHosts(String nqn, Set<String> allowedHosts) {
+    return exports.allow(nqn, allowedHosts) >= 0;
+  }
+
+  /** The hosts allowed on {@code nqn} (empty: any host), or null when it is not exported. */
+  public Set<String> allowedHosts(String nqn) {
+    Subsystem s = exports.subsystem(nqn);
+    return s == null ? null : s.allowedHosts();
+  }
+
+  private static void checkNqn(String nqn) {
     if (nqn == null || !nqn.startsWith("nqn.") || nqn.length() > 223
         || nqn.equals(io.caspian.nvmf.Nvme.DISCOVERY_NQN)) {
       throw new IllegalArgumentException("not a valid subsystem NQN: " + nqn);
     }
-    exports.add(nqn, device, allowedHosts);
   }
 
   /** Stops exporting {@code nqn} and disconnects its hosts; false if it was not exported. */

@@ -31,7 +31,7 @@ final class Pages {
     Subsystem s = c.subsystem;
     b.setShortLE(0, 0x1D1D).setShortLE(2, 0x1D1D);
     ascii(b, 4, 20, c.discovery() ? "discovery" : s.serial());
-    ascii(b, 24, 40, MODEL);
+    ascii(b, 24, 40, c.discovery() ? MODEL : s.model());
     ascii(b, 64, 8, FIRMWARE);
     b.setByte(72, 6);
     b.setMediumLE(73, OUI);

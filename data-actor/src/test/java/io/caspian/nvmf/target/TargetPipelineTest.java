@@ -107,7 +107,11 @@ class TargetPipelineTest {
     }
 
     Pdu.CapsuleResp connect(int qid, int cntlid, String host, int kato) {
-      ByteBuf d = new ConnectData(UUID.randomUUID(), cntlid, NQN, host).encode(Unpooled.buffer().alloc());
+      return connect(NQN, qid, cntlid, host, kato);
+    }
+
+    Pdu.CapsuleResp connect(String subNqn, int qid, int cntlid, String host, int kato) {
+      ByteBuf d = new ConnectData(UUID.randomUUID(), cntlid, subNqn, host).encode(Unpooled.buffer().alloc());
       List<Pdu> r = command(FABRICS, FCTYPE_CONNECT, SGL_INCAPSULE, 1024, qid << 16, 31, kato, d);
       return (Pdu.CapsuleResp) r.get(0);
     }
@@ -279,5 +283,102 @@ class TargetPipelineTest {
     a.target.runScheduledPendingTasks();
     assertFalse(a.target.isOpen(), "the admin queue stays open after its keep-alive expired");
     assertNull(exports.controller(cntlid));
+  }
+
+  private static final String OTHER = "nqn.2019-05.io.caspian:node:other";
+
+  /** The subsystem NQNs in the discovery log page as {@code host} reads it. */
+  private List<String> discover(String host) {
+    Host h = new Host(false, false);
+    assertEquals(0, h.connect(DISCOVERY_NQN, 0, 0xFFFF, host, 0).status());
+    List<Pdu> log = h.command(ADMIN_GET_LOG_PAGE, 0, SGL_TRANSPORT, 4096,
+        LOG_DISCOVERY | (1023 << 16), 0, 0, null);
+    assertEquals(0, ((Pdu.CapsuleResp) log.get(log.size() - 1)).status(), log.toString());
+    ByteBuf page = ((Pdu.C2HData) log.get(0)).data();
+    List<String> nqns = new ArrayList<>();
+    long records = page.getLongLE(8);
+    for (int i = 0; i < records; i++) {
+      int at = 1024 * (i + 1) + 256;
+      int len = 0;
+      while (page.getByte(at + len) != 0) {
+        len++;
+      }
+      nqns.add(page.toString(at, len, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    release(log);
+    return nqns;
+  }
+
+  @Test
+  void discoveryListsOnlyTheSubsystemsAHostMayConnectTo() {
+    String open = "nqn.2019-05.io.caspian:11111111-1111-1111-1111-111111111111";
+    String others = "nqn.2019-05.io.caspian:22222222-2222-2222-2222-222222222222";
+    exports.add(open, new MallocDevice("malloc:///open", 1 << 20, 512), Set.of());
+    exports.add(others, new MallocDevice("malloc:///others", 1 << 20, 512), Set.of(OTHER));
+    assertEquals(List.of(NQN, open), discover(HOST));
+    assertEquals(List.of(open, others), discover(OTHER));
+    assertEquals(List.of(open), discover("nqn.2014-08.org.nvmexpress:uuid:intruder"));
+  }
+
+  @Test
+  void aNewAllowListDisconnectsTheHostsTakenOffItAndAdmitsTheNewOnes() {
+    Host a = new Host(false, false);
+    int cntlid = adminUp(a);
+    Host q = new Host(false, false);
+    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    assertEquals(List.of(NQN), discover(HOST));
+
+    assertEquals(1, exports.allow(NQN, Set.of(OTHER)), "controllers dropped");
+    a.target.runPendingTasks();
+    q.target.runPendingTasks();
+    assertFalse(a.target.isOpen(), "the admin queue of a host taken off the list stays open");
+    assertFalse(q.target.isOpen(), "the I/O queue of a host taken off the list stays open");
+    assertNull(exports.controller(cntlid));
+    assertEquals(SC_CONNECT_INVALID_HOST | DNR,
+        new Host(false, false).connect(0, 0xFFFF, HOST, 0).status());
+    assertEquals(List.of(), discover(HOST));
+    assertEquals(0, new Host(false, false).connect(0, 0xFFFF, OTHER, 0).status());
+    assertEquals(List.of(NQN), discover(OTHER));
+    assertEquals(-1, exports.allow("nqn.2019-05.io.caspian:not-exported", Set.of()));
+  }
+
+  @Test
+  void identifyReportsTheNamespaceUuidAndCaspiansModelAndSerial() {
+    UUID volume = UUID.fromString("5f1c0a52-9d57-4c1e-8f0a-0123456789ab");
+    String nqn = "nqn.2019-05.io.caspian:nexus-" + volume;
+    exports.add(new Subsystem(nqn, new MallocDevice("malloc:///vol", 1 << 20, 512), Set.of(HOST),
+        volume, "Caspian Volume"));
+    Host a = new Host(false, false);
+    assertEquals(0, a.connect(nqn, 0, 0xFFFF, HOST, 0).status());
+    byte[] uuidBytes = java.nio.ByteBuffer.allocate(16).putLong(volume.getMostSignificantBits())
+        .putLong(volume.getLeastSignificantBits()).array();
+
+    List<Pdu> ctrl = a.command(ADMIN_IDENTIFY, 0, SGL_TRANSPORT, 4096, CNS_CONTROLLER, 0, 0, null);
+    ByteBuf c = ((Pdu.C2HData) ctrl.get(0)).data();
+    String serial = c.toString(4, 20, java.nio.charset.StandardCharsets.US_ASCII).strip();
+    assertEquals(Long.toHexString(volume.getMostSignificantBits() ^ volume.getLeastSignificantBits()),
+        serial);
+    assertEquals("Caspian Volume", c.toString(24, 40, java.nio.charset.StandardCharsets.US_ASCII).strip());
+    release(ctrl);
+
+    List<Pdu> ns = a.command(ADMIN_IDENTIFY, 1, SGL_TRANSPORT, 4096, CNS_NAMESPACE, 0, 0, null);
+    byte[] nguid = new byte[16];
+    ((Pdu.C2HData) ns.get(0)).data().getBytes(104, nguid);
+    assertArrayEquals(uuidBytes, nguid, "NGUID");
+    release(ns);
+
+    List<Pdu> ids = a.command(ADMIN_IDENTIFY, 1, SGL_TRANSPORT, 4096, CNS_NS_DESCRIPTORS, 0, 0, null);
+    ByteBuf d = ((Pdu.C2HData) ids.get(0)).data();
+    boolean sawUuid = false;
+    for (int at = 0; at < 4096 && d.getByte(at) != 0; at += 4 + d.getUnsignedByte(at + 1)) {
+      byte[] v = new byte[d.getUnsignedByte(at + 1)];
+      d.getBytes(at + 4, v);
+      if (d.getByte(at) == 3) {
+        assertArrayEquals(uuidBytes, v, "UUID descriptor");
+        sawUuid = true;
+      }
+    }
+    assertTrue(sawUuid, "no UUID namespace identification descriptor");
+    release(ids);
   }
 }

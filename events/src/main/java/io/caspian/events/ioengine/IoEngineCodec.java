@@ -20,6 +20,8 @@ import io.caspian.events.ioengine.IoEngineCommand.UnpublishNexus;
 import io.caspian.events.proto.ioengine.Failure;
 import io.caspian.events.proto.ioengine.Removed;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -40,7 +42,7 @@ public final class IoEngineCodec {
         }
         if (command instanceof CreatePool c) {
             b.setCreatePool(io.caspian.events.proto.ioengine.CreatePool.newBuilder()
-            .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()));
+            .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()).setOverwrite(c.overwrite()));
         } else if (command instanceof ImportPool c) {
             b.setImportPool(io.caspian.events.proto.ioengine.ImportPool.newBuilder()
             .setName(c.name()).setUuid(c.uuid()).setDisk(c.disk()));
@@ -55,7 +57,8 @@ public final class IoEngineCodec {
             .setUuid(c.uuid()).setPool(c.pool()));
         } else if (command instanceof ShareReplica c) {
             b.setShareReplica(io.caspian.events.proto.ioengine.ShareReplica.newBuilder()
-            .setUuid(c.uuid()).setProtocol(Enums.toProto(c.protocol())));
+            .setUuid(c.uuid()).setProtocol(Enums.toProto(c.protocol()))
+            .addAllAllowedHosts(new TreeSet<>(c.allowedHosts())));
         } else if (command instanceof CreateNexus c) {
             b.setCreateNexus(io.caspian.events.proto.ioengine.CreateNexus.newBuilder()
             .setUuid(c.uuid()).setSize(c.size()).addAllChildren(c.children()));
@@ -64,7 +67,8 @@ public final class IoEngineCodec {
             .setUuid(c.uuid()));
         } else if (command instanceof PublishNexus c) {
             b.setPublishNexus(io.caspian.events.proto.ioengine.PublishNexus.newBuilder()
-            .setUuid(c.uuid()).setProtocol(Enums.toProto(c.protocol())));
+            .setUuid(c.uuid()).setProtocol(Enums.toProto(c.protocol()))
+            .addAllAllowedHosts(new TreeSet<>(c.allowedHosts())));
         } else if (command instanceof UnpublishNexus c) {
             b.setUnpublishNexus(io.caspian.events.proto.ioengine.UnpublishNexus.newBuilder()
             .setUuid(c.uuid()));
@@ -101,7 +105,7 @@ public final class IoEngineCodec {
         return switch (p.getCommandCase()) {
             case CREATE_POOL -> {
                 var c = p.getCreatePool();
-                yield new CreatePool(c.getName(), c.getUuid(), c.getDisk(), r);
+                yield new CreatePool(c.getName(), c.getUuid(), c.getDisk(), c.getOverwrite(), r);
             }
             case IMPORT_POOL -> {
                 var c = p.getImportPool();
@@ -114,14 +118,16 @@ public final class IoEngineCodec {
             }
             case DESTROY_REPLICA -> new DestroyReplica(p.getDestroyReplica().getUuid(), p.getDestroyReplica().getPool(), r);
             case SHARE_REPLICA -> new ShareReplica(p.getShareReplica().getUuid(),
-                    Enums.fromProto(p.getShareReplica().getProtocol()), r);
+                    Enums.fromProto(p.getShareReplica().getProtocol()),
+                    Set.copyOf(p.getShareReplica().getAllowedHostsList()), r);
             case CREATE_NEXUS -> {
                 var c = p.getCreateNexus();
                 yield new CreateNexus(c.getUuid(), c.getSize(), c.getChildrenList(), r);
             }
             case DESTROY_NEXUS -> new DestroyNexus(p.getDestroyNexus().getUuid(), r);
             case PUBLISH_NEXUS -> new PublishNexus(p.getPublishNexus().getUuid(),
-                    Enums.fromProto(p.getPublishNexus().getProtocol()), r);
+                    Enums.fromProto(p.getPublishNexus().getProtocol()),
+                    Set.copyOf(p.getPublishNexus().getAllowedHostsList()), r);
             case UNPUBLISH_NEXUS -> new UnpublishNexus(p.getUnpublishNexus().getUuid(), r);
             case ADD_CHILD -> new AddChild(p.getAddChild().getNexus(), p.getAddChild().getUri(), r);
             case REMOVE_CHILD -> new RemoveChild(p.getRemoveChild().getNexus(), p.getRemoveChild().getUri(), r);
@@ -204,12 +210,12 @@ public final class IoEngineCodec {
     static io.caspian.events.proto.ioengine.PoolInfo toProto(PoolInfo p) {
         return io.caspian.events.proto.ioengine.PoolInfo.newBuilder().setName(p.name()).setUuid(p.uuid())
                 .setDisk(p.disk()).setStatus(Enums.toProto(p.status())).setCapacity(p.capacity())
-                .setUsed(p.used()).setCommitted(p.committed()).build();
+                .setUsed(p.used()).setCommitted(p.committed()).setReason(p.reason()).build();
     }
 
     static PoolInfo fromProto(io.caspian.events.proto.ioengine.PoolInfo p) {
         return new PoolInfo(p.getName(), p.getUuid(), p.getDisk(), Enums.fromProto(p.getStatus()), p.getCapacity(),
-                p.getUsed(), p.getCommitted());
+                p.getUsed(), p.getCommitted(), p.getReason());
     }
 
     static io.caspian.events.proto.ioengine.ReplicaInfo toProto(ReplicaInfo r) {

@@ -2,6 +2,7 @@ package io.caspian.events.ioengine;
 
 import io.caspian.events.Protocol;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -14,8 +15,18 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
     /** Where the reply goes; {@link SubscribeState} has none. */
     ActorRef<IoEngineReply> replyTo();
 
-    record CreatePool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo)
+    /**
+     * Formats {@code disk} as a new pool, or imports the pool named {@code name} that it holds. A disk that holds
+     * anything else (a partition table, a file system, data where the pool format writes) is refused unless
+     * {@code overwrite}: only the caller knows that its contents may go.
+     */
+    record CreatePool(String name, String uuid, String disk, boolean overwrite, ActorRef<IoEngineReply> replyTo)
             implements IoEngineCommand {
+
+        /** A create that never formats a disk holding anything. */
+        public CreatePool(String name, String uuid, String disk, ActorRef<IoEngineReply> replyTo) {
+            this(name, uuid, disk, false, replyTo);
+        }
     }
 
     /** Opens a pool that already holds Caspian's on-disk format (after a restart) instead of formatting it. */
@@ -33,9 +44,21 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
     record DestroyReplica(String uuid, String pool, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
     }
 
-    /** Exports a replica (NVMF) so a nexus on another node can use it; NONE unshares. */
-    record ShareReplica(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo)
+    /**
+     * Exports a replica (NVMF) so a nexus on another node can use it; NONE unshares. {@code allowedHosts} are the
+     * host NQNs that may connect (the nexus's node, {@link IoEngineProtocol#hostNqn}); empty admits any host. A
+     * repeat with another list replaces the list and disconnects the hosts no longer on it.
+     */
+    record ShareReplica(String uuid, Protocol protocol, Set<String> allowedHosts, ActorRef<IoEngineReply> replyTo)
             implements IoEngineCommand {
+        public ShareReplica {
+            allowedHosts = Set.copyOf(allowedHosts);
+        }
+
+        /** A share any host may connect to. */
+        public ShareReplica(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo) {
+            this(uuid, protocol, Set.of(), replyTo);
+        }
     }
 
     /** Children are replica URIs: {@code bdev:///uuid} on the same node, {@code nvmf://...} elsewhere. */
@@ -49,8 +72,21 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
     record DestroyNexus(String uuid, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
     }
 
-    /** The reply's {@link NexusInfo#deviceUri()} is where hosts connect. */
-    record PublishNexus(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    /**
+     * The reply's {@link NexusInfo#deviceUri()} is where hosts connect. Over NVMF only {@code allowedHosts} (host
+     * NQNs) may connect, or any host when it is empty; NBD has no host identity and ignores it. A repeat with
+     * another list replaces the list and disconnects the hosts no longer on it.
+     */
+    record PublishNexus(String uuid, Protocol protocol, Set<String> allowedHosts, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+        public PublishNexus {
+            allowedHosts = Set.copyOf(allowedHosts);
+        }
+
+        /** A target any host may connect to. */
+        public PublishNexus(String uuid, Protocol protocol, ActorRef<IoEngineReply> replyTo) {
+            this(uuid, protocol, Set.of(), replyTo);
+        }
     }
 
     record UnpublishNexus(String uuid, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {

@@ -11,6 +11,7 @@ import io.caspian.events.ioengine.IoEngineCommand.RebuildAction;
 import java.io.NotSerializableException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,14 +44,18 @@ class IoEngineSerializerTest {
         TestProbe<NodeStateReport> sub = KIT.createTestProbe();
         List<IoEngineCommand> all = List.of(
                 new IoEngineCommand.CreatePool("p", "u", "malloc:///p?size_mb=8", r),
+                new IoEngineCommand.CreatePool("p", "u", "/dev/sdb", true, r),
                 new IoEngineCommand.ImportPool("p", "u", "/dev/sdb", r),
                 new IoEngineCommand.DestroyPool("p", r),
                 new IoEngineCommand.CreateReplica("r", "p", 1 << 20, true, r),
                 new IoEngineCommand.DestroyReplica("r", "p", r),
                 new IoEngineCommand.ShareReplica("r", Protocol.NVMF, r),
+                new IoEngineCommand.ShareReplica("r", Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn("node-b"),
+                        "nqn.2014-08.org.nvmexpress:uuid:1"), r),
                 new IoEngineCommand.CreateNexus("n", 1 << 20, List.of("bdev:///r", "nvmf://h:4420/x"), r),
                 new IoEngineCommand.DestroyNexus("n", r),
                 new IoEngineCommand.PublishNexus("n", Protocol.NBD, r),
+                new IoEngineCommand.PublishNexus("n", Protocol.NVMF, Set.of("nqn.2014-08.org.nvmexpress:uuid:h"), r),
                 new IoEngineCommand.UnpublishNexus("n", r),
                 new IoEngineCommand.AddChild("n", "bdev:///c", r),
                 new IoEngineCommand.RemoveChild("n", "bdev:///c", r),
@@ -71,7 +76,9 @@ class IoEngineSerializerTest {
         NexusInfo nexus = new NexusInfo("n", 10, Health.DEGRADED, Protocol.NVMF, "nvmf://h/n",
                 List.of(new ChildInfo("bdev:///r", ChildState.ONLINE, "", -1),
                         new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64);
-        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.ReplicaDone(replica),
+        PoolInfo lost = new PoolInfo("q", "v", "nvmf://h:4420/nqn.x", Health.FAULTED, 100, 10, 250,
+                "disk unreachable for 5000 ms");
+        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.PoolDone(lost), new IoEngineReply.ReplicaDone(replica),
                 new IoEngineReply.NexusDone(nexus), new IoEngineReply.Removed("r"),
                 new IoEngineReply.Failed(IoEngineReply.FailureKind.RESOURCE_EXHAUSTED, "pool p is full"))) {
             assertEquals(reply, roundTrip(reply));

@@ -28,7 +28,7 @@ public final class PoolCodec {
         if (e instanceof PoolEvent.PoolCreated x) {
             b.setCreated(spec(x.spec()));
         } else if (e instanceof PoolEvent.PoolStatusChanged x) {
-            b.setStatusChanged(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setStatusChanged(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (e instanceof PoolEvent.PoolDestroyed) {
             b.setDestroyed(PoolDestroyed.getDefaultInstance());
         }
@@ -38,7 +38,8 @@ public final class PoolCodec {
     public static PoolEvent fromProto(io.caspian.events.proto.control.PoolEvent p) {
         return switch (p.getEventCase()) {
             case CREATED -> new PoolEvent.PoolCreated(spec(p.getCreated()));
-            case STATUS_CHANGED -> new PoolEvent.PoolStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
+            case STATUS_CHANGED -> new PoolEvent.PoolStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()),
+                    p.getStatusChanged().getReason());
             case DESTROYED -> new PoolEvent.PoolDestroyed();
             case EVENT_NOT_SET -> throw new IllegalArgumentException("pool event without an event");
         };
@@ -47,12 +48,12 @@ public final class PoolCodec {
     public static io.caspian.events.proto.control.PoolState toProto(PoolState s) {
         return io.caspian.events.proto.control.PoolState.newBuilder().setId(s.id())
                 .setLifecycleValue(s.lifecycle().ordinal()).setNode(s.spec().node()).setDisk(s.spec().disk())
-                .putAllLabels(s.spec().labels()).setStatus(Enums.toProto(s.status())).build();
+                .putAllLabels(s.spec().labels()).setStatus(Enums.toProto(s.status())).setReason(s.reason()).build();
     }
 
     public static PoolState fromProto(io.caspian.events.proto.control.PoolState p) {
         return new PoolState(p.getId(), Lifecycle.values()[p.getLifecycleValue()],
-                new PoolSpec(p.getNode(), p.getDisk(), p.getLabelsMap()), Enums.fromProto(p.getStatus()));
+                new PoolSpec(p.getNode(), p.getDisk(), p.getLabelsMap()), Enums.fromProto(p.getStatus()), p.getReason());
     }
 
     public static io.caspian.events.proto.control.PoolCommand toProto(PoolCommand c, ActorRefResolver refs) {
@@ -63,7 +64,7 @@ public final class PoolCodec {
         } else if (c instanceof PoolCommand.Destroy) {
             b.setDestroy(Empty.getDefaultInstance());
         } else if (c instanceof PoolCommand.SetStatus x) {
-            b.setSetStatus(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setSetStatus(PoolStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (c instanceof PoolCommand.Get) {
             b.setGet(Empty.getDefaultInstance());
         }
@@ -75,7 +76,8 @@ public final class PoolCodec {
         return switch (p.getCommandCase()) {
             case CREATE -> new PoolCommand.Create(spec(p.getCreate()), r);
             case DESTROY -> new PoolCommand.Destroy(r);
-            case SET_STATUS -> new PoolCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
+            case SET_STATUS -> new PoolCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()),
+                    p.getSetStatus().getReason(), r);
             case GET -> new PoolCommand.Get(r);
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("pool command without a command");
         };

@@ -15,7 +15,7 @@ public sealed interface PoolCommand extends ControlMessage {
     record Destroy(ActorRef<Reply> replyTo) implements PoolCommand {
     }
 
-    record SetStatus(Health status, ActorRef<Reply> replyTo) implements PoolCommand {
+    record SetStatus(Health status, String reason, ActorRef<Reply> replyTo) implements PoolCommand {
     }
 
     record Get(ActorRef<Reply> replyTo) implements PoolCommand {

@@ -90,16 +90,16 @@ public final class PoolEntity extends EventSourcedBehavior<PoolCommand, PoolEven
         if (!s.active()) {
             return Effect().reply(c.replyTo(), Reply.notFound("pool", id));
         }
-        return s.status() == c.status()
+        return s.status() == c.status() && s.reason().equals(c.reason())
                 ? Effect().reply(c.replyTo(), Reply.ok(s))
-                : Effect().persist(new PoolStatusChanged(c.status())).thenReply(c.replyTo(), Reply::ok);
+                : Effect().persist(new PoolStatusChanged(c.status(), c.reason())).thenReply(c.replyTo(), Reply::ok);
     }
 
     @Override
     public EventHandler<PoolState, PoolEvent> eventHandler() {
         return newEventHandlerBuilder().forAnyState()
                 .onEvent(PoolCreated.class, (s, e) -> s.created(e.spec()))
-                .onEvent(PoolStatusChanged.class, (s, e) -> s.withStatus(e.status()))
+                .onEvent(PoolStatusChanged.class, (s, e) -> s.withStatus(e.status(), e.reason()))
                 .onEvent(PoolDestroyed.class, (s, e) -> s.destroyed())
                 .build();
     }

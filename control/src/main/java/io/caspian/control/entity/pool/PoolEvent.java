@@ -9,7 +9,7 @@ public sealed interface PoolEvent extends ControlMessage {
     record PoolCreated(PoolSpec spec) implements PoolEvent {
     }
 
-    record PoolStatusChanged(Health status) implements PoolEvent {
+    record PoolStatusChanged(Health status, String reason) implements PoolEvent {
     }
 
     record PoolDestroyed() implements PoolEvent {

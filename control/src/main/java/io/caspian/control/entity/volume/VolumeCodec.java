@@ -40,11 +40,11 @@ public final class VolumeCodec {
         } else if (e instanceof VolumeEvent.VolumeReplicaRemoved x) {
             b.setReplicaRemoved(VolumeReplicaRemoved.newBuilder().setReplica(x.replica()));
         } else if (e instanceof VolumeEvent.VolumePublished x) {
-            b.setPublished(published(x.nexus(), x.node(), x.protocol(), x.deviceUri()));
+            b.setPublished(published(x.nexus(), x.node(), x.protocol(), x.deviceUri(), x.hosts()));
         } else if (e instanceof VolumeEvent.VolumeUnpublished) {
             b.setUnpublished(VolumeUnpublished.getDefaultInstance());
         } else if (e instanceof VolumeEvent.VolumeStatusChanged x) {
-            b.setStatusChanged(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setStatusChanged(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (e instanceof VolumeEvent.VolumeDestroyed) {
             b.setDestroyed(VolumeDestroyed.getDefaultInstance());
         }
@@ -58,9 +58,11 @@ public final class VolumeCodec {
             case REPLICA_ADDED -> new VolumeEvent.VolumeReplicaAdded(p.getReplicaAdded().getReplica());
             case REPLICA_REMOVED -> new VolumeEvent.VolumeReplicaRemoved(p.getReplicaRemoved().getReplica());
             case PUBLISHED -> new VolumeEvent.VolumePublished(p.getPublished().getNexus(), p.getPublished().getNode(),
-                    Enums.fromProto(p.getPublished().getProtocol()), p.getPublished().getDeviceUri());
+                    Enums.fromProto(p.getPublished().getProtocol()), p.getPublished().getDeviceUri(),
+                    p.getPublished().getHostsList());
             case UNPUBLISHED -> new VolumeEvent.VolumeUnpublished();
-            case STATUS_CHANGED -> new VolumeEvent.VolumeStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
+            case STATUS_CHANGED -> new VolumeEvent.VolumeStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()),
+                    p.getStatusChanged().getReason());
             case DESTROYED -> new VolumeEvent.VolumeDestroyed();
             case EVENT_NOT_SET -> throw new IllegalArgumentException("volume event without an event");
         };
@@ -70,13 +72,14 @@ public final class VolumeCodec {
         return io.caspian.events.proto.control.VolumeState.newBuilder().setId(s.id())
                 .setLifecycleValue(s.lifecycle().ordinal()).setSpec(toProto(s.spec())).addAllReplicas(s.replicas())
                 .setNexus(s.nexus()).setTargetNode(s.targetNode()).setProtocol(Enums.toProto(s.protocol()))
-                .setDeviceUri(s.deviceUri()).setStatus(Enums.toProto(s.status())).build();
+                .setDeviceUri(s.deviceUri()).addAllHosts(s.hosts()).setStatus(Enums.toProto(s.status()))
+                .setReason(s.reason()).build();
     }
 
     public static VolumeState fromProto(io.caspian.events.proto.control.VolumeState p) {
         return new VolumeState(p.getId(), Lifecycle.values()[p.getLifecycleValue()], fromProto(p.getSpec()),
                 p.getReplicasList(), p.getNexus(), p.getTargetNode(), Enums.fromProto(p.getProtocol()),
-                p.getDeviceUri(), Enums.fromProto(p.getStatus()));
+                p.getDeviceUri(), p.getHostsList(), Enums.fromProto(p.getStatus()), p.getReason());
     }
 
     public static io.caspian.events.proto.control.VolumeCommand toProto(VolumeCommand c, ActorRefResolver refs) {
@@ -93,11 +96,11 @@ public final class VolumeCodec {
         } else if (c instanceof VolumeCommand.RemoveReplica x) {
             b.setRemoveReplica(VolumeReplicaRemoved.newBuilder().setReplica(x.replica()));
         } else if (c instanceof VolumeCommand.Publish x) {
-            b.setPublish(published(x.nexus(), x.node(), x.protocol(), x.deviceUri()));
+            b.setPublish(published(x.nexus(), x.node(), x.protocol(), x.deviceUri(), x.hosts()));
         } else if (c instanceof VolumeCommand.Unpublish) {
             b.setUnpublish(Empty.getDefaultInstance());
         } else if (c instanceof VolumeCommand.SetStatus x) {
-            b.setSetStatus(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
+            b.setSetStatus(VolumeStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())).setReason(x.reason()));
         } else if (c instanceof VolumeCommand.Get) {
             b.setGet(Empty.getDefaultInstance());
         }
@@ -113,17 +116,19 @@ public final class VolumeCodec {
             case ADD_REPLICA -> new VolumeCommand.AddReplica(p.getAddReplica().getReplica(), r);
             case REMOVE_REPLICA -> new VolumeCommand.RemoveReplica(p.getRemoveReplica().getReplica(), r);
             case PUBLISH -> new VolumeCommand.Publish(p.getPublish().getNexus(), p.getPublish().getNode(),
-                    Enums.fromProto(p.getPublish().getProtocol()), p.getPublish().getDeviceUri(), r);
+                    Enums.fromProto(p.getPublish().getProtocol()), p.getPublish().getDeviceUri(),
+                    p.getPublish().getHostsList(), r);
             case UNPUBLISH -> new VolumeCommand.Unpublish(r);
-            case SET_STATUS -> new VolumeCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
+            case SET_STATUS -> new VolumeCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()),
+                    p.getSetStatus().getReason(), r);
             case GET -> new VolumeCommand.Get(r);
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("volume command without a command");
         };
     }
 
     private static VolumePublished published(String nexus, String node, io.caspian.events.Protocol protocol,
-                                             String deviceUri) {
+                                             String deviceUri, java.util.List<String> hosts) {
         return VolumePublished.newBuilder().setNexus(nexus).setNode(node).setProtocol(Enums.toProto(protocol))
-                .setDeviceUri(deviceUri).build();
+                .setDeviceUri(deviceUri).addAllHosts(hosts).build();
     }
 }

@@ -83,8 +83,9 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
                         ? Effect().reply(c.replyTo(), Reply.ok(s))
                         : persist(new VolumeUnpublished(), c)))
                 .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
+                        && s.reason().equals(c.reason())
                         ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeStatusChanged(c.status()), c)))
+                        : persist(new VolumeStatusChanged(c.status(), c.reason()), c)))
                 .build();
     }
 
@@ -121,12 +122,16 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
 
     private Effect<VolumeEvent, VolumeState> onPublish(VolumeState s, Publish c) {
         if (s.published()) {
-            return s.protocol() == c.protocol()
-                    ? Effect().reply(c.replyTo(), Reply.ok(s))
-                    : Effect().reply(c.replyTo(), Reply.conflict("volume '" + id + "' is already published over "
-                            + s.protocol().name().toLowerCase() + " at " + s.deviceUri()));
+            if (s.protocol() != c.protocol()) {
+                return Effect().reply(c.replyTo(), Reply.conflict("volume '" + id + "' is already published over "
+                        + s.protocol().name().toLowerCase() + " at " + s.deviceUri()));
+            }
+            // Published again to other hosts: the same target, a new list (journaled: who may connect changed).
+            return s.hosts().equals(c.hosts()) ? Effect().reply(c.replyTo(), Reply.ok(s))
+                    : persist(new VolumePublished(s.nexus(), s.targetNode(), s.protocol(), s.deviceUri(), c.hosts()),
+                            c);
         }
-        return persist(new VolumePublished(c.nexus(), c.node(), c.protocol(), c.deviceUri()), c);
+        return persist(new VolumePublished(c.nexus(), c.node(), c.protocol(), c.deviceUri(), c.hosts()), c);
     }
 
     private Effect<VolumeEvent, VolumeState> active(VolumeState s, VolumeCommand c,
@@ -146,9 +151,10 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
                 .onEvent(VolumeReplicaAdded.class, (s, e) -> s.withReplica(e.replica(), true))
                 .onEvent(VolumeReplicaRemoved.class, (s, e) -> s.withReplica(e.replica(), false))
                 .onEvent(VolumePublished.class, (s, e) -> s.withTarget(e.nexus(), e.node(), e.protocol(),
-                        e.deviceUri()))
-                .onEvent(VolumeUnpublished.class, (s, e) -> s.withTarget("", "", io.caspian.events.Protocol.NONE, ""))
-                .onEvent(VolumeStatusChanged.class, (s, e) -> s.withStatus(e.status()))
+                        e.deviceUri(), e.hosts()))
+                .onEvent(VolumeUnpublished.class, (s, e) -> s.withTarget("", "", io.caspian.events.Protocol.NONE, "",
+                        java.util.List.of()))
+                .onEvent(VolumeStatusChanged.class, (s, e) -> s.withStatus(e.status(), e.reason()))
                 .onEvent(VolumeDestroyed.class, (s, e) -> s.destroyed())
                 .build();
     }

@@ -8,17 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A volume: its spec, the replicas that hold it, and where it is published (empty strings when not). */
+/**
+ * A volume: its spec, the replicas that hold it, where it is published (empty strings when not) to which hosts
+ * ({@code hosts}, host NQNs; empty: any host), and its health with the reason it is not Online (empty when it is).
+ */
 public record VolumeState(String id, Lifecycle lifecycle, VolumeSpec spec, List<String> replicas, String nexus,
-                          String targetNode, Protocol protocol, String deviceUri, Health status)
+                          String targetNode, Protocol protocol, String deviceUri, List<String> hosts, Health status,
+                          String reason)
         implements EntityState {
     public VolumeState {
         replicas = List.copyOf(replicas);
+        hosts = List.copyOf(hosts);
     }
 
     public static VolumeState empty(String id) {
         return new VolumeState(id, Lifecycle.ABSENT, new VolumeSpec(0, 0, false, Map.of(), Map.of()), List.of(), "",
-                "", Protocol.NONE, "", Health.UNKNOWN);
+                "", Protocol.NONE, "", List.of(), Health.UNKNOWN, "");
     }
 
     public boolean published() {
@@ -26,12 +31,13 @@ public record VolumeState(String id, Lifecycle lifecycle, VolumeSpec spec, List<
     }
 
     VolumeState created(VolumeSpec s) {
-        return new VolumeState(id, Lifecycle.ACTIVE, s, List.of(), "", "", Protocol.NONE, "", Health.UNKNOWN);
+        return new VolumeState(id, Lifecycle.ACTIVE, s, List.of(), "", "", Protocol.NONE, "", List.of(),
+                Health.UNKNOWN, "");
     }
 
     VolumeState withReplicaCount(int n) {
         return new VolumeState(id, lifecycle, spec.withReplicas(n), replicas, nexus, targetNode, protocol, deviceUri,
-                status);
+                hosts, status, reason);
     }
 
     VolumeState withReplica(String replica, boolean present) {
@@ -40,18 +46,19 @@ public record VolumeState(String id, Lifecycle lifecycle, VolumeSpec spec, List<
         if (present) {
             r.add(replica);
         }
-        return new VolumeState(id, lifecycle, spec, r, nexus, targetNode, protocol, deviceUri, status);
+        return new VolumeState(id, lifecycle, spec, r, nexus, targetNode, protocol, deviceUri, hosts, status, reason);
     }
 
-    VolumeState withTarget(String nexus, String node, Protocol protocol, String deviceUri) {
-        return new VolumeState(id, lifecycle, spec, replicas, nexus, node, protocol, deviceUri, status);
+    VolumeState withTarget(String nexus, String node, Protocol protocol, String deviceUri, List<String> hosts) {
+        return new VolumeState(id, lifecycle, spec, replicas, nexus, node, protocol, deviceUri, hosts, status, reason);
     }
 
-    VolumeState withStatus(Health h) {
-        return new VolumeState(id, lifecycle, spec, replicas, nexus, targetNode, protocol, deviceUri, h);
+    VolumeState withStatus(Health h, String why) {
+        return new VolumeState(id, lifecycle, spec, replicas, nexus, targetNode, protocol, deviceUri, hosts, h, why);
     }
 
     VolumeState destroyed() {
-        return new VolumeState(id, Lifecycle.DESTROYED, spec, List.of(), "", "", Protocol.NONE, "", Health.UNKNOWN);
+        return new VolumeState(id, Lifecycle.DESTROYED, spec, List.of(), "", "", Protocol.NONE, "", List.of(),
+                Health.UNKNOWN, "");
     }
 }

@@ -55,9 +55,12 @@ class PoolEntityTest {
     @Test
     void statusChangesAndDestroy() {
         kit.<Reply>runCommand(r -> new PoolCommand.Create(SPEC, r));
-        var online = kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, r));
-        assertEquals(List.of(new PoolStatusChanged(Health.ONLINE)), online.events());
-        assertTrue(kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, r)).hasNoEvents());
+        var online = kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, "", r));
+        assertEquals(List.of(new PoolStatusChanged(Health.ONLINE, "")), online.events());
+        assertTrue(kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, "", r)).hasNoEvents());
+        var faulted = kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.FAULTED, "disk lost", r));
+        assertEquals(List.of(new PoolStatusChanged(Health.FAULTED, "disk lost")), faulted.events());
+        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, "", r));
         var gone = kit.<Reply>runCommand(PoolCommand.Destroy::new);
         assertEquals(Lifecycle.DESTROYED, okState(gone.reply(), PoolState.class).lifecycle());
         assertTrue(kit.<Reply>runCommand(PoolCommand.Destroy::new).hasNoEvents());
@@ -67,12 +70,12 @@ class PoolEntityTest {
     @Test
     void stateSurvivesRestartFromSnapshot() {
         kit.<Reply>runCommand(r -> new PoolCommand.Create(SPEC, r));
-        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, r));
-        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.DEGRADED, r));
-        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.FAULTED, r));
+        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.ONLINE, "", r));
+        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.DEGRADED, "slow", r));
+        kit.<Reply>runCommand(r -> new PoolCommand.SetStatus(Health.FAULTED, "lost", r));
         PoolState before = kit.getState();
         kit.snapshotTestKit().orElseThrow().expectNextPersisted("Pool|" + id,
-                new PoolState(id, Lifecycle.ACTIVE, SPEC, Health.DEGRADED));
+                new PoolState(id, Lifecycle.ACTIVE, SPEC, Health.DEGRADED, "slow"));
         assertEquals(before, kit.restart().state());
     }
 }

@@ -82,18 +82,32 @@ class VolumeEntityTest {
         assertEquals(List.of(new VolumeReplicaAdded("r1")), add.events());
         assertTrue(kit.<Reply>runCommand(r -> new VolumeCommand.AddReplica("r1", r)).hasNoEvents());
 
-        var pub = kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n1", Protocol.NVMF, "nvmf://x", r));
-        assertEquals(List.of(new VolumePublished("v1", "n1", Protocol.NVMF, "nvmf://x")), pub.events());
-        assertTrue(kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n1", Protocol.NVMF, "nvmf://x", r))
-                .hasNoEvents());
+        List<String> h1 = List.of("nqn.2014-08.org.nvmexpress:uuid:h1");
+        List<String> h2 = List.of("nqn.2014-08.org.nvmexpress:uuid:h2", "nqn.2019-05.io.caspian:node:n3");
+        var pub = kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n1", Protocol.NVMF, "nvmf://x", h1, r));
+        assertEquals(List.of(new VolumePublished("v1", "n1", Protocol.NVMF, "nvmf://x", h1)), pub.events());
+        assertEquals(h1, okState(pub.reply(), VolumeState.class).hosts());
+        assertTrue(kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n1", Protocol.NVMF, "nvmf://x", h1,
+                r)).hasNoEvents());
+        // Published again to other hosts: the same target, the new list, journaled.
+        var again = kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n1", Protocol.NVMF, "nvmf://x", h2,
+                r));
+        assertEquals(List.of(new VolumePublished("v1", "n1", Protocol.NVMF, "nvmf://x", h2)), again.events());
+        assertEquals(h2, okState(again.reply(), VolumeState.class).hosts());
         assertEquals(Reply.Kind.CONFLICT, rejection(kit.<Reply>runCommand(
-                r -> new VolumeCommand.Publish("v1", "n1", Protocol.NBD, "nbd://x", r)).reply()));
+                r -> new VolumeCommand.Publish("v1", "n1", Protocol.NBD, "nbd://x", List.of(), r)).reply()));
 
-        var degraded = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, r));
-        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED)), degraded.events());
+        var degraded = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "2 of 3", r));
+        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED, "2 of 3")), degraded.events());
+        assertTrue(kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "2 of 3", r))
+                .hasNoEvents(), "the same status and reason again is no news");
+        var why = kit.<Reply>runCommand(r -> new VolumeCommand.SetStatus(Health.DEGRADED, "no pool has room", r));
+        assertEquals(List.of(new VolumeStatusChanged(Health.DEGRADED, "no pool has room")), why.events(),
+                "a new reason is journaled, so the history says why");
 
         var unpub = kit.<Reply>runCommand(VolumeCommand.Unpublish::new);
         assertFalse(okState(unpub.reply(), VolumeState.class).published());
+        assertEquals(List.of(), okState(unpub.reply(), VolumeState.class).hosts());
     }
 
     @Test

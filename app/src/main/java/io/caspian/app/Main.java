@@ -28,7 +28,7 @@ public final class Main {
                           --faulted-child-wait D (0s)
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
-              common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
+            %s  common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
@@ -44,7 +44,7 @@ public final class Main {
               fault inject <volume> <replica> --op read|write|flush|unmap|write_zeroes
                           [--offset B] [--length B (to the end)] [--count N (until cleared)]
               fault clear <volume> <replica>        (<replica>: its uuid or a unique prefix of it)
-            """;
+            """.formatted(io.caspian.csi.CsiMain.USAGE);
 
     private Main() {
     }
@@ -67,6 +67,9 @@ public final class Main {
                 case "control" -> ControlRole.run(Flags.parse(rest, ControlRole.FLAGS, Set.of()));
                 case "io-engine" -> IoEngineRole.run(Flags.parse(rest, IoEngineRole.FLAGS, Set.of()));
                 case "up" -> Up.run(Flags.parse(rest, Up.FLAGS, Set.of()));
+                case "csi-controller", "csi-node" -> {
+                    return io.caspian.csi.CsiMain.run(args[0], rest, err);
+                }
                 case "get", "create", "publish", "unpublish", "delete", "fault" -> Cli.run(args[0], rest, out);
                 case "events" -> EventsCli.run(rest, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");

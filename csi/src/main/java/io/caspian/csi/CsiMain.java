@@ -1,0 +1,131 @@
+package io.caspian.csi;
+
+import io.caspian.csi.controller.CaspianApi;
+import io.caspian.csi.controller.ControllerService;
+import io.caspian.csi.node.NodeService;
+import io.grpc.BindableService;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The two roles of the {@code caspian} command that make up the CSI driver:
+ * {@code csi-controller --endpoint E --api URL} and {@code csi-node --endpoint E --node-id ID [--api URL]
+ * [--max-volumes N] [--state-dir DIR]}. Each serves until it is stopped.
+ */
+public final class CsiMain {
+    public static final String USAGE = """
+              csi-controller  the CSI controller plugin: --endpoint unix:///csi/csi.sock|tcp://127.0.0.1:P
+                          --api http://127.0.0.1:8080 (Caspian's REST API)
+              csi-node    the CSI node plugin (root; attaches volumes to this machine's kernel):
+                          --endpoint unix:///csi/csi.sock|tcp://0.0.0.0:P  --node-id ID (the Kubernetes node name)
+                          [--api URL]  [--max-volumes N (0: no limit)]  [--state-dir DIR (/run/caspian-csi)]
+            """;
+
+    private CsiMain() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            System.err.print(USAGE);
+            System.exit(2);
+        }
+        System.exit(run(args[0], List.of(args).subList(1, args.length), System.err));
+    }
+
+    /** Runs role {@code role} until stopped; 2 for a bad command line, 1 when it cannot start. */
+    public static int run(String role, List<String> args, PrintStream err) {
+        Running r;
+        try {
+            r = start(role, args);
+        } catch (IllegalArgumentException e) {
+            err.println("caspian " + role + ": " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("caspian " + role + ": " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(r.server()::close, "csi-stop"));
+        err.println("caspian " + role + ": serving " + IdentityService.DRIVER_NAME + " on " + r.endpoint());
+        try {
+            r.server().awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** A started plugin. */
+    public record Running(CsiServer server, Endpoint endpoint) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+        }
+    }
+
+    /** Starts {@code csi-controller} or {@code csi-node}; IllegalArgumentException for bad flags. */
+    public static Running start(String role, List<String> args) {
+        Map<String, String> f = flags(args, switch (role) {
+            case "csi-controller" -> Set.of("endpoint", "api");
+            case "csi-node" -> Set.of("endpoint", "node-id", "api", "max-volumes", "state-dir");
+            default -> throw new IllegalArgumentException("unknown CSI role '" + role + "'");
+        });
+        Endpoint endpoint = Endpoint.parse(f.get("endpoint"));
+        List<BindableService> services;
+        if (role.equals("csi-controller")) {
+            String url = f.get("api");
+            if (url == null) {
+                throw new IllegalArgumentException("--api URL (Caspian's REST API) is required");
+            }
+            CaspianApi api = new CaspianApi(url, Duration.ofSeconds(60));
+            services = List.of(new IdentityService(true, api::reachable), new ControllerService(api));
+        } else {
+            String nodeId = f.get("node-id");
+            if (nodeId == null || nodeId.isBlank()) {
+                throw new IllegalArgumentException("--node-id is required (the Kubernetes node name)");
+            }
+            long max;
+            try {
+                max = Long.parseLong(f.getOrDefault("max-volumes", "0"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--max-volumes must be a number");
+            }
+            // The node plugin attaches through the kernel only; the API, when given, is what Probe checks.
+            CaspianApi api = f.containsKey("api") ? new CaspianApi(f.get("api"), Duration.ofSeconds(10)) : null;
+            services = List.of(new IdentityService(false, () -> api == null || api.reachable()),
+                    new NodeService(nodeId, max, Path.of(f.getOrDefault("state-dir", "/run/caspian-csi"))));
+        }
+        return new Running(CsiServer.start(endpoint, services), endpoint);
+    }
+
+    private static Map<String, String> flags(List<String> args, Set<String> known) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new IllegalArgumentException("--" + name + " needs a value");
+            }
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown flag --" + name + " (known: --" + String.join(", --",
+                        known) + ")");
+            }
+            m.put(name, value);
+        }
+        return m;
+    }
+}

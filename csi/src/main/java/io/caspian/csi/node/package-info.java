@@ -1,0 +1,8 @@
+/**
+ * The CSI node plugin: runs privileged on the machine whose kernel attaches the volume. It connects the kernel's
+ * NVMe/TCP initiator (or nbd) to the volume's target, makes a filesystem only on a device that has none, mounts it
+ * at the staging path and bind-mounts it into pods. It keeps no state of its own except which nbd device serves
+ * which volume: the kernel (sysfs, mountinfo) is the record of what is attached and mounted, so a plugin killed in
+ * the middle of a call finds the truth there when the call is retried.
+ */
+package io.caspian.csi.node;

@@ -7,14 +7,20 @@ import io.caspian.control.entity.pool.PoolState;
 import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
+import io.caspian.events.Health;
 import io.caspian.events.ioengine.PoolInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Pool operations: the entity records the user's intent, the io-engine makes or removes the pool. */
 public final class PoolService {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolService.class);
+
     private final Entities entities;
     private final Inventory inventory;
     private final IoEngineClient io;
@@ -79,5 +85,36 @@ public final class PoolService {
         Await.result(io.destroyPool(node, pool), ioTimeout.plusSeconds(1), "destroy pool " + pool);
         inventory.poolSpec(pool, null);
         return entities.pool(pool, PoolCommand.Destroy::new);
+    }
+
+    /**
+     * Brings one pool closer to its entity: asks its io-engine to create or import it when an Online node does not
+     * list it, and journals its status and reason as observed. Serialized with {@link #create} and {@link #destroy}
+     * (and reading the entity afresh under that lock), so that a sweep that listed a pool just before the user
+     * deleted it cannot bring it back.
+     */
+    public synchronized void reconcile(String id) {
+        Optional<PoolState> found = entities.pool(id);
+        if (found.isEmpty()) {
+            return;
+        }
+        PoolState pool = found.get();
+        inventory.poolSpec(id, pool.spec());
+        boolean online = inventory.node(pool.spec().node()).map(Inventory.Observed::online).orElse(false);
+        Optional<PoolInfo> observed = inventory.pool(pool.spec().node(), id);
+        if (online && observed.isEmpty()) {
+            // Same name, uuid and disk: the io-engine imports the pool if the disk already holds it.
+            LOG.info("pool {} is missing from node {}; asking its io-engine to create or import it", id,
+                    pool.spec().node());
+            Await.result(io.createPool(pool.spec().node(), id, UUID.nameUUIDFromBytes(id.getBytes()).toString(),
+                    pool.spec().disk()), ioTimeout.plusSeconds(1), "create pool " + id);
+        }
+        Health status = online ? observed.map(PoolInfo::status).orElse(Health.UNKNOWN) : Health.UNKNOWN;
+        String reason = !online ? "node " + pool.spec().node() + " is " + inventory.node(pool.spec().node())
+                .map(o -> o.health().name()).orElse("not heard from since the control plane started")
+                : observed.map(PoolInfo::reason).orElse("not reported by its io-engine yet");
+        if (status != pool.status() || !reason.equals(pool.reason())) {
+            entities.pool(id, r -> new PoolCommand.SetStatus(status, reason, r));
+        }
     }
 }

@@ -1,18 +1,13 @@
 package io.caspian.control.service;
 
-import io.caspian.control.entity.pool.PoolCommand;
 import io.caspian.control.entity.pool.PoolEntity;
-import io.caspian.control.entity.pool.PoolState;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.events.Health;
-import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.Behavior;
@@ -50,21 +45,23 @@ public final class Reconciler {
     private final Inventory inventory;
     private final IoEngineClient io;
     private final VolumeService volumes;
+    private final PoolService pools;
     private final Duration ioTimeout;
 
     private Reconciler(Entities entities, Inventory inventory, IoEngineClient io, VolumeService volumes,
-                       Duration ioTimeout) {
+                       PoolService pools, Duration ioTimeout) {
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
         this.volumes = volumes;
+        this.pools = pools;
         this.ioTimeout = ioTimeout;
     }
 
     public static Behavior<Message> create(Entities entities, Inventory inventory, IoEngineClient io,
-                                           VolumeService volumes, Duration interval, Duration ioTimeout,
-                                           Executor executor) {
-        Reconciler r = new Reconciler(entities, inventory, io, volumes, ioTimeout);
+                                           VolumeService volumes, PoolService pools, Duration interval,
+                                           Duration ioTimeout, Executor executor) {
+        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout);
         return Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Trigger("periodic sweep"), interval);
             return Behaviors.setup(ctx -> idle(r, ctx, executor));
@@ -118,29 +115,7 @@ public final class Reconciler {
 
     private void pools() {
         for (String id : entities.ids(PoolEntity.TYPE_KEY)) {
-            Optional<PoolState> found = entities.pool(id);
-            if (found.isEmpty()) {
-                continue;
-            }
-            PoolState pool = found.get();
-            inventory.poolSpec(id, pool.spec());
-            boolean online = inventory.node(pool.spec().node()).map(Inventory.Observed::online).orElse(false);
-            Optional<PoolInfo> observed = inventory.pool(pool.spec().node(), id);
-            if (online && observed.isEmpty()) {
-                // Same name, uuid and disk: the io-engine imports the pool if the disk already holds it.
-                LOG.info("pool {} is missing from node {}; asking its io-engine to create or import it", id,
-                        pool.spec().node());
-                guarded("create pool " + id, () -> Await.result(io.createPool(pool.spec().node(), id,
-                        UUID.nameUUIDFromBytes(id.getBytes()).toString(), pool.spec().disk()),
-                        ioTimeout.plusSeconds(1), "create pool " + id));
-            }
-            Health status = online ? observed.map(PoolInfo::status).orElse(Health.UNKNOWN) : Health.UNKNOWN;
-            String reason = !online ? "node " + pool.spec().node() + " is " + inventory.node(pool.spec().node())
-                    .map(o -> o.health().name()).orElse("not heard from since the control plane started")
-                    : observed.map(PoolInfo::reason).orElse("not reported by its io-engine yet");
-            if (status != pool.status() || !reason.equals(pool.reason())) {
-                entities.pool(id, r -> new PoolCommand.SetStatus(status, reason, r));
-            }
+            guarded("pool " + id, () -> pools.reconcile(id));
         }
     }
 

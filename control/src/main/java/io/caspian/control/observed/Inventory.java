@@ -117,10 +117,9 @@ public final class Inventory {
         return nodes.values().stream().map(this::now).toList();
     }
 
-    /** Nodes that were online but whose reports stopped arriving, as of now. */
-    public List<String> stale() {
-        Instant now = clock.instant();
-        return nodes.values().stream().filter(o -> health(o, now) == NodeHealth.UNKNOWN).map(Observed::node).toList();
+    /** The node's health for a person: ONLINE, OFFLINE, UNKNOWN, or that it was never heard from. */
+    public String describe(String node) {
+        return node(node).map(o -> o.health().name()).orElse("not heard from since the control plane started");
     }
 
     public Optional<ActorRef<IoEngineCommand>> dataNode(String node) {
@@ -138,6 +137,14 @@ public final class Inventory {
             return NodeHealth.OFFLINE;
         }
         return o.received().plus(staleAfter).isBefore(now) ? NodeHealth.UNKNOWN : NodeHealth.ONLINE;
+    }
+
+    /**
+     * Whether the pool is Online in a report of its node: the only state in which the pool can record a change (a
+     * failed metadata write faults it until it is imported) and in which its report is evidence of what it holds.
+     */
+    public boolean poolOnline(String node, String name) {
+        return pool(node, name).filter(p -> p.status() == io.caspian.events.Health.ONLINE).isPresent();
     }
 
     public Optional<PoolInfo> pool(String node, String name) {

@@ -110,8 +110,7 @@ public final class PoolService {
                     pool.spec().disk()), ioTimeout.plusSeconds(1), "create pool " + id);
         }
         Health status = online ? observed.map(PoolInfo::status).orElse(Health.UNKNOWN) : Health.UNKNOWN;
-        String reason = !online ? "node " + pool.spec().node() + " is " + inventory.node(pool.spec().node())
-                .map(o -> o.health().name()).orElse("not heard from since the control plane started")
+        String reason = !online ? "node " + pool.spec().node() + " is " + inventory.describe(pool.spec().node())
                 : observed.map(PoolInfo::reason).orElse("not reported by its io-engine yet");
         if (status != pool.status() || !reason.equals(pool.reason())) {
             entities.pool(id, r -> new PoolCommand.SetStatus(status, reason, r));

@@ -4,7 +4,6 @@ import io.caspian.control.entity.pool.PoolEntity;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
-import io.caspian.events.Health;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.List;
@@ -123,8 +122,7 @@ public final class Reconciler {
     private void orphans() {
         for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
             String uuid = r.info().uuid();
-            boolean poolOnline = inventory.pool(r.node(), r.info().pool()).filter(p -> p.status() == Health.ONLINE)
-                    .isPresent();
+            boolean poolOnline = inventory.poolOnline(r.node(), r.info().pool());
             if (poolOnline && !inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
                 LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, r.info().pool(), r.node());
                 guarded("destroy orphan " + uuid, () -> Await.result(io.destroyReplica(r.node(), uuid,

@@ -463,8 +463,7 @@ public final class VolumeService {
         if (!nodeOnline(r.spec().node()) || inventory.recentlyCreated(r.id())) {
             return null;
         }
-        boolean poolOnline = inventory.pool(r.spec().node(), r.spec().pool())
-                .filter(p -> p.status() == Health.ONLINE).isPresent();
+        boolean poolOnline = inventory.poolOnline(r.spec().node(), r.spec().pool());
         boolean replicaThere = inventory.replica(r.id()).isPresent();
         return poolOnline && !replicaThere ? "its pool " + r.spec().pool() + " no longer holds it" : null;
     }
@@ -674,8 +673,7 @@ public final class VolumeService {
     private void destroyReplica(ReplicaState r) {
         // A pool that is not Online cannot record the change (a failed metadata write faults it until imported):
         // leave the replica there; once the pool is back, the orphan sweep destroys it on this entity's evidence.
-        boolean poolOnline = inventory.pool(r.spec().node(), r.spec().pool())
-                .filter(p -> p.status() == Health.ONLINE).isPresent();
+        boolean poolOnline = inventory.poolOnline(r.spec().node(), r.spec().pool());
         if (poolOnline) {
             ignoreUnavailable(() -> await(io.destroyReplica(r.spec().node(), r.id(), r.spec().pool()),
                     "destroy replica " + r.id()));
@@ -713,7 +711,7 @@ public final class VolumeService {
             if (observed.isEmpty()) {
                 String node = n.map(NexusState::node).orElse(v.targetNode());
                 return new Status(Health.FAULTED, "its nexus is not running on node " + node + " (node "
-                        + nodeHealth(node) + ")");
+                        + inventory.describe(node) + ")");
             }
             good = observed.get().children().stream().filter(c -> c.state() == ChildState.ONLINE).count();
             missing = observed.get().children().stream().filter(c -> c.state() != ChildState.ONLINE)
@@ -728,7 +726,7 @@ public final class VolumeService {
                     good++;
                 } else {
                     bad.add("replica " + r + (o.isEmpty() ? " not reported" : " on node " + o.get().node() + " "
-                            + o.get().info().status() + ", node " + nodeHealth(o.get().node())));
+                            + o.get().info().status() + ", node " + inventory.describe(o.get().node())));
                 }
             }
             missing = String.join(", ", bad);
@@ -738,11 +736,6 @@ public final class VolumeService {
         }
         return good >= want ? new Status(Health.ONLINE, "") : new Status(Health.DEGRADED, good + " of " + want
                 + " replicas in sync" + (missing.isEmpty() ? "" : "; not in sync: " + missing));
-    }
-
-    private String nodeHealth(String node) {
-        return inventory.node(node).map(o -> o.health().name()).orElse("not heard from since the control plane "
-                + "started");
     }
 
     // ------------------------------------------------------------------ helpers

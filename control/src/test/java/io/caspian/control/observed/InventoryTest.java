@@ -72,7 +72,7 @@ class InventoryTest {
         clock.advance(Duration.ofSeconds(16));
         assertEquals(NodeHealth.UNKNOWN, inv.node("node-1").orElseThrow().health(), "no report for 16 s");
         assertFalse(inv.node("node-1").orElseThrow().online(), "a stale report is no evidence of what it holds");
-        assertEquals(List.of("node-1"), inv.stale());
+        assertEquals(List.of(NodeHealth.UNKNOWN), inv.nodes().stream().map(Inventory.Observed::health).toList());
 
         // the same report again (the periodic refresh) makes it Online, and counts as news after a silence
         assertTrue(inv.update(report("i1", 1, List.of(r))));

@@ -2,6 +2,7 @@ package io.caspian.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusEvent;
 import io.caspian.control.entity.nexus.NexusSpec;
@@ -176,7 +177,8 @@ public final class ProjectionsBench {
             return new NexusEvent.NexusCreated(new NexusSpec("node-" + entity % 8, 1 << 30,
                     "vol-" + entity % VOLUMES, List.of(new Child(uri, "rep-" + entity, ChildState.ONLINE, ""))));
         }
-        return index % 2 == 1 ? new NexusEvent.ChildFaulted(uri, "bench") : new NexusEvent.ChildOnline(uri);
+        return index % 2 == 1 ? new NexusEvent.ChildFaulted(uri, "bench", BusMark.NONE)
+                : new NexusEvent.ChildOnline(uri, BusMark.NONE);
     }
 
     /** Events/s of the Kafka and the audit projection from an empty start to the journal's end. */

@@ -144,13 +144,7 @@ public final class ControlPlane implements AutoCloseable {
                     .bind(api.route(more)).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("control plane REST API on {}", binding.localAddress());
             BusConsumer bus = startBus(c.getConfig("bus"), new BusRouter(entities, operations,
-                    volume -> CompletableFuture.runAsync(() -> volumes.reconcile(volume), operations)
-                            .whenComplete((ok, e) -> {
-                                if (e != null) {
-                                    LOG.warn("reconciling volume {} after a bus event failed: {}", volume,
-                                            e.getMessage());
-                                }
-                            })));
+                    volume -> reconciler.tell(new Reconciler.VolumeChanged(volume))));
             return new ControlPlane(system, inventory, reconciler, binding, operations, bus);
         } catch (Exception e) {
             system.terminate();
@@ -228,6 +222,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Inventory inventory() {
         return inventory;
+    }
+
+    /** What the io-bus consumer has done so far; empty when no bus is configured. */
+    public java.util.Optional<io.caspian.control.bus.ConsumerStats> busStats() {
+        return java.util.Optional.ofNullable(bus).map(BusConsumer::stats);
     }
 
     /** Asks for a reconciliation now instead of at the next tick. */

@@ -11,23 +11,39 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.control.bus.StreamKey;
+import io.caspian.control.entity.nexus.BusMark;
+import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusCommand;
+import io.caspian.control.entity.nexus.NexusEntity;
+import io.caspian.control.entity.nexus.NexusEvent;
+import io.caspian.control.entity.nexus.NexusSpec;
 import io.caspian.control.entity.nexus.NexusState;
 import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
 import io.caspian.events.proto.bus.BusEvent;
+import io.caspian.events.ChildState;
 import io.caspian.events.proto.bus.RebuildFinished;
+import io.caspian.events.proto.bus.RebuildOutcome;
+import io.caspian.events.proto.bus.RebuildStarted;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.nvmf.host.NvmfDevice;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,8 +131,9 @@ class FaultBusTest {
         }, "volume Degraded, the reason naming the faulted replica with no pool to replace it");
         // The io-engine's state report may show the fault before the consumer has applied the bus record.
         Entities entities = new Entities(control.system(), Duration.ofSeconds(10));
-        await(() -> entities.nexus(id).orElseThrow().busMarks().keySet().stream()
-                .anyMatch(k -> k.endsWith("|" + BusTopics.IO_FAULTS)), "the fault came over the bus");
+        await(() -> control.busStats().orElseThrow().applied() > 0, "the fault came over the bus");
+        String victimUri = entities.nexus(id).orElseThrow().children().stream()
+                .filter(c -> c.replica().equals(victimId)).findFirst().orElseThrow().uri();
         assertTrue(call("GET", "/v0/volumes/" + id, null, 200).get("replicas").toString().contains(victim),
                 "the faulted replica stays until its replacement is rebuilt");
 
@@ -138,23 +155,77 @@ class FaultBusTest {
             verify(dev, sums);
         }
 
-        // A redelivered record (same stream, same seq) is not applied or acted on twice.
+        // The nexus's journal tells the whole story in one vocabulary, whichever channel delivered each part.
+        String keeperId = keeper;
+        String replacementUri = entities.nexus(id).orElseThrow().children().stream()
+                .filter(c -> !c.replica().equals(keeperId)).findFirst().orElseThrow().uri();
+        List<String> story = story(id, victimUri, replacementUri);
+        assertEquals(6, story.size(), story.toString());
+        assertEquals(List.of("ChildFaulted " + victimUri, "ChildAdded " + replacementUri,
+                "RebuildStarted " + replacementUri), story.subList(0, 3));
+        // The child's state and the rebuild's end travel on two topics (and in state reports), so the rebuild's end
+        // may be journaled on either side of the child's; the faulted child leaves only once the new one is in sync.
+        assertEquals(Set.of("RebuildFinished " + replacementUri, "ChildOnline " + replacementUri,
+                "ChildRemoved " + victimUri), Set.copyOf(story.subList(3, 6)));
+        assertTrue(story.indexOf("ChildOnline " + replacementUri) < story.indexOf("ChildRemoved " + victimUri));
+
+        // A redelivered record (same stream, same seq) is not applied or acted on twice. A nexus of its own, which
+        // no volume sweep touches, so that only these records change it.
+        String spare = UUID.randomUUID().toString();
+        String child = "bdev:///" + UUID.randomUUID();
+        entities.nexus(spare, r -> new NexusCommand.Create(new NexusSpec("fb-1", MIB, "v-" + spare,
+                List.of(new Child(child, "x", ChildState.DEGRADED, "new replica"))), r));
         AtomicInteger reactions = new AtomicInteger();
         ExecutorService ex = Executors.newSingleThreadExecutor();
         try {
             BusRouter router = new BusRouter(entities, ex, vol -> reactions.incrementAndGet());
-            BusEvent done = BusEvent.newBuilder().setSource("fb-test/1").setSeq(1).setNexus(id).setNode("fb-1")
-                    .setRebuildFinished(RebuildFinished.newBuilder().setChild("x")).build();
+            BusEvent started = BusEvent.newBuilder().setSource("fb-1/test").setSeq(1).setNexus(spare).setNode("fb-1")
+                    .setTimeMillis(1).setRebuildStarted(RebuildStarted.newBuilder().setChild(child)).build();
+            BusEvent done = started.toBuilder().setSeq(2).setRebuildFinished(RebuildFinished.newBuilder()
+                    .setChild(child).setOutcome(RebuildOutcome.REBUILD_COMPLETED)).build();
             StreamKey key = StreamKey.of(BusTopics.IO_REBUILD, done);
-            router.apply(key, done).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            router.apply(key, done).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            for (BusEvent e : List.of(started, done, done, started)) {
+                router.apply(key, e).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
             assertEquals(1, reactions.get());
-            assertEquals(1L, router.appliedUpTo(key).toCompletableFuture().get(10, TimeUnit.SECONDS));
-            assertEquals(1L, entities.nexus(id, NexusCommand.Get::new)
-                    .busMark(NexusState.stream("fb-test/1", BusTopics.IO_REBUILD)));
+            assertEquals(2L, router.appliedUpTo(key).toCompletableFuture().get(10, TimeUnit.SECONDS));
+            NexusState n = entities.nexus(spare, NexusCommand.Get::new);
+            assertEquals(Set.of(), n.rebuilding());
+            assertEquals(2L, n.mark(BusMark.stream("fb-1", BusTopics.IO_REBUILD)).seq());
         } finally {
             ex.shutdownNow();
         }
+    }
+
+    /** The nexus's journaled child and rebuild events about these two children, in order. */
+    private static List<String> story(String nexus, String... uris) throws Exception {
+        JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(control.system()))
+                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+        List<EventEnvelope> events = journal.currentEventsByPersistenceId(NexusEntity.TYPE_KEY.name() + "|" + nexus,
+                0, Long.MAX_VALUE).runWith(Sink.seq(), control.system()).toCompletableFuture().get(30,
+                TimeUnit.SECONDS);
+        List<String> out = new ArrayList<>();
+        for (EventEnvelope e : events) {
+            Object ev = e.event();
+            String uri = "";
+            if (ev instanceof NexusEvent.ChildFaulted x) {
+                uri = x.uri();
+            } else if (ev instanceof NexusEvent.ChildAdded x) {
+                uri = x.child().uri();
+            } else if (ev instanceof NexusEvent.RebuildStarted x) {
+                uri = x.uri();
+            } else if (ev instanceof NexusEvent.RebuildFinished x) {
+                uri = x.uri();
+            } else if (ev instanceof NexusEvent.ChildOnline x) {
+                uri = x.uri();
+            } else if (ev instanceof NexusEvent.ChildRemoved x) {
+                uri = x.uri();
+            }
+            if (List.of(uris).contains(uri)) {
+                out.add(e.event().getClass().getSimpleName() + " " + uri);
+            }
+        }
+        return out;
     }
 
     private static JsonNode call(String method, String path, String body, int expected) {

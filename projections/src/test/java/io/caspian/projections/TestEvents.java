@@ -1,5 +1,6 @@
 package io.caspian.projections;
 
+import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusEvent;
 import io.caspian.control.entity.nexus.NexusSpec;
@@ -45,12 +46,12 @@ final class TestEvents {
                         new Child("nvmf://node-b/rep-2", "rep-2", ChildState.ONLINE, ""))))},
                 new Object[] {"Volume|vol-1", 2L, new VolumeEvent.VolumePublished("nex-1", "node-a", Protocol.NVMF,
                         "nvmf://node-a/nex-1", List.of("nqn.2019-05.io.caspian:node:node-c"))},
-                new Object[] {"Nexus|nex-1", 2L, new NexusEvent.ChildFaulted("nvmf://node-b/rep-2", "I/O error")},
+                new Object[] {"Nexus|nex-1", 2L, new NexusEvent.ChildFaulted("nvmf://node-b/rep-2", "I/O error", BusMark.NONE)},
                 new Object[] {"Nexus|nex-1", 3L, new NexusEvent.NexusStatusChanged(Health.DEGRADED)},
                 new Object[] {"Replica|rep-2", 2L, new ReplicaEvent.ReplicaStatusChanged(Health.FAULTED)},
                 new Object[] {"Volume|vol-1", 3L, new VolumeEvent.VolumeStatusChanged(Health.DEGRADED, "one replica short")},
-                new Object[] {"Nexus|nex-1", 4L, new NexusEvent.ChildDegraded("nvmf://node-b/rep-2", "rebuild")},
-                new Object[] {"Nexus|nex-1", 5L, new NexusEvent.ChildOnline("nvmf://node-b/rep-2")});
+                new Object[] {"Nexus|nex-1", 4L, new NexusEvent.ChildDegraded("nvmf://node-b/rep-2", "rebuild", BusMark.NONE)},
+                new Object[] {"Nexus|nex-1", 5L, new NexusEvent.ChildOnline("nvmf://node-b/rep-2", BusMark.NONE)});
         List<EventEnvelope<Object>> out = new ArrayList<>();
         long ordering = 0;
         for (Object[] e : events) {

@@ -143,7 +143,7 @@ public final class ControlSerializer extends SerializerWithStringManifest {
     private static io.caspian.events.proto.control.Reply toProto(Reply r) {
         var b = io.caspian.events.proto.control.Reply.newBuilder();
         if (r instanceof Reply.Rejected x) {
-            b.setRejected(Rejection.newBuilder().setKind(RejectionKind.forNumber(x.kind().ordinal() + 1))
+            b.setRejected(Rejection.newBuilder().setKind(toProto(x.kind()))
                     .setMessage(x.message()));
         } else {
             Object s = ((Reply.Ok) r).state();
@@ -171,15 +171,32 @@ public final class ControlSerializer extends SerializerWithStringManifest {
             case REPLICA -> Reply.ok(ReplicaCodec.fromProto(p.getReplica()));
             case NEXUS -> Reply.ok(NexusCodec.fromProto(p.getNexus()));
             case VOLUME -> Reply.ok(VolumeCodec.fromProto(p.getVolume()));
-            case REJECTED -> new Reply.Rejected(rejectionKind(p.getRejected().getKindValue()),
+            case REJECTED -> new Reply.Rejected(fromProto(p.getRejected().getKind()),
                     p.getRejected().getMessage());
             case REPLY_NOT_SET -> throw new IllegalArgumentException("reply without content");
         };
     }
 
-    private static Reply.Kind rejectionKind(int number) {
-        Reply.Kind[] kinds = Reply.Kind.values();
-        return number >= 1 && number <= kinds.length ? kinds[number - 1] : Reply.Kind.UNAVAILABLE;
+    // Constant by constant, never by ordinal; no default, so a new kind does not compile until it is mapped.
+    private static RejectionKind toProto(Reply.Kind k) {
+        return switch (k) {
+            case NOT_FOUND -> RejectionKind.REJECTION_NOT_FOUND;
+            case CONFLICT -> RejectionKind.REJECTION_CONFLICT;
+            case INVALID -> RejectionKind.REJECTION_INVALID;
+            case UNPROCESSABLE -> RejectionKind.REJECTION_UNPROCESSABLE;
+            case UNAVAILABLE -> RejectionKind.REJECTION_UNAVAILABLE;
+        };
+    }
+
+    private static Reply.Kind fromProto(RejectionKind k) {
+        return switch (k) {
+            case REJECTION_NOT_FOUND -> Reply.Kind.NOT_FOUND;
+            case REJECTION_CONFLICT -> Reply.Kind.CONFLICT;
+            case REJECTION_INVALID -> Reply.Kind.INVALID;
+            case REJECTION_UNPROCESSABLE -> Reply.Kind.UNPROCESSABLE;
+            // A refusal this version cannot classify: "try again later" is the answer that promises least.
+            case REJECTION_UNAVAILABLE, REJECTION_UNSPECIFIED, UNRECOGNIZED -> Reply.Kind.UNAVAILABLE;
+        };
     }
 
     // The resolver needs a fully started typed system, which does not exist yet when serializers are constructed.

@@ -4,9 +4,12 @@ import io.caspian.control.bus.BusSink;
 import io.caspian.control.bus.StreamKey;
 import io.caspian.control.entity.nexus.NexusCommand;
 import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.nexus.BusMark;
+import io.caspian.control.entity.nexus.RebuildResult;
 import io.caspian.events.ChildState;
 import io.caspian.events.Enums;
 import io.caspian.events.proto.bus.BusEvent;
+import io.caspian.events.proto.bus.RebuildOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -15,13 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes io-bus records to the Nexus entity of their key (a nexus's uuid is its volume's id). Child state changes
- * are persisted with their stream's mark in one event; rebuild and nexus events persist the mark alone, so that a
- * redelivery is recognised after a restart too. Error counts and rebuild progress are snapshots: applying one again
- * changes nothing, so they are neither journaled nor marked.
+ * Routes io-bus records to the Nexus entity of their key (a nexus's uuid is its volume's id) as the same commands a
+ * state report leads to: a child state change, a rebuild started or finished. The record's {@link BusMark} rides
+ * inside the event it journals, so a redelivery is recognised after a restart too, and the audit tells a fault the
+ * same way whichever channel delivered it. Error counts, rebuild progress, nexus and pool health and child
+ * removals are snapshots or echoes of the control plane's own commands that state reports carry as well: they are
+ * neither journaled nor marked.
  *
- * <p>Once a record that calls for action has been persisted (a child faulted, a rebuild finished), the volume is
- * handed to {@code react}, which reconciles it at once instead of at the next periodic sweep.
+ * <p>Once a record that calls for action has been journaled (a child faulted, a rebuild finished), the volume is
+ * handed to {@code react}, which asks the reconciler to look at it at once instead of at the next periodic sweep.
  */
 public final class BusRouter implements BusSink {
     private static final Logger LOG = LoggerFactory.getLogger(BusRouter.class);
@@ -41,32 +46,38 @@ public final class BusRouter implements BusSink {
 
     @Override
     public CompletionStage<Void> apply(StreamKey key, BusEvent event) {
-        // Pool health changes (keyed by pool, not nexus) reach the control plane in state reports too.
-        if (event.hasErrorCounts() || event.hasRebuildProgress() || event.hasPoolStateChanged()) {
+        if (!event.hasChildStateChanged() && !event.hasRebuildStarted() && !event.hasRebuildFinished()) {
             return CompletableFuture.completedFuture(null);
         }
-        String stream = NexusState.stream(key.source(), key.topic());
+        BusMark mark = new BusMark(event.getNode(), key.topic(), key.source(), event.getSeq(), event.getTimeMillis());
         return CompletableFuture.runAsync(() -> {
             // The consumer drops most redeliveries; this catches those after a restart, before acting twice.
-            if (event.getSeq() <= entities.nexus(key.nexus(), NexusCommand.Get::new).busMark(stream)) {
+            if (entities.nexus(key.nexus(), NexusCommand.Get::new).covers(mark)) {
                 return;
             }
-            String child = "";
-            ChildState to = ChildState.UNKNOWN;
-            String reason = "";
-            boolean act = event.hasRebuildFinished();
+            NexusState n;
+            boolean act;
             if (event.hasChildStateChanged()) {
                 var c = event.getChildStateChanged();
-                child = c.getChild();
-                to = Enums.fromProto(c.getTo().getState());
-                reason = c.getCause().isEmpty() ? c.getTo().getReason().name().toLowerCase() : c.getCause();
+                ChildState to = Enums.fromProto(c.getTo().getState());
+                if (to == ChildState.UNKNOWN) {
+                    return; // says nothing a nexus could record
+                }
+                String reason = c.getCause().isEmpty() ? c.getTo().getReason().name().toLowerCase() : c.getCause();
+                n = entities.nexus(key.nexus(), r -> new NexusCommand.SetChildState(c.getChild(), to, reason, mark,
+                        r));
                 act = to == ChildState.FAULTED;
+            } else if (event.hasRebuildStarted()) {
+                var x = event.getRebuildStarted();
+                n = entities.nexus(key.nexus(), r -> new NexusCommand.NoteRebuildStarted(x.getChild(), x.getSource(),
+                        x.getPartial(), mark, r));
+                act = false;
+            } else {
+                var x = event.getRebuildFinished();
+                n = entities.nexus(key.nexus(), r -> new NexusCommand.NoteRebuildFinished(x.getChild(),
+                        result(x.getOutcome()), x.getCause(), mark, r));
+                act = true;
             }
-            String uri = child;
-            ChildState state = to;
-            String why = reason;
-            NexusState n = entities.nexus(key.nexus(), r -> new NexusCommand.ApplyBus(stream, event.getSeq(), uri,
-                    state, why, r));
             if (act && n.active() && !n.volume().isEmpty()) {
                 LOG.info("bus: {} on nexus {} (node {}); reconciling volume {} now", what(event), key.nexus(),
                         event.getNode(), n.volume());
@@ -80,9 +91,23 @@ public final class BusRouter implements BusSink {
         if (key.nexus().startsWith(POOL_KEY_PREFIX)) {
             return CompletableFuture.completedFuture(0L); // a pool's stream: no nexus entity to ask
         }
-        String stream = NexusState.stream(key.source(), key.topic());
-        return CompletableFuture.supplyAsync(() -> entities.nexus(key.nexus(), NexusCommand.Get::new).busMark(stream),
-                executor);
+        // The stream is the node's, whatever its incarnation; a mark of another incarnation tells the consumer
+        // nothing about this one's numbers, so every record goes to apply, where the entity decides.
+        String node = key.source().substring(0, Math.max(0, key.source().lastIndexOf('/')));
+        String stream = BusMark.stream(node, key.topic());
+        return CompletableFuture.supplyAsync(() -> {
+            BusMark m = entities.nexus(key.nexus(), NexusCommand.Get::new).mark(stream);
+            return m != null && m.source().equals(key.source()) ? m.seq() : 0L;
+        }, executor);
+    }
+
+    private static RebuildResult result(RebuildOutcome o) {
+        return switch (o) {
+            case REBUILD_COMPLETED -> RebuildResult.COMPLETED;
+            case REBUILD_FAILED -> RebuildResult.FAILED;
+            case REBUILD_STOPPED -> RebuildResult.STOPPED;
+            case REBUILD_OUTCOME_UNKNOWN, UNRECOGNIZED -> RebuildResult.UNKNOWN;
+        };
     }
 
     private static String what(BusEvent e) {

@@ -6,7 +6,9 @@ import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Compares desired state (entities) with observed state (io-engine reports) and acts: re-creates missing pools,
  * keeps every volume at its replica count, re-creates nexuses lost with an io-engine restart, destroys orphaned
- * replicas. Runs on a timer and whenever an io-engine reports; one sweep at a time, a trigger during a sweep
- * starts another when it ends.
+ * replicas. Runs on a timer, whenever an io-engine reports and, for one volume, when a bus record calls for it;
+ * one pass at a time, a trigger during a pass starts another when it ends.
  */
 public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -31,6 +33,10 @@ public final class Reconciler {
 
     /** Asks for a sweep soon; cheap to send often. */
     public record Trigger(String reason) implements Message {
+    }
+
+    /** Asks for one volume to be looked at soon (a bus record called for it); cheap to send often. */
+    public record VolumeChanged(String id) implements Message {
     }
 
     /** Stops sweeping; sent before the actor system shuts down. */
@@ -67,31 +73,53 @@ public final class Reconciler {
         });
     }
 
-    private static Behavior<Message> idle(Reconciler r, ActorContext<Message> ctx,
-                                          Executor executor) {
+    private static Behavior<Message> idle(Reconciler r, ActorContext<Message> ctx, Executor executor) {
         return Behaviors.receive(Message.class)
-                .onMessage(Trigger.class, t -> {
-                    ctx.pipeToSelf(CompletableFuture.runAsync(r::sweep, executor), (ok, err) -> new Done());
-                    return running(r, ctx, executor, false);
-                })
+                .onMessage(Trigger.class, t -> start(r, ctx, executor, r::sweep))
+                .onMessage(VolumeChanged.class, v -> start(r, ctx, executor, () -> r.volumes(Set.of(v.id()))))
                 .onMessage(Done.class, d -> Behaviors.same())
                 .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
     }
 
-    private static Behavior<Message> running(Reconciler r,
-                                             ActorContext<Message> ctx,
-                                             Executor executor, boolean again) {
+    private static Behavior<Message> start(Reconciler r, ActorContext<Message> ctx, Executor executor,
+                                           Runnable work) {
+        ctx.pipeToSelf(CompletableFuture.runAsync(work, executor), (ok, err) -> new Done());
+        return running(r, ctx, executor, false, Set.of());
+    }
+
+    /**
+     * One pass runs at a time. What asks for another meanwhile is remembered: a sweep (which covers every volume)
+     * or the volumes named since; it starts when the running pass ends.
+     */
+    private static Behavior<Message> running(Reconciler r, ActorContext<Message> ctx, Executor executor,
+                                             boolean again, Set<String> pending) {
         return Behaviors.receive(Message.class)
-                .onMessage(Trigger.class, t -> again ? Behaviors.same() : running(r, ctx, executor, true))
+                .onMessage(Trigger.class, t -> again ? Behaviors.same() : running(r, ctx, executor, true, pending))
+                .onMessage(VolumeChanged.class, v -> {
+                    if (again || pending.contains(v.id())) {
+                        return Behaviors.same();
+                    }
+                    Set<String> more = new LinkedHashSet<>(pending);
+                    more.add(v.id());
+                    return running(r, ctx, executor, false, Set.copyOf(more));
+                })
                 .onMessage(Done.class, d -> {
                     if (again) {
-                        ctx.getSelf().tell(new Trigger("changes during the last sweep"));
+                        return start(r, ctx, executor, r::sweep);
                     }
-                    return idle(r, ctx, executor);
+                    return pending.isEmpty() ? idle(r, ctx, executor)
+                            : start(r, ctx, executor, () -> r.volumes(pending));
                 })
                 .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
+    }
+
+    /** The named volumes only, each failing alone. */
+    void volumes(Set<String> ids) {
+        for (String id : ids) {
+            guarded("volume " + id, () -> volumes.reconcile(id));
+        }
     }
 
     /** One pass over everything; each step fails alone so that one broken volume does not stall the rest. */

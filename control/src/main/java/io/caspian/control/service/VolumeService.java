@@ -2,10 +2,12 @@ package io.caspian.control.service;
 
 import io.caspian.control.entity.Lifecycle;
 import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusCommand;
 import io.caspian.control.entity.nexus.NexusSpec;
 import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.nexus.RebuildResult;
 import io.caspian.control.entity.replica.ReplicaCommand;
 import io.caspian.control.entity.replica.ReplicaSpec;
 import io.caspian.control.entity.replica.ReplicaState;
@@ -479,7 +481,21 @@ public final class VolumeService {
             // A faulted child comes back only through a rebuild: a report still calling it ONLINE predates the
             // fault (the bus may deliver the fault before the io-engine's next report).
             boolean stale = known != null && known.state() == ChildState.FAULTED && c.state() == ChildState.ONLINE;
-            if (known != null && known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
+            if (known == null) {
+                continue;
+            }
+            // The same rebuild events the bus journals, for a plane without a bus or a record not yet delivered;
+            // whichever channel comes first journals, the other finds nothing to change.
+            boolean running = c.rebuildProgress() >= 0;
+            if (running && !nexus.rebuilding().contains(c.uri())) {
+                entities.nexus(nexus.id(), r -> new NexusCommand.NoteRebuildStarted(c.uri(), "", false,
+                        BusMark.NONE, r));
+            } else if (!running && nexus.rebuilding().contains(c.uri())) {
+                RebuildResult result = c.state() == ChildState.ONLINE ? RebuildResult.COMPLETED : RebuildResult.UNKNOWN;
+                entities.nexus(nexus.id(), r -> new NexusCommand.NoteRebuildFinished(c.uri(), result, "",
+                        BusMark.NONE, r));
+            }
+            if (known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
                 entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.caspian.control.entity.Lifecycle;
 import io.caspian.control.entity.Reply;
+import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusState;
 import io.caspian.control.entity.node.NodeState;
@@ -23,6 +24,7 @@ import io.caspian.events.proto.pub.EventEnvelope;
 import java.io.NotSerializableException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.Serialization;
@@ -58,8 +60,10 @@ class ControlSerializerTest {
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",
                         List.of(new Child("bdev:///r", "r", ChildState.DEGRADED, "rebuilding")), Protocol.NBD,
                         "nbd://h/x", Health.DEGRADED)),
-                Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v", List.of(), Protocol.NONE, "",
-                        Health.ONLINE, Map.of("node/1|caspian.io.faults", 7L))),
+                Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",
+                        List.of(new Child("bdev:///r", "r", ChildState.DEGRADED, "rebuilding")), Protocol.NONE, "",
+                        Health.ONLINE, Map.of("node|caspian.io.faults", new BusMark("node", "caspian.io.faults",
+                        "node/1", 7, 1234)), Set.of("bdev:///r"))),
                 Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(),
                         Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", List.of(), Health.FAULTED,
                         "no replica reachable")),
@@ -73,16 +77,6 @@ class ControlSerializerTest {
             Reply r = new Reply.Rejected(kind, "because");
             assertEquals(r, roundTrip(r));
         }
-    }
-
-    @Test
-    void busRecordsCrossJvmsAsCommandAndEvent() throws Exception {
-        var applied = new io.caspian.control.entity.nexus.NexusEvent.BusApplied("node/1|t", 9, "bdev:///r",
-                ChildState.FAULTED, "io errors");
-        assertEquals(applied, roundTrip(applied));
-        var command = new io.caspian.control.entity.nexus.NexusCommand.ApplyBus("node/1|t", 9, "", ChildState.UNKNOWN,
-                "", KIT.<Reply>createTestProbe().getRef());
-        assertEquals(command, roundTrip(command));
     }
 
     @Test

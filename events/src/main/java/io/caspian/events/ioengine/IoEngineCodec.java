@@ -81,14 +81,14 @@ public final class IoEngineCodec {
         } else if (command instanceof Rebuild c) {
             b.setRebuild(io.caspian.events.proto.ioengine.Rebuild.newBuilder()
             .setNexus(c.nexus()).setUri(c.uri())
-            .setAction(io.caspian.events.proto.ioengine.RebuildAction.forNumber(c.action().ordinal())));
+            .setAction(toProto(c.action())));
         } else if (command instanceof SetErrorPolicy c) {
             b.setSetErrorPolicy(io.caspian.events.proto.ioengine.SetErrorPolicy.newBuilder()
             .setNexus(c.nexus()).setErrorThreshold(c.errorThreshold()));
         } else if (command instanceof IoEngineCommand.InjectFault c) {
             b.setInjectFault(io.caspian.events.proto.ioengine.InjectFault.newBuilder()
             .setNexus(c.nexus()).setUri(c.uri())
-            .setOp(io.caspian.events.proto.ioengine.FaultOp.forNumber(c.op().ordinal()))
+            .setOp(toProto(c.op()))
             .setOffset(c.offset()).setLength(c.length()).setCount(c.count()));
         } else if (command instanceof IoEngineCommand.ClearFaults c) {
             b.setClearFaults(io.caspian.events.proto.ioengine.ClearFaults.newBuilder()
@@ -96,6 +96,9 @@ public final class IoEngineCodec {
         } else if (command instanceof SubscribeState c) {
             b.setSubscribeState(io.caspian.events.proto.ioengine.SubscribeState.newBuilder()
             .setSubscriber(refs.toSerializationFormat(c.subscriber())));
+        } else {
+            // Unreachable while every permitted subclass has a branch; the codec round-trip test walks them all.
+            throw new IllegalArgumentException("no protobuf mapping for " + command.getClass().getName());
         }
         return b.build();
     }
@@ -132,13 +135,13 @@ public final class IoEngineCodec {
             case ADD_CHILD -> new AddChild(p.getAddChild().getNexus(), p.getAddChild().getUri(), r);
             case REMOVE_CHILD -> new RemoveChild(p.getRemoveChild().getNexus(), p.getRemoveChild().getUri(), r);
             case REBUILD -> new Rebuild(p.getRebuild().getNexus(), p.getRebuild().getUri(),
-                    RebuildAction.values()[p.getRebuild().getActionValue()], r);
+                    fromProto(p.getRebuild().getAction()), r);
             case SET_ERROR_POLICY -> new SetErrorPolicy(p.getSetErrorPolicy().getNexus(),
                     p.getSetErrorPolicy().getErrorThreshold(), r);
             case INJECT_FAULT -> {
                 var c = p.getInjectFault();
                 yield new IoEngineCommand.InjectFault(c.getNexus(), c.getUri(),
-                        IoEngineCommand.FaultOp.values()[c.getOpValue()], c.getOffset(), c.getLength(), c.getCount(), r);
+                        fromProto(c.getOp()), c.getOffset(), c.getLength(), c.getCount(), r);
             }
             case CLEAR_FAULTS -> new IoEngineCommand.ClearFaults(p.getClearFaults().getNexus(),
                     p.getClearFaults().getUri(), r);
@@ -161,8 +164,11 @@ public final class IoEngineCodec {
             b.setRemoved(Removed.newBuilder().setId(d.id()));
         } else if (reply instanceof IoEngineReply.Failed f) {
             b.setFailure(Failure.newBuilder()
-            .setKind(io.caspian.events.proto.ioengine.FailureKind.forNumber(f.kind().ordinal()))
+            .setKind(toProto(f.kind()))
             .setMessage(f.message()));
+        } else {
+            // Unreachable while every permitted subclass has a branch; the codec round-trip test walks them all.
+            throw new IllegalArgumentException("no protobuf mapping for " + reply.getClass().getName());
         }
         return b.build();
     }
@@ -173,15 +179,76 @@ public final class IoEngineCodec {
             case REPLICA -> new IoEngineReply.ReplicaDone(fromProto(p.getReplica()));
             case NEXUS -> new IoEngineReply.NexusDone(fromProto(p.getNexus()));
             case REMOVED -> new IoEngineReply.Removed(p.getRemoved().getId());
-            case FAILURE -> new IoEngineReply.Failed(failureKind(p.getFailure().getKindValue()),
+            case FAILURE -> new IoEngineReply.Failed(fromProto(p.getFailure().getKind()),
                     p.getFailure().getMessage());
             case REPLY_NOT_SET -> throw new IllegalArgumentException("io-engine reply without a reply");
         };
     }
 
-    private static IoEngineReply.FailureKind failureKind(int number) {
-        var kinds = IoEngineReply.FailureKind.values();
-        return number >= 0 && number < kinds.length ? kinds[number] : IoEngineReply.FailureKind.UNSPECIFIED;
+    // Constant by constant, never by ordinal; no default, so an unmapped constant does not compile.
+
+    private static io.caspian.events.proto.ioengine.RebuildAction toProto(RebuildAction a) {
+        return switch (a) {
+            case START -> io.caspian.events.proto.ioengine.RebuildAction.REBUILD_START;
+            case PAUSE -> io.caspian.events.proto.ioengine.RebuildAction.REBUILD_PAUSE;
+            case RESUME -> io.caspian.events.proto.ioengine.RebuildAction.REBUILD_RESUME;
+            case STOP -> io.caspian.events.proto.ioengine.RebuildAction.REBUILD_STOP;
+        };
+    }
+
+    private static RebuildAction fromProto(io.caspian.events.proto.ioengine.RebuildAction a) {
+        return switch (a) {
+            case REBUILD_START -> RebuildAction.START;
+            case REBUILD_PAUSE -> RebuildAction.PAUSE;
+            case REBUILD_RESUME -> RebuildAction.RESUME;
+            case REBUILD_STOP -> RebuildAction.STOP;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown rebuild action " + a);
+        };
+    }
+
+    private static io.caspian.events.proto.ioengine.FaultOp toProto(IoEngineCommand.FaultOp op) {
+        return switch (op) {
+            case READ -> io.caspian.events.proto.ioengine.FaultOp.FAULT_READ;
+            case WRITE -> io.caspian.events.proto.ioengine.FaultOp.FAULT_WRITE;
+            case FLUSH -> io.caspian.events.proto.ioengine.FaultOp.FAULT_FLUSH;
+            case UNMAP -> io.caspian.events.proto.ioengine.FaultOp.FAULT_UNMAP;
+            case WRITE_ZEROES -> io.caspian.events.proto.ioengine.FaultOp.FAULT_WRITE_ZEROES;
+        };
+    }
+
+    private static IoEngineCommand.FaultOp fromProto(io.caspian.events.proto.ioengine.FaultOp op) {
+        return switch (op) {
+            case FAULT_READ -> IoEngineCommand.FaultOp.READ;
+            case FAULT_WRITE -> IoEngineCommand.FaultOp.WRITE;
+            case FAULT_FLUSH -> IoEngineCommand.FaultOp.FLUSH;
+            case FAULT_UNMAP -> IoEngineCommand.FaultOp.UNMAP;
+            case FAULT_WRITE_ZEROES -> IoEngineCommand.FaultOp.WRITE_ZEROES;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown fault op " + op);
+        };
+    }
+
+    private static io.caspian.events.proto.ioengine.FailureKind toProto(IoEngineReply.FailureKind k) {
+        return switch (k) {
+            case UNSPECIFIED -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_UNSPECIFIED;
+            case NOT_FOUND -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_NOT_FOUND;
+            case ALREADY_EXISTS -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_ALREADY_EXISTS;
+            case INVALID_ARGUMENT -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_INVALID_ARGUMENT;
+            case RESOURCE_EXHAUSTED -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_RESOURCE_EXHAUSTED;
+            case UNAVAILABLE -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_UNAVAILABLE;
+            case INTERNAL -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_INTERNAL;
+        };
+    }
+
+    private static IoEngineReply.FailureKind fromProto(io.caspian.events.proto.ioengine.FailureKind k) {
+        return switch (k) {
+            case FAILURE_UNSPECIFIED, UNRECOGNIZED -> IoEngineReply.FailureKind.UNSPECIFIED;
+            case FAILURE_NOT_FOUND -> IoEngineReply.FailureKind.NOT_FOUND;
+            case FAILURE_ALREADY_EXISTS -> IoEngineReply.FailureKind.ALREADY_EXISTS;
+            case FAILURE_INVALID_ARGUMENT -> IoEngineReply.FailureKind.INVALID_ARGUMENT;
+            case FAILURE_RESOURCE_EXHAUSTED -> IoEngineReply.FailureKind.RESOURCE_EXHAUSTED;
+            case FAILURE_UNAVAILABLE -> IoEngineReply.FailureKind.UNAVAILABLE;
+            case FAILURE_INTERNAL -> IoEngineReply.FailureKind.INTERNAL;
+        };
     }
 
     // ------------------------------------------------------------------ state reports

@@ -1,10 +1,8 @@
 package io.caspian.control.entity.nexus;
 
-import io.caspian.control.entity.Lifecycle;
+import io.caspian.control.entity.LifecycleCodec;
 import io.caspian.control.entity.Reply;
-import io.caspian.events.ChildState;
 import io.caspian.events.Enums;
-import io.caspian.events.proto.control.BusApplied;
 import io.caspian.events.proto.control.ChildAdded;
 import io.caspian.events.proto.control.ChildDegraded;
 import io.caspian.events.proto.control.ChildFaulted;
@@ -16,7 +14,9 @@ import io.caspian.events.proto.control.NexusDestroyed;
 import io.caspian.events.proto.control.NexusPublished;
 import io.caspian.events.proto.control.NexusStatusChanged;
 import io.caspian.events.proto.control.NexusUnpublished;
+import io.caspian.events.proto.control.SetChildState;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -48,9 +48,45 @@ public final class NexusCodec {
         return new NexusSpec(p.getNode(), p.getSize(), p.getVolume(), children(p.getChildrenList()));
     }
 
-    private static BusApplied busApplied(String stream, long seq, String uri, ChildState state, String reason) {
-        return BusApplied.newBuilder().setStream(stream).setSeq(seq).setUri(uri).setState(Enums.toProto(state))
-                .setReason(reason).build();
+    private static io.caspian.events.proto.control.BusMark toProto(BusMark m) {
+        return io.caspian.events.proto.control.BusMark.newBuilder().setNode(m.node()).setTopic(m.topic())
+                .setSource(m.source()).setSeq(m.seq()).setTimeMillis(m.timeMillis()).build();
+    }
+
+    private static BusMark fromProto(io.caspian.events.proto.control.BusMark p) {
+        return p.getSeq() == 0 ? BusMark.NONE
+                : new BusMark(p.getNode(), p.getTopic(), p.getSource(), p.getSeq(), p.getTimeMillis());
+    }
+
+    // Constant by constant, never by ordinal; no default, so a new result does not compile until it is mapped.
+    private static io.caspian.events.proto.control.RebuildResult toProto(RebuildResult r) {
+        return switch (r) {
+            case UNKNOWN -> io.caspian.events.proto.control.RebuildResult.REBUILD_RESULT_UNKNOWN;
+            case COMPLETED -> io.caspian.events.proto.control.RebuildResult.REBUILD_RESULT_COMPLETED;
+            case FAILED -> io.caspian.events.proto.control.RebuildResult.REBUILD_RESULT_FAILED;
+            case STOPPED -> io.caspian.events.proto.control.RebuildResult.REBUILD_RESULT_STOPPED;
+        };
+    }
+
+    private static RebuildResult fromProto(io.caspian.events.proto.control.RebuildResult r) {
+        return switch (r) {
+            case REBUILD_RESULT_UNKNOWN, UNRECOGNIZED -> RebuildResult.UNKNOWN;
+            case REBUILD_RESULT_COMPLETED -> RebuildResult.COMPLETED;
+            case REBUILD_RESULT_FAILED -> RebuildResult.FAILED;
+            case REBUILD_RESULT_STOPPED -> RebuildResult.STOPPED;
+        };
+    }
+
+    private static io.caspian.events.proto.control.RebuildStarted rebuildStarted(String uri, String source,
+                                                                                  boolean partial, BusMark mark) {
+        return io.caspian.events.proto.control.RebuildStarted.newBuilder().setUri(uri).setSource(source)
+                .setPartial(partial).setMark(toProto(mark)).build();
+    }
+
+    private static io.caspian.events.proto.control.RebuildFinished rebuildFinished(String uri, RebuildResult result,
+                                                                                    String cause, BusMark mark) {
+        return io.caspian.events.proto.control.RebuildFinished.newBuilder().setUri(uri).setResult(toProto(result))
+                .setCause(cause).setMark(toProto(mark)).build();
     }
 
     private static NexusPublished published(io.caspian.events.Protocol protocol, String deviceUri) {
@@ -70,17 +106,24 @@ public final class NexusCodec {
         } else if (e instanceof NexusEvent.ChildRemoved x) {
             b.setChildRemoved(ChildRemoved.newBuilder().setUri(x.uri()));
         } else if (e instanceof NexusEvent.ChildFaulted x) {
-            b.setChildFaulted(ChildFaulted.newBuilder().setUri(x.uri()).setReason(x.reason()));
+            b.setChildFaulted(ChildFaulted.newBuilder().setUri(x.uri()).setReason(x.reason())
+                    .setMark(toProto(x.mark())));
         } else if (e instanceof NexusEvent.ChildDegraded x) {
-            b.setChildDegraded(ChildDegraded.newBuilder().setUri(x.uri()).setReason(x.reason()));
+            b.setChildDegraded(ChildDegraded.newBuilder().setUri(x.uri()).setReason(x.reason())
+                    .setMark(toProto(x.mark())));
         } else if (e instanceof NexusEvent.ChildOnline x) {
-            b.setChildOnline(ChildOnline.newBuilder().setUri(x.uri()));
+            b.setChildOnline(ChildOnline.newBuilder().setUri(x.uri()).setMark(toProto(x.mark())));
+        } else if (e instanceof NexusEvent.RebuildStarted x) {
+            b.setRebuildStarted(rebuildStarted(x.uri(), x.source(), x.partial(), x.mark()));
+        } else if (e instanceof NexusEvent.RebuildFinished x) {
+            b.setRebuildFinished(rebuildFinished(x.uri(), x.result(), x.cause(), x.mark()));
         } else if (e instanceof NexusEvent.NexusStatusChanged x) {
             b.setStatusChanged(NexusStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
         } else if (e instanceof NexusEvent.NexusDestroyed) {
             b.setDestroyed(NexusDestroyed.getDefaultInstance());
-        } else if (e instanceof NexusEvent.BusApplied x) {
-            b.setBusApplied(busApplied(x.stream(), x.seq(), x.uri(), x.state(), x.reason()));
+        } else {
+            // Unreachable while every permitted subclass has a branch; the codec round-trip test walks them all.
+            throw new IllegalArgumentException("no protobuf mapping for " + e.getClass().getName());
         }
         return b.build();
     }
@@ -94,35 +137,43 @@ public final class NexusCodec {
             case CHILD_ADDED -> new NexusEvent.ChildAdded(fromProto(p.getChildAdded().getChild()));
             case CHILD_REMOVED -> new NexusEvent.ChildRemoved(p.getChildRemoved().getUri());
             case CHILD_FAULTED -> new NexusEvent.ChildFaulted(p.getChildFaulted().getUri(),
-                    p.getChildFaulted().getReason());
+                    p.getChildFaulted().getReason(), fromProto(p.getChildFaulted().getMark()));
             case CHILD_DEGRADED -> new NexusEvent.ChildDegraded(p.getChildDegraded().getUri(),
-                    p.getChildDegraded().getReason());
-            case CHILD_ONLINE -> new NexusEvent.ChildOnline(p.getChildOnline().getUri());
+                    p.getChildDegraded().getReason(), fromProto(p.getChildDegraded().getMark()));
+            case CHILD_ONLINE -> new NexusEvent.ChildOnline(p.getChildOnline().getUri(),
+                    fromProto(p.getChildOnline().getMark()));
+            case REBUILD_STARTED -> {
+                var x = p.getRebuildStarted();
+                yield new NexusEvent.RebuildStarted(x.getUri(), x.getSource(), x.getPartial(), fromProto(x.getMark()));
+            }
+            case REBUILD_FINISHED -> {
+                var x = p.getRebuildFinished();
+                yield new NexusEvent.RebuildFinished(x.getUri(), fromProto(x.getResult()), x.getCause(),
+                        fromProto(x.getMark()));
+            }
             case STATUS_CHANGED -> new NexusEvent.NexusStatusChanged(Enums.fromProto(p.getStatusChanged().getStatus()));
             case DESTROYED -> new NexusEvent.NexusDestroyed();
-            case BUS_APPLIED -> {
-                BusApplied x = p.getBusApplied();
-                yield new NexusEvent.BusApplied(x.getStream(), x.getSeq(), x.getUri(), Enums.fromProto(x.getState()),
-                        x.getReason());
-            }
             case EVENT_NOT_SET -> throw new IllegalArgumentException("nexus event without an event");
         };
     }
 
     public static io.caspian.events.proto.control.NexusState toProto(NexusState s) {
         var b = io.caspian.events.proto.control.NexusState.newBuilder().setId(s.id())
-                .setLifecycleValue(s.lifecycle().ordinal()).setNode(s.node()).setSize(s.size()).setVolume(s.volume())
+                .setLifecycle(LifecycleCodec.toProto(s.lifecycle())).setNode(s.node()).setSize(s.size()).setVolume(s.volume())
                 .setProtocol(Enums.toProto(s.protocol())).setDeviceUri(s.deviceUri())
                 .setStatus(Enums.toProto(s.status()));
         s.children().forEach(c -> b.addChildren(toProto(c)));
-        b.putAllBusMarks(s.busMarks());
+        s.marks().values().forEach(m -> b.addMarks(toProto(m)));
+        b.addAllRebuilding(new java.util.TreeSet<>(s.rebuilding()));
         return b.build();
     }
 
     public static NexusState fromProto(io.caspian.events.proto.control.NexusState p) {
-        return new NexusState(p.getId(), Lifecycle.values()[p.getLifecycleValue()], p.getNode(), p.getSize(),
+        return new NexusState(p.getId(), LifecycleCodec.fromProto(p.getLifecycle()), p.getNode(), p.getSize(),
                 p.getVolume(), children(p.getChildrenList()), Enums.fromProto(p.getProtocol()), p.getDeviceUri(),
-                Enums.fromProto(p.getStatus()), p.getBusMarksMap());
+                Enums.fromProto(p.getStatus()), p.getMarksList().stream().map(NexusCodec::fromProto)
+                        .collect(java.util.stream.Collectors.toMap(BusMark::stream, m -> m, (a, c) -> c)),
+                Set.copyOf(p.getRebuildingList()));
     }
 
     public static io.caspian.events.proto.control.NexusCommand toProto(NexusCommand c, ActorRefResolver refs) {
@@ -141,13 +192,19 @@ public final class NexusCodec {
         } else if (c instanceof NexusCommand.RemoveChild x) {
             b.setRemoveChild(ChildRemoved.newBuilder().setUri(x.uri()));
         } else if (c instanceof NexusCommand.SetChildState x) {
-            b.setSetChildState(toProto(new Child(x.uri(), "", x.state(), x.reason())));
+            b.setSetChildState(SetChildState.newBuilder().setUri(x.uri()).setState(Enums.toProto(x.state()))
+                    .setReason(x.reason()).setMark(toProto(x.mark())));
+        } else if (c instanceof NexusCommand.NoteRebuildStarted x) {
+            b.setNoteRebuildStarted(rebuildStarted(x.uri(), x.source(), x.partial(), x.mark()));
+        } else if (c instanceof NexusCommand.NoteRebuildFinished x) {
+            b.setNoteRebuildFinished(rebuildFinished(x.uri(), x.result(), x.cause(), x.mark()));
         } else if (c instanceof NexusCommand.SetStatus x) {
             b.setSetStatus(NexusStatusChanged.newBuilder().setStatus(Enums.toProto(x.status())));
         } else if (c instanceof NexusCommand.Get) {
             b.setGet(Empty.getDefaultInstance());
-        } else if (c instanceof NexusCommand.ApplyBus x) {
-            b.setApplyBus(busApplied(x.stream(), x.seq(), x.uri(), x.state(), x.reason()));
+        } else {
+            // Unreachable while every permitted subclass has a branch; the codec round-trip test walks them all.
+            throw new IllegalArgumentException("no protobuf mapping for " + c.getClass().getName());
         }
         return b.build();
     }
@@ -162,15 +219,23 @@ public final class NexusCodec {
             case UNPUBLISH -> new NexusCommand.Unpublish(r);
             case ADD_CHILD -> new NexusCommand.AddChild(fromProto(p.getAddChild().getChild()), r);
             case REMOVE_CHILD -> new NexusCommand.RemoveChild(p.getRemoveChild().getUri(), r);
-            case SET_CHILD_STATE -> new NexusCommand.SetChildState(p.getSetChildState().getUri(),
-                    Enums.fromProto(p.getSetChildState().getState()), p.getSetChildState().getReason(), r);
+            case SET_CHILD_STATE -> {
+                var x = p.getSetChildState();
+                yield new NexusCommand.SetChildState(x.getUri(), Enums.fromProto(x.getState()), x.getReason(),
+                        fromProto(x.getMark()), r);
+            }
+            case NOTE_REBUILD_STARTED -> {
+                var x = p.getNoteRebuildStarted();
+                yield new NexusCommand.NoteRebuildStarted(x.getUri(), x.getSource(), x.getPartial(),
+                        fromProto(x.getMark()), r);
+            }
+            case NOTE_REBUILD_FINISHED -> {
+                var x = p.getNoteRebuildFinished();
+                yield new NexusCommand.NoteRebuildFinished(x.getUri(), fromProto(x.getResult()), x.getCause(),
+                        fromProto(x.getMark()), r);
+            }
             case SET_STATUS -> new NexusCommand.SetStatus(Enums.fromProto(p.getSetStatus().getStatus()), r);
             case GET -> new NexusCommand.Get(r);
-            case APPLY_BUS -> {
-                BusApplied x = p.getApplyBus();
-                yield new NexusCommand.ApplyBus(x.getStream(), x.getSeq(), x.getUri(), Enums.fromProto(x.getState()),
-                        x.getReason(), r);
-            }
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("nexus command without a command");
         };
     }

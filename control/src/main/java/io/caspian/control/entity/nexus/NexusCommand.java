@@ -29,8 +29,24 @@ public sealed interface NexusCommand extends ControlMessage {
     record RemoveChild(String uri, ActorRef<Reply> replyTo) implements NexusCommand {
     }
 
-    /** Records a child state the io-engine reported (faulted, rebuilding, back in sync). */
-    record SetChildState(String uri, ChildState state, String reason, ActorRef<Reply> replyTo)
+    /**
+     * Records a child state the io-engine reported (faulted, rebuilding, back in sync), by whichever channel: a
+     * bus record carries its {@code mark} and is ignored when its stream's mark already covers it.
+     */
+    record SetChildState(String uri, ChildState state, String reason, BusMark mark, ActorRef<Reply> replyTo)
+            implements NexusCommand {
+        public SetChildState(String uri, ChildState state, String reason, ActorRef<Reply> replyTo) {
+            this(uri, state, reason, BusMark.NONE, replyTo);
+        }
+    }
+
+    /** Journals that a rebuild onto {@code uri} runs, unless it is already known to. */
+    record NoteRebuildStarted(String uri, String source, boolean partial, BusMark mark, ActorRef<Reply> replyTo)
+            implements NexusCommand {
+    }
+
+    /** Journals that the rebuild onto {@code uri} ended, unless none is known to run. */
+    record NoteRebuildFinished(String uri, RebuildResult result, String cause, BusMark mark, ActorRef<Reply> replyTo)
             implements NexusCommand {
     }
 
@@ -38,13 +54,5 @@ public sealed interface NexusCommand extends ControlMessage {
     }
 
     record Get(ActorRef<Reply> replyTo) implements NexusCommand {
-    }
-
-    /**
-     * Applies record {@code seq} of an io-bus stream: ignored when the stream's mark is already at or past it,
-     * otherwise persisted with the new mark. A non-empty {@code uri} carries the child state the io-engine reported.
-     */
-    record ApplyBus(String stream, long seq, String uri, ChildState state, String reason, ActorRef<Reply> replyTo)
-            implements NexusCommand {
     }
 }

@@ -6,6 +6,8 @@ import io.caspian.control.entity.nexus.NexusCommand.AddChild;
 import io.caspian.control.entity.nexus.NexusCommand.Create;
 import io.caspian.control.entity.nexus.NexusCommand.Destroy;
 import io.caspian.control.entity.nexus.NexusCommand.Get;
+import io.caspian.control.entity.nexus.NexusCommand.NoteRebuildFinished;
+import io.caspian.control.entity.nexus.NexusCommand.NoteRebuildStarted;
 import io.caspian.control.entity.nexus.NexusCommand.Publish;
 import io.caspian.control.entity.nexus.NexusCommand.RemoveChild;
 import io.caspian.control.entity.nexus.NexusCommand.SetChildState;
@@ -21,6 +23,8 @@ import io.caspian.control.entity.nexus.NexusEvent.NexusDestroyed;
 import io.caspian.control.entity.nexus.NexusEvent.NexusPublished;
 import io.caspian.control.entity.nexus.NexusEvent.NexusStatusChanged;
 import io.caspian.control.entity.nexus.NexusEvent.NexusUnpublished;
+import io.caspian.control.entity.nexus.NexusEvent.RebuildFinished;
+import io.caspian.control.entity.nexus.NexusEvent.RebuildStarted;
 import io.caspian.events.ChildState;
 import io.caspian.events.Protocol;
 import java.util.Set;
@@ -86,8 +90,10 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new ChildAdded(c.child()), c)))
                 .onCommand(RemoveChild.class, (s, c) -> active(s, c, () -> s.child(c.uri()) == null
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new ChildRemoved(c.uri()), c)))
-                .onCommand(SetChildState.class, (s, c) -> active(s, c, () -> onSetChildState(s, c)))
-                .onCommand(NexusCommand.ApplyBus.class, this::onApplyBus)
+                .onCommand(SetChildState.class, (s, c) -> fromBus(s, c, c.mark(), () -> onSetChildState(s, c)))
+                .onCommand(NoteRebuildStarted.class, (s, c) -> fromBus(s, c, c.mark(), () -> onRebuildStarted(s, c)))
+                .onCommand(NoteRebuildFinished.class, (s, c) -> fromBus(s, c, c.mark(),
+                        () -> onRebuildFinished(s, c)))
                 .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
                         ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new NexusStatusChanged(c.status()), c)))
                 .build();
@@ -135,25 +141,51 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
     private Effect<NexusEvent, NexusState> onSetChildState(NexusState s, SetChildState c) {
         Child child = s.child(c.uri());
         if (child == null) {
-            return Effect().reply(c.replyTo(), Reply.notFound("child of nexus " + id, c.uri()));
+            return unknownChild(s, c, c.uri(), c.mark());
         }
         if (child.state() == c.state()) {
             return Effect().reply(c.replyTo(), Reply.ok(s));
         }
         return switch (c.state()) {
-            case ONLINE -> persist(new ChildOnline(c.uri()), c);
-            case DEGRADED -> persist(new ChildDegraded(c.uri(), c.reason()), c);
-            case FAULTED -> persist(new ChildFaulted(c.uri(), c.reason()), c);
+            case ONLINE -> persist(new ChildOnline(c.uri(), c.mark()), c);
+            case DEGRADED -> persist(new ChildDegraded(c.uri(), c.reason(), c.mark()), c);
+            case FAULTED -> persist(new ChildFaulted(c.uri(), c.reason(), c.mark()), c);
             case UNKNOWN -> Effect().reply(c.replyTo(), Reply.invalid("a child cannot be set to UNKNOWN"));
         };
     }
 
-    /** Any lifecycle: a record may arrive for a nexus this plane no longer (or never) knew; its mark still counts. */
-    private Effect<NexusEvent, NexusState> onApplyBus(NexusState s, NexusCommand.ApplyBus c) {
-        if (c.seq() <= s.busMark(c.stream())) {
+    private Effect<NexusEvent, NexusState> onRebuildStarted(NexusState s, NoteRebuildStarted c) {
+        if (s.child(c.uri()) == null) {
+            return unknownChild(s, c, c.uri(), c.mark());
+        }
+        return s.rebuilding().contains(c.uri()) ? Effect().reply(c.replyTo(), Reply.ok(s))
+                : persist(new RebuildStarted(c.uri(), c.source(), c.partial(), c.mark()), c);
+    }
+
+    private Effect<NexusEvent, NexusState> onRebuildFinished(NexusState s, NoteRebuildFinished c) {
+        if (s.child(c.uri()) == null) {
+            return unknownChild(s, c, c.uri(), c.mark());
+        }
+        return !s.rebuilding().contains(c.uri()) ? Effect().reply(c.replyTo(), Reply.ok(s))
+                : persist(new RebuildFinished(c.uri(), c.result(), c.cause(), c.mark()), c);
+    }
+
+    /**
+     * A child report or bus record for this nexus: a bus record whose stream's mark covers it was journaled
+     * already (a redelivery), and one for a nexus that is not (or no longer) active changes nothing and is no error:
+     * the io-engine may report a nexus this plane has since destroyed.
+     */
+    private Effect<NexusEvent, NexusState> fromBus(NexusState s, NexusCommand c, BusMark mark,
+                                                    Supplier<Effect<NexusEvent, NexusState>> f) {
+        if (s.covers(mark) || mark.present() && !s.active()) {
             return Effect().reply(c.replyTo(), Reply.ok(s));
         }
-        return persist(new NexusEvent.BusApplied(c.stream(), c.seq(), c.uri(), c.state(), c.reason()), c);
+        return active(s, c, f);
+    }
+
+    private Effect<NexusEvent, NexusState> unknownChild(NexusState s, NexusCommand c, String uri, BusMark mark) {
+        return mark.present() ? Effect().reply(c.replyTo(), Reply.ok(s))
+                : Effect().reply(c.replyTo(), Reply.notFound("child of nexus " + id, uri));
     }
 
     private Effect<NexusEvent, NexusState> active(NexusState s, NexusCommand c,
@@ -173,16 +205,16 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
                 .onEvent(NexusUnpublished.class, (s, e) -> s.withTarget(Protocol.NONE, ""))
                 .onEvent(ChildAdded.class, (s, e) -> s.withChild(e.child()))
                 .onEvent(ChildRemoved.class, (s, e) -> s.withoutChild(e.uri()))
-                .onEvent(ChildFaulted.class, (s, e) -> s.withChildState(e.uri(), ChildState.FAULTED, e.reason()))
-                .onEvent(ChildDegraded.class, (s, e) -> s.withChildState(e.uri(), ChildState.DEGRADED, e.reason()))
-                .onEvent(ChildOnline.class, (s, e) -> s.withChildState(e.uri(), ChildState.ONLINE, ""))
+                .onEvent(ChildFaulted.class, (s, e) -> s.withChildState(e.uri(), ChildState.FAULTED, e.reason())
+                        .marked(e.mark()))
+                .onEvent(ChildDegraded.class, (s, e) -> s.withChildState(e.uri(), ChildState.DEGRADED, e.reason())
+                        .marked(e.mark()))
+                .onEvent(ChildOnline.class, (s, e) -> s.withChildState(e.uri(), ChildState.ONLINE, "")
+                        .marked(e.mark()))
+                .onEvent(RebuildStarted.class, (s, e) -> s.withRebuild(e.uri(), true).marked(e.mark()))
+                .onEvent(RebuildFinished.class, (s, e) -> s.withRebuild(e.uri(), false).marked(e.mark()))
                 .onEvent(NexusStatusChanged.class, (s, e) -> s.withStatus(e.status()))
                 .onEvent(NexusDestroyed.class, (s, e) -> s.destroyed())
-                .onEvent(NexusEvent.BusApplied.class, (s, e) -> {
-                    NexusState marked = s.withBusMark(e.stream(), e.seq());
-                    return e.uri().isEmpty() || !s.active() ? marked
-                            : marked.withChildState(e.uri(), e.state(), e.state() == ChildState.ONLINE ? "" : e.reason());
-                })
                 .build();
     }
 }

@@ -1,7 +1,6 @@
 package io.caspian.control.entity.nexus;
 
 import io.caspian.control.entity.ControlMessage;
-import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 
@@ -23,23 +22,27 @@ public sealed interface NexusEvent extends ControlMessage {
     record ChildRemoved(String uri) implements NexusEvent {
     }
 
-    record ChildFaulted(String uri, String reason) implements NexusEvent {
+    /** Out of the I/O path. {@code mark}: the io-bus record that said so, {@link BusMark#NONE} otherwise. */
+    record ChildFaulted(String uri, String reason, BusMark mark) implements NexusEvent {
     }
 
     /** Out of sync (being rebuilt): takes writes, serves no reads. */
-    record ChildDegraded(String uri, String reason) implements NexusEvent {
+    record ChildDegraded(String uri, String reason, BusMark mark) implements NexusEvent {
     }
 
-    record ChildOnline(String uri) implements NexusEvent {
+    record ChildOnline(String uri, BusMark mark) implements NexusEvent {
+    }
+
+    /** A rebuild onto {@code uri} began, copying from {@code source} (empty when a state report showed it). */
+    record RebuildStarted(String uri, String source, boolean partial, BusMark mark) implements NexusEvent {
+    }
+
+    record RebuildFinished(String uri, RebuildResult result, String cause, BusMark mark) implements NexusEvent {
     }
 
     record NexusStatusChanged(Health status) implements NexusEvent {
     }
 
     record NexusDestroyed() implements NexusEvent {
-    }
-
-    /** An io-bus record was applied: its stream's new mark and, with a {@code uri}, the child state it carried. */
-    record BusApplied(String stream, long seq, String uri, ChildState state, String reason) implements NexusEvent {
     }
 }

@@ -7,35 +7,40 @@ import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A nexus: where it runs, its children, its target (empty device URI when unpublished) and health.
- * {@code busMarks} holds, per io-bus stream ({@link #stream}), the highest sequence number applied, so that
- * redelivered bus records are recognised after a restart too.
+ * {@code marks} holds, per io-bus stream ({@link BusMark#stream()}), the mark of the last record journaled, so
+ * that redelivered bus records are recognised after a restart too; {@code rebuilding} the children a rebuild is
+ * known to run onto.
  */
 public record NexusState(String id, Lifecycle lifecycle, String node, long size, String volume, List<Child> children,
-                         Protocol protocol, String deviceUri, Health status, Map<String, Long> busMarks)
+                         Protocol protocol, String deviceUri, Health status, Map<String, BusMark> marks,
+                         Set<String> rebuilding)
         implements EntityState {
     public NexusState {
         children = List.copyOf(children);
-        busMarks = Map.copyOf(busMarks);
+        marks = Map.copyOf(marks);
+        rebuilding = Set.copyOf(rebuilding);
     }
 
     public NexusState(String id, Lifecycle lifecycle, String node, long size, String volume, List<Child> children,
                       Protocol protocol, String deviceUri, Health status) {
-        this(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, Map.of());
+        this(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, Map.of(), Set.of());
     }
 
-    /** The name of one io-bus stream of this nexus in {@link #busMarks}. */
-    public static String stream(String source, String topic) {
-        return source + "|" + topic;
+    /** Whether the bus record with this mark was journaled already or belongs to a superseded incarnation. */
+    public boolean covers(BusMark mark) {
+        return mark.present() && mark.coveredBy(marks.get(mark.stream()));
     }
 
-    /** The highest sequence number of {@code stream} applied so far, 0 if none. */
-    public long busMark(String stream) {
-        return busMarks.getOrDefault(stream, 0L);
+    /** The last mark journaled for one stream ({@link BusMark#stream()}), if any. */
+    public BusMark mark(String stream) {
+        return marks.get(stream);
     }
 
     public static NexusState empty(String id) {
@@ -61,30 +66,46 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
 
     NexusState created(NexusSpec s) {
         return new NexusState(id, Lifecycle.ACTIVE, s.node(), s.size(), s.volume(), s.children(), Protocol.NONE, "",
-                Health.UNKNOWN, busMarks);
+                Health.UNKNOWN, marks, Set.of());
     }
 
     NexusState withTarget(Protocol p, String uri) {
-        return new NexusState(id, lifecycle, node, size, volume, children, p, uri, status, busMarks);
+        return new NexusState(id, lifecycle, node, size, volume, children, p, uri, status, marks, rebuilding);
     }
 
-    NexusState withBusMark(String stream, long seq) {
-        Map<String, Long> m = new HashMap<>(busMarks);
-        m.put(stream, seq);
-        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, m);
+    /** Records that the bus record with {@code mark} was journaled; a mark of another incarnation replaces it. */
+    NexusState marked(BusMark mark) {
+        if (!mark.present()) {
+            return this;
+        }
+        Map<String, BusMark> m = new HashMap<>(marks);
+        m.put(mark.stream(), mark);
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, m, rebuilding);
+    }
+
+    NexusState withRebuild(String uri, boolean running) {
+        Set<String> r = new HashSet<>(rebuilding);
+        if (running && child(uri) != null) {
+            r.add(uri);
+        } else {
+            r.remove(uri);
+        }
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, marks, r);
     }
 
     NexusState withChild(Child child) {
         List<Child> c = new ArrayList<>(children);
         c.removeIf(x -> x.uri().equals(child.uri()));
         c.add(child);
-        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, busMarks);
+        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, rebuilding);
     }
 
     NexusState withoutChild(String uri) {
         List<Child> c = new ArrayList<>(children);
         c.removeIf(x -> x.uri().equals(uri));
-        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, busMarks);
+        Set<String> r = new HashSet<>(rebuilding);
+        r.remove(uri);
+        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, r);
     }
 
     NexusState withChildState(String uri, ChildState state, String reason) {
@@ -93,11 +114,11 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
     }
 
     NexusState withStatus(Health h) {
-        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, h, busMarks);
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, h, marks, rebuilding);
     }
 
     NexusState destroyed() {
         return new NexusState(id, Lifecycle.DESTROYED, node, size, volume, children, Protocol.NONE, "",
-                Health.UNKNOWN, busMarks);
+                Health.UNKNOWN, marks, Set.of());
     }
 }

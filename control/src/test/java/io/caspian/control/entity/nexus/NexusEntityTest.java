@@ -10,10 +10,13 @@ import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.nexus.NexusEvent.ChildAdded;
 import io.caspian.control.entity.nexus.NexusEvent.ChildFaulted;
 import io.caspian.control.entity.nexus.NexusEvent.ChildOnline;
+import io.caspian.control.entity.nexus.NexusEvent.RebuildStarted;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -58,7 +61,7 @@ class NexusEntityTest {
         kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
         var faulted = kit.<Reply>runCommand(
                 r -> new NexusCommand.SetChildState(B.uri(), ChildState.FAULTED, "error threshold", r));
-        assertEquals(List.of(new ChildFaulted(B.uri(), "error threshold")), faulted.events());
+        assertEquals(List.of(new ChildFaulted(B.uri(), "error threshold", BusMark.NONE)), faulted.events());
         NexusState s = okState(faulted.reply(), NexusState.class);
         assertEquals(Health.DEGRADED, s.healthFromChildren());
 
@@ -67,7 +70,7 @@ class NexusEntityTest {
         assertEquals(List.of(new ChildAdded(c)), added.events());
         assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.AddChild(c, r)).hasNoEvents());
         var synced = kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(c.uri(), ChildState.ONLINE, "", r));
-        assertEquals(List.of(new ChildOnline(c.uri())), synced.events());
+        assertEquals(List.of(new ChildOnline(c.uri(), BusMark.NONE)), synced.events());
         var removed = kit.<Reply>runCommand(r -> new NexusCommand.RemoveChild(B.uri(), r));
         assertEquals(Health.ONLINE, okState(removed.reply(), NexusState.class).healthFromChildren());
         assertEquals(Reply.Kind.NOT_FOUND, rejection(kit.<Reply>runCommand(
@@ -89,30 +92,63 @@ class NexusEntityTest {
     }
 
     @Test
-    void busRecordsAreAppliedOncePerStreamEvenAcrossRestarts() {
+    void aFaultJournalsTheSameEventWhicheverChannelDeliveredIt() {
         kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
-        String faults = NexusState.stream("node-a/1", "caspian.io.faults");
-        var first = kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 1, B.uri(), ChildState.FAULTED,
+        BusMark bus = new BusMark("n2", "caspian.io.faults", "n2/1", 1, 1000);
+        var byBus = kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.FAULTED,
+                "io errors", bus, r));
+        var byReport = kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(A.uri(), ChildState.FAULTED,
                 "io errors", r));
-        assertEquals(List.of(new NexusEvent.BusApplied(faults, 1, B.uri(), ChildState.FAULTED, "io errors")),
-                first.events());
+        assertEquals(List.of(new ChildFaulted(B.uri(), "io errors", bus)), byBus.events());
+        assertEquals(List.of(new ChildFaulted(A.uri(), "io errors", BusMark.NONE)), byReport.events());
+    }
+
+    @Test
+    void busRecordsAreJournaledOnceAsChildEventsEvenAcrossRestarts() {
+        kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
+        BusMark fault = new BusMark("n2", "caspian.io.faults", "n2/1", 1, 1000);
+        var first = kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.FAULTED,
+                "io errors", fault, r));
         NexusState s = okState(first.reply(), NexusState.class);
         assertEquals(ChildState.FAULTED, s.child(B.uri()).state());
-        assertEquals(1, s.busMark(faults));
-        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 1, B.uri(), ChildState.ONLINE, "",
-                r)).hasNoEvents());
-        // A mark-only record of another stream, then a restart (snapshot every 3 events plus replay).
-        String rebuild = NexusState.stream("node-a/1", "caspian.io.rebuild");
-        kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(rebuild, 4, "", ChildState.UNKNOWN, "", r));
+        assertEquals(fault, s.mark(fault.stream()));
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.ONLINE, "", fault,
+                r)).hasNoEvents(), "a redelivery changes nothing");
+
+        // The rebuild's story on another topic, then a restart (snapshot every 3 events plus replay).
+        BusMark started = new BusMark("n1", "caspian.io.rebuild", "n1/1", 4, 1100);
+        assertEquals(List.of(new RebuildStarted(B.uri(), A.uri(), true, started)), kit.<Reply>runCommand(
+                r -> new NexusCommand.NoteRebuildStarted(B.uri(), A.uri(), true, started, r)).events());
         kit.<Reply>runCommand(r -> new NexusCommand.SetStatus(Health.DEGRADED, r));
         NexusState restarted = kit.restart().state();
-        assertEquals(1, restarted.busMark(faults));
-        assertEquals(4, restarted.busMark(rebuild));
+        assertEquals(Map.of(fault.stream(), fault, started.stream(), started), restarted.marks());
+        assertEquals(Set.of(B.uri()), restarted.rebuilding());
         assertEquals(ChildState.FAULTED, restarted.child(B.uri()).state());
-        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(rebuild, 3, "", ChildState.UNKNOWN, "", r))
-                .hasNoEvents());
-        assertEquals(1, kit.<Reply>runCommand(r -> new NexusCommand.ApplyBus(faults, 2, B.uri(), ChildState.FAULTED,
-                "again", r)).events().size());
-        assertEquals(2, kit.getState().busMark(faults));
+        BusMark older = new BusMark("n1", "caspian.io.rebuild", "n1/1", 3, 1050);
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildFinished(B.uri(), RebuildResult.FAILED, "",
+                older, r)).hasNoEvents(), "an older record of the same incarnation");
+        BusMark finished = new BusMark("n1", "caspian.io.rebuild", "n1/1", 5, 1200);
+        assertEquals(1, kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildFinished(B.uri(),
+                RebuildResult.COMPLETED, "", finished, r)).events().size());
+        assertEquals(Set.of(), kit.getState().rebuilding());
+
+        // The io-engine restarts: its new incarnation's mark replaces the old one, so marks do not grow.
+        BusMark next = new BusMark("n2", "caspian.io.faults", "n2/2", 1, 2000);
+        assertEquals(1, kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.DEGRADED,
+                "rebuilding", next, r)).events().size());
+        assertEquals(2, kit.getState().marks().size());
+        assertEquals(next, kit.getState().mark(next.stream()));
+        // A late record of the superseded incarnation is recognised as such.
+        BusMark late = new BusMark("n2", "caspian.io.faults", "n2/1", 2, 1500);
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.FAULTED, "late",
+                late, r)).hasNoEvents());
+        // A record about a child this nexus does not have changes nothing and is no error; a report is.
+        BusMark unknown = new BusMark("n2", "caspian.io.faults", "n2/2", 2, 2100);
+        var stray = kit.<Reply>runCommand(r -> new NexusCommand.SetChildState("bdev:///gone", ChildState.FAULTED,
+                "x", unknown, r));
+        assertTrue(stray.hasNoEvents());
+        okState(stray.reply(), NexusState.class);
+        assertEquals(Reply.Kind.NOT_FOUND, rejection(kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(
+                "bdev:///gone", ChildState.FAULTED, "x", r)).reply()));
     }
 }

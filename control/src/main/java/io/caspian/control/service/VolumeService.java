@@ -63,7 +63,12 @@ public final class VolumeService {
     /** When each faulted child (by URI) was first seen faulted, and when it was last asked back (observed state). */
     private final Map<String, Long> faultedSince = new ConcurrentHashMap<>();
     private final Map<String, Long> askedBack = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /**
+     * Serializes the operations on one volume. Striped rather than one lock per volume id, so that the number of
+     * locks does not grow with every volume ever created; two volumes on one stripe merely wait for each other.
+     */
+    private final ReentrantLock[] stripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new ReentrantLock())
+            .toArray(ReentrantLock[]::new);
     /** Why a volume has fewer replicas than it should, as of its last reconciliation (observed, not journaled). */
     private final Map<String, String> shortfalls = new ConcurrentHashMap<>();
 
@@ -140,6 +145,8 @@ public final class VolumeService {
             entities.replica(replica).ifPresent(this::destroyReplica);
         }
         shortfalls.remove(id);
+        faultedSince.keySet().removeIf(k -> k.startsWith(id + " "));
+        askedBack.keySet().retainAll(faultedSince.keySet());
         return entities.volume(id, VolumeCommand.Destroy::new);
     }
 
@@ -821,7 +828,7 @@ public final class VolumeService {
     }
 
     private <T> T locked(String id, Supplier<T> op) {
-        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+        ReentrantLock lock = stripes[Math.floorMod(id.hashCode(), stripes.length)];
         lock.lock();
         try {
             return op.get();

@@ -66,6 +66,12 @@ class AuditProjectionTest {
         List<String> payload = ProjectionTestSupport.rows(db.dataSource(),
                 "SELECT payload FROM audit_events WHERE event_id = 'Nexus|nex-1|2'");
         assertEquals(List.of("{\"uri\":\"nvmf://node-b/rep-2\",\"reason\":\"I/O error\"}"), payload);
+        // A change the bus delivered names the record that caused it.
+        assertEquals(List.of("{\"uri\":\"nvmf://node-b/rep-2\",\"mark\":{\"node\":\"node-a\","
+                        + "\"topic\":\"caspian.nexus.events\",\"source\":\"inc-7\",\"seq\":12,"
+                        + "\"timeMillis\":1700000000000}}"),
+                ProjectionTestSupport.rows(db.dataSource(),
+                        "SELECT payload FROM audit_events WHERE event_id = 'Nexus|nex-1|5'"));
     }
 
     @Test

@@ -51,7 +51,8 @@ final class TestEvents {
                 new Object[] {"Replica|rep-2", 2L, new ReplicaEvent.ReplicaStatusChanged(Health.FAULTED)},
                 new Object[] {"Volume|vol-1", 3L, new VolumeEvent.VolumeStatusChanged(Health.DEGRADED, "one replica short")},
                 new Object[] {"Nexus|nex-1", 4L, new NexusEvent.ChildDegraded("nvmf://node-b/rep-2", "rebuild", BusMark.NONE)},
-                new Object[] {"Nexus|nex-1", 5L, new NexusEvent.ChildOnline("nvmf://node-b/rep-2", BusMark.NONE)});
+                new Object[] {"Nexus|nex-1", 5L, new NexusEvent.ChildOnline("nvmf://node-b/rep-2",
+                        new BusMark("node-a", "caspian.nexus.events", "inc-7", 12, 1_700_000_000_000L))});
         List<EventEnvelope<Object>> out = new ArrayList<>();
         long ordering = 0;
         for (Object[] e : events) {

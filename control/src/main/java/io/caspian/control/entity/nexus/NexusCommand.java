@@ -1,6 +1,6 @@
 package io.caspian.control.entity.nexus;
 
-import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.EntityCommand;
 import io.caspian.control.entity.Reply;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
@@ -8,8 +8,7 @@ import io.caspian.events.Protocol;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What may be asked of a Nexus; every command is answered with a {@link Reply}. */
-public sealed interface NexusCommand extends ControlMessage {
-    ActorRef<Reply> replyTo();
+public sealed interface NexusCommand extends EntityCommand {
 
     record Create(NexusSpec spec, ActorRef<Reply> replyTo) implements NexusCommand {
     }

@@ -1,5 +1,6 @@
 package io.caspian.control.entity.nexus;
 
+import io.caspian.control.entity.ControlEntity;
 import io.caspian.control.entity.EntitySettings;
 import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.nexus.NexusCommand.AddChild;
@@ -27,17 +28,15 @@ import io.caspian.control.entity.nexus.NexusEvent.RebuildFinished;
 import io.caspian.control.entity.nexus.NexusEvent.RebuildStarted;
 import io.caspian.events.ChildState;
 import io.caspian.events.Protocol;
+import java.util.Collection;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
-import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * A nexus. Its child states are the control plane's memory of which replicas hold every acknowledged write: after
@@ -45,17 +44,12 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * that was faulted or mid-rebuild. A destroyed (unpublished) nexus keeps its last children for the same reason, and
  * {@code Get} answers in every lifecycle so that the next publish can read them.
  */
-public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusEvent, NexusState> {
+public final class NexusEntity extends ControlEntity<NexusCommand, NexusEvent, NexusState> {
     public static final EntityTypeKey<NexusCommand> TYPE_KEY = EntityTypeKey.create(NexusCommand.class, "Nexus");
     public static final String TAG = "nexus";
 
-    private final String id;
-    private final EntitySettings settings;
-
     private NexusEntity(String id, EntitySettings settings) {
-        super(PersistenceId.of(TYPE_KEY.name(), id));
-        this.id = id;
-        this.settings = settings;
+        super(TYPE_KEY, id, TAG, settings);
     }
 
     public static Behavior<NexusCommand> create(String id, EntitySettings settings) {
@@ -68,106 +62,82 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
     }
 
     @Override
-    public Set<String> tagsFor(NexusEvent event) {
-        return Set.of(TAG);
-    }
-
-    @Override
-    public RetentionCriteria retentionCriteria() {
-        return settings.retention();
-    }
-
-    @Override
-    public CommandHandler<NexusCommand, NexusEvent, NexusState> commandHandler() {
-        return newCommandHandlerBuilder().forAnyState()
-                .onCommand(Create.class, this::onCreate)
-                .onCommand(Destroy.class, this::onDestroy)
-                .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), Reply.ok(s)))
+    public CommandHandlerWithReply<NexusCommand, NexusEvent, NexusState> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(Create.class, (s, c) -> create(s, c, c.spec().problem(), () -> sameNexus(s, c.spec()),
+                        () -> "nexus '" + id + "' already exists on node '" + s.node() + "' with size " + s.size()
+                                + " and children " + uris(s.children()),
+                        () -> new NexusCreated(c.spec())))
+                .onCommand(Destroy.class, (s, c) -> destroy(s, c, new NexusDestroyed()))
+                .onCommand(Get.class, (s, c) -> ok(s, c))
                 .onCommand(Publish.class, (s, c) -> active(s, c, () -> onPublish(s, c)))
-                .onCommand(Unpublish.class, (s, c) -> active(s, c, () -> !s.published()
-                        ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new NexusUnpublished(), c)))
-                .onCommand(AddChild.class, (s, c) -> active(s, c, () -> s.child(c.child().uri()) != null
-                        ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new ChildAdded(c.child()), c)))
-                .onCommand(RemoveChild.class, (s, c) -> active(s, c, () -> s.child(c.uri()) == null
-                        ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new ChildRemoved(c.uri()), c)))
+                .onCommand(Unpublish.class, (s, c) -> active(s, c, () -> unlessAlready(!s.published(), s, c,
+                        NexusUnpublished::new)))
+                .onCommand(AddChild.class, (s, c) -> active(s, c, () -> unlessAlready(
+                        s.child(c.child().uri()) != null, s, c, () -> new ChildAdded(c.child()))))
+                .onCommand(RemoveChild.class, (s, c) -> active(s, c, () -> unlessAlready(s.child(c.uri()) == null,
+                        s, c, () -> new ChildRemoved(c.uri()))))
                 .onCommand(SetChildState.class, (s, c) -> fromBus(s, c, c.mark(), () -> onSetChildState(s, c)))
                 .onCommand(NoteRebuildStarted.class, (s, c) -> fromBus(s, c, c.mark(), () -> onRebuildStarted(s, c)))
                 .onCommand(NoteRebuildFinished.class, (s, c) -> fromBus(s, c, c.mark(),
                         () -> onRebuildFinished(s, c)))
-                .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
-                        ? Effect().reply(c.replyTo(), Reply.ok(s)) : persist(new NexusStatusChanged(c.status()), c)))
+                .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> unlessAlready(s.status() == c.status(), s, c,
+                        () -> new NexusStatusChanged(c.status()))))
                 .build();
     }
 
-    private Effect<NexusEvent, NexusState> onCreate(NexusState s, Create c) {
-        String problem = c.spec().problem();
-        if (problem != null) {
-            return Effect().reply(c.replyTo(), Reply.invalid("nexus '" + id + "': " + problem));
-        }
-        if (s.active()) {
-            // Children change state after creation, so a repeat is recognised by node, size, volume and child URIs.
-            Set<String> asked = c.spec().children().stream().map(Child::uri).collect(Collectors.toSet());
-            Set<String> have = s.children().stream().map(Child::uri).collect(Collectors.toSet());
-            boolean same = s.node().equals(c.spec().node()) && s.size() == c.spec().size()
-                    && s.volume().equals(c.spec().volume()) && asked.equals(have);
-            return same ? Effect().reply(c.replyTo(), Reply.ok(s))
-                    : Effect().reply(c.replyTo(), Reply.conflict("nexus '" + id + "' already exists on node '"
-                            + s.node() + "' with size " + s.size() + " and children " + have));
-        }
-        return persist(new NexusCreated(c.spec()), c);
+    /** Children change state after creation, so a repeat is recognised by node, size, volume and child URIs. */
+    private static boolean sameNexus(NexusState s, NexusSpec asked) {
+        return s.node().equals(asked.node()) && s.size() == asked.size() && s.volume().equals(asked.volume())
+                && uris(asked.children()).equals(uris(s.children()));
     }
 
-    private Effect<NexusEvent, NexusState> onDestroy(NexusState s, Destroy c) {
-        return switch (s.lifecycle()) {
-            case ABSENT -> Effect().reply(c.replyTo(), Reply.notFound("nexus", id));
-            case DESTROYED -> Effect().reply(c.replyTo(), Reply.ok(s));
-            case ACTIVE -> persist(new NexusDestroyed(), c);
-        };
+    private static Set<String> uris(Collection<Child> children) {
+        return children.stream().map(Child::uri).collect(Collectors.toSet());
     }
 
-    private Effect<NexusEvent, NexusState> onPublish(NexusState s, Publish c) {
+    private ReplyEffect<NexusEvent, NexusState> onPublish(NexusState s, Publish c) {
         if (s.published()) {
-            return s.protocol() == c.protocol()
-                    ? Effect().reply(c.replyTo(), Reply.ok(s))
-                    : Effect().reply(c.replyTo(), Reply.conflict("nexus '" + id + "' is already published over "
-                            + s.protocol().name().toLowerCase()));
+            return s.protocol() == c.protocol() ? ok(s, c)
+                    : reject(c, Reply.Kind.CONFLICT, "nexus '" + id + "' is already published over "
+                            + s.protocol().name().toLowerCase());
         }
         if (c.protocol() == Protocol.NONE) {
-            return Effect().reply(c.replyTo(), Reply.invalid("publish needs a protocol: nvmf or nbd"));
+            return reject(c, Reply.Kind.INVALID, "publish needs a protocol: nvmf or nbd");
         }
         return persist(new NexusPublished(c.protocol(), c.deviceUri()), c);
     }
 
-    private Effect<NexusEvent, NexusState> onSetChildState(NexusState s, SetChildState c) {
+    private ReplyEffect<NexusEvent, NexusState> onSetChildState(NexusState s, SetChildState c) {
         Child child = s.child(c.uri());
         if (child == null) {
             return unknownChild(s, c, c.uri(), c.mark());
         }
         if (child.state() == c.state()) {
-            return Effect().reply(c.replyTo(), Reply.ok(s));
+            return ok(s, c);
         }
         return switch (c.state()) {
             case ONLINE -> persist(new ChildOnline(c.uri(), c.mark()), c);
             case DEGRADED -> persist(new ChildDegraded(c.uri(), c.reason(), c.mark()), c);
             case FAULTED -> persist(new ChildFaulted(c.uri(), c.reason(), c.mark()), c);
-            case UNKNOWN -> Effect().reply(c.replyTo(), Reply.invalid("a child cannot be set to UNKNOWN"));
+            case UNKNOWN -> reject(c, Reply.Kind.INVALID, "a child cannot be set to UNKNOWN");
         };
     }
 
-    private Effect<NexusEvent, NexusState> onRebuildStarted(NexusState s, NoteRebuildStarted c) {
+    private ReplyEffect<NexusEvent, NexusState> onRebuildStarted(NexusState s, NoteRebuildStarted c) {
         if (s.child(c.uri()) == null) {
             return unknownChild(s, c, c.uri(), c.mark());
         }
-        return s.rebuilding().contains(c.uri()) ? Effect().reply(c.replyTo(), Reply.ok(s))
-                : persist(new RebuildStarted(c.uri(), c.source(), c.partial(), c.mark()), c);
+        return unlessAlready(s.rebuilding().contains(c.uri()), s, c,
+                () -> new RebuildStarted(c.uri(), c.source(), c.partial(), c.mark()));
     }
 
-    private Effect<NexusEvent, NexusState> onRebuildFinished(NexusState s, NoteRebuildFinished c) {
+    private ReplyEffect<NexusEvent, NexusState> onRebuildFinished(NexusState s, NoteRebuildFinished c) {
         if (s.child(c.uri()) == null) {
             return unknownChild(s, c, c.uri(), c.mark());
         }
-        return !s.rebuilding().contains(c.uri()) ? Effect().reply(c.replyTo(), Reply.ok(s))
-                : persist(new RebuildFinished(c.uri(), c.result(), c.cause(), c.mark()), c);
+        return unlessAlready(!s.rebuilding().contains(c.uri()), s, c,
+                () -> new RebuildFinished(c.uri(), c.result(), c.cause(), c.mark()));
     }
 
     /**
@@ -175,26 +145,16 @@ public final class NexusEntity extends EventSourcedBehavior<NexusCommand, NexusE
      * already (a redelivery), and one for a nexus that is not (or no longer) active changes nothing and is no error:
      * the io-engine may report a nexus this plane has since destroyed.
      */
-    private Effect<NexusEvent, NexusState> fromBus(NexusState s, NexusCommand c, BusMark mark,
-                                                    Supplier<Effect<NexusEvent, NexusState>> f) {
+    private ReplyEffect<NexusEvent, NexusState> fromBus(NexusState s, NexusCommand c, BusMark mark,
+                                                         Supplier<ReplyEffect<NexusEvent, NexusState>> f) {
         if (s.covers(mark) || mark.present() && !s.active()) {
-            return Effect().reply(c.replyTo(), Reply.ok(s));
+            return ok(s, c);
         }
         return active(s, c, f);
     }
 
-    private Effect<NexusEvent, NexusState> unknownChild(NexusState s, NexusCommand c, String uri, BusMark mark) {
-        return mark.present() ? Effect().reply(c.replyTo(), Reply.ok(s))
-                : Effect().reply(c.replyTo(), Reply.notFound("child of nexus " + id, uri));
-    }
-
-    private Effect<NexusEvent, NexusState> active(NexusState s, NexusCommand c,
-                                                   Supplier<Effect<NexusEvent, NexusState>> f) {
-        return s.active() ? f.get() : Effect().reply(c.replyTo(), Reply.notFound("nexus", id));
-    }
-
-    private Effect<NexusEvent, NexusState> persist(NexusEvent e, NexusCommand c) {
-        return Effect().persist(e).thenReply(c.replyTo(), Reply::ok);
+    private ReplyEffect<NexusEvent, NexusState> unknownChild(NexusState s, NexusCommand c, String uri, BusMark mark) {
+        return mark.present() ? ok(s, c) : Effect().reply(c.replyTo(), Reply.notFound("child of nexus " + id, uri));
     }
 
     @Override

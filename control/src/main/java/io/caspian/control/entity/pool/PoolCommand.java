@@ -1,13 +1,12 @@
 package io.caspian.control.entity.pool;
 
-import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.EntityCommand;
 import io.caspian.control.entity.Reply;
 import io.caspian.events.Health;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What may be asked of a Pool; every command is answered with a {@link Reply}. */
-public sealed interface PoolCommand extends ControlMessage {
-    ActorRef<Reply> replyTo();
+public sealed interface PoolCommand extends EntityCommand {
 
     record Create(PoolSpec spec, ActorRef<Reply> replyTo) implements PoolCommand {
     }

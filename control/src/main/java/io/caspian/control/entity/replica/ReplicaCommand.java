@@ -1,14 +1,13 @@
 package io.caspian.control.entity.replica;
 
-import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.EntityCommand;
 import io.caspian.control.entity.Reply;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What may be asked of a Replica; every command is answered with a {@link Reply}. */
-public sealed interface ReplicaCommand extends ControlMessage {
-    ActorRef<Reply> replyTo();
+public sealed interface ReplicaCommand extends EntityCommand {
 
     record Create(ReplicaSpec spec, ActorRef<Reply> replyTo) implements ReplicaCommand {
     }

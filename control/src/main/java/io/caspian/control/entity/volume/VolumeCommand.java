@@ -1,6 +1,6 @@
 package io.caspian.control.entity.volume;
 
-import io.caspian.control.entity.ControlMessage;
+import io.caspian.control.entity.EntityCommand;
 import io.caspian.control.entity.Reply;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
@@ -8,8 +8,7 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** What may be asked of a Volume; every command is answered with a {@link Reply}. */
-public sealed interface VolumeCommand extends ControlMessage {
-    ActorRef<Reply> replyTo();
+public sealed interface VolumeCommand extends EntityCommand {
 
     record Create(VolumeSpec spec, ActorRef<Reply> replyTo) implements VolumeCommand {
     }

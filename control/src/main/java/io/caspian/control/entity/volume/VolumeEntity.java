@@ -1,5 +1,6 @@
 package io.caspian.control.entity.volume;
 
+import io.caspian.control.entity.ControlEntity;
 import io.caspian.control.entity.EntitySettings;
 import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.volume.VolumeCommand.AddReplica;
@@ -19,31 +20,24 @@ import io.caspian.control.entity.volume.VolumeEvent.VolumeReplicaAdded;
 import io.caspian.control.entity.volume.VolumeEvent.VolumeReplicaRemoved;
 import io.caspian.control.entity.volume.VolumeEvent.VolumeStatusChanged;
 import io.caspian.control.entity.volume.VolumeEvent.VolumeUnpublished;
-import java.util.Set;
+import io.caspian.events.Protocol;
+import java.util.List;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
-import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
  * A volume's desired state. It records decisions (replicas added, published) but takes none: the reconciler and
  * the REST service decide, so that this stays a plain, replayable log of what the user and the cluster agreed.
  */
-public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, VolumeEvent, VolumeState> {
+public final class VolumeEntity extends ControlEntity<VolumeCommand, VolumeEvent, VolumeState> {
     public static final EntityTypeKey<VolumeCommand> TYPE_KEY = EntityTypeKey.create(VolumeCommand.class, "Volume");
     public static final String TAG = "volume";
 
-    private final String id;
-    private final EntitySettings settings;
-
     private VolumeEntity(String id, EntitySettings settings) {
-        super(PersistenceId.of(TYPE_KEY.name(), id));
-        this.id = id;
-        this.settings = settings;
+        super(TYPE_KEY, id, TAG, settings);
     }
 
     public static Behavior<VolumeCommand> create(String id, EntitySettings settings) {
@@ -56,91 +50,45 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
     }
 
     @Override
-    public Set<String> tagsFor(VolumeEvent event) {
-        return Set.of(TAG);
-    }
-
-    @Override
-    public RetentionCriteria retentionCriteria() {
-        return settings.retention();
-    }
-
-    @Override
-    public CommandHandler<VolumeCommand, VolumeEvent, VolumeState> commandHandler() {
-        return newCommandHandlerBuilder().forAnyState()
-                .onCommand(Create.class, this::onCreate)
-                .onCommand(Destroy.class, this::onDestroy)
-                .onCommand(Get.class, (s, c) -> active(s, c, () -> Effect().reply(c.replyTo(), Reply.ok(s))))
+    public CommandHandlerWithReply<VolumeCommand, VolumeEvent, VolumeState> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(Create.class, (s, c) -> create(s, c, c.spec().problem(), () -> s.spec().equals(c.spec()),
+                        () -> "volume '" + id + "' already exists with a different spec: " + s.spec(),
+                        () -> new VolumeCreated(c.spec())))
+                .onCommand(Destroy.class, (s, c) -> destroy(s, c, new VolumeDestroyed()))
+                .onCommand(Get.class, (s, c) -> active(s, c, () -> ok(s, c)))
                 .onCommand(SetReplicaCount.class, (s, c) -> active(s, c, () -> onSetReplicaCount(s, c)))
-                .onCommand(AddReplica.class, (s, c) -> active(s, c, () -> s.replicas().contains(c.replica())
-                        ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeReplicaAdded(c.replica()), c)))
-                .onCommand(RemoveReplica.class, (s, c) -> active(s, c, () -> !s.replicas().contains(c.replica())
-                        ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeReplicaRemoved(c.replica()), c)))
+                .onCommand(AddReplica.class, (s, c) -> active(s, c, () -> unlessAlready(
+                        s.replicas().contains(c.replica()), s, c, () -> new VolumeReplicaAdded(c.replica()))))
+                .onCommand(RemoveReplica.class, (s, c) -> active(s, c, () -> unlessAlready(
+                        !s.replicas().contains(c.replica()), s, c, () -> new VolumeReplicaRemoved(c.replica()))))
                 .onCommand(Publish.class, (s, c) -> active(s, c, () -> onPublish(s, c)))
-                .onCommand(Unpublish.class, (s, c) -> active(s, c, () -> !s.published()
-                        ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeUnpublished(), c)))
-                .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> s.status() == c.status()
-                        && s.reason().equals(c.reason())
-                        ? Effect().reply(c.replyTo(), Reply.ok(s))
-                        : persist(new VolumeStatusChanged(c.status(), c.reason()), c)))
+                .onCommand(Unpublish.class, (s, c) -> active(s, c, () -> unlessAlready(!s.published(), s, c,
+                        VolumeUnpublished::new)))
+                .onCommand(SetStatus.class, (s, c) -> active(s, c, () -> unlessAlready(
+                        s.status() == c.status() && s.reason().equals(c.reason()), s, c,
+                        () -> new VolumeStatusChanged(c.status(), c.reason()))))
                 .build();
     }
 
-    private Effect<VolumeEvent, VolumeState> onCreate(VolumeState s, Create c) {
-        String problem = c.spec().problem();
-        if (problem != null) {
-            return Effect().reply(c.replyTo(), Reply.invalid("volume '" + id + "': " + problem));
-        }
-        if (s.active()) {
-            return s.spec().equals(c.spec())
-                    ? Effect().reply(c.replyTo(), Reply.ok(s))
-                    : Effect().reply(c.replyTo(), Reply.conflict("volume '" + id
-                            + "' already exists with a different spec: " + s.spec()));
-        }
-        return persist(new VolumeCreated(c.spec()), c);
-    }
-
-    private Effect<VolumeEvent, VolumeState> onDestroy(VolumeState s, Destroy c) {
-        return switch (s.lifecycle()) {
-            case ABSENT -> Effect().reply(c.replyTo(), Reply.notFound("volume", id));
-            case DESTROYED -> Effect().reply(c.replyTo(), Reply.ok(s));
-            case ACTIVE -> persist(new VolumeDestroyed(), c);
-        };
-    }
-
-    private Effect<VolumeEvent, VolumeState> onSetReplicaCount(VolumeState s, SetReplicaCount c) {
+    private ReplyEffect<VolumeEvent, VolumeState> onSetReplicaCount(VolumeState s, SetReplicaCount c) {
         if (c.replicas() < 1) {
-            return Effect().reply(c.replyTo(), Reply.invalid("replica count must be at least 1, got " + c.replicas()));
+            return invalid(c, "replica count must be at least 1, got " + c.replicas());
         }
-        return s.spec().replicas() == c.replicas()
-                ? Effect().reply(c.replyTo(), Reply.ok(s))
-                : persist(new ReplicaCountChanged(c.replicas()), c);
+        return unlessAlready(s.spec().replicas() == c.replicas(), s, c, () -> new ReplicaCountChanged(c.replicas()));
     }
 
-    private Effect<VolumeEvent, VolumeState> onPublish(VolumeState s, Publish c) {
+    private ReplyEffect<VolumeEvent, VolumeState> onPublish(VolumeState s, Publish c) {
         if (s.published()) {
             if (s.protocol() != c.protocol()) {
-                return Effect().reply(c.replyTo(), Reply.conflict("volume '" + id + "' is already published over "
-                        + s.protocol().name().toLowerCase() + " at " + s.deviceUri()));
+                return reject(c, Reply.Kind.CONFLICT, "volume '" + id + "' is already published over "
+                        + s.protocol().name().toLowerCase() + " at " + s.deviceUri());
             }
             // Published again to other hosts: the same target, a new list (journaled: who may connect changed).
-            return s.hosts().equals(c.hosts()) ? Effect().reply(c.replyTo(), Reply.ok(s))
-                    : persist(new VolumePublished(s.nexus(), s.targetNode(), s.protocol(), s.deviceUri(), c.hosts()),
-                            c);
+            return unlessAlready(s.hosts().equals(c.hosts()), s, c,
+                    () -> new VolumePublished(s.nexus(), s.targetNode(), s.protocol(), s.deviceUri(), c.hosts()));
         }
         return persist(new VolumePublished(c.nexus(), c.node(), c.protocol(), c.deviceUri(), c.hosts()), c);
-    }
-
-    private Effect<VolumeEvent, VolumeState> active(VolumeState s, VolumeCommand c,
-                                                     java.util.function.Supplier<Effect<VolumeEvent, VolumeState>> f) {
-        return s.active() ? f.get() : Effect().reply(c.replyTo(), Reply.notFound("volume", id));
-    }
-
-    private Effect<VolumeEvent, VolumeState> persist(VolumeEvent e, VolumeCommand c) {
-        return Effect().persist(e).thenReply(c.replyTo(), Reply::ok);
     }
 
     @Override
@@ -152,8 +100,7 @@ public final class VolumeEntity extends EventSourcedBehavior<VolumeCommand, Volu
                 .onEvent(VolumeReplicaRemoved.class, (s, e) -> s.withReplica(e.replica(), false))
                 .onEvent(VolumePublished.class, (s, e) -> s.withTarget(e.nexus(), e.node(), e.protocol(),
                         e.deviceUri(), e.hosts()))
-                .onEvent(VolumeUnpublished.class, (s, e) -> s.withTarget("", "", io.caspian.events.Protocol.NONE, "",
-                        java.util.List.of()))
+                .onEvent(VolumeUnpublished.class, (s, e) -> s.withTarget("", "", Protocol.NONE, "", List.of()))
                 .onEvent(VolumeStatusChanged.class, (s, e) -> s.withStatus(e.status(), e.reason()))
                 .onEvent(VolumeDestroyed.class, (s, e) -> s.destroyed())
                 .build();

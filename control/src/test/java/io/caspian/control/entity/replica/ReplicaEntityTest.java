@@ -64,4 +64,26 @@ class ReplicaEntityTest {
         assertEquals(Reply.Kind.NOT_FOUND, rejection(kit.<Reply>runCommand(
                 r -> new ReplicaCommand.SetStatus(Health.ONLINE, r)).reply()));
     }
+
+    @Test
+    void theSharedLifecycleAnswersEveryCommandInEveryState() {
+        // Never created: every command but Create is NOT_FOUND, Destroy included, and nothing is journaled.
+        for (var reply : List.of(kit.<Reply>runCommand(ReplicaCommand.Destroy::new),
+                kit.<Reply>runCommand(ReplicaCommand.Get::new),
+                kit.<Reply>runCommand(r -> new ReplicaCommand.Share(Protocol.NBD, "nbd://h/x", r)))) {
+            assertTrue(reply.hasNoEvents());
+            assertEquals(Reply.Kind.NOT_FOUND, rejection(reply.reply()));
+        }
+        var invalid = kit.<Reply>runCommand(r -> new ReplicaCommand.Create(new ReplicaSpec("", "n1", 0, true, "v1"),
+                r));
+        assertTrue(invalid.hasNoEvents());
+        assertEquals(Reply.Kind.INVALID, rejection(invalid.reply()));
+        assertTrue(((Reply.Rejected) invalid.reply()).message().startsWith("replica 'r-"));
+        kit.<Reply>runCommand(r -> new ReplicaCommand.Create(SPEC, r));
+        kit.<Reply>runCommand(ReplicaCommand.Destroy::new);
+        // The tombstone: Get is NOT_FOUND, the id may be created again.
+        assertEquals(Reply.Kind.NOT_FOUND, rejection(kit.<Reply>runCommand(ReplicaCommand.Get::new).reply()));
+        assertEquals(List.of(new ReplicaCreated(SPEC)),
+                kit.<Reply>runCommand(r -> new ReplicaCommand.Create(SPEC, r)).events());
+    }
 }

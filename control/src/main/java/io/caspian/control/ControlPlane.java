@@ -123,11 +123,12 @@ public final class ControlPlane implements AutoCloseable {
                     .withRole(ROLE));
 
             ExecutorService operations = Executors.newFixedThreadPool(c.getInt("operation-threads"), daemons());
-            Inventory inventory = new Inventory(Clock.systemUTC());
+            Clock clock = Clock.systemUTC();
+            Inventory inventory = new Inventory(clock);
             Entities entities = new Entities(system, askTimeout);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
-            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout,
+            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
                     c.getDuration("faulted-child-wait"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,

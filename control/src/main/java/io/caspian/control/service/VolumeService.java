@@ -31,6 +31,7 @@ import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,10 +60,7 @@ public final class VolumeService {
     private final IoEngineClient io;
     private final Scheduler scheduler;
     private final Duration ioTimeout;
-    private final Duration faultedWait;
-    /** When each faulted child (by URI) was first seen faulted, and when it was last asked back (observed state). */
-    private final Map<String, Long> faultedSince = new ConcurrentHashMap<>();
-    private final Map<String, Long> askedBack = new ConcurrentHashMap<>();
+    private final FaultedChildWait faultWait;
     /**
      * Serializes the operations on one volume. Striped rather than one lock per volume id, so that the number of
      * locks does not grow with every volume ever created; two volumes on one stripe merely wait for each other.
@@ -74,18 +72,18 @@ public final class VolumeService {
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
-        this(entities, inventory, io, scheduler, ioTimeout, Duration.ZERO);
+        this(entities, inventory, io, scheduler, ioTimeout, Clock.systemUTC(), Duration.ZERO);
     }
 
     /** {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced. */
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
-                         Duration ioTimeout, Duration faultedWait) {
+                         Duration ioTimeout, Clock clock, Duration faultedWait) {
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
         this.scheduler = scheduler;
         this.ioTimeout = ioTimeout;
-        this.faultedWait = faultedWait;
+        this.faultWait = new FaultedChildWait(clock, faultedWait);
     }
 
     // ------------------------------------------------------------------ operations
@@ -145,8 +143,7 @@ public final class VolumeService {
             entities.replica(replica).ifPresent(this::destroyReplica);
         }
         shortfalls.remove(id);
-        faultedSince.keySet().removeIf(k -> k.startsWith(id + " "));
-        askedBack.keySet().retainAll(faultedSince.keySet());
+        faultWait.forget(id);
         return entities.volume(id, VolumeCommand.Destroy::new);
     }
 
@@ -363,7 +360,7 @@ public final class VolumeService {
         if (!waiting.isEmpty() && !shortfalls.containsKey(id)) {
             shortfalls.put(id, "faulted " + waiting.values().stream().map(c -> "replica " + c.replica() + " ("
                     + c.reason() + ")").collect(Collectors.joining(", ")) + ": waiting up to "
-                    + faultedWait.toSeconds() + " s for it to come back before replacing it");
+                    + faultWait.period().toSeconds() + " s for it to come back before replacing it");
         }
         v = existing(id);
         Status status = health(v);
@@ -408,33 +405,26 @@ public final class VolumeService {
      * is asked again until the period ends, then replaced.
      */
     private Map<String, Child> waitForFaulted(VolumeState v, NexusState nexus, Map<String, Child> faulted) {
-        long now = System.nanoTime();
         Set<String> uris = nexus == null ? Set.of() : nexus.children().stream()
                 .filter(c -> c.state() == ChildState.FAULTED).map(Child::uri).collect(Collectors.toSet());
-        faultedSince.keySet().removeIf(u -> u.startsWith(v.id() + " ") && !uris.contains(u.substring(v.id().length()
-                + 1)));
-        askedBack.keySet().retainAll(faultedSince.keySet());
+        faultWait.retain(v.id(), uris);
         Map<String, Child> waiting = new java.util.LinkedHashMap<>();
-        if (faultedWait.isZero() || nexus == null) {
+        if (nexus == null) {
             return waiting;
         }
         for (Map.Entry<String, Child> e : faulted.entrySet()) {
             Child c = e.getValue();
-            String key = v.id() + " " + c.uri();
-            long since = faultedSince.computeIfAbsent(key, k -> now);
-            if (now - since >= faultedWait.toNanos()) {
+            if (!faultWait.waiting(v.id(), c.uri())) {
                 continue;
             }
             waiting.put(e.getKey(), c);
-            Long asked = askedBack.get(key);
             boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
                     && inventory.replica(e.getKey()).filter(o -> o.info().status() != Health.FAULTED).isPresent()
                     && nodeOnline(nexus.node())
                     && inventory.nexus(nexus.node(), nexus.id()).isPresent();
-            if (!reachable || asked != null && now - asked < faultedWait.toNanos() / 3) {
+            if (!reachable || !faultWait.askBackNow(v.id(), c.uri())) {
                 continue;
             }
-            askedBack.put(key, now);
             // A child left out of a re-created nexus is not a member of it any more: it joins again out of sync.
             boolean member = inventory.nexus(nexus.node(), nexus.id()).map(n -> n.children().stream()
                     .anyMatch(x -> x.uri().equals(c.uri()))).orElse(false);

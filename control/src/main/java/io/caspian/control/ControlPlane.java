@@ -18,6 +18,7 @@ import io.caspian.control.observed.DataNodeWatcher;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.NodeListener;
+import io.caspian.control.observed.ReportChange;
 import io.caspian.control.rest.RestApi;
 import io.caspian.control.scheduler.Scheduler;
 import io.caspian.control.service.BusRouter;
@@ -179,8 +180,8 @@ public final class ControlPlane implements AutoCloseable {
                                          ActorRef<Reconciler.Message> reconciler, ExecutorService operations) {
         return new NodeListener() {
             @Override
-            public void reported(NodeStateReport r, boolean restarted) {
-                if (restarted) {
+            public void reported(NodeStateReport r, NodeStateReport previous) {
+                if (previous == null || !previous.instance().equals(r.instance())) {
                     CompletableFuture.runAsync(() -> {
                         var node = entities.node(r.node(), x -> new NodeCommand.Register(r.endpoint(), r.labels(), x));
                         inventory.cordoned(node.id(), node.cordoned());
@@ -191,7 +192,7 @@ public final class ControlPlane implements AutoCloseable {
                         reconciler.tell(new Reconciler.Trigger("node " + r.node() + " registered"));
                     });
                 } else {
-                    reconciler.tell(new Reconciler.Trigger("report from " + r.node()));
+                    reconciler.tell(new Reconciler.Reported(r.node(), ReportChange.between(previous, r)));
                 }
             }
 

@@ -85,10 +85,10 @@ public final class DataNodeWatcher {
                     })
                     .onMessage(Reported.class, m -> {
                         NodeStateReport r = m.report();
-                        String before = inventory.node(r.node()).filter(Inventory.Observed::online)
-                                .map(o -> o.report().instance()).orElse(null);
+                        NodeStateReport before = inventory.node(r.node()).filter(Inventory.Observed::online)
+                                .map(Inventory.Observed::report).orElse(null);
                         if (inventory.update(r)) {
-                            listener.reported(r, !r.instance().equals(before));
+                            listener.reported(r, before);
                         }
                         return Behaviors.same();
                     })

@@ -1,9 +1,11 @@
 package io.caspian.control.service;
 
+import io.caspian.control.entity.nexus.NexusState;
 import io.caspian.control.entity.pool.PoolEntity;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
+import io.caspian.control.observed.ReportChange;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -21,8 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Compares desired state (entities) with observed state (io-engine reports) and acts: re-creates missing pools,
  * keeps every volume at its replica count, re-creates nexuses lost with an io-engine restart, destroys orphaned
- * replicas. Runs on a timer, whenever an io-engine reports and, for one volume, when a bus record calls for it;
- * one pass at a time, a trigger during a pass starts another when it ends.
+ * replicas. A full sweep runs on a timer (the safety net) and when a change may concern any volume (a node
+ * registered, gone offline or back, a pool's health); a report that changed some nexuses or replicas, or a bus
+ * record, has only the volumes they belong to looked at, so that the work per report follows the change, not
+ * the size of the cluster. One pass at a time; what asks for more during a pass is merged and runs next.
  */
 public final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -37,6 +41,10 @@ public final class Reconciler {
 
     /** Asks for one volume to be looked at soon (a bus record called for it); cheap to send often. */
     public record VolumeChanged(String id) implements Message {
+    }
+
+    /** An io-engine's report changed what {@code change} names. */
+    public record Reported(String node, ReportChange change) implements Message {
     }
 
     /** Stops sweeping; sent before the actor system shuts down. */
@@ -75,44 +83,88 @@ public final class Reconciler {
 
     private static Behavior<Message> idle(Reconciler r, ActorContext<Message> ctx, Executor executor) {
         return Behaviors.receive(Message.class)
-                .onMessage(Trigger.class, t -> start(r, ctx, executor, r::sweep))
-                .onMessage(VolumeChanged.class, v -> start(r, ctx, executor, () -> r.volumes(Set.of(v.id()))))
+                .onMessage(Trigger.class, t -> start(r, ctx, executor, Work.SWEEP))
+                .onMessage(VolumeChanged.class, v -> start(r, ctx, executor, Work.NONE.volume(v.id())))
+                .onMessage(Reported.class, m -> m.change().isEmpty() ? Behaviors.same()
+                        : start(r, ctx, executor, Work.NONE.report(m.change())))
                 .onMessage(Done.class, d -> Behaviors.same())
                 .onMessage(Stop.class, s -> Behaviors.stopped())
                 .build();
     }
 
-    private static Behavior<Message> start(Reconciler r, ActorContext<Message> ctx, Executor executor,
-                                           Runnable work) {
-        ctx.pipeToSelf(CompletableFuture.runAsync(work, executor), (ok, err) -> new Done());
-        return running(r, ctx, executor, false, Set.of());
+    private static Behavior<Message> start(Reconciler r, ActorContext<Message> ctx, Executor executor, Work work) {
+        ctx.pipeToSelf(CompletableFuture.runAsync(() -> r.run(work), executor), (ok, err) -> new Done());
+        return running(r, ctx, executor, Work.NONE);
+    }
+
+    /** One pass runs at a time; what asks for another meanwhile is merged into the next one. */
+    private static Behavior<Message> running(Reconciler r, ActorContext<Message> ctx, Executor executor,
+                                             Work next) {
+        return Behaviors.receive(Message.class)
+                .onMessage(Trigger.class, t -> running(r, ctx, executor, Work.SWEEP))
+                .onMessage(VolumeChanged.class, v -> running(r, ctx, executor, next.volume(v.id())))
+                .onMessage(Reported.class, m -> running(r, ctx, executor, next.report(m.change())))
+                .onMessage(Done.class, d -> next.isEmpty() ? idle(r, ctx, executor) : start(r, ctx, executor, next))
+                .onMessage(Stop.class, s -> Behaviors.stopped())
+                .build();
     }
 
     /**
-     * One pass runs at a time. What asks for another meanwhile is remembered: a sweep (which covers every volume)
-     * or the volumes named since; it starts when the running pass ends.
+     * What the next pass covers: everything (a sweep), or the volumes named and those of the nexuses and replicas
+     * that changed. Immutable; merging into a sweep leaves a sweep.
      */
-    private static Behavior<Message> running(Reconciler r, ActorContext<Message> ctx, Executor executor,
-                                             boolean again, Set<String> pending) {
-        return Behaviors.receive(Message.class)
-                .onMessage(Trigger.class, t -> again ? Behaviors.same() : running(r, ctx, executor, true, pending))
-                .onMessage(VolumeChanged.class, v -> {
-                    if (again || pending.contains(v.id())) {
-                        return Behaviors.same();
-                    }
-                    Set<String> more = new LinkedHashSet<>(pending);
-                    more.add(v.id());
-                    return running(r, ctx, executor, false, Set.copyOf(more));
-                })
-                .onMessage(Done.class, d -> {
-                    if (again) {
-                        return start(r, ctx, executor, r::sweep);
-                    }
-                    return pending.isEmpty() ? idle(r, ctx, executor)
-                            : start(r, ctx, executor, () -> r.volumes(pending));
-                })
-                .onMessage(Stop.class, s -> Behaviors.stopped())
-                .build();
+    record Work(boolean sweep, Set<String> volumes, Set<String> nexuses, Set<String> replicas) {
+        static final Work NONE = new Work(false, Set.of(), Set.of(), Set.of());
+        static final Work SWEEP = new Work(true, Set.of(), Set.of(), Set.of());
+
+        boolean isEmpty() {
+            return !sweep && volumes.isEmpty() && nexuses.isEmpty() && replicas.isEmpty();
+        }
+
+        Work volume(String id) {
+            return sweep ? this : new Work(false, plus(volumes, Set.of(id)), nexuses, replicas);
+        }
+
+        Work report(ReportChange change) {
+            if (sweep || change.everything()) {
+                return SWEEP;
+            }
+            return new Work(false, volumes, plus(nexuses, change.nexuses()), plus(replicas, change.replicas()));
+        }
+
+        private static Set<String> plus(Set<String> a, Set<String> b) {
+            if (a.containsAll(b)) {
+                return a;
+            }
+            Set<String> all = new LinkedHashSet<>(a);
+            all.addAll(b);
+            return Set.copyOf(all);
+        }
+    }
+
+    void run(Work work) {
+        if (work.sweep()) {
+            sweep();
+        } else {
+            volumes(affected(work));
+        }
+    }
+
+    /**
+     * The volumes a piece of work concerns: those named, and the owners of the nexuses and replicas named. A
+     * nexus or replica with no entity belongs to no volume (an orphan is the sweep's business).
+     */
+    Set<String> affected(Work work) {
+        Set<String> ids = new LinkedHashSet<>(work.volumes());
+        for (String nexus : work.nexuses()) {
+            guarded("find the volume of nexus " + nexus, () -> entities.nexus(nexus).map(NexusState::volume)
+                    .filter(v -> !v.isEmpty()).ifPresent(ids::add));
+        }
+        for (String replica : work.replicas()) {
+            guarded("find the volume of replica " + replica, () -> entities.replica(replica)
+                    .map(s -> s.spec().volume()).filter(v -> !v.isEmpty()).ifPresent(ids::add));
+        }
+        return ids;
     }
 
     /** The named volumes only, each failing alone. */

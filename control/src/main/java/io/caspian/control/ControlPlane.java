@@ -133,7 +133,8 @@ public final class ControlPlane implements AutoCloseable {
                     c.getDuration("faulted-child-wait"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
-                    volumes, pools, c.getDuration("reconcile-interval"), ioTimeout, operations), "reconciler", Props.empty());
+                    volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"), ioTimeout, operations),
+                    "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations)), "data-node-watcher", Props.empty());
 

@@ -8,6 +8,7 @@ import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,8 +36,12 @@ public final class Reconciler {
     public sealed interface Message {
     }
 
-    /** Asks for a sweep soon; cheap to send often. */
+    /** Asks for a full sweep soon; cheap to send often. */
     public record Trigger(String reason) implements Message {
+    }
+
+    /** The timer's safety sweep: the next page of volumes, so that its cost per tick is bounded. */
+    private record Tick() implements Message {
     }
 
     /** Asks for one volume to be looked at soon (a bus record called for it); cheap to send often. */
@@ -60,23 +65,27 @@ public final class Reconciler {
     private final VolumeService volumes;
     private final PoolService pools;
     private final Duration ioTimeout;
+    private final int page;
+    /** The last volume id the paged sweep reached; only the one running pass touches it. */
+    private String cursor = "";
 
     private Reconciler(Entities entities, Inventory inventory, IoEngineClient io, VolumeService volumes,
-                       PoolService pools, Duration ioTimeout) {
+                       PoolService pools, Duration ioTimeout, int page) {
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
         this.volumes = volumes;
         this.pools = pools;
         this.ioTimeout = ioTimeout;
+        this.page = page;
     }
 
     public static Behavior<Message> create(Entities entities, Inventory inventory, IoEngineClient io,
                                            VolumeService volumes, PoolService pools, Duration interval,
-                                           Duration ioTimeout, Executor executor) {
-        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout);
+                                           int page, Duration ioTimeout, Executor executor) {
+        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout, page);
         return Behaviors.withTimers(timers -> {
-            timers.startTimerWithFixedDelay(new Trigger("periodic sweep"), interval);
+            timers.startTimerWithFixedDelay(new Tick(), interval);
             return Behaviors.setup(ctx -> idle(r, ctx, executor));
         });
     }
@@ -84,6 +93,7 @@ public final class Reconciler {
     private static Behavior<Message> idle(Reconciler r, ActorContext<Message> ctx, Executor executor) {
         return Behaviors.receive(Message.class)
                 .onMessage(Trigger.class, t -> start(r, ctx, executor, Work.SWEEP))
+                .onMessage(Tick.class, t -> start(r, ctx, executor, Work.NONE.tick()))
                 .onMessage(VolumeChanged.class, v -> start(r, ctx, executor, Work.NONE.volume(v.id())))
                 .onMessage(Reported.class, m -> m.change().isEmpty() ? Behaviors.same()
                         : start(r, ctx, executor, Work.NONE.report(m.change())))
@@ -102,6 +112,7 @@ public final class Reconciler {
                                              Work next) {
         return Behaviors.receive(Message.class)
                 .onMessage(Trigger.class, t -> running(r, ctx, executor, Work.SWEEP))
+                .onMessage(Tick.class, t -> running(r, ctx, executor, next.tick()))
                 .onMessage(VolumeChanged.class, v -> running(r, ctx, executor, next.volume(v.id())))
                 .onMessage(Reported.class, m -> running(r, ctx, executor, next.report(m.change())))
                 .onMessage(Done.class, d -> next.isEmpty() ? idle(r, ctx, executor) : start(r, ctx, executor, next))
@@ -110,26 +121,30 @@ public final class Reconciler {
     }
 
     /**
-     * What the next pass covers: everything (a sweep), or the volumes named and those of the nexuses and replicas
-     * that changed. Immutable; merging into a sweep leaves a sweep.
+     * What the next pass covers: everything (a sweep), or the next page of the safety sweep and the volumes
+     * named and those of the nexuses and replicas that changed. Immutable; merging into a sweep leaves a sweep.
      */
-    record Work(boolean sweep, Set<String> volumes, Set<String> nexuses, Set<String> replicas) {
-        static final Work NONE = new Work(false, Set.of(), Set.of(), Set.of());
-        static final Work SWEEP = new Work(true, Set.of(), Set.of(), Set.of());
+    record Work(boolean sweep, boolean page, Set<String> volumes, Set<String> nexuses, Set<String> replicas) {
+        static final Work NONE = new Work(false, false, Set.of(), Set.of(), Set.of());
+        static final Work SWEEP = new Work(true, false, Set.of(), Set.of(), Set.of());
 
         boolean isEmpty() {
-            return !sweep && volumes.isEmpty() && nexuses.isEmpty() && replicas.isEmpty();
+            return !sweep && !page && volumes.isEmpty() && nexuses.isEmpty() && replicas.isEmpty();
+        }
+
+        Work tick() {
+            return sweep ? this : new Work(false, true, volumes, nexuses, replicas);
         }
 
         Work volume(String id) {
-            return sweep ? this : new Work(false, plus(volumes, Set.of(id)), nexuses, replicas);
+            return sweep ? this : new Work(false, page, plus(volumes, Set.of(id)), nexuses, replicas);
         }
 
         Work report(ReportChange change) {
             if (sweep || change.everything()) {
                 return SWEEP;
             }
-            return new Work(false, volumes, plus(nexuses, change.nexuses()), plus(replicas, change.replicas()));
+            return new Work(false, page, volumes, plus(nexuses, change.nexuses()), plus(replicas, change.replicas()));
         }
 
         private static Set<String> plus(Set<String> a, Set<String> b) {
@@ -144,10 +159,14 @@ public final class Reconciler {
 
     void run(Work work) {
         if (work.sweep()) {
-            sweep();
-        } else {
-            volumes(affected(work));
+            sweep(Integer.MAX_VALUE);
+            return;
         }
+        Set<String> ids = affected(work);
+        if (work.page()) {
+            ids.removeAll(sweep(page));
+        }
+        volumes(ids);
     }
 
     /**
@@ -174,11 +193,14 @@ public final class Reconciler {
         }
     }
 
-    /** One pass over everything; each step fails alone so that one broken volume does not stall the rest. */
-    void sweep() {
+    /**
+     * A pass over the pools, the orphans and up to {@code limit} volumes, from where the last one stopped (round
+     * robin). Each step fails alone so that one broken volume does not stall the rest. Returns the volumes done.
+     */
+    List<String> sweep(int limit) {
         long start = System.nanoTime();
         guarded("pools", this::pools);
-        List<String> ids = guardedIds(VolumeEntity.TYPE_KEY);
+        List<String> ids = nextPage(guardedIds(VolumeEntity.TYPE_KEY), limit);
         for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }
@@ -188,6 +210,30 @@ public final class Reconciler {
         if (millis > SLOW_SWEEP_MILLIS) {
             LOG.warn("reconciler: a sweep over {} volumes took {} ms", ids.size(), millis);
         }
+        return ids;
+    }
+
+    private List<String> nextPage(List<String> ids, int limit) {
+        List<String> next = page(ids, cursor, limit);
+        cursor = next.size() == ids.size() || next.isEmpty() ? "" : next.get(next.size() - 1);
+        return next;
+    }
+
+    /** Up to {@code limit} of the sorted {@code ids}, starting after {@code after} and wrapping around once. */
+    static List<String> page(List<String> ids, String after, int limit) {
+        if (ids.size() <= limit) {
+            return ids;
+        }
+        List<String> next = new ArrayList<>(limit);
+        for (String id : ids) {
+            if (next.size() < limit && id.compareTo(after) > 0) {
+                next.add(id);
+            }
+        }
+        for (int i = 0; next.size() < limit; i++) {
+            next.add(ids.get(i));
+        }
+        return next;
     }
 
     private static final long SLOW_SWEEP_MILLIS = 5_000;

@@ -17,8 +17,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Finds DataNodes through the Receptionist, subscribes to their state reports and watches them. A DataNode that
- * stops, whose cluster member becomes unreachable, or that leaves the cluster (the Receptionist listing follows
- * membership) makes its node offline; a member reachable again is asked for a fresh report, which brings it back.
+ * stops, whose cluster member becomes unreachable, or whose member starts leaving the cluster (an io-engine stopped
+ * with SIGTERM leaves on its way out: it is offline from that moment, not once the Receptionist or the failure
+ * detector catch up) makes its node offline; a member reachable again is asked for a fresh report, which brings
+ * it back.
  *
  * <p>Every {@code refresh} it asks every DataNode for a fresh report again. A DataNode answers each request with its
  * full state (cheap: a handful of records), and re-adds the subscriber if it had dropped it. That matters after a
@@ -44,6 +46,9 @@ public final class DataNodeWatcher {
     private record Reachability(ClusterEvent.ReachabilityEvent event) implements Message {
     }
 
+    private record Membership(ClusterEvent.MemberEvent event) implements Message {
+    }
+
     private record Refresh() implements Message {
     }
 
@@ -66,12 +71,18 @@ public final class DataNodeWatcher {
             Cluster cluster = Cluster.get(ctx.getSystem());
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class,
                     Reachability::new), ClusterEvent.ReachabilityEvent.class));
+            cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class,
+                    Membership::new), ClusterEvent.MemberEvent.class));
             Set<ActorRef<IoEngineCommand>> known = new HashSet<>();
+            // DataNodes whose member is leaving: until the Receptionist drops them, a listing or a last report of
+            // theirs must not bring the node back (a restarted io-engine is a new DataNode ref).
+            Set<ActorRef<IoEngineCommand>> departed = new HashSet<>();
             return Behaviors.receive(Message.class)
                     .onMessage(Listed.class, m -> {
                         Set<ActorRef<IoEngineCommand>> now = m.listing().getServiceInstances(IoEngineProtocol.DATA_NODE);
+                        departed.retainAll(now);
                         for (ActorRef<IoEngineCommand> ref : now) {
-                            if (known.add(ref)) {
+                            if (!departed.contains(ref) && known.add(ref)) {
                                 ctx.watchWith(ref, new Gone(ref));
                                 ref.tell(new IoEngineCommand.SubscribeState(reports));
                             }
@@ -85,6 +96,11 @@ public final class DataNodeWatcher {
                     })
                     .onMessage(Reported.class, m -> {
                         NodeStateReport r = m.report();
+                        if (!known.contains(r.dataNode())) {
+                            // From a DataNode that stopped or is leaving: a report still in flight must not bring
+                            // its node back online, where nothing would ever take it offline again.
+                            return Behaviors.same();
+                        }
                         NodeStateReport before = inventory.node(r.node()).filter(Inventory.Observed::online)
                                 .map(Inventory.Observed::report).orElse(null);
                         if (inventory.update(r)) {
@@ -115,8 +131,29 @@ public final class DataNodeWatcher {
                         }
                         return Behaviors.same();
                     })
+                    .onMessage(Membership.class, m -> {
+                        if (leaving(m.event())) {
+                            Address where = m.event().member().address();
+                            for (ActorRef<IoEngineCommand> ref : Set.copyOf(known)) {
+                                if (address(ref, cluster).equals(where)) {
+                                    departed.add(ref);
+                                    gone(ctx, ref, known, inventory, listener);
+                                }
+                            }
+                        }
+                        return Behaviors.same();
+                    })
                     .build();
         }));
+    }
+
+    /**
+     * A member that asked to leave (Leaving, then Exiting). Only a live incarnation leaves, so the address names the
+     * DataNode known there now; a downed or removed member may be an old incarnation of an address a restarted
+     * io-engine already uses again, and is left to unreachability and the DataNode's termination.
+     */
+    private static boolean leaving(ClusterEvent.MemberEvent e) {
+        return e instanceof ClusterEvent.MemberLeft || e instanceof ClusterEvent.MemberExited;
     }
 
     private static Address address(ActorRef<?> ref, Cluster cluster) {

@@ -67,6 +67,11 @@ final class HostQueue {
   private int inCapsule;
   private int chunkMax = DEFAULT_CHUNK;
   private int blockSize = 512;
+  /**
+   * The most blocks one deallocate or write-zeroes command may name: its byte length is counted in an
+   * int, and a 4 GiB chunk of 4 KiB blocks would count as 0 and be sent again forever.
+   */
+  private long maxChunkBlocks = Integer.MAX_VALUE / 512;
   private final Map<Integer, Control> controls = new HashMap<>();
   private int nextControl = CONTROL_CID;
   private final CommandPdu cmd = new CommandPdu();
@@ -138,6 +143,7 @@ final class HostQueue {
     this.chunkMax = (int) Math.min(mdtsBytes == 0 ? DEFAULT_CHUNK : mdtsBytes, DEFAULT_CHUNK);
     this.inCapsule = inCapsuleBytes;
     this.blockSize = blockSize;
+    this.maxChunkBlocks = Integer.MAX_VALUE / blockSize;
   }
 
   /** The queue is connected: send what waited for it. On the event loop. */
@@ -236,14 +242,14 @@ final class HostQueue {
         cmd.set(IO_FLUSH, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, 0, 0, 0, 0, 0, 0);
       }
       case WRITE_ZEROES -> {
-        long blocks = Math.min(remaining / blockSize, 65536);
+        long blocks = Math.min(remaining / blockSize, Math.min(65536, maxChunkBlocks));
         io.chunkLength = (int) (blocks * blockSize);
         cmd.set(IO_WRITE_ZEROES, 0x40, io.cid, 1, 0, 0, SGL_TRANSPORT, lo, hi, (int) blocks - 1,
             0, 0, 0);
       }
       default -> {
         // Deallocate is off the read/write path: its 16-byte range goes as a record.
-        long blocks = Math.min(remaining / blockSize, 1 << 20);
+        long blocks = Math.min(remaining / blockSize, Math.min(1 << 20, maxChunkBlocks));
         io.chunkLength = (int) (blocks * blockSize);
         ByteBuf range = ch.alloc().directBuffer(16).writeIntLE(0).writeIntLE((int) blocks)
             .writeLongLE(slba);

@@ -200,6 +200,44 @@ class NvmfLoopbackTest {
   }
 
   /**
+   * A deallocate or write-zeroes of a whole large device (mkfs discards everything first) is cut into
+   * commands that together cover exactly the range: each chunk's byte length must fit the int it is
+   * counted in, or a 4 GiB chunk of 4 KiB blocks counts as 0 and the same command is sent forever.
+   */
+  @Test
+  void deallocateAndWriteZeroesOfEightGibCoverTheRangeExactly() throws Exception {
+    LargeRangeDevice large = new LargeRangeDevice(backing);
+    String largeNqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(largeNqn, large, Set.of(HOST));
+    String u = "nvmf://127.0.0.1:" + target.port() + "/" + largeNqn + "?hostnqn=" + HOST
+        + "&io_queues=1&queue_depth=4&io_timeout_ms=5000";
+    try (NvmfDevice d = NvmfDevice.open(u)) {
+      assertEquals(LargeRangeDevice.SIZE, d.size());
+      SyncIo.unmap(d, 0, d.size());
+      SyncIo.writeZeroes(d, 4096, d.size() - 4096);
+    }
+    long unmapped = 0;
+    long zeroed = 0;
+    long next = 0;
+    boolean zeroes = false;
+    for (long[] r : large.ranges()) {
+      if (!zeroes && r[0] == 4096 && next == LargeRangeDevice.SIZE) {
+        zeroes = true;
+        next = 4096;
+      }
+      assertEquals(next, r[0], "ranges follow each other");
+      next = r[0] + r[1];
+      if (zeroes) {
+        zeroed += r[1];
+      } else {
+        unmapped += r[1];
+      }
+    }
+    assertEquals(LargeRangeDevice.SIZE, unmapped);
+    assertEquals(LargeRangeDevice.SIZE - 4096, zeroed);
+  }
+
+  /**
    * Our initiator against our target at queue depth 32 (4 KiB reads and writes alternating, each
    * completion submitting the next I/O from the host's event loop) for about 2 s. Prints the
    * bytes allocated per I/O by the NVMe/TCP event loops and by every thread of the JVM; the bound
@@ -406,7 +444,7 @@ class NvmfLoopbackTest {
     String slowNqn = Nvme.nqnFor(UUID.randomUUID());
     target.addSubsystem(slowNqn, stalling, Set.of());
     try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + target.port() + "/" + slowNqn
-        + "?io_queues=1&queue_depth=4&io_timeout_ms=20000")) {
+        + "?io_queues=1&queue_depth=4&io_timeout_ms=5000")) {
       ByteBuffer data = pattern(8192, 5);
       SyncIo.write(d, 65536, data, 0, 8192);
       stalling.stall();

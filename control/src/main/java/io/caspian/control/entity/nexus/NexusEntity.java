@@ -125,8 +125,15 @@ public final class NexusEntity extends ControlEntity<NexusCommand, NexusEvent, N
     }
 
     private ReplyEffect<NexusEvent, NexusState> onRebuildStarted(NexusState s, NoteRebuildStarted c) {
-        if (s.child(c.uri()) == null) {
+        Child child = s.child(c.uri());
+        if (child == null) {
             return unknownChild(s, c, c.uri(), c.mark());
+        }
+        if (c.mark().present() && child.state() == ChildState.ONLINE) {
+            // A bus record that the state reports overtook: the rebuild it announces already finished and the
+            // child is in sync (a rebuild only ever runs onto a child that is not). Journaled, it would reopen a
+            // finished rebuild in the volume's history.
+            return ok(s, c);
         }
         return unlessAlready(s.rebuilding().contains(c.uri()), s, c,
                 () -> new RebuildStarted(c.uri(), c.source(), c.partial(), c.mark()));

@@ -104,6 +104,26 @@ class NexusEntityTest {
     }
 
     @Test
+    void aRebuildRecordTheReportsOvertookDoesNotReopenAFinishedRebuild() {
+        kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
+        // The state reports told the whole rebuild first: degraded, started, finished, back in sync.
+        kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.DEGRADED, "rebuilding", r));
+        kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildStarted(B.uri(), A.uri(), false, BusMark.NONE, r));
+        kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildFinished(B.uri(), RebuildResult.COMPLETED, "",
+                BusMark.NONE, r));
+        kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.ONLINE, "", r));
+        // Then the bus delivers the rebuild's records, late.
+        BusMark started = new BusMark("n1", "caspian.io.rebuild", "n1/1", 1, 1000);
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildStarted(B.uri(), A.uri(), false, started,
+                r)).hasNoEvents());
+        BusMark finished = new BusMark("n1", "caspian.io.rebuild", "n1/1", 2, 1100);
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildFinished(B.uri(), RebuildResult.COMPLETED,
+                "", finished, r)).hasNoEvents());
+        assertEquals(Set.of(), kit.getState().rebuilding());
+        assertEquals(ChildState.ONLINE, kit.getState().child(B.uri()).state());
+    }
+
+    @Test
     void busRecordsAreJournaledOnceAsChildEventsEvenAcrossRestarts() {
         kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
         BusMark fault = new BusMark("n2", "caspian.io.faults", "n2/1", 1, 1000);

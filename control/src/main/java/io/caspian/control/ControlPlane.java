@@ -183,7 +183,7 @@ public final class ControlPlane implements AutoCloseable {
             @Override
             public void reported(NodeStateReport r, NodeStateReport previous) {
                 if (previous == null || !previous.instance().equals(r.instance())) {
-                    CompletableFuture.runAsync(() -> {
+                    operation(() -> {
                         var node = entities.node(r.node(), x -> new NodeCommand.Register(r.endpoint(), r.labels(), x));
                         inventory.cordoned(node.id(), node.cordoned());
                     }, operations).whenComplete((ok, e) -> {
@@ -199,11 +199,24 @@ public final class ControlPlane implements AutoCloseable {
 
             @Override
             public void offline(String node) {
-                CompletableFuture.runAsync(() -> entities.node(node, NodeCommand.MarkOffline::new), operations)
+                operation(() -> entities.node(node, NodeCommand.MarkOffline::new), operations)
                         .whenComplete((ok, e) -> reconciler.tell(new Reconciler.Trigger("node " + node
                                 + " offline")));
             }
         };
+    }
+
+    /**
+     * Runs a node's registration or offline mark off the watcher's thread. While this control node shuts down the
+     * executor is closed before the cluster's last member events arrive: those are dropped, the journal keeps the
+     * last word, and the next control node sees the reports for itself.
+     */
+    private static CompletableFuture<Void> operation(Runnable work, ExecutorService operations) {
+        try {
+            return CompletableFuture.runAsync(work, operations);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            return CompletableFuture.failedFuture(shuttingDown);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemons() {

@@ -140,9 +140,17 @@ class ClusterIT {
         }
         JsonNode expectedPool = poolBefore;
         // Same capacity, used and committed bytes as before the kill: the pool came back from its file.
-        await(nexusNode + " back with pool-" + k + " re-imported as it was", () ->
-                "Online".equals(api.get("/v0/nodes/" + nexusNode).path("status").asText())
-                        && api.get("/v0/pools/pool-" + k).equals(expectedPool));
+        AtomicReference<JsonNode> nodeSeen = new AtomicReference<>();
+        AtomicReference<JsonNode> poolSeen = new AtomicReference<>();
+        awaitOr(nexusNode + " back with pool-" + k + " re-imported as it was", () -> {
+            nodeSeen.set(api.get("/v0/nodes/" + nexusNode));
+            poolSeen.set(api.get("/v0/pools/pool-" + k));
+            return "Online".equals(nodeSeen.get().path("status").asText()) && poolSeen.get().equals(expectedPool);
+        }, () -> {
+            System.out.println("node last seen: " + nodeSeen.get());
+            assertEquals(expectedPool.toPrettyString(), poolSeen.get() == null ? "(no answer)"
+                    : poolSeen.get().toPrettyString());
+        });
         AtomicReference<String> newDevice = new AtomicReference<>();
         await("nexus back and volume online", () -> {
             JsonNode v = api.get("/v0/volumes/" + volume);

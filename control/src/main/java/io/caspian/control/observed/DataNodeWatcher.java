@@ -28,6 +28,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * removed the old incarnation of that address sees the watch end with the old one and stops reporting, while
  * still answering commands. Without the refresh this control node would act on a frozen report forever; with it
  * the report is fresh again within one period, and meanwhile {@link Inventory} calls the node unknown.
+ *
+ * <p>The refresh also goes to DataNodes still listed whose watch ended: when an io-engine restarts on the same
+ * address, the cluster's removal of the old incarnation ends every watch on that address, the new DataNode's too
+ * if it was listed first. Its next report makes it known and watched again.
  */
 public final class DataNodeWatcher {
     /** What this actor handles; all local. */
@@ -74,12 +78,19 @@ public final class DataNodeWatcher {
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class,
                     Membership::new), ClusterEvent.MemberEvent.class));
             Set<ActorRef<IoEngineCommand>> known = new HashSet<>();
+            // The Receptionist's latest listing. A ref stays listed after a Terminated that was not its own: the
+            // removal of an old incarnation of an address terminates every watch on that address, including the
+            // watch on the new incarnation's DataNode when it was listed first. Such a ref is asked for reports
+            // again; its next report makes it known (and watched) again.
+            Set<ActorRef<IoEngineCommand>> listed = new HashSet<>();
             // DataNodes whose member is leaving: until the Receptionist drops them, a listing or a last report of
             // theirs must not bring the node back (a restarted io-engine is a new DataNode ref).
             Set<ActorRef<IoEngineCommand>> departed = new HashSet<>();
             return Behaviors.receive(Message.class)
                     .onMessage(Listed.class, m -> {
                         Set<ActorRef<IoEngineCommand>> now = m.listing().getServiceInstances(IoEngineProtocol.DATA_NODE);
+                        listed.clear();
+                        listed.addAll(now);
                         departed.retainAll(now);
                         for (ActorRef<IoEngineCommand> ref : now) {
                             if (!departed.contains(ref) && known.add(ref)) {
@@ -96,10 +107,16 @@ public final class DataNodeWatcher {
                     })
                     .onMessage(Reported.class, m -> {
                         NodeStateReport r = m.report();
-                        if (!known.contains(r.dataNode())) {
+                        if (!listed.contains(r.dataNode()) || departed.contains(r.dataNode())) {
                             // From a DataNode that stopped or is leaving: a report still in flight must not bring
                             // its node back online, where nothing would ever take it offline again.
                             return Behaviors.same();
+                        }
+                        if (known.add(r.dataNode())) {
+                            // Listed, and answering: its Terminated was the old incarnation's. Watched again, so a
+                            // real stop takes the node offline as before.
+                            ctx.getLog().info("{}: DataNode {} reports again", r.node(), r.dataNode());
+                            ctx.watchWith(r.dataNode(), new Gone(r.dataNode()));
                         }
                         NodeStateReport before = inventory.node(r.node()).filter(Inventory.Observed::online)
                                 .map(Inventory.Observed::report).orElse(null);
@@ -110,6 +127,8 @@ public final class DataNodeWatcher {
                     })
                     .onMessage(Refresh.class, m -> {
                         known.forEach(ref -> ref.tell(new IoEngineCommand.SubscribeState(reports)));
+                        listed.stream().filter(ref -> !known.contains(ref) && !departed.contains(ref))
+                                .forEach(ref -> ref.tell(new IoEngineCommand.SubscribeState(reports)));
                         return Behaviors.same();
                     })
                     .onMessage(Gone.class, m -> {
@@ -123,7 +142,10 @@ public final class DataNodeWatcher {
                         for (ActorRef<IoEngineCommand> ref : known) {
                             if (address(ref, cluster).equals(where)) {
                                 if (m.event() instanceof ClusterEvent.UnreachableMember) {
-                                    inventory.offline(ref).ifPresent(listener::offline);
+                                    inventory.offline(ref).ifPresent(node -> {
+                                        ctx.getLog().info("{}: offline, its member {} is unreachable", node, where);
+                                        listener.offline(node);
+                                    });
                                 } else {
                                     ref.tell(new IoEngineCommand.SubscribeState(reports));
                                 }
@@ -165,7 +187,10 @@ public final class DataNodeWatcher {
                              Set<ActorRef<IoEngineCommand>> known, Inventory inventory, NodeListener listener) {
         if (known.remove(ref)) {
             ctx.unwatch(ref);
-            inventory.offline(ref).ifPresent(listener::offline);
+            inventory.offline(ref).ifPresent(node -> {
+                ctx.getLog().info("{}: offline, its DataNode {} stopped or left", node, ref);
+                listener.offline(node);
+            });
         }
     }
 }

@@ -68,6 +68,8 @@ public final class DataNodeWatcher {
 
     public static Behavior<Message> create(Inventory inventory, NodeListener listener, java.time.Duration refresh) {
         return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
+            // Named after this class: a built behavior's logger is Pekko's, which the io.caspian level misses.
+            ctx.setLoggerName(DataNodeWatcher.class);
             timers.startTimerWithFixedDelay(new Refresh(), refresh);
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(IoEngineProtocol.DATA_NODE, listings));

@@ -116,9 +116,15 @@ abstract sealed class NativeDevice implements BlockDevice permits AioDevice, Uri
     return file.size / file.blockSize;
   }
 
+  /**
+   * O_DIRECT needs memory aligned to the logical block size, as it needs offsets and lengths (the
+   * open probe checks a transfer of one block). No more is asked: a replica splits an I/O at a
+   * cluster boundary, and the piece after it starts inside the caller's buffer at a block multiple,
+   * not a page multiple (a file system with 1 KiB blocks sends such I/O).
+   */
   @Override
   public final int bufferAlignment() {
-    return 4096;
+    return file.blockSize;
   }
 
   @Override

@@ -61,6 +61,7 @@ public final class Pool {
   static Pool create(BlockDevice disk, String name, UUID uuid, long clusterSize,
       boolean overwrite, int logBlocks) throws PoolException {
     String uri = disk.uri();
+    requireBlockAlignedBuffers(disk);
     Superblock sb = Superblock.layout(uri, uuid, name, clusterSize, disk.blockSize(), disk.size(),
         logBlocks);
     if (!overwrite) {
@@ -143,12 +144,24 @@ public final class Pool {
   }
 
   /**
+   * A replica splits an I/O that crosses clusters into pieces that start at block multiples of the
+   * caller's buffer, so its disk must take buffers aligned to no more than one block.
+   */
+  private static void requireBlockAlignedBuffers(BlockDevice disk) throws PoolException {
+    if (disk.bufferAlignment() > disk.blockSize()) {
+      throw PoolException.of(PoolException.Kind.INVALID, disk.uri(), "the disk needs buffers aligned to "
+          + disk.bufferAlignment() + " bytes, more than its " + disk.blockSize() + "-byte block");
+    }
+  }
+
+  /**
    * Opens the pool on {@code disk} from the disk alone, with all its replicas. Reads only: a disk
    * that is not a pool, or whose superblock or metadata is damaged, fails with NOT_A_POOL or
    * CORRUPT and is left exactly as it was.
    */
   public static Pool importFrom(BlockDevice disk) throws PoolException {
     String uri = disk.uri();
+    requireBlockAlignedBuffers(disk);
     if (disk.size() < Superblock.BLOCK) {
       throw PoolException.of(PoolException.Kind.NOT_A_POOL, uri, "disk of " + disk.size()
           + " bytes is too small to hold a pool");

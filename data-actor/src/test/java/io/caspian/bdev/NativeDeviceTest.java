@@ -39,7 +39,7 @@ class NativeDeviceTest {
     try (BlockDevice dev = opener.open(uri(scheme, "load.img", "size_mb=16"))) {
       assertEquals(16 << 20, dev.size());
       assertEquals(512, dev.blockSize());
-      assertEquals(4096, dev.bufferAlignment());
+      assertEquals(512, dev.bufferAlignment());
       ChecksummedLoad load = new ChecksummedLoad(dev);
       long writes = load.writeRandomly(4, 12, 1500);
       assertTrue(writes > 100, "only " + writes + " writes completed");
@@ -116,9 +116,9 @@ class NativeDeviceTest {
     assertEquals(BdevException.Kind.INVALID, assertThrows(BdevException.class,
         () -> SyncIo.read(dev, 100, buf, 0, 4096)).kind());
     BdevException misaligned = assertThrows(BdevException.class,
-        () -> SyncIo.write(dev, 0, buf, 512, 4096));
+        () -> SyncIo.write(dev, 0, buf, 256, 4096));
     assertEquals(BdevException.Kind.INVALID, misaligned.kind());
-    assertTrue(misaligned.getMessage().contains("aligned to 4096"), misaligned.getMessage());
+    assertTrue(misaligned.getMessage().contains("aligned to 512"), misaligned.getMessage());
     assertEquals(BdevException.Kind.INVALID, assertThrows(BdevException.class,
         () -> SyncIo.unmap(dev, 0, 100)).kind());
     dev.close();

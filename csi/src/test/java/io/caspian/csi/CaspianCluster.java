@@ -104,7 +104,16 @@ public final class CaspianCluster implements AutoCloseable {
 
     /** The NVMe/TCP port of io-engine {@code node-i}. */
     public int nvmfPort(String node) {
-        return nvmfPorts.get(Integer.parseInt(node.substring("node-".length())) - 1);
+        return nvmfPorts.get(index(node));
+    }
+
+    /** The NBD port of io-engine {@code node-i}. */
+    public int nbdPort(String node) {
+        return nbdPorts.get(index(node));
+    }
+
+    private static int index(String node) {
+        return Integer.parseInt(node.substring("node-".length())) - 1;
     }
 
     public JsonNode get(String path) {

@@ -145,8 +145,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 Set<String> engines = rest(ApiErrors.Call.READ, api::nodes).stream()
                         .map(n -> n.path("id").asText()).collect(Collectors.toSet());
                 String nexusNode = engines.contains(req.getNodeId()) ? req.getNodeId() : null;
+                // Only an NVMe/TCP target can name its hosts: NBD's handshake carries no host identity.
+                String host = params.protocol() == Protocol.NVMF ? HostNqn.of(req.getNodeId()) : null;
                 JsonNode published = rest(ApiErrors.Call.PUBLISH, () -> api.publish(id, params.protocol(), nexusNode,
-                        HostNqn.of(req.getNodeId())));
+                        host));
                 return ControllerPublishVolumeResponse.newBuilder()
                         .putAllPublishContext(publishContext(id, params, published.path("target")
                                 .path("device_uri").asText()))

@@ -228,6 +228,24 @@ class ControllerServiceTest {
     }
 
     @Test
+    void anNbdVolumeIsPublishedWithoutAHostItCannotName() {
+        CreateVolumeResponse v = ctl().createVolume(create("pvc-nbd", 8 * MIB, Map.of("repl", "1", "thin", "true",
+                "protocol", "nbd")));
+        String id = v.getVolume().getVolumeId();
+        ControllerPublishVolumeRequest pub = ControllerPublishVolumeRequest.newBuilder().setVolumeId(id)
+                .setNodeId("node-1").setVolumeCapability(mount(Mode.SINGLE_NODE_WRITER))
+                .putAllVolumeContext(v.getVolume().getVolumeContextMap()).build();
+        Map<String, String> ctx = ctl().controllerPublishVolume(pub).getPublishContextMap();
+        assertEquals("nbd", ctx.get("protocol"));
+        assertEquals(String.valueOf(caspian.nbdPort("node-1")), ctx.get("port"));
+        assertEquals(id, ctx.get("export"));
+        assertEquals(ctx, ctl().controllerPublishVolume(pub).getPublishContextMap());
+        ctl().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                .setNodeId("node-1").build());
+        ctl().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+    }
+
+    @Test
     void listVolumesPagesAndShowsCreatedButNotDeletedVolumes() {
         Set<String> made = new HashSet<>();
         for (int i = 0; i < 5; i++) {

@@ -68,7 +68,7 @@ final class Reconciler {
             // GET said absent and PUT said there is no such node.
             return status(dp, dp.statusOrEmpty().error(n.message()));
         }
-        return unavailable(dp, (Answer.Unavailable) found);
+        return unavailable(dp, (Answer.Unavailable) found, "");
     }
 
     /** The DiskPool is being deleted: destroy its pool, then let the object go. */
@@ -97,7 +97,7 @@ final class Reconciler {
             status(dp, dp.statusOrEmpty().error("cannot destroy the pool: " + r.message()));
             return Outcome.RETRY;
         }
-        return unavailable(dp, (Answer.Unavailable) found);
+        return unavailable(dp, (Answer.Unavailable) found, "the pool is not destroyed yet: ");
     }
 
     private Outcome removed(DiskPool dp) {
@@ -106,9 +106,9 @@ final class Reconciler {
     }
 
     /** No answer tells nothing about the pool: say so, keep the last sizes, try again. */
-    private Outcome unavailable(DiskPool dp, Answer.Unavailable u) {
-        LOG.warn("DiskPool {}: {}", dp.key(), u.message());
-        store.writeStatus(dp, dp.statusOrEmpty().unknown(u.message()));
+    private Outcome unavailable(DiskPool dp, Answer.Unavailable u, String prefix) {
+        LOG.warn("DiskPool {}: {}{}", dp.key(), prefix, u.message());
+        store.writeStatus(dp, dp.statusOrEmpty().unknown(prefix + u.message()));
         return Outcome.RETRY;
     }
 

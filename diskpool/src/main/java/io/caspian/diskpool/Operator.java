@@ -1,10 +1,12 @@
 package io.caspian.diskpool;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +61,9 @@ public final class Operator implements AutoCloseable {
 
             @Override
             public void onUpdate(DiskPool before, DiskPool after) {
-                enqueue(after.key());
+                if (worthAPass(before, after)) {
+                    enqueue(after.key());
+                }
             }
 
             @Override
@@ -69,6 +73,20 @@ public final class Operator implements AutoCloseable {
         }, resync.toMillis());
         LOG.info("watching DiskPools in namespace {} (resync every {} s)", namespace, resync.toSeconds());
         return this;
+    }
+
+    /**
+     * A resync (same resourceVersion), a new spec (generation), or a change of deletion or finalizers. Not a
+     * status write alone: each pass writes status, and a pass per write would ask the API again at once, for a
+     * refused spec a create per write.
+     */
+    static boolean worthAPass(DiskPool before, DiskPool after) {
+        ObjectMeta b = before.getMetadata();
+        ObjectMeta a = after.getMetadata();
+        return Objects.equals(b.getResourceVersion(), a.getResourceVersion())
+                || !Objects.equals(b.getGeneration(), a.getGeneration())
+                || !Objects.equals(b.getDeletionTimestamp(), a.getDeletionTimestamp())
+                || !Objects.equals(b.getFinalizers(), a.getFinalizers());
     }
 
     private void enqueue(String key) {

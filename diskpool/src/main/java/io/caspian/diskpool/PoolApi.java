@@ -59,15 +59,13 @@ public final class PoolApi {
     }
 
     private Answer call(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
+        HttpRequest request = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()).build()
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json").build();
         HttpResponse<String> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            r = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return new Answer.Unavailable(method + " " + path + ": the REST API at " + base + " did not answer: " + e);
         } catch (InterruptedException e) {

@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.Props;
 
@@ -35,14 +34,13 @@ final class OneNodeCaspian implements AutoCloseable {
     }
 
     static OneNodeCaspian start(Path dir) throws InterruptedException {
-        ControlPlane control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
-                "pekko.cluster.roles", List.of("control"),
-                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
-                "pekko.remote.artery.canonical.port", 0,
-                "pekko.loglevel", "WARNING",
-                "caspian.data-dir", dir.resolve("control").toString(),
-                "caspian.control.rest.host", "127.0.0.1",
-                "caspian.control.rest.port", 0)));
+        ControlPlane control = ControlPlane.start(ConfigFactory.parseString("""
+                pekko.cluster.roles = [control]
+                pekko.remote.artery.canonical { hostname = 127.0.0.1, port = 0 }
+                pekko.loglevel = WARNING
+                caspian.control.rest { host = 127.0.0.1, port = 0 }
+                """).withFallback(ConfigFactory.parseMap(Map.of("caspian.data-dir",
+                        dir.resolve("control").toString()))));
         OneNodeCaspian c = new OneNodeCaspian(control);
         try {
             control.system().systemActorOf(DataNode.create(DataNodeSettings.local(NODE, dir.resolve(NODE))), NODE,
@@ -61,14 +59,12 @@ final class OneNodeCaspian implements AutoCloseable {
     }
 
     Reply call(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
+        // A JSON content type on every request: the API ignores it where there is no body.
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body == null ? "" : body)).build();
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body().isBlank() ? JSON.nullNode() : JSON.readTree(r.body()));
         } catch (IOException e) {
             throw new AssertionError(method + " " + path + " failed: " + e, e);

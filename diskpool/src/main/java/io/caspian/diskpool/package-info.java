@@ -10,7 +10,8 @@
  * that is missing or an API that does not answer: only a DiskPool that is being deleted makes it ask for a
  * destroy, and never for a pool whose disk is not the one the DiskPool names.
  *
- * <p>Classes, one reason each: {@link io.caspian.diskpool.PoolApi} (the REST calls),
+ * <p>Classes, one reason each: {@link io.caspian.diskpool.PoolApi} (the REST calls, each answering an
+ * {@link io.caspian.diskpool.Answer}, with the pool as a {@link io.caspian.diskpool.PoolView}),
  * {@link io.caspian.diskpool.DiskPool} and its spec and status (the Kubernetes object),
  * {@link io.caspian.diskpool.Reconciler} (one DiskPool's decision), {@link io.caspian.diskpool.DiskPoolStore}
  * (the writes to Kubernetes), {@link io.caspian.diskpool.Operator} (the watch, the work queue and the resync).

@@ -7,7 +7,8 @@ import java.util.Set;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
- * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM);
+ * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM),
+ * {@code csi-controller}, {@code csi-node}, {@code diskpool-operator};
  * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete},
  * {@code fault}.
  * Exit codes: 0 done, 1 the operation failed (REST error, start failure), 2 bad command line.
@@ -28,7 +29,10 @@ public final class Main {
                           --faulted-child-wait D (0s)
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
-            %s  common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
+            %s  diskpool-operator  makes the DiskPool objects of one Kubernetes namespace pools, through the REST
+                          API: --api http://control:8080  [--namespace NS (the pod's own, else caspian)]
+                          [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
+              common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
@@ -67,6 +71,8 @@ public final class Main {
                 case "control" -> ControlRole.run(Flags.parse(rest, ControlRole.FLAGS, Set.of()));
                 case "io-engine" -> IoEngineRole.run(Flags.parse(rest, IoEngineRole.FLAGS, Set.of()));
                 case "up" -> Up.run(Flags.parse(rest, Up.FLAGS, Set.of()));
+                case "diskpool-operator" -> DiskPoolOperatorRole.run(Flags.parse(rest, DiskPoolOperatorRole.FLAGS,
+                        Set.of()));
                 case "csi-controller", "csi-node" -> {
                     return io.caspian.csi.CsiMain.run(args[0], rest, err);
                 }

@@ -1,0 +1,50 @@
+package io.caspian.app;
+
+import io.caspian.diskpool.Operator;
+import io.caspian.diskpool.PoolApi;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code caspian diskpool-operator}: the DiskPool operator until the JVM is stopped. The Kubernetes client finds
+ * its API server and credentials itself (the pod's service account in a cluster, else ~/.kube/config); SIGTERM
+ * stops the watch and lets the pass under way finish, leaving every pool as it is.
+ */
+final class DiskPoolOperatorRole {
+    static final Set<String> FLAGS = Set.of("api", "namespace", "resync");
+
+    private DiskPoolOperatorRole() {
+    }
+
+    static void run(Flags f) {
+        if (!f.positional().isEmpty()) {
+            throw new UsageException("diskpool-operator takes no arguments, got " + f.positional());
+        }
+        String api = f.get("api").orElseThrow(() -> new UsageException("--api URL (Caspian's REST API) is required"));
+        Duration resync = Durations.parse("resync", f.get("resync", "30s"));
+        if (resync.isZero() || resync.isNegative()) {
+            throw new UsageException("--resync must be positive");
+        }
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        String namespace = f.get("namespace").orElseGet(() -> client.getNamespace() == null ? "caspian"
+                : client.getNamespace());
+        Operator operator = new Operator(client, namespace, new PoolApi(api, Duration.ofSeconds(60)), resync);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            operator.close();
+            client.close();
+            stopped.countDown();
+        }, "diskpool-operator-stop"));
+        operator.start();
+        System.out.println("diskpool-operator up: DiskPools of namespace " + namespace + " on "
+                + client.getMasterUrl() + ", pools through " + api);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -95,8 +95,7 @@ public final class DataNodeWatcher {
                         listed.addAll(now);
                         departed.retainAll(now);
                         for (ActorRef<IoEngineCommand> ref : now) {
-                            if (!departed.contains(ref) && known.add(ref)) {
-                                ctx.watchWith(ref, new Gone(ref));
+                            if (!departed.contains(ref) && admit(ctx, ref, known)) {
                                 ref.tell(new IoEngineCommand.SubscribeState(reports));
                             }
                         }
@@ -114,11 +113,10 @@ public final class DataNodeWatcher {
                             // its node back online, where nothing would ever take it offline again.
                             return Behaviors.same();
                         }
-                        if (known.add(r.dataNode())) {
+                        if (admit(ctx, r.dataNode(), known)) {
                             // Listed, and answering: its Terminated was the old incarnation's. Watched again, so a
                             // real stop takes the node offline as before.
                             ctx.getLog().info("{}: DataNode {} reports again", r.node(), r.dataNode());
-                            ctx.watchWith(r.dataNode(), new Gone(r.dataNode()));
                         }
                         NodeStateReport before = inventory.node(r.node()).filter(Inventory.Observed::online)
                                 .map(Inventory.Observed::report).orElse(null);
@@ -128,8 +126,9 @@ public final class DataNodeWatcher {
                         return Behaviors.same();
                     })
                     .onMessage(Refresh.class, m -> {
-                        known.forEach(ref -> ref.tell(new IoEngineCommand.SubscribeState(reports)));
-                        listed.stream().filter(ref -> !known.contains(ref) && !departed.contains(ref))
+                        // Every known DataNode is listed (a listing without it makes it gone), so this reaches
+                        // the known ones and those listed whose watch ended.
+                        listed.stream().filter(ref -> !departed.contains(ref))
                                 .forEach(ref -> ref.tell(new IoEngineCommand.SubscribeState(reports)));
                         return Behaviors.same();
                     })
@@ -183,6 +182,16 @@ public final class DataNodeWatcher {
     private static Address address(ActorRef<?> ref, Cluster cluster) {
         Address a = ref.path().address();
         return a.hasGlobalScope() ? a : cluster.selfMember().address();
+    }
+
+    /** Known and watched from now on; false if it already was. */
+    private static boolean admit(ActorContext<Message> ctx, ActorRef<IoEngineCommand> ref,
+                                 Set<ActorRef<IoEngineCommand>> known) {
+        if (!known.add(ref)) {
+            return false;
+        }
+        ctx.watchWith(ref, new Gone(ref));
+        return true;
     }
 
     private static void gone(ActorContext<Message> ctx, ActorRef<IoEngineCommand> ref,

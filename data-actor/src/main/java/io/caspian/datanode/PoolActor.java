@@ -175,6 +175,7 @@ final class PoolActor {
           return stopping ? Behaviors.stopped() : Behaviors.same();
         })
         .onSignal(PostStop.class, s -> {
+          services.objects().poolGone(name);
           close();
           return Behaviors.same();
         })
@@ -674,6 +675,7 @@ final class PoolActor {
     if (pool != null) {
       pool.replicas().forEach(r -> rs.add(info(r)));
     }
+    services.objects().pool(name).set(pool, pool == null ? Health.FAULTED : health);
     NodeEvent.PoolChanged now = new NodeEvent.PoolChanged(name, info(), rs);
     if (!now.equals(reported)) {
       reported = now;

@@ -20,7 +20,8 @@ final class RoleConfig {
     static final String SYSTEM = "caspian";
 
     /** Flags every role takes. */
-    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka");
+    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka",
+            "metrics-port");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
             "faulted-child-wait");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host");
@@ -59,6 +60,9 @@ final class RoleConfig {
         f.get("host").ifPresent(h -> m.put("pekko.remote.artery.canonical.hostname", h));
         if (f.has("port")) {
             m.put("pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535));
+        }
+        if (f.has("metrics-port")) {
+            m.put("caspian.metrics.port", f.integer("metrics-port", 0, 0, 65535));
         }
         if (f.has("seed")) {
             List<String> seeds = new ArrayList<>();

@@ -23,10 +23,7 @@ class NexusIoStatsTest {
 
   @Test
   void readsAndWritesAreCountedOnceWhateverTheChildren() throws Exception {
-    Children kids = new Children(4 << 20, 512);
-    List<String> uris = kids.make("a", "b", "c");
-    try (Nexus nexus = Nexus.create("stats", 4 << 20, uris, kids.opener(),
-        NexusOptions.defaults())) {
+    try (Nexus nexus = mirror(new Children(4 << 20, 512), "a", "b", "c")) {
       assertEquals(new IoStats(0, 0, 0, 0, 0, 0), nexus.ioStats());
       ByteBuffer buf = DirectMemory.allocate(8192);
       for (int i = 0; i < 5; i++) {
@@ -51,9 +48,8 @@ class NexusIoStatsTest {
   @Test
   void aReadRetriedOnAnotherChildCountsOnceAndAFailedOneNotAtAll() throws Exception {
     Children kids = new Children(4 << 20, 512);
-    List<String> uris = kids.make("a", "b");
-    try (Nexus nexus = Nexus.create("retry", 4 << 20, uris, kids.opener(),
-        NexusOptions.defaults())) {
+    List<String> uris = List.of("bdev:///a", "bdev:///b");
+    try (Nexus nexus = mirror(kids, "a", "b")) {
       ByteBuffer buf = DirectMemory.allocate(4096);
       kids.inject(uris.get(0)).inject(Injection.always(IoType.READ));
       for (int i = 0; i < 4; i++) {
@@ -74,9 +70,7 @@ class NexusIoStatsTest {
       holder.set(h);
       return h;
     });
-    List<String> uris = kids.make("a");
-    try (Nexus nexus = Nexus.create("lat", 4 << 20, uris, kids.opener(),
-        NexusOptions.defaults())) {
+    try (Nexus nexus = mirror(kids, "a")) {
       ByteBuffer buf = DirectMemory.allocate(4096);
       holder.get().holdNextWrite();
       CompletableFuture<BdevException> done = new CompletableFuture<>();
@@ -90,5 +84,11 @@ class NexusIoStatsTest {
       assertEquals(1, s.writeOps());
       assertTrue(s.writeLatencyUs() >= 30_000 && s.writeLatencyUs() < 30_000_000, s.toString());
     }
+  }
+
+  /** A nexus over new children {@code names}, all Online. */
+  private static Nexus mirror(Children kids, String... names) throws BdevException {
+    return Nexus.create(String.join("-", names), kids.size, kids.make(names), kids.opener(),
+        NexusOptions.defaults());
   }
 }

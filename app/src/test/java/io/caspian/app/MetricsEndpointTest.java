@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.MallocDevice;
 import io.caspian.bdev.SyncIo;
+import io.caspian.datanode.metrics.LivePool;
 import io.caspian.datanode.metrics.NodeObjects;
 import io.caspian.events.Health;
 import io.caspian.pool.Pool;
@@ -36,7 +37,9 @@ class MetricsEndpointTest {
             Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 8L * CLUSTER, true);
             SyncIo.write(thin, 0, DirectMemory.allocate(3 * CLUSTER), 0, 3 * CLUSTER);
             NodeObjects node = new NodeObjects("node-1");
-            node.pool("p1").set(pool, Health.ONLINE);
+            LivePool live = new LivePool("p1");
+            live.set(pool, Health.ONLINE);
+            node.poolOpened(live);
             m.ioEngines().add(node);
 
             HttpResponse<String> text = get(m, "text/plain");

@@ -13,7 +13,7 @@ public final class LivePool {
   private volatile Pool pool;
   private volatile Health health = Health.UNKNOWN;
 
-  LivePool(String name) {
+  public LivePool(String name) {
     this.name = name;
   }
 

@@ -24,13 +24,14 @@ public final class NodeObjects {
     return node;
   }
 
-  /** The entry of pool {@code name}, made on first use. */
-  public LivePool pool(String name) {
-    return pools.computeIfAbsent(name, LivePool::new);
+  /** A pool's actor started: its entry is scraped from now on, replacing one of the same name. */
+  public void poolOpened(LivePool p) {
+    pools.put(p.name(), p);
   }
 
-  public void poolGone(String name) {
-    pools.remove(name);
+  /** Removes {@code p} only: the entry of a pool of the same name opened since stays. */
+  public void poolClosed(LivePool p) {
+    pools.remove(p.name(), p);
   }
 
   public void nexusOpened(Nexus n) {

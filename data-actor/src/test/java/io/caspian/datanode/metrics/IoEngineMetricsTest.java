@@ -40,7 +40,9 @@ class IoEngineMetricsTest {
     try {
       Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 8L * CLUSTER, true);
       pool.createReplica(UUID.randomUUID(), "thick", 4L * CLUSTER, false);
-      node.pool("p1").set(pool, Health.ONLINE);
+      LivePool live = new LivePool("p1");
+      node.poolOpened(live);
+      live.set(pool, Health.ONLINE);
       Labels p1 = Labels.of("node", "node-1", "name", "p1");
       assertEquals(4.0 * CLUSTER, value(metrics.collect(), "diskpool_used_size_bytes", p1));
 
@@ -55,15 +57,20 @@ class IoEngineMetricsTest {
           "committed counts thick replicas too, as the REST API does");
       assertEquals((double) IoEngineMetrics.ONLINE, value(s, "diskpool_status", p1));
 
-      node.pool("p1").set(pool, Health.DEGRADED);
+      live.set(pool, Health.DEGRADED);
       assertEquals((double) IoEngineMetrics.DEGRADED,
           value(metrics.collect(), "diskpool_status", p1));
-      node.pool("p1").set(null, Health.FAULTED);
+      live.set(null, Health.FAULTED);
       s = metrics.collect();
       assertEquals((double) IoEngineMetrics.FAULTED, value(s, "diskpool_status", p1));
       assertNull(value(s, "diskpool_total_size_bytes", p1), "a pool not imported has no sizes");
 
-      node.poolGone("p1");
+      LivePool again = new LivePool("p1");
+      node.poolOpened(again);
+      node.poolClosed(live);
+      assertEquals((double) IoEngineMetrics.UNKNOWN, value(metrics.collect(), "diskpool_status", p1),
+          "a pool's old actor stopping late leaves its successor's entry");
+      node.poolClosed(again);
       assertNull(value(metrics.collect(), "diskpool_status", p1));
     } finally {
       pool.export();

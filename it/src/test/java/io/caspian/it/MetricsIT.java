@@ -117,7 +117,7 @@ class MetricsIT {
         status.forEach(s -> assertEquals("1", s.path("value").get(1).asText(), "Online is 1, as in Mayastor"));
         JsonNode rest200 = query(prom, "caspian_rest_request_duration_seconds_count{route=\"/v0/pools\",status=\"200\"}");
         assertTrue(rest200.size() == 1 && rest200.get(0).path("value").get(1).asDouble() > 0, rest200.toString());
-        JsonNode pools = query(prom, "caspian_observed_objects{type=\"pool\",state=\"ONLINE\"}");
+        JsonNode pools = query(prom, "caspian_observed_objects{type=\"pool\",state=\"Online\"}");
         assertEquals("2", pools.get(0).path("value").get(1).asText(), pools.toString());
         assertTrue(query(prom, "jvm_memory_used_bytes").size() > 0, "the JVM's metrics are scraped too");
     }

@@ -31,7 +31,7 @@ public final class InventoryMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         Map<Labels, Integer> counts = new TreeMap<>();
         for (Inventory.Observed o : inventory.nodes()) {
-            count(counts, "node", o.health().name());
+            count(counts, "node", word(o.health().name()));
             if (!o.online()) {
                 continue;
             }
@@ -50,7 +50,12 @@ public final class InventoryMetrics implements MultiCollector {
         counts.merge(Labels.of("type", type, "state", state), 1, Integer::sum);
     }
 
+    /** As the REST API and the CLI write states: {@code Online}, {@code Faulted}. */
     private static String state(Health h) {
-        return h.name();
+        return word(h.name());
+    }
+
+    private static String word(String constant) {
+        return constant.charAt(0) + constant.substring(1).toLowerCase(java.util.Locale.ROOT);
     }
 }

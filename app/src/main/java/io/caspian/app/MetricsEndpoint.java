@@ -23,6 +23,7 @@ final class MetricsEndpoint implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final HTTPServer server;
     private final String host;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private IoEngineMetrics ioEngines;
 
     private MetricsEndpoint(PrometheusRegistry registry, HTTPServer server, String host) {
@@ -88,9 +89,12 @@ final class MetricsEndpoint implements AutoCloseable {
         return "http://" + h + ":" + port() + "/metrics";
     }
 
+    /** Stops the server; once only, as a role's shutdown path and its failure path may both get here. */
     @Override
     public void close() {
-        server.close();
+        if (closed.compareAndSet(false, true)) {
+            server.close();
+        }
     }
 
     /** For a role's start-up line. */

@@ -19,8 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * Metrics as a user graphs them: Debian's real Prometheus scrapes {@code caspian up} (two io-engines in one JVM,
  * one /metrics) every second while fio writes to a published volume over NBD; Prometheus's HTTP API must then show
  * the volume's write rate, each pool's used bytes exactly as the REST API reports them, and the control plane's
- * REST metrics.
+ * REST metrics; and every metric the Grafana dashboard (deploy/grafana/caspian.json) queries must be there.
  */
 class MetricsIT {
     private static final Duration BOUND = Duration.ofSeconds(60);
@@ -120,6 +124,30 @@ class MetricsIT {
         JsonNode pools = query(prom, "caspian_observed_objects{type=\"pool\",state=\"Online\"}");
         assertEquals("2", pools.get(0).path("value").get(1).asText(), pools.toString());
         assertTrue(query(prom, "jvm_memory_used_bytes").size() > 0, "the JVM's metrics are scraped too");
+
+        Set<String> names = dashboardMetrics(Path.of(System.getProperty("user.dir")).resolveSibling("deploy")
+                .resolve("grafana").resolve("caspian.json"));
+        assertTrue(names.contains("volume_num_write_ops") && names.contains("diskpool_used_size_bytes"), names::toString);
+        for (String name : names) {
+            assertTrue(query(prom, name).size() > 0, "the dashboard queries " + name + ", which Prometheus has not got");
+        }
+    }
+
+    /** Every metric name the dashboard's panels query (functions, keywords, labels and ranges taken out). */
+    static Set<String> dashboardMetrics(Path dashboard) throws IOException {
+        Set<String> names = new TreeSet<>();
+        Pattern ident = Pattern.compile("(?<![\\w.$])[a-zA-Z_:][a-zA-Z0-9_:]*+(?!\\s*\\()");
+        for (JsonNode expr : Api.JSON.readTree(dashboard.toFile()).findValues("expr")) {
+            String e = expr.asText().replaceAll("\\{[^}]*}", " ").replaceAll("\\[[^\\]]*\\]", " ")
+                    .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ");
+            Matcher m = ident.matcher(e);
+            while (m.find()) {
+                if (!Set.of("and", "or", "unless", "bool", "offset").contains(m.group())) {
+                    names.add(m.group());
+                }
+            }
+        }
+        return names;
     }
 
     /** The result vector of an instant query; an error or an unready Prometheus is "not yet" (IOException). */

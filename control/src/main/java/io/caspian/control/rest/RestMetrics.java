@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -34,13 +35,17 @@ public final class RestMetrics extends AllDirectives {
                 .register(registry);
     }
 
-    /** {@code inner}, with each request it answers timed from arrival to response. */
+    /**
+     * {@code inner}, with each request timed from arrival to response. Rejections are turned into responses here,
+     * as the server would do outside, so that a 404 or 405 is counted too.
+     */
     public Route around(Route inner) {
         return extractRequest(req -> {
             long start = System.nanoTime();
             String method = req.method().name();
             String route = template(req.getUri().path());
-            return mapResponse(res -> observe(method, route, res, start), () -> inner);
+            return mapResponse(res -> observe(method, route, res, start),
+                    () -> handleRejections(RejectionHandler.defaultHandler(), () -> inner));
         });
     }
 

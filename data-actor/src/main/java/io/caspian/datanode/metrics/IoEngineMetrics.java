@@ -72,7 +72,8 @@ public final class IoEngineMetrics implements MultiCollector {
       for (LivePool p : node.pools()) {
         Labels l = Labels.of("node", node.node(), "name", p.name());
         Pool pool = p.pool();
-        status.add(l, pool == null ? FAULTED : number(p.health()));
+        // Unknown while the actor opens the pool; its actor says Faulted when it could not.
+        status.add(l, number(p.health()));
         if (pool != null) {
           PoolStats s = pool.stats();
           long sum = 0;

@@ -18,6 +18,7 @@ final class ControlRole {
         }
         Config config = RoleConfig.build(f, List.of(ControlPlane.ROLE));
         ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
+        Bootstrap.startIfEnabled(control.system());
         System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
                 + ":" + control.restPort() + ", cluster at " + control.system().address() + ", Kafka "
                 + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")));

@@ -22,8 +22,9 @@ final class IoEngineRole {
         if (!f.positional().isEmpty()) {
             throw new UsageException("io-engine takes no arguments, got " + f.positional());
         }
-        if (!f.has("seed")) {
-            throw new UsageException("io-engine needs --seed host:port of the control plane's cluster port");
+        if (!f.has("seed") && !f.has("bootstrap")) {
+            throw new UsageException("io-engine needs --seed host:port of the control plane's cluster port, or"
+                    + " --bootstrap to find it");
         }
         Config config = RoleConfig.build(f, List.of(ROLE));
         IoEngineOptions o = IoEngineOptions.fromConfig(config);
@@ -37,6 +38,7 @@ final class IoEngineRole {
             ctx.spawn(node, "data-node");
             return Behaviors.empty();
         }), RoleConfig.SYSTEM, config);
+        Bootstrap.startIfEnabled(system);
         System.out.println("io-engine " + o.nodeId() + " up: NBD on " + o.listenHost() + ":" + o.nbdPort()
                 + ", NVMe/TCP on " + o.listenHost() + ":" + o.nvmfPort() + ", cluster at " + system.address()
                 + ", pools to import " + o.disks() + ", Kafka " + ControlRole.kafkaOrOff(o.kafka()));

@@ -34,6 +34,9 @@ public final class Main {
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
+                          --bootstrap kubernetes-api|pekko-dns|config: join through Cluster Bootstrap instead of
+                          --seed (contact points: the control nodes, service caspian-control), with Pekko
+                          Management on --management host:port (7626)
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>

@@ -27,6 +27,7 @@ final class ControlRole {
             }
             throw e;
         }
+        Bootstrap.startIfEnabled(control.system());
         System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
                 + ":" + control.restPort() + ", cluster at " + control.system().address() + ", Kafka "
                 + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")) + ", metrics "

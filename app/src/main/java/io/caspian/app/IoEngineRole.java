@@ -22,8 +22,9 @@ final class IoEngineRole {
         if (!f.positional().isEmpty()) {
             throw new UsageException("io-engine takes no arguments, got " + f.positional());
         }
-        if (!f.has("seed")) {
-            throw new UsageException("io-engine needs --seed host:port of the control plane's cluster port");
+        if (!f.has("seed") && !f.has("bootstrap")) {
+            throw new UsageException("io-engine needs --seed host:port of the control plane's cluster port, or"
+                    + " --bootstrap to find it");
         }
         Config config = RoleConfig.build(f, List.of(ROLE));
         IoEngineOptions o = IoEngineOptions.fromConfig(config);
@@ -46,6 +47,7 @@ final class IoEngineRole {
             }
             throw e;
         }
+        Bootstrap.startIfEnabled(system);
         if (metrics != null) {
             system.getWhenTerminated().thenRun(metrics::close);
         }

@@ -36,6 +36,9 @@ public final class Main {
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
                           --metrics-port P: Prometheus /metrics on 0.0.0.0:P (default 0: off)
+                          --bootstrap kubernetes-api|pekko-dns|config: join through Cluster Bootstrap instead of
+                          --seed (contact points: the control nodes, service caspian-control), with Pekko
+                          Management on --management host:port (7626)
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>

@@ -20,11 +20,24 @@ final class RoleConfig {
     static final String SYSTEM = "caspian";
 
     /** Flags every role takes. */
-    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka",
-            "metrics-port");
+    static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka", "bootstrap",
+            "management", "metrics-port");
+    /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
+    static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
             "faulted-child-wait");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host");
+
+    /**
+     * What {@code --bootstrap} looks for, under {@code --config}: the control nodes by the name and label
+     * {@code k8s/} gives them, all three of its StatefulSet found before the first forms the cluster (fewer could
+     * let a partial start form two). Here rather than in a reference.conf, whose order among the jars' is not fixed.
+     */
+    private static final Config BOOTSTRAP_DEFAULTS = ConfigFactory.parseMap(Map.of(
+            "pekko.management.cluster.bootstrap.contact-point-discovery.service-name", "caspian-control",
+            "pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr", 3,
+            "pekko.discovery.kubernetes-api.pod-label-selector", "app.kubernetes.io/name=%s"),
+            "--bootstrap defaults");
 
     private RoleConfig() {
     }
@@ -72,6 +85,29 @@ final class RoleConfig {
             }
             m.put("pekko.cluster.seed-nodes", seeds);
         }
+        f.get("bootstrap").ifPresent(method -> {
+            if (!DISCOVERY.contains(method)) {
+                throw new UsageException("--bootstrap must be one of " + new java.util.TreeSet<>(DISCOVERY) + ", got '"
+                        + method + "'");
+            }
+            if (f.has("seed")) {
+                throw new UsageException("--bootstrap and --seed are two ways to join a cluster: give one");
+            }
+            m.put(Bootstrap.ENABLED, true);
+            m.put("pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method", method);
+            // Seeds are what discovery finds: a control node that joined itself first would form a cluster alone.
+            m.put("caspian.control.self-join", false);
+            // Only control nodes are contact points, so only they may form a cluster; an io-engine waits for one.
+            m.put("pekko.management.cluster.bootstrap.new-cluster-enabled", roles.contains("control"));
+        });
+        f.get("management").ifPresent(a -> {
+            if (!f.has("bootstrap")) {
+                throw new UsageException("--management is the endpoint of --bootstrap; give --bootstrap too");
+            }
+            Flags.HostPort hp = Flags.hostPort("management", a);
+            m.put("pekko.management.http.hostname", hp.host());
+            m.put("pekko.management.http.port", hp.port());
+        });
         f.get("rest").ifPresent(r -> {
             Flags.HostPort hp = Flags.hostPort("rest", r);
             m.put("caspian.control.rest.host", hp.host());
@@ -131,6 +167,7 @@ final class RoleConfig {
                 throw new UsageException("--config " + cf + ": " + e.getMessage());
             }
         }
-        return flags.withFallback(file).withFallback(ConfigFactory.load()).resolve();
+        Config defaults = f.has("bootstrap") ? BOOTSTRAP_DEFAULTS : ConfigFactory.empty();
+        return flags.withFallback(file).withFallback(defaults).withFallback(ConfigFactory.load()).resolve();
     }
 }

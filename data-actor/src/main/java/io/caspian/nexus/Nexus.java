@@ -69,6 +69,8 @@ public final class Nexus implements BlockDevice {
   /** Children per nexus; also the width of the masks I/O contexts keep. */
   public static final int MAX_CHILDREN = 32;
 
+  private static final System.Logger LOG = System.getLogger(Nexus.class.getName());
+
   private static final int SEGMENT_SIZE = SegmentMap.DEFAULT_SEGMENT_SIZE;
   /**
    * A rebuild holds up to {@link RebuildOptions#MAX_TASKS} stripes locked, and a front-end write
@@ -582,6 +584,12 @@ public final class Nexus implements BlockDevice {
 
   private void dispatch(List<NexusEvent> events) {
     for (NexusEvent e : events) {
+      if (e instanceof NexusEvent.ChildStateChanged c && c.to() instanceof ChildState.Faulted) {
+        // A fault is what an operator asks about first: its cause is logged where it happened, not
+        // only published (the bus may be off, and the report keeps only the reason's name).
+        LOG.log(System.Logger.Level.WARNING, "nexus {0}: child {1} faulted: {2}", uuid, c.child(),
+            c.cause());
+      }
       for (NexusListener l : listeners) {
         try {
           l.onEvent(e);

@@ -28,6 +28,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,13 @@ final class HostQueue {
   static final int MAX_RECEIVE = 4 << 20;
   /** Largest command the host sends when the target sets no limit (MDTS 0). */
   static final int DEFAULT_CHUNK = 1 << 20;
+  /**
+   * I/Os one queue takes before it refuses with QUEUE_FULL, of which only the queue's depth are
+   * on the wire; the rest wait their turn here. A nexus fans its front-end I/O (a kernel host
+   * sends 2 x 128 and more at once) out to such a device, and refusing at the depth (32) would
+   * fault a healthy child for being busy.
+   */
+  static final int MAX_REQUESTS = 1024;
 
   /** A control command's outcome; {@code data} holds what the controller sent back. */
   record Reply(int status, long result, byte[] data) {}
@@ -60,6 +68,12 @@ final class HostQueue {
   private final HostIo[] slots;
   private final int[] free;
   private int freeTop;
+  /** The most I/O commands on the wire at once: the queue's depth. */
+  private int window;
+  /** I/Os on the wire (state SENT). */
+  private int sent;
+  /** I/Os in state QUEUED, in the order they go out; never holds more than the slots. */
+  private final ArrayDeque<HostIo> waiting;
 
   private Channel ch;
   private boolean ready;
@@ -81,13 +95,16 @@ final class HostQueue {
     this.dev = dev;
     this.qid = qid;
     this.loop = loop;
-    this.slots = new HostIo[depth];
-    this.free = new int[depth];
-    for (int i = 0; i < depth; i++) {
+    int requests = Math.max(depth, MAX_REQUESTS);
+    this.slots = new HostIo[requests];
+    this.free = new int[requests];
+    for (int i = 0; i < requests; i++) {
       slots[i] = new HostIo(this, i);
-      free[i] = depth - 1 - i;
+      free[i] = requests - 1 - i;
     }
-    this.freeTop = depth;
+    this.freeTop = requests;
+    this.window = depth;
+    this.waiting = new ArrayDeque<>(requests);
   }
 
   // ------------------------------------------------------------------ slots (any thread)
@@ -101,14 +118,11 @@ final class HostQueue {
   }
 
   /**
-   * Uses only the first {@code depth} slots, when the controller takes fewer commands than the
+   * Puts at most {@code depth} commands on the wire, when the controller takes fewer than the
    * options asked for. Before any I/O is submitted.
    */
-  synchronized void restrict(int depth) {
-    freeTop = 0;
-    for (int i = Math.min(depth, slots.length) - 1; i >= 0; i--) {
-      free[freeTop++] = i;
-    }
+  void restrict(int depth) {
+    loop.execute(() -> window = Math.min(window, depth));
   }
 
   // ------------------------------------------------------------------ connection
@@ -146,13 +160,15 @@ final class HostQueue {
     this.maxChunkBlocks = Integer.MAX_VALUE / blockSize;
   }
 
-  /** The queue is connected: send what waited for it. On the event loop. */
+  /** The queue is connected: send what waited for it, as the window allows. On the event loop. */
   void ready() {
     ready = true;
-    for (HostIo io : slots) {
-      if (io.state == HostIo.QUEUED) {
-        sendChunk(io);
-      }
+    drain();
+  }
+
+  private void drain() {
+    while (ready && sent < window && !waiting.isEmpty()) {
+      send(waiting.pollFirst());
     }
   }
 
@@ -169,11 +185,14 @@ final class HostQueue {
     }
     ch = null;
     ready = false;
+    // Commands on the lost connection go out again first, before those that never went out.
     for (HostIo io : slots) {
       if (io.state == HostIo.SENT) {
         io.state = HostIo.QUEUED;
+        waiting.addFirst(io);
       }
     }
+    sent = 0;
     IOException e = new IOException("queue " + qid + " connection lost", why);
     for (Control c2 : controls.values()) {
       c2.future().completeExceptionally(e);
@@ -211,10 +230,16 @@ final class HostQueue {
 
   void start(HostIo io) {
     io.chunkStart = 0;
-    if (!ready) {
+    if (ready && sent < window) {
+      send(io);
+    } else {
       io.state = HostIo.QUEUED;
-      return;
+      waiting.addLast(io);
     }
+  }
+
+  private void send(HostIo io) {
+    sent++;
     sendChunk(io);
   }
 
@@ -283,6 +308,7 @@ final class HostQueue {
       LOG.log(Level.DEBUG, "response for idle command {0} on queue {1}", cid, qid);
     } else if (status != 0) {
       finish(io, dev.statusError(io.type, status));
+      drain();
     } else {
       chunkDone(io);
     }
@@ -294,6 +320,7 @@ final class HostQueue {
       sendChunk(io);
     } else {
       finish(io, null);
+      drain();
     }
   }
 
@@ -340,7 +367,14 @@ final class HostQueue {
     ch.flush();
   }
 
+  /** Completes {@code io} and frees its slot; the caller sends what waits once it may. */
   private void finish(HostIo io, BdevException err) {
+    if (io.state == HostIo.SENT) {
+      sent--;
+    } else if (io.state == HostIo.QUEUED) {
+      // Only on a timeout or a close: a search of the waiting ones is fine there.
+      waiting.remove(io);
+    }
     io.state = HostIo.FREE;
     io.buf = null;
     io.type = null;
@@ -365,6 +399,8 @@ final class HostQueue {
       // The target may still answer the old command id; a new connection rules that out.
       LOG.log(Level.WARNING, "{0}: I/O timed out on queue {1}; reconnecting", dev.uri(), qid);
       ch.close();
+    } else {
+      drain();
     }
   }
 

@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A remote NVMe namespace over NVMe/TCP as a {@link BlockDevice}: {@code
  * nvmf://host:port/nqn?io_queues=2&queue_depth=32} (see {@link HostOptions}).
  *
- * <p>I/O goes round-robin over the I/O queues; a queue holds {@code queue_depth} I/Os, and an
- * I/O that finds every queue full completes with {@link BdevException.Kind#QUEUE_FULL}. I/Os
- * larger than the controller's transfer limit are sent as consecutive commands.
+ * <p>I/O goes round-robin over the I/O queues; a queue has {@code queue_depth} I/Os on the wire
+ * and holds up to {@value HostQueue#MAX_REQUESTS} in all (the rest wait their turn), and an I/O
+ * that finds every queue full completes with {@link BdevException.Kind#QUEUE_FULL}. I/Os larger
+ * than the controller's transfer limit are sent as consecutive commands.
  *
  * <p>Failures: an I/O not done within {@code io_timeout_ms} completes with {@link
  * BdevException.Kind#TIMED_OUT}, and its connection is reset so a late answer cannot reach a

@@ -471,6 +471,50 @@ class NvmfLoopbackTest {
     }
   }
 
+  /**
+   * A nexus sends a child more I/O at once than the child's queue depth (a kernel host sends
+   * hundreds): the excess waits its turn rather than failing, the wire never holds more than the
+   * depth, and only past {@link HostQueue#MAX_REQUESTS} is an I/O refused.
+   */
+  @Test
+  void ioBeyondTheQueueDepthWaitsItsTurn() throws Exception {
+    StallingDevice stalling = new StallingDevice(backing);
+    String busyNqn = Nvme.nqnFor(UUID.randomUUID());
+    target.addSubsystem(busyNqn, stalling, Set.of());
+    int n = HostQueue.MAX_REQUESTS;
+    try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + target.port() + "/" + busyNqn
+        + "?io_queues=1&queue_depth=4&io_timeout_ms=20000")) {
+      ByteBuffer data = pattern(n * 4096, 11);
+      SyncIo.write(d, 0, data, 0, n * 4096);
+      stalling.stall();
+      ByteBuffer back = DirectMemory.allocate(n * 4096);
+      CountDownLatch left = new CountDownLatch(n);
+      AtomicReference<BdevException> err = new AtomicReference<>();
+      for (int i = 0; i < n; i++) {
+        d.read((long) i * 4096, back, i * 4096, 4096, e -> {
+          if (e != null) {
+            err.compareAndSet(null, e);
+          }
+          left.countDown();
+        });
+      }
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (stalling.held() < 4 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      Thread.sleep(200);
+      assertEquals(4, stalling.held(), "commands on the wire beyond the queue depth");
+      assertEquals(n, left.getCount(), "an I/O completed while the target held every command");
+      ByteBuffer one = DirectMemory.allocate(4096);
+      BdevException full = assertThrows(BdevException.class, () -> SyncIo.read(d, 0, one, 0, 4096));
+      assertEquals(BdevException.Kind.QUEUE_FULL, full.kind());
+      stalling.release();
+      assertTrue(left.await(20, TimeUnit.SECONDS), left.getCount() + " reads never completed");
+      assertNull(err.get());
+      assertEquals(crc(data, n * 4096), crc(back, n * 4096));
+    }
+  }
+
   @Test
   void stuckIoTimesOutAndTheDeviceRecovers() throws Exception {
     StallingDevice stalling = new StallingDevice(backing);

@@ -17,12 +17,27 @@ final class ControlRole {
             throw new UsageException("control takes no arguments, got " + f.positional());
         }
         Config config = RoleConfig.build(f, List.of(ControlPlane.ROLE));
-        ControlPlane control = ControlPlane.start(config, List.of(Projections.extension()));
+        MetricsEndpoint metrics = MetricsEndpoint.fromConfig(config);
+        ControlPlane control;
+        try {
+            control = ControlPlane.start(config, List.of(Projections.extension()), MetricsEndpoint.registryOf(metrics));
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
         Bootstrap.startIfEnabled(control.system());
         System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
                 + ":" + control.restPort() + ", cluster at " + control.system().address() + ", Kafka "
-                + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")));
-        Runtime.getRuntime().addShutdownHook(new Thread(control::close, "caspian-control-stop"));
+                + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")) + ", metrics "
+                + MetricsEndpoint.describe(metrics));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            control.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+        }, "caspian-control-stop"));
         control.system().getWhenTerminated().toCompletableFuture().join();
     }
 

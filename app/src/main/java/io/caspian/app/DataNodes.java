@@ -2,6 +2,7 @@ package io.caspian.app;
 
 import io.caspian.datanode.DataNode;
 import io.caspian.datanode.DataNodeSettings;
+import io.caspian.datanode.metrics.IoEngineMetrics;
 import io.caspian.events.ioengine.IoEngineCommand;
 import org.apache.pekko.actor.typed.Behavior;
 
@@ -15,8 +16,13 @@ public final class DataNodes {
      * published on the Kafka bus when {@code o.kafka()} names one.
      */
     public static Behavior<IoEngineCommand> behavior(IoEngineOptions o) {
+        return behavior(o, null);
+    }
+
+    /** As {@link #behavior(IoEngineOptions)}, its pools and volumes shown by {@code metrics} (null: nowhere). */
+    public static Behavior<IoEngineCommand> behavior(IoEngineOptions o, IoEngineMetrics metrics) {
         return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
                 o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks())
-                .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL));
+                .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL), metrics);
     }
 }

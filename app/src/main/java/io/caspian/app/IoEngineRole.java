@@ -33,15 +33,28 @@ final class IoEngineRole {
         } catch (IOException e) {
             throw new UsageException("--data-dir " + o.dataDir() + ": cannot create it: " + e.getMessage());
         }
-        Behavior<IoEngineCommand> node = DataNodes.behavior(o);
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
-            ctx.spawn(node, "data-node");
-            return Behaviors.empty();
-        }), RoleConfig.SYSTEM, config);
+        MetricsEndpoint metrics = MetricsEndpoint.fromConfig(config);
+        Behavior<IoEngineCommand> node = DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines());
+        ActorSystem<Void> system;
+        try {
+            system = ActorSystem.create(Behaviors.setup(ctx -> {
+                ctx.spawn(node, "data-node");
+                return Behaviors.empty();
+            }), RoleConfig.SYSTEM, config);
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
         Bootstrap.startIfEnabled(system);
+        if (metrics != null) {
+            system.getWhenTerminated().thenRun(metrics::close);
+        }
         System.out.println("io-engine " + o.nodeId() + " up: NBD on " + o.listenHost() + ":" + o.nbdPort()
                 + ", NVMe/TCP on " + o.listenHost() + ":" + o.nvmfPort() + ", cluster at " + system.address()
-                + ", pools to import " + o.disks() + ", Kafka " + ControlRole.kafkaOrOff(o.kafka()));
+                + ", pools to import " + o.disks() + ", Kafka " + ControlRole.kafkaOrOff(o.kafka()) + ", metrics "
+                + MetricsEndpoint.describe(metrics));
         Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "caspian-io-engine-stop"));
         system.getWhenTerminated().toCompletableFuture().join();
     }

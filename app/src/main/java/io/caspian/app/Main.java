@@ -21,6 +21,7 @@ public final class Main {
               up          control plane + N io-engines in one JVM, file pools under the data dir
                           --io-engines N (3)  --pool-size-mb M (1024)  --data-dir DIR (./data)
                           --rest host:port (127.0.0.1:8080)  --nbd-port P (10809)  --nvmf-port P (4420)
+                          --metrics-port P (9502; 0: off): every node's Prometheus /metrics, on the REST host
                           starts a Kafka broker for the io bus (data under DIR/kafka) unless --kafka is given
                           --faulted-child-wait D (30s): time a faulted child gets to come back before its replica
                           is replaced
@@ -34,6 +35,7 @@ public final class Main {
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
+                          --metrics-port P: Prometheus /metrics on 0.0.0.0:P (default 0: off)
                           --bootstrap kubernetes-api|pekko-dns|config: join through Cluster Bootstrap instead of
                           --seed (contact points: the control nodes, service caspian-control), with Pekko
                           Management on --management host:port (7626)

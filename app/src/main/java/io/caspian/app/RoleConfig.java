@@ -21,7 +21,7 @@ final class RoleConfig {
 
     /** Flags every role takes. */
     static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka", "bootstrap",
-            "management");
+            "management", "metrics-port");
     /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
@@ -73,6 +73,9 @@ final class RoleConfig {
         f.get("host").ifPresent(h -> m.put("pekko.remote.artery.canonical.hostname", h));
         if (f.has("port")) {
             m.put("pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535));
+        }
+        if (f.has("metrics-port")) {
+            m.put("caspian.metrics.port", f.integer("metrics-port", 0, 0, 65535));
         }
         if (f.has("seed")) {
             List<String> seeds = new ArrayList<>();

@@ -46,16 +46,23 @@ final class Up {
      *
      * @param broker the Kafka broker {@code up} started, null when {@code --kafka} named a cluster or turned it off
      * @param kafka  the bus's bootstrap servers, empty for no bus
+     * @param metrics the JVM's /metrics, null when {@code --metrics-port 0} turned it off
      */
-    record Running(ControlPlane control, String api, List<IoEngineOptions> engines, KafkaBroker broker, String kafka)
-            implements AutoCloseable {
+    record Running(ControlPlane control, String api, List<IoEngineOptions> engines, KafkaBroker broker, String kafka,
+                   MetricsEndpoint metrics) implements AutoCloseable {
         @Override
         public void close() {
             try {
                 control.close();
             } finally {
-                if (broker != null) {
-                    broker.close();
+                try {
+                    if (broker != null) {
+                        broker.close();
+                    }
+                } finally {
+                    if (metrics != null) {
+                        metrics.close();
+                    }
                 }
             }
         }
@@ -88,8 +95,23 @@ final class Up {
             rest = new Flags.HostPort(rest.host(), 0);
         }
         Config roles = RoleConfig.build(f, List.of(ControlPlane.ROLE, IoEngineRole.ROLE));
+        int metricsPort = f.integer("metrics-port", MetricsEndpoint.DEFAULT_PORT, 0, 65535);
+        // One endpoint for the whole JVM: the control plane's metrics and every io-engine's, told apart by "node".
+        MetricsEndpoint metrics = metricsPort == 0 ? null : MetricsEndpoint.start(rest.host(), metricsPort, true);
+        if (metrics != null && metrics.port() != metricsPort) {
+            System.err.println("caspian up: port " + metricsPort + " is in use; /metrics takes a free port instead "
+                    + "(see below)");
+        }
         java.util.Optional<String> external = RoleConfig.kafka(f);
-        KafkaBroker broker = external.isPresent() ? null : startBroker(dataDir.resolve("kafka"));
+        KafkaBroker broker;
+        try {
+            broker = external.isPresent() ? null : startBroker(dataDir.resolve("kafka"));
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
         String kafka = broker != null ? broker.bootstrapServers() : external.get();
         ControlPlane control;
         Config config;
@@ -105,10 +127,13 @@ final class Up {
                             f.get("faulted-child-wait", DEFAULT_FAULTED_CHILD_WAIT)).toMillis() + "ms",
                     "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
                     .withFallback(roles);
-            control = ControlPlane.start(config, List.of(Projections.extension()));
+            control = ControlPlane.start(config, List.of(Projections.extension()), MetricsEndpoint.registryOf(metrics));
         } catch (RuntimeException e) {
             if (broker != null) {
                 broker.close();
+            }
+            if (metrics != null) {
+                metrics.close();
             }
             throw e;
         }
@@ -123,13 +148,14 @@ final class Up {
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
                         nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka);
-                control.system().systemActorOf(DataNodes.behavior(o), "data-node-" + i, Props.empty());
+                control.system().systemActorOf(DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines()),
+                        "data-node-" + i, Props.empty());
                 started.add(o);
             }
             createMissingPools(new RestClient(api, Duration.ofSeconds(30)), started, poolMb);
-            return new Running(control, api, started, broker, kafka);
+            return new Running(control, api, started, broker, kafka, metrics);
         } catch (IOException | RuntimeException e) {
-            new Running(control, api, List.of(), broker, kafka).close();
+            new Running(control, api, List.of(), broker, kafka, metrics).close();
             throw new IllegalStateException("caspian up failed: " + e.getMessage(), e);
         }
     }
@@ -187,6 +213,8 @@ final class Up {
         System.out.println("Caspian is up: control plane + " + r.engines().size() + " io-engines in this JVM.");
         System.out.println("  REST API      " + r.api() + "/v0  (OpenAPI: " + r.api() + "/v0/api-spec)");
         System.out.println("  Kafka         " + kafkaLine(r));
+        System.out.println("  metrics       " + MetricsEndpoint.describe(r.metrics()) + "  (Prometheus; every node's, "
+                + "label node)");
         System.out.println("  faults        a faulted child gets " + r.control().system().settings().config()
                 .getDuration("caspian.control.faulted-child-wait").toMillis() / 1000.0
                 + " s to come back before its replica is replaced");

@@ -39,6 +39,17 @@ class RoleConfigTest {
     }
 
     @Test
+    void metricsAreOffUnlessAPortIsGiven() {
+        Config off = RoleConfig.build(flags(), List.of("io-engine"));
+        assertEquals(0, off.getInt("caspian.metrics.port"));
+        assertEquals(null, MetricsEndpoint.fromConfig(off));
+        Config on = RoleConfig.build(flags("--metrics-port", "9502"), List.of("io-engine"));
+        assertEquals(9502, on.getInt("caspian.metrics.port"));
+        assertEquals("0.0.0.0", on.getString("caspian.metrics.host"));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--metrics-port", "70000"), List.of("control")));
+    }
+
+    @Test
     void ioEngineOptionsDefaultTheNodeIdFromThePort() {
         IoEngineOptions o = IoEngineOptions.fromConfig(RoleConfig.build(flags("--nvmf-port", "4500",
                 "--data-dir", dir.toString(), "--disk", "file:///x?size_mb=64"), List.of("io-engine")));

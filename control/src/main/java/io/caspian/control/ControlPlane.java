@@ -16,10 +16,12 @@ import io.caspian.control.journal.JournalSettings;
 import io.caspian.control.observed.ActorIoEngineClient;
 import io.caspian.control.observed.DataNodeWatcher;
 import io.caspian.control.observed.Inventory;
+import io.caspian.control.observed.InventoryMetrics;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.NodeListener;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.control.rest.RestApi;
+import io.caspian.control.rest.RestMetrics;
 import io.caspian.control.scheduler.Scheduler;
 import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
@@ -29,6 +31,7 @@ import io.caspian.control.service.VolumeService;
 import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.TopicAdmin;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +93,15 @@ public final class ControlPlane implements AutoCloseable {
 
     /** As {@link #start(Config)}, with extensions started before the REST API is bound. */
     public static ControlPlane start(Config config, java.util.List<Extension> extensions) {
+        return start(config, extensions, null);
+    }
+
+    /**
+     * As {@link #start(Config, java.util.List)}, with the REST API's requests and the observed objects shown in
+     * {@code metrics} (null: no metrics).
+     */
+    public static ControlPlane start(Config config, java.util.List<Extension> extensions,
+                                     PrometheusRegistry metrics) {
         Config full = ConfigFactory.parseString("pekko.actor.provider = cluster").withFallback(config)
                 .withFallback(ConfigFactory.load());
         if (!full.getStringList("pekko.cluster.roles").contains(ROLE)) {
@@ -143,8 +155,13 @@ public final class ControlPlane implements AutoCloseable {
             for (Extension x : extensions) {
                 more.addAll(x.start(system, full));
             }
+            org.apache.pekko.http.javadsl.server.Route route = api.route(more);
+            if (metrics != null) {
+                route = new RestMetrics(metrics).around(route);
+                metrics.register(new InventoryMetrics(inventory));
+            }
             ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
-                    .bind(api.route(more)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("control plane REST API on {}", binding.localAddress());
             BusConsumer bus = startBus(c.getConfig("bus"), new BusRouter(entities, operations,
                     volume -> reconciler.tell(new Reconciler.VolumeChanged(volume))));

@@ -3,6 +3,8 @@ package io.caspian.datanode;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.datanode.bus.BusPublisher;
+import io.caspian.datanode.metrics.IoEngineMetrics;
+import io.caspian.datanode.metrics.NodeObjects;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply;
@@ -71,6 +73,7 @@ public final class DataNode {
   private final DataNodeSettings settings;
   private final NodeServices services;
   private final StashBuffer<Object> stash;
+  private final IoEngineMetrics metrics;
   private final String instance = UUID.randomUUID().toString();
   private final Map<String, PoolEntry> pools = new LinkedHashMap<>();
   private final Map<String, String> poolOfReplica = new HashMap<>();
@@ -82,18 +85,31 @@ public final class DataNode {
   private long generation;
 
   private DataNode(ActorContext<Object> ctx, DataNodeSettings settings, NodeServices services,
-      StashBuffer<Object> stash) {
+      StashBuffer<Object> stash, IoEngineMetrics metrics) {
     this.ctx = ctx;
+    this.metrics = metrics;
     this.settings = settings;
     this.services = services;
     this.stash = stash;
   }
 
-  /** The DataNode of one io-engine; spawn one per node. */
+  /** The DataNode of one io-engine, its metrics scraped by nobody; spawn one per node. */
   public static Behavior<IoEngineCommand> create(DataNodeSettings settings) {
+    return create(settings, null);
+  }
+
+  /**
+   * The DataNode of one io-engine whose pools and volumes {@code metrics} (null: none) shows from
+   * its start until it stops.
+   */
+  public static Behavior<IoEngineCommand> create(DataNodeSettings settings,
+      IoEngineMetrics metrics) {
     Behavior<Object> b = Behaviors.withStash(10_000, stash -> Behaviors.setup(ctx -> {
       NodeServices services = startServices(ctx, settings);
-      DataNode node = new DataNode(ctx, settings, services, stash);
+      if (metrics != null) {
+        metrics.add(services.objects());
+      }
+      DataNode node = new DataNode(ctx, settings, services, stash, metrics);
       return node.start();
     }));
     return b.narrow();
@@ -134,7 +150,7 @@ public final class DataNode {
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
     return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
-        advertised(s.nvmfHost()), bus, s.errorCountsInterval());
+        advertised(s.nvmfHost()), bus, s.errorCountsInterval(), new NodeObjects(s.nodeId()));
   }
 
   private static BusPublisher bus(DataNodeSettings s) {
@@ -478,6 +494,9 @@ public final class DataNode {
 
   /** Children (pools exported, nexuses closed) are stopped by now; the servers go last. */
   private Behavior<Object> stopped() {
+    if (metrics != null) {
+      metrics.remove(services.objects());
+    }
     services.nbd().close();
     services.nvmf().close();
     services.rebuilds().shutdownNow();

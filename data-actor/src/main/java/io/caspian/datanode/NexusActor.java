@@ -136,6 +136,7 @@ final class NexusActor {
         return;
       }
       nexus = n;
+      services.objects().nexusOpened(n);
       timers.startTimerAtFixedRate(REFRESH, PROGRESS_INTERVAL);
       if (services.bus() != null) {
         timers.startTimerAtFixedRate(new PublishErrorCounts(), services.errorCountsInterval());
@@ -436,6 +437,7 @@ final class NexusActor {
   }
 
   private void detach(Nexus n) {
+    services.objects().nexusClosed(n);
     if (services.bus() != null) {
       services.bus().detach(n);
     }

@@ -2,6 +2,7 @@ package io.caspian.datanode;
 
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.datanode.bus.BusPublisher;
+import io.caspian.datanode.metrics.NodeObjects;
 import io.caspian.nbd.NbdServer;
 import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.rebuild.RebuildOptions;
@@ -21,10 +22,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param host the address put in the URIs this node reports
  * @param bus publishes every nexus's events to Kafka; null when no Kafka is configured
  * @param errorCountsInterval how often each nexus publishes its children's error counts
+ * @param objects the pools and nexuses open now, for the metrics scrape
  */
 record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
     DeviceOpener opener, LocalReplicas replicas, PoolRegistry registry, NvmfTarget nvmf,
-    NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval) {
+    NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval,
+    NodeObjects objects) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
   /** The model number (Identify Controller) of a replica's subsystem, as hosts see it. */

@@ -2,6 +2,7 @@ package io.caspian.datanode;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.datanode.metrics.LivePool;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.IoEngineCommand;
@@ -94,6 +95,8 @@ final class PoolActor {
   private final String name;
   private String uuid;
   private final String disk;
+  /** This actor's pool as the metrics scrape sees it. */
+  private final LivePool live;
   private Pool pool;
   private String error;
   /** The shares a pool that failed to import had in the registry, for a later import. */
@@ -118,6 +121,7 @@ final class PoolActor {
     this.name = name;
     this.uuid = uuid;
     this.disk = disk;
+    this.live = new LivePool(name);
   }
 
   /**
@@ -144,6 +148,7 @@ final class PoolActor {
       PoolActor a = new PoolActor(ctx, new Serial(ctx, stash, services), services, parent, name,
           uuid, disk);
       a.self = a.behavior();
+      services.objects().poolOpened(a.live);
       a.open(start, adopted, shares, keepOnFailure, replyTo);
       timers.startTimerAtFixedRate(REFRESH, REFRESH_INTERVAL);
       return a.self;
@@ -175,6 +180,7 @@ final class PoolActor {
           return stopping ? Behaviors.stopped() : Behaviors.same();
         })
         .onSignal(PostStop.class, s -> {
+          services.objects().poolClosed(live);
           close();
           return Behaviors.same();
         })
@@ -674,6 +680,7 @@ final class PoolActor {
     if (pool != null) {
       pool.replicas().forEach(r -> rs.add(info(r)));
     }
+    live.set(pool, pool == null ? Health.FAULTED : health);
     NodeEvent.PoolChanged now = new NodeEvent.PoolChanged(name, info(), rs);
     if (!now.equals(reported)) {
       reported = now;

@@ -5,6 +5,8 @@ import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.bdev.IoChecks;
 import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoCounters;
+import io.caspian.bdev.IoStats;
 import io.caspian.bdev.IoType;
 import io.caspian.rebuild.RangeGate;
 import io.caspian.rebuild.RebuildHost;
@@ -102,6 +104,8 @@ public final class Nexus implements BlockDevice {
    */
   private int roundRobin;
   private final CopyOnWriteArrayList<NexusListener> listeners = new CopyOnWriteArrayList<>();
+  /** The volume's front-end reads and writes, for the metrics (Mayastor's volume_* figures). */
+  private final IoCounters counters = new IoCounters();
   private final Host host = new Host();
 
   private final Object lock = new Object();
@@ -425,9 +429,24 @@ public final class Nexus implements BlockDevice {
   }
 
   private void complete(NexusIo io, BdevException err) {
+    if (err == null) {
+      count(io);
+    }
     IoCompletion user = io.user;
     pool.put(io);
     user.ioDone(err);
+  }
+
+  /**
+   * Counts a successful front-end read or write as its user saw it: read retries and waits on a
+   * rebuild's lock included.
+   */
+  private void count(NexusIo io) {
+    if (io.type == IoType.READ) {
+      counters.read(io.length, System.nanoTime() - io.started);
+    } else if (io.type == IoType.WRITE) {
+      counters.write(io.length, System.nanoTime() - io.started);
+    }
   }
 
   /**
@@ -607,6 +626,11 @@ public final class Nexus implements BlockDevice {
   }
 
   // ---------------------------------------------------------------- management
+
+  /** The reads and writes completed so far; cheap, lock-free, for a metrics scrape. */
+  public IoStats ioStats() {
+    return counters.snapshot();
+  }
 
   public NexusState state() {
     synchronized (lock) {

@@ -26,6 +26,8 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   ByteBuffer buf;
   int bufOffset;
   IoCompletion user;
+  /** {@link System#nanoTime()} at submission, for the latency counters; reads and writes only. */
+  long started;
 
   /** The children this I/O was sent to. */
   ChildSet set;
@@ -52,6 +54,7 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.bufOffset = bufOffset;
     this.user = user;
     this.tried = 0;
+    this.started = type == IoType.READ || type == IoType.WRITE ? System.nanoTime() : 0;
     // Both are almost always clear already: skip the volatile stores, each a full fence.
     if (firstError != null) {
       firstError = null;

@@ -16,6 +16,22 @@ final class Ports {
     private Ports() {
     }
 
+    /** A port p such that p and p + 1 are free: {@code caspian up} gives its second io-engine the next port. */
+    static synchronized int freePair() throws IOException {
+        while (true) {
+            int p = free();
+            if (GIVEN.contains(p + 1)) {
+                continue;
+            }
+            try (ServerSocket next = new ServerSocket(p + 1, 1, InetAddress.getLoopbackAddress())) {
+                GIVEN.add(next.getLocalPort());
+                return p;
+            } catch (IOException taken) {
+                // p + 1 is someone's: try another p
+            }
+        }
+    }
+
     static synchronized int free() throws IOException {
         while (true) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

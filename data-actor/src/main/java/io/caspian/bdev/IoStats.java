@@ -1,0 +1,11 @@
+package io.caspian.bdev;
+
+/**
+ * Cumulative I/O counts of a device since it was opened (see {@link IoCounters}).
+ *
+ * @param readLatencyUs the sum of the latencies of the reads counted, in microseconds
+ * @param writeLatencyUs the sum of the latencies of the writes counted, in microseconds
+ */
+public record IoStats(long readOps, long bytesRead, long readLatencyUs, long writeOps,
+    long bytesWritten, long writeLatencyUs) {
+}

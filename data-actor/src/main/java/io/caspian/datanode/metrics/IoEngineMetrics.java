@@ -1,0 +1,146 @@
+package io.caspian.datanode.metrics;
+
+import io.caspian.bdev.IoStats;
+import io.caspian.events.Health;
+import io.caspian.nexus.ChildInfo;
+import io.caspian.nexus.ChildState;
+import io.caspian.nexus.Nexus;
+import io.caspian.pool.Pool;
+import io.caspian.pool.PoolStats;
+import io.caspian.pool.Replica;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToLongFunction;
+
+/**
+ * The metrics of every io-engine in this JVM (one, or three under {@code caspian up}), read from
+ * their live pools and nexuses on each scrape; register it once per registry.
+ *
+ * <p>Names and labels are Mayastor's. The volume counters are cumulative but typed gauge: the
+ * client library exposes a counter as {@code <name>_total}, and the names dashboards query have no
+ * such suffix; {@code rate()} works on them all the same.
+ */
+public final class IoEngineMetrics implements MultiCollector {
+
+  /** {@code diskpool_status} and {@code nexus_child_state}: Mayastor's numbering. */
+  public static final int UNKNOWN = 0;
+  public static final int ONLINE = 1;
+  public static final int DEGRADED = 2;
+  public static final int FAULTED = 3;
+
+  private final List<NodeObjects> nodes = new CopyOnWriteArrayList<>();
+
+  /** Adds a node's objects to what is scraped; its DataNode calls this when it starts. */
+  public void add(NodeObjects node) {
+    nodes.add(node);
+  }
+
+  /** When the node stops: its pools and volumes leave the scrape. */
+  public void remove(NodeObjects node) {
+    nodes.remove(node);
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    Family total = new Family("diskpool_total_size_bytes", "Total size of the pool in bytes");
+    Family used = new Family("diskpool_used_size_bytes", "Used size of the pool in bytes");
+    Family committed = new Family("diskpool_committed_size_bytes",
+        "Committed size of the pool in bytes: the sum of its replicas' sizes");
+    Family status = new Family("diskpool_status",
+        "Status of the pool: 0 Unknown, 1 Online, 2 Degraded, 3 Faulted");
+    Map<String, ToLongFunction<IoStats>> volumeCounters = new LinkedHashMap<>();
+    volumeCounters.put("volume_bytes_read", IoStats::bytesRead);
+    volumeCounters.put("volume_bytes_written", IoStats::bytesWritten);
+    volumeCounters.put("volume_num_read_ops", IoStats::readOps);
+    volumeCounters.put("volume_num_write_ops", IoStats::writeOps);
+    volumeCounters.put("volume_read_latency_us", IoStats::readLatencyUs);
+    volumeCounters.put("volume_write_latency_us", IoStats::writeLatencyUs);
+    List<Family> volumes = new ArrayList<>();
+    volumeCounters.keySet().forEach(n -> volumes.add(new Family(n, help(n))));
+    Family childState = new Family("nexus_child_state",
+        "State of each child of a volume's nexus: 0 Unknown, 1 Online, 2 Degraded, 3 Faulted");
+    for (NodeObjects node : nodes) {
+      for (LivePool p : node.pools()) {
+        Labels l = Labels.of("node", node.node(), "name", p.name());
+        Pool pool = p.pool();
+        // Unknown while the actor opens the pool; its actor says Faulted when it could not.
+        status.add(l, number(p.health()));
+        if (pool != null) {
+          PoolStats s = pool.stats();
+          long sum = 0;
+          for (Replica r : pool.replicas()) {
+            sum += r.size();
+          }
+          total.add(l, s.capacity());
+          used.add(l, s.used());
+          committed.add(l, sum);
+        }
+      }
+      for (Nexus n : node.nexuses()) {
+        Labels l = Labels.of("node", node.node(), "pv_name", n.uuid());
+        IoStats s = n.ioStats();
+        int i = 0;
+        for (ToLongFunction<IoStats> f : volumeCounters.values()) {
+          volumes.get(i++).add(l, f.applyAsLong(s));
+        }
+        for (ChildInfo c : n.children()) {
+          childState.add(l.add("child", c.uri()), number(c.state()));
+        }
+      }
+    }
+    List<MetricSnapshot> out = new ArrayList<>();
+    for (Family f : List.of(total, used, committed, status)) {
+      out.add(f.build());
+    }
+    volumes.forEach(f -> out.add(f.build()));
+    out.add(childState.build());
+    return new MetricSnapshots(out);
+  }
+
+  private static String help(String name) {
+    String what = name.replace("volume_", "").replace("num_", "").replace('_', ' ');
+    return "Volume (nexus) front-end " + what + ", cumulative since the nexus was created";
+  }
+
+  static int number(Health h) {
+    return switch (h) {
+      case ONLINE -> ONLINE;
+      case DEGRADED -> DEGRADED;
+      case FAULTED -> FAULTED;
+      default -> UNKNOWN;
+    };
+  }
+
+  static int number(ChildState s) {
+    if (s.isOnline()) {
+      return ONLINE;
+    }
+    return s instanceof ChildState.Degraded ? DEGRADED : FAULTED;
+  }
+
+  /** One metric family being filled during a scrape. */
+  private static final class Family {
+    private final GaugeSnapshot.Builder builder;
+
+    Family(String name, String help) {
+      builder = GaugeSnapshot.builder().name(name).help(help);
+    }
+
+    void add(Labels labels, double value) {
+      builder.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
+    }
+
+    GaugeSnapshot build() {
+      return builder.build();
+    }
+  }
+}

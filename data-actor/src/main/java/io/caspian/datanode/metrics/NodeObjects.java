@@ -1,0 +1,53 @@
+package io.caspian.datanode.metrics;
+
+import io.caspian.nexus.Nexus;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The pools and nexuses one io-engine has open now, for a scrape to read. Actors register what they
+ * open and remove what they close; the maps are concurrent because a scrape runs on the HTTP
+ * server's thread, not the actors'.
+ */
+public final class NodeObjects {
+
+  private final String node;
+  private final ConcurrentMap<String, LivePool> pools = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Nexus> nexuses = new ConcurrentHashMap<>();
+
+  public NodeObjects(String node) {
+    this.node = node;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  /** A pool's actor started: its entry is scraped from now on, replacing one of the same name. */
+  public void poolOpened(LivePool p) {
+    pools.put(p.name(), p);
+  }
+
+  /** Removes {@code p} only: the entry of a pool of the same name opened since stays. */
+  public void poolClosed(LivePool p) {
+    pools.remove(p.name(), p);
+  }
+
+  public void nexusOpened(Nexus n) {
+    nexuses.put(n.uuid(), n);
+  }
+
+  /** Removes {@code n} only: a nexus of the same uuid opened since stays. */
+  public void nexusClosed(Nexus n) {
+    nexuses.remove(n.uuid(), n);
+  }
+
+  Collection<LivePool> pools() {
+    return pools.values();
+  }
+
+  Collection<Nexus> nexuses() {
+    return nexuses.values();
+  }
+}

@@ -7,6 +7,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One JVM's {@code /metrics}: a registry of its own (never the library's global one, so that tests
@@ -23,7 +24,7 @@ final class MetricsEndpoint implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final HTTPServer server;
     private final String host;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private IoEngineMetrics ioEngines;
 
     private MetricsEndpoint(PrometheusRegistry registry, HTTPServer server, String host) {

@@ -3,6 +3,7 @@ package io.caspian.app;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.control.ControlPlane;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ final class RoleConfig {
             // Seeds are what discovery finds: a control node that joined itself first would form a cluster alone.
             m.put("caspian.control.self-join", false);
             // Only control nodes are contact points, so only they may form a cluster; an io-engine waits for one.
-            m.put("pekko.management.cluster.bootstrap.new-cluster-enabled", roles.contains("control"));
+            m.put("pekko.management.cluster.bootstrap.new-cluster-enabled", roles.contains(ControlPlane.ROLE));
         });
         f.get("management").ifPresent(a -> {
             if (!f.has("bootstrap")) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +46,8 @@ class BootstrapTest {
 
     @Test
     void controlNodesFormOneClusterThroughDiscoveryAndAnIoEngineJoinsIt() throws Exception {
-        int m1 = free();
-        int m2 = free();
+        int m1 = MainTest.freePort();
+        int m2 = MainTest.freePort();
         Path conf = dir.resolve("discovery.conf");
         // The control nodes' management endpoints, as DNS or the Kubernetes API would list them.
         Files.writeString(conf, "pekko.discovery.config.services.caspian-control.endpoints = ["
@@ -58,7 +57,7 @@ class BootstrapTest {
                 // One host, so the endpoints differ by port, which the default filter (made for one port per pod)
                 // would drop.
                 + "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false\n");
-        ActorSystem<Void> engine = start(List.of("io-engine"), conf, free());
+        ActorSystem<Void> engine = start(List.of("io-engine"), conf, MainTest.freePort());
         ActorSystem<Void> c1 = start(List.of("control"), conf, m1);
         ActorSystem<Void> c2 = start(List.of("control"), conf, m2);
         assertFalse(engine.settings().config().getBoolean("pekko.management.cluster.bootstrap.new-cluster-enabled"));
@@ -106,11 +105,5 @@ class BootstrapTest {
     private static long up(ActorSystem<Void> s) {
         return StreamSupport.stream(Cluster.get(s).state().getMembers().spliterator(), false)
                 .map(Member::status).filter(MemberStatus.up()::equals).count();
-    }
-
-    private static int free() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -197,7 +197,8 @@ class MainTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** A free loopback port (probed: whoever binds it later may lose a race with another process). */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

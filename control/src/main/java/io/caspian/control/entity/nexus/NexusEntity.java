@@ -129,10 +129,11 @@ public final class NexusEntity extends ControlEntity<NexusCommand, NexusEvent, N
         if (child == null) {
             return unknownChild(s, c, c.uri(), c.mark());
         }
-        if (c.mark().present() && child.state() == ChildState.ONLINE) {
-            // A bus record that the state reports overtook: the rebuild it announces already finished and the
-            // child is in sync (a rebuild only ever runs onto a child that is not). Journaled, it would reopen a
-            // finished rebuild in the volume's history.
+        if (child.state() == ChildState.ONLINE) {
+            // A rebuild only ever runs onto a child that is not in sync, so this announces one that already
+            // finished: a bus record the state reports overtook, or a state report taken before the bus delivered
+            // the finish. Journaled, it would reopen a finished rebuild in the volume's history. A rebuild that
+            // really starts follows the child's fault or degradation, which reaches the entity first.
             return ok(s, c);
         }
         return unlessAlready(s.rebuilding().contains(c.uri()), s, c,

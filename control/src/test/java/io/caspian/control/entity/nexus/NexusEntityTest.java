@@ -124,6 +124,24 @@ class NexusEntityTest {
     }
 
     @Test
+    void aStateReportTakenBeforeTheBusFinishedARebuildDoesNotReopenIt() {
+        kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
+        // The bus told the whole rebuild first and the child is back in sync ...
+        kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.DEGRADED, "rebuilding", r));
+        BusMark started = new BusMark("n1", "caspian.io.rebuild", "n1/1", 1, 1000);
+        kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildStarted(B.uri(), A.uri(), false, started, r));
+        BusMark finished = new BusMark("n1", "caspian.io.rebuild", "n1/1", 2, 1100);
+        kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildFinished(B.uri(), RebuildResult.COMPLETED, "",
+                finished, r));
+        kit.<Reply>runCommand(r -> new NexusCommand.SetChildState(B.uri(), ChildState.ONLINE, "", r));
+        // ... then a state report taken while it still ran says it is running.
+        assertTrue(kit.<Reply>runCommand(r -> new NexusCommand.NoteRebuildStarted(B.uri(), "", false, BusMark.NONE,
+                r)).hasNoEvents());
+        assertEquals(Set.of(), kit.getState().rebuilding());
+        assertEquals(ChildState.ONLINE, kit.getState().child(B.uri()).state());
+    }
+
+    @Test
     void busRecordsAreJournaledOnceAsChildEventsEvenAcrossRestarts() {
         kit.<Reply>runCommand(r -> new NexusCommand.Create(SPEC, r));
         BusMark fault = new BusMark("n2", "caspian.io.faults", "n2/1", 1, 1000);

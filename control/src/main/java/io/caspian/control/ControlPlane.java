@@ -142,7 +142,8 @@ public final class ControlPlane implements AutoCloseable {
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
-                    c.getDuration("faulted-child-wait"));
+                    c.getDuration("faulted-child-wait"), !c.getString("bus.bootstrap-servers").isBlank(),
+                    c.getDuration("bus.report-grace"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
                     volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"), ioTimeout, operations),

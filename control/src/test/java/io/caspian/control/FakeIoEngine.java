@@ -296,7 +296,7 @@ final class FakeIoEngine {
     private NodeStateReport snapshot() {
         return new NodeStateReport(node, instance, endpoint, ctx.getSelf().narrow(), generation, Map.of("zone", node),
                 pools.values().stream().map(Pool::info).toList(), List.copyOf(replicas.values()),
-                List.copyOf(nexuses.values()));
+                List.copyOf(nexuses.values()), false);
     }
 
     private void report() {

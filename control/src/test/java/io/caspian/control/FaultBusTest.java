@@ -163,8 +163,9 @@ class FaultBusTest {
         assertEquals(6, story.size(), story.toString());
         assertEquals(List.of("ChildFaulted " + victimUri, "ChildAdded " + replacementUri,
                 "RebuildStarted " + replacementUri), story.subList(0, 3));
-        // The child's state and the rebuild's end travel on two topics (and in state reports), so the rebuild's end
-        // may be journaled on either side of the child's; the faulted child leaves only once the new one is in sync.
+        // The child's state and the rebuild's end travel on two topics, so the rebuild's end may be journaled on
+        // either side of the child's; the faulted child leaves only once the new one is in sync. The io-engines'
+        // state reports, which may overtake the bus, add nothing here but the fault (ReportedChildren).
         assertEquals(Set.of("RebuildFinished " + replacementUri, "ChildOnline " + replacementUri,
                 "ChildRemoved " + victimUri), Set.copyOf(story.subList(3, 6)));
         assertTrue(story.indexOf("ChildOnline " + replacementUri) < story.indexOf("ChildRemoved " + victimUri));

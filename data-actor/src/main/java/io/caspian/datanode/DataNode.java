@@ -484,7 +484,7 @@ public final class DataNode {
       }
     }
     return new NodeStateReport(settings.nodeId(), instance, services.endpoint(),
-        ctx.getSelf().narrow(), generation, settings.labels(), ps, rs, ns);
+        ctx.getSelf().narrow(), generation, settings.labels(), ps, rs, ns, services.bus() != null);
   }
 
   /** Where pool and nexus actors report. */

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * removals are snapshots or echoes of the control plane's own commands that state reports carry as well: they are
  * neither journaled nor marked.
  *
- * <p>Once a record that calls for action has been journaled (a child faulted, a rebuild finished), the volume is
- * handed to {@code react}, which asks the reconciler to look at it at once instead of at the next periodic sweep.
+ * <p>Once a record that calls for action has been journaled (a child faulted or back online, a rebuild finished),
+ * the volume is handed to {@code react}, which asks the reconciler to look at it at once instead of at the next
+ * periodic sweep.
  */
 public final class BusRouter implements BusSink {
     private static final Logger LOG = LoggerFactory.getLogger(BusRouter.class);
@@ -66,7 +67,9 @@ public final class BusRouter implements BusSink {
                 String reason = c.getCause().isEmpty() ? c.getTo().getReason().name().toLowerCase() : c.getCause();
                 n = entities.nexus(key.nexus(), r -> new NexusCommand.SetChildState(c.getChild(), to, reason, mark,
                         r));
-                act = to == ChildState.FAULTED;
+                // A fault needs a replacement; a child back in sync may let a faulted replica retire (the bus, not
+                // the state reports, brings that news where the io-engine publishes: ReportedChildren).
+                act = to == ChildState.FAULTED || to == ChildState.ONLINE;
             } else if (event.hasRebuildStarted()) {
                 var x = event.getRebuildStarted();
                 n = entities.nexus(key.nexus(), r -> new NexusCommand.NoteRebuildStarted(x.getChild(), x.getSource(),

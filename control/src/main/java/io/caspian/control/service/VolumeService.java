@@ -2,12 +2,10 @@ package io.caspian.control.service;
 
 import io.caspian.control.entity.Lifecycle;
 import io.caspian.control.entity.Reply;
-import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusCommand;
 import io.caspian.control.entity.nexus.NexusSpec;
 import io.caspian.control.entity.nexus.NexusState;
-import io.caspian.control.entity.nexus.RebuildResult;
 import io.caspian.control.entity.replica.ReplicaCommand;
 import io.caspian.control.entity.replica.ReplicaSpec;
 import io.caspian.control.entity.replica.ReplicaState;
@@ -24,7 +22,6 @@ import io.caspian.control.scheduler.Scheduler;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
-import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
@@ -61,6 +58,8 @@ public final class VolumeService {
     private final Scheduler scheduler;
     private final Duration ioTimeout;
     private final FaultedChildWait faultWait;
+    private final boolean consumesBus;
+    private final BusGrace busGrace;
     /**
      * Serializes the operations on one volume. Striped rather than one lock per volume id, so that the number of
      * locks does not grow with every volume ever created; two volumes on one stripe merely wait for each other.
@@ -72,12 +71,19 @@ public final class VolumeService {
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
-        this(entities, inventory, io, scheduler, ioTimeout, Clock.systemUTC(), Duration.ZERO);
+        this(entities, inventory, io, scheduler, ioTimeout, Clock.systemUTC(), Duration.ZERO, false, Duration.ZERO);
     }
 
-    /** {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced. */
+    /**
+     * {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced;
+     * {@code consumesBus}: this plane consumes the io bus, which then carries the child and rebuild events of every
+     * io-engine that publishes to it, and state reports wait {@code reportGrace} for it (see {@link ReportedChildren}).
+     */
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
-                         Duration ioTimeout, Clock clock, Duration faultedWait) {
+                         Duration ioTimeout, Clock clock, Duration faultedWait, boolean consumesBus,
+                         Duration reportGrace) {
+        this.consumesBus = consumesBus;
+        this.busGrace = new BusGrace(clock, reportGrace);
         this.entities = entities;
         this.inventory = inventory;
         this.io = io;
@@ -472,29 +478,20 @@ public final class VolumeService {
         return nodeOnline(r.spec().node()) && inventory.replica(r.id()).isPresent();
     }
 
+    /** Journals what the nexus's io-engine reports of its children, as far as the report may lead the bus. */
     private void syncChildStates(NexusState nexus, NexusInfo observed) {
-        for (ChildInfo c : observed.children()) {
-            Child known = nexus.child(c.uri());
-            // A faulted child comes back only through a rebuild: a report still calling it ONLINE predates the
-            // fault (the bus may deliver the fault before the io-engine's next report).
-            boolean stale = known != null && known.state() == ChildState.FAULTED && c.state() == ChildState.ONLINE;
-            if (known == null) {
-                continue;
-            }
-            // The same rebuild events the bus journals, for a plane without a bus or a record not yet delivered;
-            // whichever channel comes first journals, the other finds nothing to change.
-            boolean running = c.rebuildProgress() >= 0;
-            if (running && !nexus.rebuilding().contains(c.uri())) {
-                entities.nexus(nexus.id(), r -> new NexusCommand.NoteRebuildStarted(c.uri(), "", false,
-                        BusMark.NONE, r));
-            } else if (!running && nexus.rebuilding().contains(c.uri())) {
-                RebuildResult result = c.state() == ChildState.ONLINE ? RebuildResult.COMPLETED : RebuildResult.UNKNOWN;
-                entities.nexus(nexus.id(), r -> new NexusCommand.NoteRebuildFinished(c.uri(), result, "",
-                        BusMark.NONE, r));
-            }
-            if (known.state() != c.state() && c.state() != ChildState.UNKNOWN && !stale) {
-                entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(c.uri(), c.state(), c.reason(), r));
-            }
+        boolean busCarriesThem = consumesBus && inventory.node(nexus.node())
+                .map(o -> o.report().publishesToBus()).orElse(false);
+        List<ReportedChildren.Change> shown = ReportedChildren.of(nexus, observed);
+        if (busCarriesThem) {
+            List<ReportedChildren.Change> now = new ArrayList<>(shown.stream().filter(ReportedChildren::leadsTheBus)
+                    .toList());
+            now.addAll(busGrace.due(nexus.id(), shown.stream().filter(c -> !ReportedChildren.leadsTheBus(c))
+                    .toList()));
+            shown = now;
+        }
+        for (ReportedChildren.Change c : shown) {
+            entities.nexus(nexus.id(), c::command);
         }
     }
 

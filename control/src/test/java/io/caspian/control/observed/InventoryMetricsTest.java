@@ -37,11 +37,11 @@ class InventoryMetricsTest {
         inv.update(new NodeStateReport("node-1", "i1", "127.0.0.1:4420", dataNode, 1, Map.of(),
                 List.of(new PoolInfo("p1", "u1", "file:///a", Health.ONLINE, 1 << 20, 0, 0),
                         new PoolInfo("p2", "u2", "file:///b", Health.FAULTED, 1 << 20, 0, 0)),
-                List.of(replica("r1"), replica("r2")), List.of()));
+                List.of(replica("r1"), replica("r2")), List.of(), false));
         assertEquals(Map.of("node Online", 1L, "pool Online", 1L, "pool Faulted", 1L, "replica Online", 2L),
                 counts(metrics));
         inv.update(new NodeStateReport("node-1", "i1", "127.0.0.1:4420", dataNode, 2, Map.of(),
-                List.of(), List.of(), List.of()));
+                List.of(), List.of(), List.of(), false));
         assertEquals(Map.of("node Online", 1L), counts(metrics), "read at the scrape, not remembered");
     }
 

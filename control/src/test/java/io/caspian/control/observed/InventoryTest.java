@@ -58,7 +58,7 @@ class InventoryTest {
 
     private NodeStateReport report(String instance, long generation, List<ReplicaInfo> replicas) {
         return new NodeStateReport("node-1", instance, "127.0.0.1:4420", dataNode, generation, Map.of(),
-                List.of(new PoolInfo("p", "u", "file:///x", Health.ONLINE, 1 << 20, 0, 0)), replicas, List.of());
+                List.of(new PoolInfo("p", "u", "file:///x", Health.ONLINE, 1 << 20, 0, 0)), replicas, List.of(), false);
     }
 
     @Test

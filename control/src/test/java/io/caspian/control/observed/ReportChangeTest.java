@@ -35,7 +35,7 @@ class ReportChangeTest {
     private static NodeStateReport report(String instance, long generation, List<PoolInfo> pools,
                                           List<ReplicaInfo> replicas, List<NexusInfo> nexuses) {
         return new NodeStateReport("node-1", instance, "127.0.0.1:1", null, generation, Map.of(), pools, replicas,
-                nexuses);
+                nexuses, false);
     }
 
     @Test

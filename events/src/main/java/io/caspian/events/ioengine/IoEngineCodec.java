@@ -257,7 +257,7 @@ public final class IoEngineCodec {
         var b = io.caspian.events.proto.ioengine.NodeStateReport.newBuilder()
                 .setNode(r.node()).setInstance(r.instance()).setEndpoint(r.endpoint())
                 .setDataNode(refs.toSerializationFormat(r.dataNode())).setGeneration(r.generation())
-                .putAllLabels(r.labels());
+                .putAllLabels(r.labels()).setPublishesToBus(r.publishesToBus());
         r.pools().forEach(x -> b.addPools(toProto(x)));
         r.replicas().forEach(x -> b.addReplicas(toProto(x)));
         r.nexuses().forEach(x -> b.addNexuses(toProto(x)));
@@ -269,7 +269,7 @@ public final class IoEngineCodec {
                 refs.resolveActorRef(p.getDataNode()), p.getGeneration(), p.getLabelsMap(),
                 p.getPoolsList().stream().map(IoEngineCodec::fromProto).toList(),
                 p.getReplicasList().stream().map(IoEngineCodec::fromProto).toList(),
-                p.getNexusesList().stream().map(IoEngineCodec::fromProto).toList());
+                p.getNexusesList().stream().map(IoEngineCodec::fromProto).toList(), p.getPublishesToBus());
     }
 
     // ------------------------------------------------------------------ observed objects

@@ -85,7 +85,7 @@ class IoEngineSerializerTest {
         }
         ActorRef<IoEngineCommand> dataNode = KIT.<IoEngineCommand>createTestProbe().ref();
         NodeStateReport report = new NodeStateReport("node-a", "i1", "127.0.0.1:4420", dataNode, 7,
-                Map.of("zone", "a"), List.of(pool), List.of(replica), List.of(nexus));
+                Map.of("zone", "a"), List.of(pool), List.of(replica), List.of(nexus), true);
         assertEquals(report, roundTrip(report));
     }
 

@@ -131,9 +131,10 @@ public final class NexusEntity extends ControlEntity<NexusCommand, NexusEvent, N
         }
         if (child.state() == ChildState.ONLINE) {
             // A rebuild only ever runs onto a child that is not in sync, so this announces one that already
-            // finished: a bus record the state reports overtook, or a state report taken before the bus delivered
-            // the finish. Journaled, it would reopen a finished rebuild in the volume's history. A rebuild that
-            // really starts follows the child's fault or degradation, which reaches the entity first.
+            // finished: a rebuild-topic record that the child's return to sync on the faults topic overtook (the
+            // two topics are consumed independently). Journaled, it would reopen a finished rebuild in the volume's
+            // history. A rebuild that really starts follows the child's fault or degradation, which reaches the
+            // entity first.
             return ok(s, c);
         }
         return unlessAlready(s.rebuilding().contains(c.uri()), s, c,

@@ -3,6 +3,7 @@ package io.caspian.control;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.bus.BusConsumer;
+import io.caspian.control.bus.BusMetrics;
 import io.caspian.control.bus.BusSink;
 import io.caspian.control.entity.EntitySettings;
 import io.caspian.control.entity.node.NodeCommand;
@@ -146,8 +147,8 @@ public final class ControlPlane implements AutoCloseable {
                     c.getDuration("bus.report-grace"));
             PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
-                    volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"), ioTimeout, operations),
-                    "reconciler", Props.empty());
+                    volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"), ioTimeout, operations,
+                    metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations)), "data-node-watcher", Props.empty());
 
@@ -166,6 +167,9 @@ public final class ControlPlane implements AutoCloseable {
             LOG.info("control plane REST API on {}", binding.localAddress());
             BusConsumer bus = startBus(c.getConfig("bus"), new BusRouter(entities, operations,
                     volume -> reconciler.tell(new Reconciler.VolumeChanged(volume))));
+            if (metrics != null && bus != null) {
+                metrics.register(new BusMetrics(bus::stats));
+            }
             return new ControlPlane(system, inventory, reconciler, binding, operations, bus);
         } catch (Exception e) {
             system.terminate();

@@ -124,6 +124,12 @@ class MetricsIT {
         JsonNode pools = query(prom, "caspian_observed_objects{type=\"pool\",state=\"Online\"}");
         assertEquals("2", pools.get(0).path("value").get(1).asText(), pools.toString());
         assertTrue(query(prom, "jvm_memory_used_bytes").size() > 0, "the JVM's metrics are scraped too");
+        // Creating the volume's replicas and nexus made the reconciler look at it; a pass is timed when it ends.
+        Waits.await("a timed reconcile pass in Prometheus", BOUND, work,
+                () -> !query(prom, "caspian_reconcile_pass_duration_seconds_count > 0").isEmpty());
+        JsonNode errors = query(prom, "nexus_child_errors{pv_name=\"" + volume + "\",op=\"write\"}");
+        assertEquals(2, errors.size(), "one series per child: " + errors);
+        errors.forEach(e -> assertEquals("0", e.path("value").get(1).asText(), "fio's writes all succeeded"));
 
         Set<String> names = dashboardMetrics(Path.of(System.getProperty("user.dir")).resolveSibling("deploy")
                 .resolve("grafana").resolve("caspian.json"));

@@ -92,6 +92,7 @@ public final class BusConsumer implements AutoCloseable {
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  private volatile long lag;
   private volatile boolean running = true;
 
   private BusConsumer(Options options, BusSink sink) {
@@ -117,7 +118,7 @@ public final class BusConsumer implements AutoCloseable {
   }
 
   public ConsumerStats stats() {
-    return new ConsumerStats(applied.get(), duplicates.get(), failures.get(), malformed.get());
+    return new ConsumerStats(applied.get(), duplicates.get(), failures.get(), malformed.get(), lag);
   }
 
   /** Leaves the group without committing anything not yet committed; waits for the consumer thread. */
@@ -156,6 +157,7 @@ public final class BusConsumer implements AutoCloseable {
             }
             consumePartition(tp, records.records(tp));
           }
+          lag = lag();
         } catch (WakeupException | InterruptException e) {
           throw e;
         } catch (KafkaException e) {
@@ -173,6 +175,15 @@ public final class BusConsumer implements AutoCloseable {
     } finally {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
+  }
+
+  /** From the positions and end offsets the consumer already holds: no request to the broker. */
+  private long lag() {
+    long sum = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      sum += consumer.currentLag(tp).orElse(0);
+    }
+    return sum;
   }
 
   private void consumePartition(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records)

@@ -7,6 +7,7 @@ import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.events.ioengine.ReplicaInfo;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -66,12 +67,14 @@ public final class Reconciler {
     private final PoolService pools;
     private final Duration ioTimeout;
     private final int page;
+    private final ReconcileMetrics metrics;
     /** The last volume id the paged sweep reached; only the one running pass touches it. */
     private String cursor = "";
 
     private Reconciler(Entities entities, Inventory inventory, IoEngineClient io, VolumeService volumes,
-                       PoolService pools, Duration ioTimeout, int page) {
+                       PoolService pools, Duration ioTimeout, int page, ReconcileMetrics metrics) {
         this.entities = entities;
+        this.metrics = metrics;
         this.inventory = inventory;
         this.io = io;
         this.volumes = volumes;
@@ -80,10 +83,13 @@ public final class Reconciler {
         this.page = page;
     }
 
+    /** {@code metrics}: where the passes' durations are served; null for nowhere. */
     public static Behavior<Message> create(Entities entities, Inventory inventory, IoEngineClient io,
                                            VolumeService volumes, PoolService pools, Duration interval,
-                                           int page, Duration ioTimeout, Executor executor) {
-        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout, page);
+                                           int page, Duration ioTimeout, Executor executor,
+                                           PrometheusRegistry metrics) {
+        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout, page,
+                ReconcileMetrics.on(metrics));
         return Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), interval);
             return Behaviors.setup(ctx -> idle(r, ctx, executor));
@@ -158,15 +164,20 @@ public final class Reconciler {
     }
 
     void run(Work work) {
+        long start = System.nanoTime();
         if (work.sweep()) {
-            sweep(Integer.MAX_VALUE);
+            metrics.passed("sweep", start, sweep(Integer.MAX_VALUE).size());
             return;
         }
         Set<String> ids = affected(work);
+        int swept = 0;
         if (work.page()) {
-            ids.removeAll(sweep(page));
+            List<String> done = sweep(page);
+            swept = done.size();
+            ids.removeAll(done);
         }
         volumes(ids);
+        metrics.passed(work.page() ? "page" : "changes", start, swept + ids.size());
     }
 
     /**

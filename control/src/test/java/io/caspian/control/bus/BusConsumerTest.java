@@ -152,6 +152,7 @@ class BusConsumerTest {
         .withRetryBackoff(Duration.ofMillis(300));
     // Fails its first calls, whichever events they are; ours is among those retried until it lands.
     try (BusConsumer c = BusConsumer.start(o, new MemorySink(store, 4, e -> false))) {
+      await(() -> c.stats().lag() >= 1); // each failed record is rewound to: the consumer stays behind
       await(() -> c.stats().failures() >= 2);
       assertTrue(of(store, nx).isEmpty());
       assertTrue(committedAt(group, m) <= m.offset(), "committed although the sink failed");
@@ -159,6 +160,7 @@ class BusConsumerTest {
       assertEquals(4, c.stats().failures());
       assertEquals(1, of(store, nx).size());
       assertEquals(m.offset() + 1, committedAt(group, m));
+      await(() -> c.stats().lag() == 0);
     }
   }
 

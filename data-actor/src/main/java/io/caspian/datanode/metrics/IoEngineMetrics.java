@@ -1,6 +1,9 @@
 package io.caspian.datanode.metrics;
 
+import io.caspian.bdev.BdevException;
 import io.caspian.bdev.IoStats;
+import io.caspian.bdev.IoType;
+import io.caspian.datanode.bus.PublisherStats;
 import io.caspian.events.Health;
 import io.caspian.nexus.ChildInfo;
 import io.caspian.nexus.ChildState;
@@ -8,6 +11,7 @@ import io.caspian.nexus.Nexus;
 import io.caspian.pool.Pool;
 import io.caspian.pool.PoolStats;
 import io.caspian.pool.Replica;
+import io.caspian.rebuild.RebuildStats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
@@ -68,6 +72,26 @@ public final class IoEngineMetrics implements MultiCollector {
     volumeCounters.keySet().forEach(n -> volumes.add(new Family(n, help(n))));
     Family childState = new Family("nexus_child_state",
         "State of each child of a volume's nexus: 0 Unknown, 1 Online, 2 Degraded, 3 Faulted");
+    Family errors = new Family("nexus_child_errors",
+        "I/O errors of a nexus child by op within the error window (what the fault threshold sees)");
+    Family errorsSince = new Family("nexus_child_errors_since_online",
+        "I/O errors of a nexus child since it was last brought online");
+    Family rebuilding = new Family("nexus_child_rebuilding",
+        "1 while a rebuild copies onto the child, else 0");
+    Family rebuildDone = new Family("nexus_rebuild_bytes_done",
+        "Bytes a running rebuild has copied (or found unallocated) so far");
+    Family rebuildTotal = new Family("nexus_rebuild_bytes_to_copy",
+        "Bytes a running rebuild has to copy (a partial rebuild: the dirty segments only)");
+    Family rebuildRate = new Family("nexus_rebuild_bytes_per_second",
+        "Average copy rate of a running rebuild since it started");
+    Family busQueued = new Family("bus_publisher_queued",
+        "Events waiting for the bus publisher's sender (Kafka away or slow)");
+    Family busInFlight = new Family("bus_publisher_in_flight",
+        "Records handed to the Kafka producer and not yet acknowledged");
+    Family busDelivered = new Family("bus_publisher_delivered",
+        "Records the broker acknowledged, cumulative");
+    Family busDropped = new Family("bus_publisher_dropped",
+        "Error counts dropped because the error-count buffer was full, cumulative");
     for (NodeObjects node : nodes) {
       for (LivePool p : node.pools()) {
         Labels l = Labels.of("node", node.node(), "name", p.name());
@@ -93,17 +117,50 @@ public final class IoEngineMetrics implements MultiCollector {
           volumes.get(i++).add(l, f.applyAsLong(s));
         }
         for (ChildInfo c : n.children()) {
-          childState.add(l.add("child", c.uri()), number(c.state()));
+          Labels child = l.add("child", c.uri());
+          childState.add(child, number(c.state()));
+          for (IoType op : IoType.values()) {
+            errors.add(child.add("op", op.name().toLowerCase()),
+                c.errors().inWindow().getOrDefault(op, 0));
+          }
+          errorsSince.add(child, c.errors().total());
+          rebuilding.add(child, c.rebuilding() ? 1 : 0);
+          if (c.rebuilding()) {
+            rebuild(n, c.uri(), child, rebuildDone, rebuildTotal, rebuildRate);
+          }
         }
       }
+      node.bus().ifPresent(b -> {
+        PublisherStats p = b.stats();
+        Labels l = Labels.of("node", node.node());
+        busQueued.add(l, p.queued());
+        busInFlight.add(l, p.inFlight());
+        busDelivered.add(l, p.delivered());
+        busDropped.add(l, p.dropped());
+      });
     }
     List<MetricSnapshot> out = new ArrayList<>();
     for (Family f : List.of(total, used, committed, status)) {
       out.add(f.build());
     }
     volumes.forEach(f -> out.add(f.build()));
-    out.add(childState.build());
+    for (Family f : List.of(childState, errors, errorsSince, rebuilding, rebuildDone, rebuildTotal,
+        rebuildRate, busQueued, busInFlight, busDelivered, busDropped)) {
+      out.add(f.build());
+    }
     return new MetricSnapshots(out);
+  }
+
+  private static void rebuild(Nexus n, String child, Labels l, Family done, Family total,
+      Family rate) {
+    try {
+      RebuildStats r = n.rebuildStats(child);
+      done.add(l, (double) r.blocksRecovered() * n.blockSize());
+      total.add(l, (double) r.blocksTotal() * n.blockSize());
+      rate.add(l, r.bytesPerSecond());
+    } catch (BdevException finished) {
+      // the job ended between listing the children and asking: nothing runs to report
+    }
   }
 
   private static String help(String name) {

@@ -1,23 +1,33 @@
 package io.caspian.datanode.metrics;
 
+import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.nexus.Nexus;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The pools and nexuses one io-engine has open now, for a scrape to read. Actors register what they
- * open and remove what they close; the maps are concurrent because a scrape runs on the HTTP
- * server's thread, not the actors'.
+ * The pools and nexuses one io-engine has open now, and its bus publisher, for a scrape to read.
+ * Actors register what they open and remove what they close; the maps are concurrent because a
+ * scrape runs on the HTTP server's thread, not the actors'.
  */
 public final class NodeObjects {
 
   private final String node;
+  private final BusPublisher bus;
   private final ConcurrentMap<String, LivePool> pools = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Nexus> nexuses = new ConcurrentHashMap<>();
 
+  /** A node that publishes to no bus. */
   public NodeObjects(String node) {
+    this(node, null);
+  }
+
+  /** {@code bus}: where the node publishes its nexus events, null for nowhere. */
+  public NodeObjects(String node, BusPublisher bus) {
     this.node = node;
+    this.bus = bus;
   }
 
   public String node() {
@@ -49,5 +59,10 @@ public final class NodeObjects {
 
   Collection<Nexus> nexuses() {
     return nexuses.values();
+  }
+
+  /** The node's bus publisher, if it has one. */
+  Optional<BusPublisher> bus() {
+    return Optional.ofNullable(bus);
   }
 }

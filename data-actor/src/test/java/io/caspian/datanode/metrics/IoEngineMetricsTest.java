@@ -4,10 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
+import io.caspian.bdev.ErrorInjectionDevice;
+import io.caspian.bdev.ForwardingDevice;
+import io.caspian.bdev.Injection;
+import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoType;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.MallocDevice;
 import io.caspian.bdev.SyncIo;
+import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.events.Health;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusOptions;
@@ -20,8 +27,11 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A scrape shows the live pools and volumes of every registered node, under Mayastor's names. */
@@ -111,6 +121,106 @@ class IoEngineMetricsTest {
       node.nexusOpened(n);
       metrics.remove(node);
       assertNull(value(metrics.collect(), "volume_num_write_ops", v), "the node stopped");
+    }
+  }
+
+  @Test
+  void childErrorsByOpAndRebuildProgressComeFromTheLiveNexus() throws Exception {
+    metrics.add(node);
+    String uuid = UUID.randomUUID().toString();
+    ErrorInjectionDevice a = new ErrorInjectionDevice(new MallocDevice("malloc:///ea", 4 << 20, 512));
+    ErrorInjectionDevice b = new ErrorInjectionDevice(new MallocDevice("malloc:///eb", 4 << 20, 512));
+    GatedDevice c = new GatedDevice(new MallocDevice("malloc:///ec", 4 << 20, 512));
+    DeviceOpener opener = DeviceOpener.standard().with("test", u -> switch (u.text()) {
+      case "test:///a" -> a;
+      case "test:///b" -> b;
+      default -> c;
+    });
+    try (Nexus n = Nexus.create(uuid, 4 << 20, List.of("test:///a", "test:///b"), opener,
+        NexusOptions.defaults())) {
+      node.nexusOpened(n);
+      ByteBuffer buf = DirectMemory.allocate(64 << 10);
+      SyncIo.write(n, 0, buf, 0, 64 << 10);
+      b.inject(Injection.always(IoType.READ));
+      while (b.injectedCount() < 2) {
+        SyncIo.read(n, 0, buf, 0, 4096); // round robin reaches b; a serves the retry
+      }
+      Labels childB = Labels.of("node", "node-1", "pv_name", uuid, "child", "test:///b");
+      MetricSnapshots s = metrics.collect();
+      assertEquals(2.0, value(s, "nexus_child_errors", childB.add("op", "read")));
+      assertEquals(0.0, value(s, "nexus_child_errors", childB.add("op", "write")));
+      assertEquals(2.0, value(s, "nexus_child_errors_since_online", childB));
+      assertEquals(0.0, value(s, "nexus_child_rebuilding", childB));
+
+      // The new child's writes wait at the gate, so the rebuild onto it is caught running.
+      var rebuilt = n.addChild("test:///c");
+      try {
+        Labels childC = Labels.of("node", "node-1", "pv_name", uuid, "child", "test:///c");
+        s = metrics.collect();
+        assertEquals(1.0, value(s, "nexus_child_rebuilding", childC));
+        assertEquals((double) (4 << 20), value(s, "nexus_rebuild_bytes_to_copy", childC),
+            "a full rebuild: the whole volume");
+        assertTrue(value(s, "nexus_rebuild_bytes_done", childC) < 4 << 20);
+        assertTrue(value(s, "nexus_rebuild_bytes_per_second", childC) >= 0);
+        c.open();
+        rebuilt.get(30, TimeUnit.SECONDS);
+        s = metrics.collect();
+        assertEquals(0.0, value(s, "nexus_child_rebuilding", childC));
+        assertNull(value(s, "nexus_rebuild_bytes_to_copy", childC), "no rebuild runs");
+        assertNull(value(s, "bus_publisher_queued", Labels.of("node", "node-1")),
+            "the node publishes to no bus");
+      } finally {
+        c.open(); // a failed assertion must not leave the rebuild, and the nexus's close, waiting
+      }
+    }
+  }
+
+  @Test
+  void theBusPublishersQueueIsScrapedWhenTheNodePublishes() {
+    // No broker listens there: the producer never delivers, and events wait in the publisher.
+    BusPublisher bus = new BusPublisher(BusPublisher.Options.of("127.0.0.1:9", "node-1")
+        .withMaxInFlight(1));
+    try {
+      NodeObjects publishing = new NodeObjects("node-1", bus);
+      metrics.add(publishing);
+      for (int i = 0; i < 5; i++) {
+        bus.poolStateChanged("p" + i, "u", "malloc:///d", Health.ONLINE, Health.FAULTED, "test");
+      }
+      Labels l = Labels.of("node", "node-1");
+      MetricSnapshots s = metrics.collect();
+      assertEquals(0.0, value(s, "bus_publisher_delivered", l));
+      assertEquals(0.0, value(s, "bus_publisher_dropped", l));
+      assertTrue(value(s, "bus_publisher_queued", l) + value(s, "bus_publisher_in_flight", l) >= 4,
+          "at most one record is with the producer; the rest wait: " + bus.stats());
+    } finally {
+      bus.close(Duration.ofMillis(100));
+    }
+  }
+
+  /** A device whose writes wait until {@link #open}: a rebuild onto it stays running. */
+  private static final class GatedDevice extends ForwardingDevice {
+    private final List<Runnable> held = new ArrayList<>();
+    private boolean opened;
+
+    GatedDevice(BlockDevice inner) {
+      super(inner);
+    }
+
+    synchronized void open() {
+      opened = true;
+      held.forEach(Runnable::run);
+      held.clear();
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+      synchronized (this) {
+        if (!opened) {
+          held.add(() -> inner.write(offset, buf, bufOffset, length, done));
+          return;
+        }
+      }
+      inner.write(offset, buf, bufOffset, length, done);
     }
   }
 

@@ -32,7 +32,7 @@ final class VolumeView {
     }
 
     /**
-     * {@code stats: read 12.0 IOPS 0.05 MB/s, write 3.0 IOPS 0.01 MB/s (nexus on io-1)} from a read of
+     * {@code stats: read 12.0 IOPS 0.05 MB/s, write 3.0 IOPS 0.01 MB/s (nexus on node-1)} from a read of
      * {@code /v0/volumes/<id>/stats}; nothing without one (the volume is not published, or its io-engine did not
      * answer). Counters instead of rates when the read has none.
      */

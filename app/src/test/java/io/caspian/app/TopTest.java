@@ -25,6 +25,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,11 +76,13 @@ class TopTest {
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong written = new AtomicLong();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread writer = new Thread(() -> write(published.out().strip(), stop, written), "nbd-writer");
+            writer.setUncaughtExceptionHandler((t, e) -> failed.set(e));
             writer.start();
             String session = "caspian-top-" + UUID.randomUUID();
             try {
-                await(() -> written.get() > 0, "the first write through NBD");
+                await(() -> written.get() > 0, "the first write through NBD", () -> "writer: " + failed.get());
                 Run shown = cli(api, "get", "volume", busy);
                 assertEquals(0, shown.code(), shown.err());
                 assertTrue(shown.out().contains("stats: read ") && shown.out().contains(" IOPS "), shown.out());
@@ -90,10 +95,10 @@ class TopTest {
                     screen[0] = tmux(session, "capture-pane", "-p", "-t", session);
                     row[0] = screen[0].lines().filter(l -> l.startsWith(busy + " ")).findFirst().orElse(null);
                     return row[0] != null && writeIops(row[0]) > 0;
-                }, "a row of volume " + busy + " with writes", () -> screen[0]);
+                }, "a row of volume " + busy + " with writes", () -> screen[0] + "\nwriter: " + failed.get());
                 assertTrue(screen[0].lines().anyMatch(l -> l.matches(
                         "VOLUME +NODE +R-IOPS +W-IOPS +R-MB/s +W-MB/s +STATUS")), screen[0]);
-                assertFalse(row[0].split(" +")[1].equals("-"), "the node of its nexus: " + row[0]);
+                assertEquals("node-1", row[0].split(" +")[1], "the node of its nexus: " + row[0]);
                 String idleRow = screen[0].lines().filter(l -> l.startsWith(idle + " ")).findFirst()
                         .orElseThrow(() -> new AssertionError("no row for the unpublished volume: " + screen[0]));
                 assertTrue(idleRow.matches("\\S+ +- +- +- +- +- +\\S+, unpublished"), idleRow);
@@ -203,12 +208,7 @@ class TopTest {
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, String what) {
-        await(condition, what, () -> "");
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition, String what,
-                              java.util.function.Supplier<String> context) {
+    private static void await(BooleanSupplier condition, String what, Supplier<String> context) {
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -3,7 +3,6 @@ package io.caspian.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -60,7 +59,7 @@ class TopTest {
 
     @Test
     void topShowsTheWritesOfAPublishedVolume() throws Exception {
-        assumeTrue(Files.isExecutable(TMUX), "tmux is needed to run top in a terminal");
+        assertTrue(Files.isExecutable(TMUX), "tmux is needed to run top in a terminal (.ci/run installs it)");
         List<String> flags = List.of("--data-dir", dataDir.toString(), "--rest", "127.0.0.1:0",
                 "--io-engines", "1", "--pool-size-mb", "64", "--nbd-port", String.valueOf(MainTest.freePort()),
                 "--nvmf-port", String.valueOf(MainTest.freePort()), "--kafka", "off", "--metrics-port", "0");

@@ -20,6 +20,8 @@ import java.util.UUID;
  */
 final class Cli {
     static final String DEFAULT_API = "http://127.0.0.1:" + Up.DEFAULT_REST_PORT;
+    /** A little over the shortest interval between two reads the control plane makes rates of (200 ms). */
+    private static final long RATE_WINDOW_MS = 250;
 
     private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
             "protocol", "op", "offset", "length", "count", "timeout", "host", "node-label", "pool-label");
@@ -33,8 +35,7 @@ final class Cli {
 
     private Cli(Flags flags, PrintStream out) {
         this.flags = flags;
-        String base = flags.get("api").orElse(System.getenv().getOrDefault("CASPIAN_API", DEFAULT_API));
-        this.api = new RestClient(base, Duration.ofSeconds(60));
+        this.api = api(flags);
         String o = flags.get("output", "table");
         if (!o.equals("table") && !o.equals("json")) {
             throw new UsageException("-o must be table or json, got '" + o + "'");
@@ -44,6 +45,12 @@ final class Cli {
             throw new UsageException("-q and -o json do not go together: -q prints only the id");
         }
         this.out = out;
+    }
+
+    /** The API that {@code --api}, else {@code $CASPIAN_API}, else the default names. */
+    static RestClient api(Flags flags) {
+        return new RestClient(flags.get("api").orElse(System.getenv().getOrDefault("CASPIAN_API", DEFAULT_API)),
+                Duration.ofSeconds(60));
     }
 
     static void run(String verb, List<String> args, PrintStream out) {
@@ -108,7 +115,30 @@ final class Cli {
         JsonNode r = api.get(id == null ? k.path : k.path + "/" + seg(id));
         show(k, r);
         if (k == Kind.VOLUME && id != null && !json) {
+            VolumeView.stats(out, statsOf(r, true));
             VolumeView.children(out, r, nexusOf(r));
+        }
+    }
+
+    /**
+     * A read of the volume's I/O stats, or null when it has none (not published, io-engine unavailable): stats are
+     * extra, never a reason to fail the command. {@code withRates}: read again after the minimum interval for rates
+     * when the first read has none.
+     */
+    private JsonNode statsOf(JsonNode volume, boolean withRates) {
+        if (!volume.path("target").isObject()) {
+            return null;
+        }
+        String path = "/v0/volumes/" + seg(volume.path("uuid").asText()) + "/stats";
+        try {
+            JsonNode s = api.get(path);
+            if (withRates && !s.path("read_iops").isNumber()) {
+                Up.sleep(RATE_WINDOW_MS);
+                s = api.get(path);
+            }
+            return s;
+        } catch (RestClient.RestException e) {
+            return null;
         }
     }
 
@@ -144,6 +174,7 @@ final class Cli {
                         .toPrettyString());
             } else {
                 Table.print(out, Kind.VOLUME.columns, List.of(v));
+                VolumeView.stats(out, statsOf(v, false));
                 VolumeView.children(out, v, n);
             }
             out.println();

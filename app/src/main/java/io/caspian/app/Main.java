@@ -10,7 +10,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM),
  * {@code csi-controller}, {@code csi-node}, {@code diskpool-operator};
  * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete},
- * {@code fault}.
+ * {@code fault}, {@code events}, {@code top}.
  * Exit codes: 0 done, 1 the operation failed (REST error, start failure), 2 bad command line.
  */
 public final class Main {
@@ -49,7 +49,10 @@ public final class Main {
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
               events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
                      [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change
-              get volume <uuid> [--watch [--timeout 2m]]   (reason, children, rebuild progress; --watch: every 1 s)
+              get volume <uuid> [--watch [--timeout 2m]]   (I/O rates, reason, children, rebuild progress;
+                          --watch: every 1 s)
+              top [--timeout D] [--iterations N]   every volume's read/write IOPS and MB/s (2^20 bytes), busiest
+                          first, redrawn every second until Ctrl-C; unpublished volumes show -
               fault inject <volume> <replica> --op read|write|flush|unmap|write_zeroes
                           [--offset B] [--length B (to the end)] [--count N (until cleared)]
               fault clear <volume> <replica>        (<replica>: its uuid or a unique prefix of it)
@@ -83,6 +86,7 @@ public final class Main {
                 }
                 case "get", "create", "publish", "unpublish", "delete", "fault" -> Cli.run(args[0], rest, out);
                 case "events" -> EventsCli.run(rest, out);
+                case "top" -> Top.run(rest, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             }
             return 0;

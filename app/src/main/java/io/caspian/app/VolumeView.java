@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The part of {@code get volume <id>} below its table row: why it is short of replicas, and its nexus's children
- * with a progress bar for each one rebuilding.
+ * The part of {@code get volume <id>} below its table row: its I/O rates, why it is short of replicas, and its
+ * nexus's children with a progress bar for each one rebuilding.
  */
 final class VolumeView {
     static final int BAR_WIDTH = 20;
@@ -29,6 +29,37 @@ final class VolumeView {
                 Table.text("STATE", "state"),
                 new Table.Column("REBUILD", c -> progress(c.path("rebuild_progress").asInt(-1))),
                 Table.text("REASON", "reason"), Table.text("URI", "uri")), rows);
+    }
+
+    /**
+     * {@code stats: read 12.0 IOPS 0.05 MB/s, write 3.0 IOPS 0.01 MB/s (nexus on node-1)} from a read of
+     * {@code /v0/volumes/<id>/stats}; nothing without one (the volume is not published, or its io-engine did not
+     * answer). Counters instead of rates when the read has none.
+     */
+    static void stats(PrintStream out, JsonNode stats) {
+        if (stats == null) {
+            return;
+        }
+        String where = " (nexus on " + stats.path("node").asText() + ")";
+        if (stats.path("read_iops").isNumber()) {
+            out.println("stats: read " + iops(stats.path("read_iops").asDouble()) + " IOPS "
+                    + mbps(stats.path("read_bps").asDouble()) + " MB/s, write "
+                    + iops(stats.path("write_iops").asDouble()) + " IOPS " + mbps(stats.path("write_bps").asDouble())
+                    + " MB/s" + where);
+        } else {
+            out.println("stats: " + stats.path("read_ops").asLong() + " reads ("
+                    + Sizes.format(stats.path("bytes_read").asLong()) + "), " + stats.path("write_ops").asLong()
+                    + " writes (" + Sizes.format(stats.path("bytes_written").asLong()) + ") so far" + where);
+        }
+    }
+
+    static String iops(double perSecond) {
+        return String.format(java.util.Locale.ROOT, "%.1f", perSecond);
+    }
+
+    /** MB/s with MB = 2^20 bytes, as the sizes elsewhere in the CLI. */
+    static String mbps(double bytesPerSecond) {
+        return String.format(java.util.Locale.ROOT, "%.2f", bytesPerSecond / (1 << 20));
     }
 
     /** {@code [#########...........] 47%} for 0..100, empty when no rebuild runs (negative). */

@@ -43,6 +43,14 @@ class CliTest {
         assertEquals(2, run("create", "volume", "--size", "8MiB", "-q", "-o", "json"));
     }
 
+    @Test
+    void topTakesOnlyItsFlags() {
+        assertEquals(2, run("top", "volumes"));
+        assertEquals(2, run("top", "--iterations", "0"));
+        assertEquals(2, run("top", "--timeout", "soon"));
+        assertEquals(2, run("top", "-o", "json"));
+    }
+
     /** Runs the command against an API nothing listens on: a usage error must be found before any request. */
     private static int run(String... args) {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();

@@ -28,6 +28,25 @@ class VolumeViewTest {
              {"uri": "nvmf://c", "replica": "cccc4444-0000", "state": "Degraded", "rebuild_progress": 47}]}""");
 
     @Test
+    void statsLineShowsRatesElseCountersElseNothing() {
+        assertEquals("stats: read 12.5 IOPS 0.05 MB/s, write 3.0 IOPS 1.50 MB/s (nexus on node-1)\n", stats("""
+                {"volume": "v1", "node": "node-1", "read_ops": 100, "write_ops": 7, "bytes_read": 409600,
+                 "bytes_written": 28672, "read_iops": 12.5, "write_iops": 3.0, "read_bps": 52428.8,
+                 "write_bps": 1572864.0}"""));
+        assertEquals("stats: 100 reads (400KiB), 7 writes (28KiB) so far (nexus on node-1)\n", stats("""
+                {"volume": "v1", "node": "node-1", "read_ops": 100, "write_ops": 7, "bytes_read": 409600,
+                 "bytes_written": 28672, "read_iops": null, "write_iops": null, "read_bps": null,
+                 "write_bps": null}"""));
+        assertEquals("", stats(null));
+    }
+
+    private static String stats(String json) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        VolumeView.stats(new PrintStream(b, true, StandardCharsets.UTF_8), json == null ? null : Cli.parseJson(json));
+        return b.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n");
+    }
+
+    @Test
     void progressBar() {
         assertEquals("[#########...........] 47%", VolumeView.progress(47));
         assertEquals("[....................] 0%", VolumeView.progress(0));

@@ -29,6 +29,7 @@ import io.caspian.control.service.Entities;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.Reconciler;
 import io.caspian.control.service.VolumeService;
+import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.TopicAdmin;
@@ -152,7 +153,8 @@ public final class ControlPlane implements AutoCloseable {
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations)), "data-node-watcher", Props.empty());
 
-            RestApi api = new RestApi(entities, inventory, volumes, pools, operations);
+            RestApi api = new RestApi(entities, inventory, volumes, pools,
+                    new VolumeStatsService(entities, io, clock, ioTimeout), operations);
             java.util.List<org.apache.pekko.http.javadsl.server.Route> more = new java.util.ArrayList<>();
             for (Extension x : extensions) {
                 more.addAll(x.start(system, full));

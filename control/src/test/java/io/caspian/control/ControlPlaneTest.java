@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.events.ioengine.NexusStats;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -239,6 +240,74 @@ class ControlPlaneTest {
             return v.get("replicas").size() == 2 && !v.get("replicas").toString().contains(victimReplica)
                     && "Online".equals(v.get("status").asText());
         }, "faulted child replaced by a new replica, rebuilt, volume online");
+    }
+
+    @Test
+    void statsOfAPublishedVolumeWithRatesBetweenTwoReads() {
+        String id = UUID.randomUUID().toString();
+        Res created = put("/v0/volumes/" + id, "{\"size\":" + 4 * MIB + ",\"replicas\":1,\"thin\":true,"
+                + "\"topology\":{\"pool_labels\":{\"tier\":\"fast\"}}}");
+        assertEquals(200, created.status(), created.body().toString());
+        assertNotFound(get("/v0/volumes/" + UUID.randomUUID() + "/stats"));
+        assertError(409, get("/v0/volumes/" + id + "/stats"), "not published");
+        assertTrue(get("/v0/volumes/" + id).body().get("target").isNull(), "a refused read published nothing");
+
+        // Told before the publish request is sent, so the engine holds the counters before the nexus exists.
+        NexusStats before = new NexusStats(id, 100, 409_600, 5_000, 10, 40_960, 900);
+        ENGINES.get("node-a").tell(new FakeIoEngine.SetStats(before));
+        assertEquals(200, put("/v0/volumes/" + id + "/target?protocol=nbd&node=node-a", "").status());
+        Res first = get("/v0/volumes/" + id + "/stats");
+        assertEquals(200, first.status(), first.body().toString());
+        assertEquals(id, first.body().get("volume").asText());
+        assertEquals("node-a", first.body().get("node").asText());
+        assertEquals(100, first.body().get("read_ops").asLong());
+        assertEquals(10, first.body().get("write_ops").asLong());
+        assertEquals(409_600, first.body().get("bytes_read").asLong());
+        assertEquals(40_960, first.body().get("bytes_written").asLong());
+        assertEquals(5_000, first.body().get("read_latency_us").asLong());
+        assertEquals(900, first.body().get("write_latency_us").asLong());
+        for (String rate : new String[] {"read_iops", "write_iops", "read_bps", "write_bps"}) {
+            assertTrue(first.body().get(rate).isNull(), "no previous read, no " + rate + ": " + first.body());
+        }
+
+        NexusStats after = new NexusStats(id, 150, 614_400, 7_000, 30, 122_880, 1_500);
+        ENGINES.get("node-a").tell(new FakeIoEngine.SetStats(after));
+        // Reads sooner than 0.2 s after the first have no rates and keep the first as the baseline.
+        Res[] second = new Res[1];
+        await(() -> {
+            second[0] = get("/v0/volumes/" + id + "/stats");
+            return !second[0].body().get("read_iops").isNull();
+        }, "a read with rates");
+        double s = (second[0].body().get("time_ms").asLong() - first.body().get("time_ms").asLong()) / 1000.0;
+        assertTrue(s >= 0.2 && s <= 60, "rates over " + s + " s");
+        JsonNode b = second[0].body();
+        assertEquals(150, b.get("read_ops").asLong());
+        assertEquals(50 / s, b.get("read_iops").asDouble(), 1e-6, b.toString());
+        assertEquals(20 / s, b.get("write_iops").asDouble(), 1e-6, b.toString());
+        assertEquals(204_800 / s, b.get("read_bps").asDouble(), 1e-3, b.toString());
+        assertEquals(81_920 / s, b.get("write_bps").asDouble(), 1e-3, b.toString());
+
+        assertEquals(200, delete("/v0/volumes/" + id + "/target").status());
+        assertError(409, get("/v0/volumes/" + id + "/stats"), "not published");
+        assertEquals(204, delete("/v0/volumes/" + id).status());
+        assertNotFound(get("/v0/volumes/" + id + "/stats"));
+    }
+
+    @Test
+    void statsOfAVolumeOnAnOfflineNodeAnswer503() {
+        ActorRef<Object> e = engine("node-e");
+        await(() -> "Online".equals(get("/v0/nodes/node-e").body().path("status").asText()), "node-e online");
+        assertEquals(200, put("/v0/nodes/node-e/pools/pool-e", "{\"disks\":[\"malloc:///pool-e?size_mb=16\"]}")
+                .status());
+        String id = UUID.randomUUID().toString();
+        Res created = put("/v0/volumes/" + id, "{\"size\":" + MIB + ",\"replicas\":1,\"thin\":true,"
+                + "\"topology\":{\"node_labels\":{\"zone\":\"node-e\"}}}");
+        assertEquals(200, created.status(), created.body().toString());
+        assertEquals(200, put("/v0/volumes/" + id + "/target?protocol=nbd&node=node-e", "").status());
+        assertEquals(200, get("/v0/volumes/" + id + "/stats").status());
+        e.tell(new FakeIoEngine.Stop());
+        await(() -> "Offline".equals(get("/v0/nodes/node-e").body().path("status").asText()), "node-e offline");
+        assertError(503, get("/v0/volumes/" + id + "/stats"), "node-e");
     }
 
     @Test

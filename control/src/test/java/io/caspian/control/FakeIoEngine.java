@@ -9,6 +9,7 @@ import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.NexusStats;
 import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
@@ -30,7 +31,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 /**
  * An io-engine without storage, for control-plane tests: speaks the DataNode protocol, keeps pools, replicas and
  * nexuses in memory, reports state on every change, and takes test-only messages that simulate a restart, a
- * faulted child and a stray replica. Pools are {@code malloc:///name?size_mb=N}; anything else is refused.
+ * faulted child, a stray replica and a nexus's I/O counters. Pools are {@code malloc:///name?size_mb=N}; anything else is refused.
  */
 final class FakeIoEngine {
     /** Test-only messages. */
@@ -48,6 +49,10 @@ final class FakeIoEngine {
     }
 
     record Stop() implements Control {
+    }
+
+    /** The counters a nexus of that uuid answers with from now on (zero until set). */
+    record SetStats(NexusStats stats) implements Control {
     }
 
     private record RebuildDone(String nexus, String uri) implements Control {
@@ -81,6 +86,7 @@ final class FakeIoEngine {
     private final Map<String, Pool> pools = new LinkedHashMap<>();
     private final Map<String, ReplicaInfo> replicas = new LinkedHashMap<>();
     private final Map<String, NexusInfo> nexuses = new LinkedHashMap<>();
+    private final Map<String, NexusStats> stats = new java.util.HashMap<>();
     private final Set<ActorRef<NodeStateReport>> subscribers = new HashSet<>();
     private final Set<String> destroyed;
 
@@ -126,6 +132,10 @@ final class FakeIoEngine {
                     report();
                     return Behaviors.same();
                 })
+                .onMessage(SetStats.class, m -> {
+                    stats.put(m.stats().nexus(), m.stats());
+                    return Behaviors.same();
+                })
                 .onMessage(Stop.class, m -> Behaviors.stopped())
                 .onSignal(Terminated.class, t -> {
                     subscribers.remove(t.getRef());
@@ -140,6 +150,12 @@ final class FakeIoEngine {
             subscribers.add(s.subscriber());
             ctx.watch(s.subscriber());
             s.subscriber().tell(snapshot());
+            return;
+        } else if (c instanceof IoEngineCommand.GetNexusStats g) {
+            g.replyTo().tell(!nexuses.containsKey(g.nexus())
+                    ? new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no nexus " + g.nexus())
+                    : new IoEngineReply.Stats(stats.getOrDefault(g.nexus(), new NexusStats(g.nexus(), 0, 0, 0, 0, 0,
+                            0))));
             return;
         } else if (c instanceof IoEngineCommand.CreatePool p) {
             reply = createPool(p);

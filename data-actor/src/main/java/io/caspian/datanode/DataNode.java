@@ -404,6 +404,8 @@ public final class DataNode {
       return f.nexus();
     } else if (c instanceof IoEngineCommand.ClearFaults f) {
       return f.nexus();
+    } else if (c instanceof IoEngineCommand.GetNexusStats g) {
+      return g.nexus();
     }
     throw new IllegalArgumentException("not a nexus command: " + c);
   }

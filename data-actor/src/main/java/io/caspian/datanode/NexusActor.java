@@ -1,6 +1,7 @@
 package io.caspian.datanode;
 
 import io.caspian.bdev.BdevException;
+import io.caspian.bdev.IoStats;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
@@ -9,6 +10,7 @@ import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineReply;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.NexusStats;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusListener;
 import io.caspian.nexus.NexusOptions;
@@ -99,6 +101,11 @@ final class NexusActor {
           }
           return Behaviors.same();
         })
+        .onMessage(IoEngineCommand.GetNexusStats.class, c -> nexus != null, c -> {
+          // Lock-free counters: answered at once, even while a change (a publish, a rebuild start) runs.
+          c.replyTo().tell(new IoEngineReply.Stats(stats()));
+          return Behaviors.same();
+        })
         .onMessage(IoEngineCommand.class, c -> {
           Behavior<Object> deferred = serial.deferIfBusy(c);
           if (deferred != null) {
@@ -187,10 +194,18 @@ final class NexusActor {
       onChild(f.uri(), f.replyTo(), () -> faults.inject(f));
     } else if (c instanceof IoEngineCommand.ClearFaults f) {
       onChild(f.uri(), f.replyTo(), () -> faults.clear(f.uri()));
+    } else if (c instanceof IoEngineCommand.GetNexusStats g) {
+      g.replyTo().tell(new IoEngineReply.Stats(stats()));
     } else if (c.replyTo() != null) {
       c.replyTo().tell(new IoEngineReply.Failed(FailureKind.INTERNAL,
           "nexus " + uuid + " cannot handle " + c.getClass().getSimpleName()));
     }
+  }
+
+  private NexusStats stats() {
+    IoStats s = nexus.ioStats();
+    return new NexusStats(uuid, s.readOps(), s.bytesRead(), s.readLatencyUs(), s.writeOps(),
+        s.bytesWritten(), s.writeLatencyUs());
   }
 
   /** Runs a quick, non-blocking change on one child and answers with the nexus. */

@@ -5,6 +5,7 @@ import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineReply;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.NexusStats;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
@@ -116,6 +117,12 @@ public final class ActorIoEngineClient implements IoEngineClient {
         return ask(node, "clear the faults of child " + uri + " of nexus " + nexus,
                 r -> new IoEngineCommand.ClearFaults(nexus, uri, r))
                 .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
+    @Override
+    public CompletionStage<NexusStats> nexusStats(String node, String nexus) {
+        return ask(node, "read the I/O stats of nexus " + nexus, r -> new IoEngineCommand.GetNexusStats(nexus, r))
+                .thenApply(x -> expect(x, IoEngineReply.Stats.class, node).stats());
     }
 
     private CompletionStage<IoEngineReply> ask(String node, String what,

@@ -3,6 +3,7 @@ package io.caspian.control.observed;
 import io.caspian.events.Protocol;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.NexusStats;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.util.List;
@@ -55,4 +56,7 @@ public interface IoEngineClient {
 
     /** Removes every fault injected on one child of a nexus. */
     CompletionStage<NexusInfo> clearFaults(String node, String nexus, String uri);
+
+    /** Reads the cumulative I/O counters of a nexus; changes nothing on the io-engine. */
+    CompletionStage<NexusStats> nexusStats(String node, String nexus);
 }

@@ -48,6 +48,15 @@ final class Json {
     record Volume(String uuid, VolumeSpec spec, String status, String reason, List<String> replicas, Target target) {
     }
 
+    /**
+     * One read of a published volume's I/O counters (cumulative since its nexus opened; latencies are sums, in
+     * microseconds) and the rates since the previous read, per second; the rates are null without a usable one.
+     */
+    record VolumeStats(String volume, String node, long timeMs, long readOps, long writeOps, long bytesRead,
+                       long bytesWritten, long readLatencyUs, long writeLatencyUs, Double readIops, Double writeIops,
+                       Double readBps, Double writeBps) {
+    }
+
     /** A fault to inject on one child; {@code count} absent means every matching I/O until cleared. */
     record InjectFault(String op, Long offset, Long length, Long count) {
     }

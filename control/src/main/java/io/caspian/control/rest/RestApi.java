@@ -11,6 +11,7 @@ import io.caspian.control.service.ControlException;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.VolumeService;
+import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.Protocol;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,14 +49,16 @@ public final class RestApi extends AllDirectives {
     private final Views views;
     private final VolumeService volumes;
     private final PoolService pools;
+    private final VolumeStatsService stats;
     private final Executor executor;
     private final byte[] openApi;
 
     public RestApi(Entities entities, Inventory inventory,
-                   VolumeService volumes, PoolService pools, Executor executor) {
+                   VolumeService volumes, PoolService pools, VolumeStatsService stats, Executor executor) {
         this.views = new Views(entities, inventory, volumes::shortfall);
         this.volumes = volumes;
         this.pools = pools;
+        this.stats = stats;
         this.executor = executor;
         this.openApi = loadOpenApi();
     }
@@ -131,6 +134,8 @@ public final class RestApi extends AllDirectives {
                             volumes.destroy(id);
                             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
                         })))),
+                path(segment("volumes").slash(segment()).slash("stats"), id ->
+                        get(() -> run(() -> ok(Views.stats(stats.read(id)))))),
                 path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
                         put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(

@@ -20,9 +20,9 @@ public final class RestMetrics extends AllDirectives {
 
     /** The words the API's paths are made of; any other word makes a path unmatched. */
     private static final Set<String> WORDS = Set.of("api-spec", "nodes", "pools", "replicas", "nexuses", "volumes",
-            "target", "replica_count", "children", "fault", "events");
+            "target", "replica_count", "children", "fault", "events", "stats");
     /** Words followed by no id. */
-    private static final Set<String> LEAVES = Set.of("api-spec", "target", "fault", "events");
+    private static final Set<String> LEAVES = Set.of("api-spec", "target", "fault", "events", "stats");
 
     private final Histogram duration;
 

@@ -12,6 +12,7 @@ import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.entity.volume.VolumeState;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.service.Entities;
+import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
@@ -123,6 +124,14 @@ final class Views {
                 new Json.Topology(v.spec().nodeLabels(), v.spec().poolLabels())), health(v.status()),
                 v.lifecycle() == io.caspian.control.entity.Lifecycle.ACTIVE ? reason(v) : null,
                 v.replicas(), target);
+    }
+
+    static Json.VolumeStats stats(VolumeStatsService.VolumeStats s) {
+        var c = s.counters();
+        var r = s.rates();
+        return new Json.VolumeStats(s.volume(), s.node(), s.timeMs(), c.readOps(), c.writeOps(), c.bytesRead(),
+                c.bytesWritten(), c.readLatencyUs(), c.writeLatencyUs(), r == null ? null : r.readIops(),
+                r == null ? null : r.writeIops(), r == null ? null : r.readBps(), r == null ? null : r.writeBps());
     }
 
     /** The latest shortfall (fresher than the journal's), else the journaled reason; null when there is none. */

@@ -93,6 +93,9 @@ public final class IoEngineCodec {
         } else if (command instanceof IoEngineCommand.ClearFaults c) {
             b.setClearFaults(io.caspian.events.proto.ioengine.ClearFaults.newBuilder()
             .setNexus(c.nexus()).setUri(c.uri()));
+        } else if (command instanceof IoEngineCommand.GetNexusStats c) {
+            b.setGetNexusStats(io.caspian.events.proto.ioengine.GetNexusStats.newBuilder()
+            .setNexus(c.nexus()));
         } else if (command instanceof SubscribeState c) {
             b.setSubscribeState(io.caspian.events.proto.ioengine.SubscribeState.newBuilder()
             .setSubscriber(refs.toSerializationFormat(c.subscriber())));
@@ -145,6 +148,7 @@ public final class IoEngineCodec {
             }
             case CLEAR_FAULTS -> new IoEngineCommand.ClearFaults(p.getClearFaults().getNexus(),
                     p.getClearFaults().getUri(), r);
+            case GET_NEXUS_STATS -> new IoEngineCommand.GetNexusStats(p.getGetNexusStats().getNexus(), r);
             case SUBSCRIBE_STATE -> new SubscribeState(refs.resolveActorRef(p.getSubscribeState().getSubscriber()));
             case COMMAND_NOT_SET -> throw new IllegalArgumentException("io-engine command without a command");
         };
@@ -160,6 +164,8 @@ public final class IoEngineCodec {
             b.setReplica(toProto(d.replica()));
         } else if (reply instanceof IoEngineReply.NexusDone d) {
             b.setNexus(toProto(d.nexus()));
+        } else if (reply instanceof IoEngineReply.Stats d) {
+            b.setNexusStats(toProto(d.stats()));
         } else if (reply instanceof IoEngineReply.Removed d) {
             b.setRemoved(Removed.newBuilder().setId(d.id()));
         } else if (reply instanceof IoEngineReply.Failed f) {
@@ -178,6 +184,7 @@ public final class IoEngineCodec {
             case POOL -> new IoEngineReply.PoolDone(fromProto(p.getPool()));
             case REPLICA -> new IoEngineReply.ReplicaDone(fromProto(p.getReplica()));
             case NEXUS -> new IoEngineReply.NexusDone(fromProto(p.getNexus()));
+            case NEXUS_STATS -> new IoEngineReply.Stats(fromProto(p.getNexusStats()));
             case REMOVED -> new IoEngineReply.Removed(p.getRemoved().getId());
             case FAILURE -> new IoEngineReply.Failed(fromProto(p.getFailure().getKind()),
                     p.getFailure().getMessage());
@@ -315,5 +322,17 @@ public final class IoEngineCodec {
                 .toList();
         return new NexusInfo(n.getUuid(), n.getSize(), Enums.fromProto(n.getStatus()),
                 Enums.fromProto(n.getProtocol()), n.getDeviceUri(), children, n.getErrorThreshold());
+    }
+
+    static io.caspian.events.proto.ioengine.NexusStats toProto(NexusStats s) {
+        return io.caspian.events.proto.ioengine.NexusStats.newBuilder().setNexus(s.nexus())
+                .setReadOps(s.readOps()).setBytesRead(s.bytesRead()).setReadLatencyUs(s.readLatencyUs())
+                .setWriteOps(s.writeOps()).setBytesWritten(s.bytesWritten()).setWriteLatencyUs(s.writeLatencyUs())
+                .build();
+    }
+
+    static NexusStats fromProto(io.caspian.events.proto.ioengine.NexusStats s) {
+        return new NexusStats(s.getNexus(), s.getReadOps(), s.getBytesRead(), s.getReadLatencyUs(), s.getWriteOps(),
+                s.getBytesWritten(), s.getWriteLatencyUs());
     }
 }

@@ -129,6 +129,10 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
     record ClearFaults(String nexus, String uri, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
     }
 
+    /** Asks for the nexus's {@link NexusStats}; a read that neither changes nor waits for anything. */
+    record GetNexusStats(String nexus, ActorRef<IoEngineReply> replyTo) implements IoEngineCommand {
+    }
+
     /** Asks for a {@link NodeStateReport} now and after every change, until the subscriber stops. */
     record SubscribeState(ActorRef<NodeStateReport> subscriber) implements IoEngineCommand {
         @Override

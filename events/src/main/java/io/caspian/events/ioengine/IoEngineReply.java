@@ -12,6 +12,10 @@ public sealed interface IoEngineReply extends IoEngineMessage {
     record NexusDone(NexusInfo nexus) implements IoEngineReply {
     }
 
+    /** The answer to {@link IoEngineCommand.GetNexusStats}. */
+    record Stats(NexusStats stats) implements IoEngineReply {
+    }
+
     /** The object is gone (also the answer to destroying something that was never there). */
     record Removed(String id) implements IoEngineReply {
     }

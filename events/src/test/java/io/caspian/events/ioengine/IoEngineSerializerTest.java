@@ -63,7 +63,9 @@ class IoEngineSerializerTest {
                 new IoEngineCommand.SetErrorPolicy("n", 32, r),
                 new IoEngineCommand.InjectFault("n", "bdev:///r", IoEngineCommand.FaultOp.WRITE, 4096, 8192, -1, r),
                 new IoEngineCommand.ClearFaults("n", "bdev:///r", r),
+                new IoEngineCommand.GetNexusStats("n", r),
                 new IoEngineCommand.SubscribeState(sub.ref()));
+        assertEveryTypeSampled(IoEngineCommand.class, all);
         for (IoEngineCommand c : all) {
             assertEquals(c, roundTrip(c));
         }
@@ -78,15 +80,26 @@ class IoEngineSerializerTest {
                         new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64);
         PoolInfo lost = new PoolInfo("q", "v", "nvmf://h:4420/nqn.x", Health.FAULTED, 100, 10, 250,
                 "disk unreachable for 5000 ms");
-        for (IoEngineReply reply : List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.PoolDone(lost), new IoEngineReply.ReplicaDone(replica),
-                new IoEngineReply.NexusDone(nexus), new IoEngineReply.Removed("r"),
-                new IoEngineReply.Failed(IoEngineReply.FailureKind.RESOURCE_EXHAUSTED, "pool p is full"))) {
+        List<IoEngineReply> replies = List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.PoolDone(lost),
+                new IoEngineReply.ReplicaDone(replica), new IoEngineReply.NexusDone(nexus),
+                new IoEngineReply.Removed("r"),
+                new IoEngineReply.Stats(new NexusStats("n", 3, 12288, 450, 1L << 40, Long.MAX_VALUE, 7)),
+                new IoEngineReply.Failed(IoEngineReply.FailureKind.RESOURCE_EXHAUSTED, "pool p is full"));
+        assertEveryTypeSampled(IoEngineReply.class, replies);
+        for (IoEngineReply reply : replies) {
             assertEquals(reply, roundTrip(reply));
         }
         ActorRef<IoEngineCommand> dataNode = KIT.<IoEngineCommand>createTestProbe().ref();
         NodeStateReport report = new NodeStateReport("node-a", "i1", "127.0.0.1:4420", dataNode, 7,
                 Map.of("zone", "a"), List.of(pool), List.of(replica), List.of(nexus), true);
         assertEquals(report, roundTrip(report));
+    }
+
+    /** A type added to the protocol without a sample here would go untested through the codec. */
+    private static void assertEveryTypeSampled(Class<?> sealed, List<?> samples) {
+        Set<Class<?>> sampled = new java.util.HashSet<>();
+        samples.forEach(x -> sampled.add(x.getClass()));
+        assertEquals(Set.of(sealed.getPermittedSubclasses()), sampled, "a sample of every " + sealed.getSimpleName());
     }
 
     @Test

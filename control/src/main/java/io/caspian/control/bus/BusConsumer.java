@@ -151,13 +151,13 @@ public final class BusConsumer implements AutoCloseable {
       while (running) {
         try {
           ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+          lag = records.count() + lag();
           for (TopicPartition tp : records.partitions()) {
             if (!running) {
               return;
             }
             consumePartition(tp, records.records(tp));
           }
-          lag = lag();
         } catch (WakeupException | InterruptException e) {
           throw e;
         } catch (KafkaException e) {
@@ -177,7 +177,10 @@ public final class BusConsumer implements AutoCloseable {
     }
   }
 
-  /** From the positions and end offsets the consumer already holds: no request to the broker. */
+  /**
+   * Records past the batch just polled, from the positions and end offsets the consumer already holds (no request
+   * to the broker). Read right after a poll: a seek back to a failed record makes it unknown until the next fetch.
+   */
   private long lag() {
     long sum = 0;
     for (TopicPartition tp : consumer.assignment()) {

@@ -7,6 +7,6 @@ package io.caspian.control.bus;
  * @param duplicates redelivered records recognised and skipped
  * @param failures sink calls that failed or timed out (each retried)
  * @param malformed records that were not a bus event, skipped
- * @param lag records on the consumer's partitions past its position, as of its last poll (0 before it has any)
+ * @param lag records not yet applied as of the last poll: the batch it returned and those past it (0 before any)
  */
 public record ConsumerStats(long applied, long duplicates, long failures, long malformed, long lag) {}

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * How long a change that state reports show, and that the bus carries too, waits for the bus before the reports
  * journal it ({@link ReportedChildren}). A change counts as waiting from the first report that shows it for as long as
- * every later report shows it; once the bus delivers it the reports stop showing it and it is forgotten. Kept in
+ * every later report shows it; once the bus delivers it the reports stop showing it and it is forgotten, as are
+ * all of a nexus's when it goes. Kept in
  * memory: a control-plane restart starts every wait again, which only delays the fallback.
  */
 final class BusGrace {
@@ -49,5 +50,10 @@ final class BusGrace {
             waiting.put(nexus, still);
         }
         return due;
+    }
+
+    /** The nexus is gone (unpublished or destroyed): a later one of the same id starts every wait afresh. */
+    void forget(String nexus) {
+        waiting.remove(nexus);
     }
 }

@@ -707,6 +707,7 @@ public final class VolumeService {
             }
             entities.nexus(n.id(), NexusCommand.Unpublish::new);
             entities.nexus(n.id(), NexusCommand.Destroy::new);
+            busGrace.forget(n.id());
         }
         return entities.volume(v.id(), VolumeCommand.Unpublish::new);
     }

@@ -40,6 +40,17 @@ class BusGraceTest {
     }
 
     @Test
+    void aNexusThatWentStartsItsWaitsAfresh() {
+        assertEquals(List.of(), grace.due("n1", List.of(ONLINE)));
+        clock.advance(Duration.ofSeconds(29));
+        grace.forget("n1");
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(List.of(), grace.due("n1", List.of(ONLINE)), "a nexus of the same id, published again");
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals(List.of(ONLINE), grace.due("n1", List.of(ONLINE)));
+    }
+
+    @Test
     void nexusesWaitApart() {
         assertEquals(List.of(), grace.due("n1", List.of(ONLINE)));
         clock.advance(Duration.ofSeconds(30));

@@ -19,11 +19,6 @@ public final class NodeObjects {
   private final ConcurrentMap<String, LivePool> pools = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Nexus> nexuses = new ConcurrentHashMap<>();
 
-  /** A node that publishes to no bus. */
-  public NodeObjects(String node) {
-    this(node, null);
-  }
-
   /** {@code bus}: where the node publishes its nexus events, null for nowhere. */
   public NodeObjects(String node, BusPublisher bus) {
     this.node = node;

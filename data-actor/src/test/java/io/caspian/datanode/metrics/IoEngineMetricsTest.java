@@ -40,7 +40,7 @@ class IoEngineMetricsTest {
   private static final int CLUSTER = 64 << 10;
 
   private final IoEngineMetrics metrics = new IoEngineMetrics();
-  private final NodeObjects node = new NodeObjects("node-1");
+  private final NodeObjects node = new NodeObjects("node-1", null);
 
   @Test
   void poolGaugesAreThePoolsOwnFiguresAtScrapeTime() throws Exception {

@@ -28,6 +28,8 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   IoCompletion user;
   /** {@link System#nanoTime()} at submission, for the latency counters; reads and writes only. */
   long started;
+  /** Whether it is counted: a read or write submitted while the nexus counts I/O. */
+  boolean timed;
 
   /** The children this I/O was sent to. */
   ChildSet set;
@@ -54,7 +56,8 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.bufOffset = bufOffset;
     this.user = user;
     this.tried = 0;
-    this.started = type == IoType.READ || type == IoType.WRITE ? System.nanoTime() : 0;
+    this.timed = (type == IoType.READ || type == IoType.WRITE) && nexus.countsIo();
+    this.started = timed ? System.nanoTime() : 0;
     // Both are almost always clear already: skip the volatile stores, each a full fence.
     if (firstError != null) {
       firstError = null;

@@ -40,7 +40,7 @@ class IoEngineMetricsTest {
   private static final int CLUSTER = 64 << 10;
 
   private final IoEngineMetrics metrics = new IoEngineMetrics();
-  private final NodeObjects node = new NodeObjects("node-1", null);
+  private final NodeObjects node = new NodeObjects("node-1", null, null, null);
 
   @Test
   void poolGaugesAreThePoolsOwnFiguresAtScrapeTime() throws Exception {
@@ -181,7 +181,7 @@ class IoEngineMetricsTest {
     BusPublisher bus = new BusPublisher(BusPublisher.Options.of("127.0.0.1:9", "node-1")
         .withMaxInFlight(1));
     try {
-      NodeObjects publishing = new NodeObjects("node-1", bus);
+      NodeObjects publishing = new NodeObjects("node-1", bus, null, null);
       metrics.add(publishing);
       for (int i = 0; i < 5; i++) {
         bus.poolStateChanged("p" + i, "u", "malloc:///d", Health.ONLINE, Health.FAULTED, "test");

@@ -1,13 +1,17 @@
 package io.caspian.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.IoCompletion;
 import io.caspian.bdev.IoStats;
 import io.caspian.bdev.MallocDevice;
 import io.caspian.bdev.SyncIo;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +81,31 @@ class ReplicaIoStatsTest {
     pool.countIo(true);
     SyncIo.write(r, 0, buf, 0, 4096);
     assertEquals(1, r.ioStats().writeOps());
+  }
+
+  @Test
+  void countedIoAllocatesNothing() throws Exception {
+    Replica r = pool.createReplica(UUID.randomUUID(), "r", 4L * CLUSTER, false);
+    BdevException[] last = new BdevException[1];
+    IoCompletion done = e -> last[0] = e;
+    run(r, done, 20_000); // warm up: timing contexts and JIT
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    run(r, done, 20_000);
+    long allocated = mx.getThreadAllocatedBytes(tid) - before;
+    assertNull(last[0]);
+    assertEquals(80_000, r.ioStats().writeOps() + r.ioStats().readOps());
+    assertTrue(allocated < 20_000, "40000 counted I/Os allocated " + allocated + " bytes");
+  }
+
+  private void run(Replica r, IoCompletion done, int n) {
+    for (int i = 0; i < n; i++) {
+      long off = (i * 4096L) % (4L * CLUSTER);
+      r.write(off, buf, 0, 4096, done);
+      r.read(off, buf, 0, 4096, done);
+    }
   }
 
   @Test

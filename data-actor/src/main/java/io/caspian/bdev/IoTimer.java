@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts the reads and writes of a device that hands its caller's completion straight on (a
  * replica passes it to the pool disk): {@link #start} returns a completion that adds the I/O to
- * the {@link IoCounters} on success, with its latency, then completes the caller.
+ * the {@link IoCounters} on success, with its latency when it was timed (see {@link IoCounters}
+ * for the sampling), then completes the caller.
  *
  * <p>Those completions are pooled contexts, so counting allocates nothing per I/O: a lock-free
  * stack whose head word carries a stamp beside the index, so a context popped and pushed back by
@@ -33,7 +34,10 @@ public final class IoTimer {
     t.write = type == IoType.WRITE;
     t.bytes = bytes;
     t.user = done;
-    t.started = System.nanoTime();
+    t.weight = IoCounters.timingWeight(++t.uses);
+    if (t.weight != 0) {
+      t.started = System.nanoTime();
+    }
     return t;
   }
 
@@ -85,6 +89,9 @@ public final class IoTimer {
     boolean write;
     long bytes;
     long started;
+    /** Uses so far, for the latency sampling; and the weight of this use's latency, 0 if untimed. */
+    int uses;
+    int weight;
     IoCompletion user;
 
     Timed(int index) {
@@ -94,7 +101,7 @@ public final class IoTimer {
     @Override
     public void ioDone(BdevException error) {
       if (error == null) {
-        long nanos = System.nanoTime() - started;
+        long nanos = weight == 0 ? 0 : (System.nanoTime() - started) * weight;
         if (write) {
           counters.write(bytes, nanos);
         } else {

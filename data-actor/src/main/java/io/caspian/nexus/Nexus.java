@@ -441,16 +441,17 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Counts a successful front-end read or write as its user saw it: read retries and waits on a
-   * rebuild's lock included.
+   * rebuild's lock included (its latency only when it was timed: see {@link IoCounters}).
    */
   private void count(NexusIo io) {
-    if (!io.timed) {
+    if (!io.counted) {
       return;
     }
+    long nanos = io.weight == 0 ? 0 : (System.nanoTime() - io.started) * io.weight;
     if (io.type == IoType.READ) {
-      counters.read(io.length, System.nanoTime() - io.started);
-    } else if (io.type == IoType.WRITE) {
-      counters.write(io.length, System.nanoTime() - io.started);
+      counters.read(io.length, nanos);
+    } else {
+      counters.write(io.length, nanos);
     }
   }
 

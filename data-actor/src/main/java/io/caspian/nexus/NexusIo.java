@@ -2,6 +2,7 @@ package io.caspian.nexus;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoCounters;
 import io.caspian.bdev.IoType;
 import io.caspian.rebuild.RangeGate;
 import java.nio.ByteBuffer;
@@ -26,10 +27,13 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   ByteBuffer buf;
   int bufOffset;
   IoCompletion user;
-  /** {@link System#nanoTime()} at submission, for the latency counters; reads and writes only. */
+  /** {@link System#nanoTime()} at submission of a timed read or write, for the latency counters. */
   long started;
   /** Whether it is counted: a read or write submitted while the nexus counts I/O. */
-  boolean timed;
+  boolean counted;
+  /** Uses of this context, for the latency sampling; the weight of this use's latency, 0 if untimed. */
+  int uses;
+  int weight;
 
   /** The children this I/O was sent to. */
   ChildSet set;
@@ -56,8 +60,11 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.bufOffset = bufOffset;
     this.user = user;
     this.tried = 0;
-    this.timed = (type == IoType.READ || type == IoType.WRITE) && nexus.countsIo();
-    this.started = timed ? System.nanoTime() : 0;
+    this.counted = (type == IoType.READ || type == IoType.WRITE) && nexus.countsIo();
+    this.weight = counted ? IoCounters.timingWeight(++uses) : 0;
+    if (weight != 0) {
+      this.started = System.nanoTime();
+    }
     // Both are almost always clear already: skip the volatile stores, each a full fence.
     if (firstError != null) {
       firstError = null;

@@ -33,6 +33,26 @@ class IoTimerTest {
   }
 
   @Test
+  void aContextsFirstUseIsTimedThenOneInSixteenStandingForTheOthers() throws Exception {
+    assertEquals(List.of(1, 0, 0, 16, 0, 16), List.of(IoCounters.timingWeight(1),
+        IoCounters.timingWeight(2), IoCounters.timingWeight(16), IoCounters.timingWeight(17),
+        IoCounters.timingWeight(18), IoCounters.timingWeight(33)));
+    // one I/O at a time: always the same context; only the 17th is slow
+    for (int i = 1; i <= 20; i++) {
+      IoCompletion c = timer.start(IoType.WRITE, 512, e -> { });
+      if (i == 17) {
+        Thread.sleep(20);
+      }
+      c.ioDone(null);
+    }
+    IoStats s = counters.snapshot();
+    assertEquals(20, s.writeOps());
+    assertEquals(20 * 512, s.bytesWritten());
+    assertTrue(s.writeLatencyUs() >= 16 * 20_000 && s.writeLatencyUs() < 20_000_000,
+        "the 17th stands for the 16 since the first: " + s);
+  }
+
+  @Test
   void aFailedIoReachesItsCallerUncounted() {
     List<BdevException> seen = new ArrayList<>();
     BdevException err = BdevException.io(BdevException.Kind.IO_ERROR, "malloc:///x", "boom");

@@ -13,14 +13,14 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Latency is sampled: reading the clock twice costs more than all the adds together (80 to 140
  * ns a call under the kvm-clock of a virtual machine, against some 2.5 µs for a whole I/O on a
- * malloc pool). Each pooled I/O context times its first use and then one use in {@link
- * #TIMED_EVERY}, and such a latency stands for the uses since the context's last timed one: it is
- * added {@link #timingWeight weight} times. Counts and bytes stay exact, the latency sum is exact
+ * malloc pool). Each pooled I/O context times its first read and then one read in {@link
+ * #TIMED_EVERY}, and the same of its writes, and such a latency stands for the reads (writes)
+ * since the context's last timed one: it is added {@link #timingWeight weight} times. Counts and bytes stay exact, the latency sum is exact
  * for a context's first I/O and an unbiased estimate after, and it only grows, as a counter must.
  */
 public final class IoCounters {
 
-  /** One use in this many of an I/O context is timed. */
+  /** One read in this many of an I/O context is timed, and one write in this many. */
   public static final int TIMED_EVERY = 16;
 
   private final LongAdder readOps = new LongAdder();
@@ -31,8 +31,8 @@ public final class IoCounters {
   private final LongAdder writeNanos = new LongAdder();
 
   /**
-   * How many I/Os the latency of use {@code seq} (1, 2, ...) of an I/O context stands for: 0 when
-   * that use is not to be timed.
+   * How many I/Os the latency of read (or write) {@code seq} (1, 2, ...) of an I/O context stands
+   * for: 0 when that one is not to be timed.
    */
   public static int timingWeight(int seq) {
     if ((seq & (TIMED_EVERY - 1)) != 1) {

@@ -34,7 +34,7 @@ public final class IoTimer {
     t.write = type == IoType.WRITE;
     t.bytes = bytes;
     t.user = done;
-    t.weight = IoCounters.timingWeight(++t.uses);
+    t.weight = IoCounters.timingWeight(t.write ? ++t.writes : ++t.reads);
     if (t.weight != 0) {
       t.started = System.nanoTime();
     }
@@ -89,8 +89,12 @@ public final class IoTimer {
     boolean write;
     long bytes;
     long started;
-    /** Uses so far, for the latency sampling; and the weight of this use's latency, 0 if untimed. */
-    int uses;
+    /**
+     * Reads and writes so far, for the latency sampling (each kind apart, so that the first read
+     * is timed however many writes came before); the weight of this one's latency, 0 if untimed.
+     */
+    int reads;
+    int writes;
     int weight;
     IoCompletion user;
 

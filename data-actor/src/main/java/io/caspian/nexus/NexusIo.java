@@ -31,8 +31,13 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   long started;
   /** Whether it is counted: a read or write submitted while the nexus counts I/O. */
   boolean counted;
-  /** Uses of this context, for the latency sampling; the weight of this use's latency, 0 if untimed. */
-  int uses;
+  /**
+   * Reads and writes this context carried, for the latency sampling (each kind apart, so that the
+   * first read is timed however many writes came before); the weight of this one's latency, 0 if
+   * it is not timed.
+   */
+  int reads;
+  int writes;
   int weight;
 
   /** The children this I/O was sent to. */
@@ -61,7 +66,8 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.user = user;
     this.tried = 0;
     this.counted = (type == IoType.READ || type == IoType.WRITE) && nexus.countsIo();
-    this.weight = counted ? IoCounters.timingWeight(++uses) : 0;
+    this.weight = !counted ? 0
+        : IoCounters.timingWeight(type == IoType.READ ? ++reads : ++writes);
     if (weight != 0) {
       this.started = System.nanoTime();
     }

@@ -45,7 +45,9 @@ class IoTimerTest {
       }
       c.ioDone(null);
     }
+    timer.start(IoType.READ, 512, e -> { }).ioDone(null);
     IoStats s = counters.snapshot();
+    assertEquals(1, s.readOps(), "the context's first read is timed after 20 writes: " + s);
     assertEquals(20, s.writeOps());
     assertEquals(20 * 512, s.bytesWritten());
     assertTrue(s.writeLatencyUs() >= 16 * 20_000 && s.writeLatencyUs() < 20_000_000,

@@ -114,8 +114,8 @@ class MetricsIT {
         // that replica's NVMe/TCP target, which the nexus stays connected to.
         Waits.await("both replicas' writes in Prometheus", BOUND, work,
                 () -> query(prom, "replica_num_write_ops > 0").size() == 2);
-        JsonNode nvmf = query(prom, "caspian_nvmf_connections > 0");
-        assertEquals(1, nvmf.size(), "the nexus's connection to its remote replica: " + nvmf);
+        JsonNode nvmfConnections = query(prom, "caspian_nvmf_connections > 0");
+        assertEquals(1, nvmfConnections.size(), "the nexus's connection to its remote replica: " + nvmfConnections);
 
         // The pools are thin-provisioned: their used bytes are what fio's writes allocated.
         Waits.await("diskpool_used_size_bytes in Prometheus equal to the REST API's pools", BOUND, work, () -> {

@@ -91,9 +91,9 @@ public final class NexusBench {
     System.out.printf(Locale.ROOT,
         "RESULT nexus1_over_raw=%.3f nexus3_write_over_slowest=%.3f rebuild_over_copy=%.3f "
             + "io_during_rebuild_over_idle=%.3f nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f "
-            + "metrics_on_over_off=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
+            + "metrics_on_over_off=%.3f metrics_on_over_off_per_cpu=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
         nexus1OverRaw, nexus3OverSlowest, rebuild.overCopy(), rebuild.ioOverIdle(), nexus3OverFanOut,
-        worstNexusAllocPerIo, metrics.onOverOff(), metrics.onAllocPerIo());
+        worstNexusAllocPerIo, metrics.onOverOff(), metrics.cpuOnOverOff(), metrics.onAllocPerIo());
   }
 
   /** IOPS of one backend; reads and writes of the one-child pair, writes of the three. */
@@ -166,9 +166,12 @@ public final class NexusBench {
     return new Mirrors(read[0], write[0], read[1], write[1], slowest, w3[3], w3[4]);
   }
 
-  /** IOPS with the per-I/O counting on and off, and the heap bytes per I/O with it on. */
+  /**
+   * IOPS with the per-I/O counting on and off, the same per CPU second of the thread that ran
+   * them, and the heap bytes per I/O with it on.
+   */
   private record Metrics(double readOn, double readOff, double writeOn, double writeOff,
-      double onAllocPerIo) {
+      double cpuOnOverOff, double onAllocPerIo) {
     double onOverOff() {
       return Math.min(readOn / readOff, writeOn / writeOff);
     }
@@ -199,16 +202,20 @@ public final class NexusBench {
         new LoadGenerator(nexus, LoadGenerator.Pattern.RANDWRITE, BS, QD, GIB).run(warmUp);
         new LoadGenerator(nexus, LoadGenerator.Pattern.RANDREAD, BS, QD, GIB).run(warmUp);
         Run writeOn = new Run("malloc replica nexus, metrics on", nexus, true, on);
-        double[] write = interleaved(LoadGenerator.Pattern.RANDWRITE, writeOn,
-            new Run("malloc replica nexus, metrics off", nexus, true, off));
+        Run writeOff = new Run("malloc replica nexus, metrics off", nexus, true, off);
+        double[] write = interleaved(LoadGenerator.Pattern.RANDWRITE, writeOn, writeOff);
         Run readOn = new Run("malloc replica nexus, metrics on", nexus, true, on);
-        double[] read = interleaved(LoadGenerator.Pattern.RANDREAD, readOn,
-            new Run("malloc replica nexus, metrics off", nexus, true, off));
+        Run readOff = new Run("malloc replica nexus, metrics off", nexus, true, off);
+        double[] read = interleaved(LoadGenerator.Pattern.RANDREAD, readOn, readOff);
         on.run();
         double alloc = (double) (writeOn.allocated + readOn.allocated) / (writeOn.ios + readOn.ios);
-        System.out.printf(Locale.ROOT, "metrics on/off: read %.3f write %.3f; %.2f B/io allocated with them on%n",
-            read[0] / read[1], write[0] / write[1], alloc);
-        return new Metrics(read[0], read[1], write[0], write[1], alloc);
+        // malloc completes inline: the submitting thread's CPU time is all of the I/O's
+        double cpuOn = (double) (writeOn.cpu + readOn.cpu) / (writeOn.ios + readOn.ios);
+        double cpuOff = (double) (writeOff.cpu + readOff.cpu) / (writeOff.ios + readOff.ios);
+        System.out.printf(Locale.ROOT, "metrics on/off: read %.3f write %.3f; CPU per I/O %.0f / %.0f ns, "
+            + "I/Os per CPU second on/off %.3f; %.2f B/io allocated with them on%n", read[0] / read[1],
+            write[0] / write[1], cpuOn, cpuOff, cpuOff / cpuOn, alloc);
+        return new Metrics(read[0], read[1], write[0], write[1], cpuOff / cpuOn, alloc);
       }
     } finally {
       pool.export();
@@ -404,6 +411,7 @@ public final class NexusBench {
     long ios;
     long errors;
     long allocated;
+    long cpu;
     double elapsed;
 
     Run(String label, BlockDevice dev, boolean nexusAlloc) {
@@ -436,6 +444,7 @@ public final class NexusBench {
         run.ios += r.ios();
         run.errors += r.errors();
         run.allocated += r.allocatedBytes();
+        run.cpu += r.submitCpuNanos();
         run.elapsed += r.seconds();
         run.latency.add(r.latency());
       }

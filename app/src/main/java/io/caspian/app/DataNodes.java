@@ -23,6 +23,7 @@ public final class DataNodes {
     public static Behavior<IoEngineCommand> behavior(IoEngineOptions o, IoEngineMetrics metrics) {
         return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
                 o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks())
-                .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL), metrics);
+                .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL)
+                .withIoMetrics(o.metricsIo()), metrics);
     }
 }

@@ -8,10 +8,11 @@ import java.util.TreeMap;
 
 /**
  * One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}); {@code kafka}
- * is the bus's bootstrap list, empty for no bus.
+ * is the bus's bootstrap list, empty for no bus; {@code metricsIo} whether its nexuses and replicas count their reads
+ * and writes for the metrics.
  */
 public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
-                       Map<String, String> labels, List<String> disks, String kafka) {
+                       Map<String, String> labels, List<String> disks, String kafka, boolean metricsIo) {
     public IoEngineOptions {
         labels = Map.copyOf(labels);
         disks = List.copyOf(disks);
@@ -21,7 +22,7 @@ public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, in
     /** An io-engine without the bus. */
     public IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
                            Map<String, String> labels, List<String> disks) {
-        this(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, disks, "");
+        this(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, disks, "", true);
     }
 
     public static IoEngineOptions fromConfig(Config config) {
@@ -31,10 +32,11 @@ public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, in
         Map<String, String> labels = new TreeMap<>();
         c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().unwrapped().toString()));
         return new IoEngineOptions(id, Path.of(config.getString("caspian.data-dir")).toAbsolutePath(),
-                c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"), c.getString("kafka"));
+                c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"), c.getString("kafka"),
+                c.getBoolean("metrics-io"));
     }
 
     IoEngineOptions withDisks(List<String> d) {
-        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d, kafka);
+        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d, kafka, metricsIo);
     }
 }

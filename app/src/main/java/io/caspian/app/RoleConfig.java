@@ -27,7 +27,8 @@ final class RoleConfig {
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
             "faulted-child-wait");
-    static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host");
+    static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host",
+            "metrics-io");
 
     /**
      * What {@code --bootstrap} looks for, under {@code --config}: the control nodes by the name and label
@@ -141,6 +142,12 @@ final class RoleConfig {
         if (f.has("nvmf-port")) {
             m.put("caspian.io-engine.nvmf-port", f.integer("nvmf-port", 0, 0, 65535));
         }
+        f.get("metrics-io").ifPresent(v -> {
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new UsageException("--metrics-io must be true or false, got '" + v + "'");
+            }
+            m.put("caspian.io-engine.metrics-io", Boolean.parseBoolean(v));
+        });
         if (f.has("disk")) {
             m.put("caspian.io-engine.disks", f.all("disk"));
         }

@@ -29,7 +29,7 @@ import org.apache.pekko.actor.typed.Props;
 final class Up {
     static final int DEFAULT_REST_PORT = 8080;
     static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
-            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port"));
+            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io"));
     private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
     /**
      * How long {@code up} lets a faulted child come back before replacing its replica. Long enough for the
@@ -147,7 +147,8 @@ final class Up {
                 Path poolFile = nodeDir.resolve("pool-" + i + ".img");
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
-                        nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka);
+                        nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka,
+                        base.metricsIo());
                 control.system().systemActorOf(DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines()),
                         "data-node-" + i, Props.empty());
                 started.add(o);

@@ -36,7 +36,7 @@ class MetricsEndpointTest {
         try (MetricsEndpoint m = MetricsEndpoint.start("127.0.0.1", 0, false)) {
             Replica thin = pool.createReplica(UUID.randomUUID(), "thin", 8L * CLUSTER, true);
             SyncIo.write(thin, 0, DirectMemory.allocate(3 * CLUSTER), 0, 3 * CLUSTER);
-            NodeObjects node = new NodeObjects("node-1", null);
+            NodeObjects node = new NodeObjects("node-1", null, null, null);
             LivePool live = new LivePool("p1");
             live.set(pool, Health.ONLINE);
             node.poolOpened(live);

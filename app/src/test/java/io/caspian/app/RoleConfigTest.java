@@ -50,6 +50,18 @@ class RoleConfigTest {
     }
 
     @Test
+    void ioCountingIsOnUnlessTheFlagOrTheFileTurnsItOff() throws Exception {
+        assertEquals(true, IoEngineOptions.fromConfig(RoleConfig.build(flags(), List.of("io-engine"))).metricsIo());
+        assertEquals(false, IoEngineOptions.fromConfig(RoleConfig.build(flags("--metrics-io", "false"),
+                List.of("io-engine"))).metricsIo());
+        Path file = dir.resolve("io.conf");
+        Files.writeString(file, "caspian.io-engine.metrics-io = false\n");
+        assertEquals(false, IoEngineOptions.fromConfig(RoleConfig.build(flags("--config", file.toString()),
+                List.of("io-engine"))).metricsIo());
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--metrics-io", "no"), List.of("io-engine")));
+    }
+
+    @Test
     void ioEngineOptionsDefaultTheNodeIdFromThePort() {
         IoEngineOptions o = IoEngineOptions.fromConfig(RoleConfig.build(flags("--nvmf-port", "4500",
                 "--data-dir", dir.toString(), "--disk", "file:///x?size_mb=64"), List.of("io-engine")));

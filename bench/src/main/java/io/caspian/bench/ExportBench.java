@@ -5,8 +5,12 @@ import io.caspian.bdev.DeviceOpener;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.SyncIo;
 import io.caspian.nbd.NbdServer;
+import io.caspian.nexus.Nexus;
+import io.caspian.nexus.NexusOptions;
 import io.caspian.nvmf.host.NvmfDevice;
 import io.caspian.nvmf.target.NvmfTarget;
+import io.caspian.pool.Pool;
+import io.caspian.pool.Replica;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -18,12 +22,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/export}: our NBD export against nbdkit on the same backend (fio's nbd engine drives
  * both), our NVMe/TCP initiator and target against our NBD path on the same device, and 4 KiB QD1
- * read latency through NVMe/TCP.
+ * read latency through NVMe/TCP; and the metrics' per-I/O counting, on against off, on a volume as
+ * an io-engine serves it (a nexus over a replica of a malloc pool, exported over NBD) and on a
+ * replica shared over NVMe/TCP.
  */
 public final class ExportBench {
 
@@ -99,14 +106,91 @@ public final class ExportBench {
 
     initiator.close();
     target.close();
+    Metrics metrics = metrics(nbd);
     nbd.close();
     fileDev.close();
     double nbdOverNbdkit = Math.min(Math.min(mallocRead, mallocWrite), Math.min(fileRead, fileWrite));
     System.out.printf(Locale.ROOT,
         "RESULT nbd_over_nbdkit=%.3f nvmf_over_nbd=%.3f qd1_read_us=%.1f nbd_malloc_over_nbdkit=%.3f"
-            + " nbd_file_over_nbdkit=%.3f%n",
+            + " nbd_file_over_nbdkit=%.3f metrics_on_over_off=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
         nbdOverNbdkit, Math.min(nvmfRead, nvmfWrite), qd1.latency().quantile(0.5) / 1e3,
-        Math.min(mallocRead, mallocWrite), Math.min(fileRead, fileWrite));
+        Math.min(mallocRead, mallocWrite), Math.min(fileRead, fileWrite), metrics.onOverOff(),
+        metrics.onAllocPerIo());
+  }
+
+  /** The worst metrics-on over metrics-off IOPS ratio, and the most heap bytes per I/O with them on. */
+  private record Metrics(double onOverOff, double onAllocPerIo) {}
+
+  /**
+   * What the metrics cost per I/O where a volume or a replica is served: fio over NBD on a nexus
+   * over a thick replica of a malloc pool (the volume_* and replica_* figures counted), and our
+   * initiator over NVMe/TCP on that replica shared (replica_*); each A B B A with the counting on
+   * (A) and off (B). The fio runs' I/O count is their IOPS times their length, fio's own figures. Malloc is the fastest backend, so the counting weighs
+   * most here.
+   */
+  private Metrics metrics(NbdServer nbd) throws Exception {
+    BlockDevice disk = opener.open("malloc:///export-metrics?size_mb=1100&blk_size=4096");
+    Pool pool = Pool.create(disk, "bench-metrics", UUID.randomUUID(), Pool.DEFAULT_CLUSTER_SIZE, false);
+    NvmfTarget target = NvmfTarget.bind(HOST, 0);
+    try {
+      Replica replica = pool.createReplica(UUID.randomUUID(), "bench-metrics", GIB, false);
+      String nqn = "nqn.2019-05.io.caspian:bench-metrics";
+      target.addSubsystem(nqn, replica, Set.of());
+      NvmfDevice initiator = NvmfDevice.open("nvmf://" + HOST + ":" + target.port() + "/" + nqn
+          + "?io_queues=2&queue_depth=128");
+      Subject load = loadOn("caspian nvmf -> replica", initiator, QD);
+      Subject nvmfOn = (rw, secs) -> {
+        pool.countIo(true);
+        return load.iops(rw, secs);
+      };
+      Subject nvmfOff = (rw, secs) -> {
+        pool.countIo(false);
+        return load.iops(rw, secs);
+      };
+      double nvmfRead = Ratio.abba(nvmfOn, nvmfOff, "randread", seconds);
+      double nvmfWrite = Ratio.abba(nvmfOn, nvmfOff, "randwrite", seconds);
+      pool.countIo(true);
+      LoadGenerator.Result r = new LoadGenerator(initiator, LoadGenerator.Pattern.RANDWRITE, 4096, QD,
+          initiator.size()).run(Math.min(2, seconds));
+      initiator.close();
+      target.removeSubsystem(nqn);
+
+      // the nexus closes its child, the replica, when it closes: it goes second
+      Nexus nexus = Nexus.create(UUID.randomUUID().toString(), GIB, List.of("held:///r"),
+          opener.with("held", u -> replica), NexusOptions.defaults());
+      nbd.export("volume", nexus, false);
+      Subject fio = fioNbd("caspian nbd, replica nexus", nbd.port(), "volume");
+      AllocationMeter meter = new AllocationMeter();
+      // heap bytes the server's threads allocated during the metrics-on runs, and their I/Os
+      double[] on = new double[2];
+      Subject nbdOn = (rw, secs) -> {
+        nexus.countIo(true);
+        pool.countIo(true);
+        meter.start();
+        double iops = fio.iops(rw, secs);
+        on[0] += meter.stop();
+        on[1] += iops * secs;
+        return iops;
+      };
+      Subject nbdOff = (rw, secs) -> {
+        nexus.countIo(false);
+        pool.countIo(false);
+        return fio.iops(rw, secs);
+      };
+      double nbdRead = Ratio.abba(nbdOn, nbdOff, "randread", seconds);
+      double nbdWrite = Ratio.abba(nbdOn, nbdOff, "randwrite", seconds);
+      double nbdAlloc = on[0] / on[1];
+      nbd.unexport("volume");
+      nexus.close();
+      System.out.printf(Locale.ROOT, "metrics on/off: nbd volume read %.3f write %.3f (%.2f B/io with them on); "
+          + "nvmf replica read %.3f write %.3f (%.2f B/io)%n", nbdRead, nbdWrite, nbdAlloc, nvmfRead, nvmfWrite,
+          r.allocatedBytesPerIo());
+      return new Metrics(Math.min(Math.min(nbdRead, nbdWrite), Math.min(nvmfRead, nvmfWrite)),
+          Math.max(nbdAlloc, r.allocatedBytesPerIo()));
+    } finally {
+      target.close();
+      pool.export();
+    }
   }
 
   private static Subject fioNbd(String name, int port, String export) {

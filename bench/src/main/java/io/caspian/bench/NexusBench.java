@@ -5,6 +5,8 @@ import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusOptions;
+import io.caspian.pool.Pool;
+import io.caspian.pool.Replica;
 import io.caspian.rebuild.RebuildOptions;
 import io.caspian.rebuild.RebuildRecord;
 import io.caspian.rebuild.RebuildState;
@@ -32,7 +34,8 @@ import java.util.function.IntFunction;
  * one child against that child alone, and on a nexus with three children against the slowest of
  * them alone and against a plain fan-out to the three, on malloc and on files; then the rebuild of a 1 GiB file child against a plain copy
  * between the same two files, and front-end random writes while that rebuild runs against the
- * same writes without it. The script {@code bench/nexus} defines every ratio.
+ * same writes without it; and the metrics' per-I/O counting, on against off, on a nexus over a
+ * replica of a malloc pool. The script {@code bench/nexus} defines every ratio.
  */
 public final class NexusBench {
 
@@ -64,6 +67,8 @@ public final class NexusBench {
 
     Mirrors malloc = mirrors("malloc", i -> "malloc:///nexus-bench-" + i + "?size_mb=1024&blk_size=4096");
     System.gc(); // malloc memory is freed by a cleaner once its device is unreachable
+    Metrics metrics = metrics();
+    System.gc();
 
     Path[] files = new Path[3];
     for (int i = 0; i < files.length; i++) {
@@ -85,9 +90,10 @@ public final class NexusBench {
         malloc.nexus3OverFanOut(), file.nexus3OverFanOut(), nexus3OverFanOut);
     System.out.printf(Locale.ROOT,
         "RESULT nexus1_over_raw=%.3f nexus3_write_over_slowest=%.3f rebuild_over_copy=%.3f "
-            + "io_during_rebuild_over_idle=%.3f nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f%n",
+            + "io_during_rebuild_over_idle=%.3f nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f "
+            + "metrics_on_over_off=%.3f metrics_on_over_off_per_cpu=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
         nexus1OverRaw, nexus3OverSlowest, rebuild.overCopy(), rebuild.ioOverIdle(), nexus3OverFanOut,
-        worstNexusAllocPerIo);
+        worstNexusAllocPerIo, metrics.onOverOff(), metrics.cpuOnOverOff(), metrics.onAllocPerIo());
   }
 
   /** IOPS of one backend; reads and writes of the one-child pair, writes of the three. */
@@ -158,6 +164,62 @@ public final class NexusBench {
         backend, w3[4] / slowest, w3[4] / w3[3]);
     three.close();
     return new Mirrors(read[0], write[0], read[1], write[1], slowest, w3[3], w3[4]);
+  }
+
+  /**
+   * IOPS with the per-I/O counting on and off, the same per CPU second of the thread that ran
+   * them, and the heap bytes per I/O with it on.
+   */
+  private record Metrics(double readOn, double readOff, double writeOn, double writeOff,
+      double cpuOnOverOff, double onAllocPerIo) {
+    double onOverOff() {
+      return Math.min(readOn / readOff, writeOn / writeOff);
+    }
+  }
+
+  /**
+   * What the metrics cost per I/O: a nexus over a thick replica of a malloc pool, both counting
+   * (the volume_* and replica_* figures: two timings and six adds per I/O) in one slice and not in
+   * the next. Malloc is the fastest path there is, so the counting weighs most here.
+   */
+  private Metrics metrics() throws Exception {
+    BlockDevice disk = opener.open("malloc:///nexus-bench-metrics?size_mb=1100&blk_size=4096");
+    Pool pool = Pool.create(disk, "bench-metrics", UUID.randomUUID(), Pool.DEFAULT_CLUSTER_SIZE, false);
+    try {
+      Replica replica = pool.createReplica(UUID.randomUUID(), "bench-metrics", GIB, false);
+      DeviceOpener heldOpener = opener.with("held", u -> replica);
+      try (Nexus nexus = Nexus.create(UUID.randomUUID().toString(), GIB, List.of("held:///r"), heldOpener,
+          NexusOptions.defaults())) {
+        Runnable on = () -> {
+          nexus.countIo(true);
+          pool.countIo(true);
+        };
+        Runnable off = () -> {
+          nexus.countIo(false);
+          pool.countIo(false);
+        };
+        double warmUp = Math.min(1, seconds);
+        new LoadGenerator(nexus, LoadGenerator.Pattern.RANDWRITE, BS, QD, GIB).run(warmUp);
+        new LoadGenerator(nexus, LoadGenerator.Pattern.RANDREAD, BS, QD, GIB).run(warmUp);
+        Run writeOn = new Run("malloc replica nexus, metrics on", nexus, true, on);
+        Run writeOff = new Run("malloc replica nexus, metrics off", nexus, true, off);
+        double[] write = interleaved(LoadGenerator.Pattern.RANDWRITE, writeOn, writeOff);
+        Run readOn = new Run("malloc replica nexus, metrics on", nexus, true, on);
+        Run readOff = new Run("malloc replica nexus, metrics off", nexus, true, off);
+        double[] read = interleaved(LoadGenerator.Pattern.RANDREAD, readOn, readOff);
+        on.run();
+        double alloc = (double) (writeOn.allocated + readOn.allocated) / (writeOn.ios + readOn.ios);
+        // malloc completes inline: the submitting thread's CPU time is all of the I/O's
+        double cpuOn = (double) (writeOn.cpu + readOn.cpu) / (writeOn.ios + readOn.ios);
+        double cpuOff = (double) (writeOff.cpu + readOff.cpu) / (writeOff.ios + readOff.ios);
+        System.out.printf(Locale.ROOT, "metrics on/off: read %.3f write %.3f; CPU per I/O %.0f / %.0f ns, "
+            + "I/Os per CPU second on/off %.3f; %.2f B/io allocated with them on%n", read[0] / read[1],
+            write[0] / write[1], cpuOn, cpuOff, cpuOff / cpuOn, alloc);
+        return new Metrics(read[0], read[1], write[0], write[1], cpuOff / cpuOn, alloc);
+      }
+    } finally {
+      pool.export();
+    }
   }
 
   private record Rebuild(double copyRate, double rebuildRate, double idleIops, double duringIops) {
@@ -349,6 +411,7 @@ public final class NexusBench {
     long ios;
     long errors;
     long allocated;
+    long cpu;
     double elapsed;
 
     Run(String label, BlockDevice dev, boolean nexusAlloc) {
@@ -381,6 +444,7 @@ public final class NexusBench {
         run.ios += r.ios();
         run.errors += r.errors();
         run.allocated += r.allocatedBytes();
+        run.cpu += r.submitCpuNanos();
         run.elapsed += r.seconds();
         run.latency.add(r.latency());
       }

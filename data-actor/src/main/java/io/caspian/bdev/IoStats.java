@@ -8,4 +8,13 @@ package io.caspian.bdev;
  */
 public record IoStats(long readOps, long bytesRead, long readLatencyUs, long writeOps,
     long bytesWritten, long writeLatencyUs) {
+
+  public static final IoStats ZERO = new IoStats(0, 0, 0, 0, 0, 0);
+
+  /** The counts of two devices together (a pool's replicas). */
+  public IoStats plus(IoStats o) {
+    return new IoStats(readOps + o.readOps, bytesRead + o.bytesRead,
+        readLatencyUs + o.readLatencyUs, writeOps + o.writeOps, bytesWritten + o.bytesWritten,
+        writeLatencyUs + o.writeLatencyUs);
+  }
 }

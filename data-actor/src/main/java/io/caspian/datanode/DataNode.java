@@ -150,7 +150,8 @@ public final class DataNode {
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
     return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
-        advertised(s.nvmfHost()), bus, s.errorCountsInterval(), new NodeObjects(s.nodeId(), bus));
+        advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
+        new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics());
   }
 
   private static BusPublisher bus(DataNodeSettings s) {

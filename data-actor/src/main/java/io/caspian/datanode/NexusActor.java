@@ -128,6 +128,7 @@ final class NexusActor {
     NexusListener listener = e -> me.tell(REFRESH);
     serial.run(() -> {
       Nexus n = Nexus.create(c.uuid(), c.size(), c.children(), faults.opener(), options);
+      n.countIo(services.countIo());
       n.addListener(listener);
       if (services.bus() != null) {
         services.bus().attach(n);

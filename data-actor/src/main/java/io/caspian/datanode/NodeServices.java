@@ -23,11 +23,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param bus publishes every nexus's events to Kafka; null when no Kafka is configured
  * @param errorCountsInterval how often each nexus publishes its children's error counts
  * @param objects the pools and nexuses open now, for the metrics scrape
+ * @param countIo whether the pools and nexuses it opens count their reads and writes
  */
 record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
     DeviceOpener opener, LocalReplicas replicas, PoolRegistry registry, NvmfTarget nvmf,
     NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval,
-    NodeObjects objects) {
+    NodeObjects objects, boolean countIo) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
   /** The model number (Identify Controller) of a replica's subsystem, as hosts see it. */

@@ -193,6 +193,7 @@ final class PoolActor {
       ActorRef<IoEngineReply> replyTo) {
     serial.run(() -> {
       Pool p = adopted != null ? adopted : openPool(start);
+      p.countIo(services.countIo());
       try {
         for (Replica r : p.replicas()) {
           services.replicas().add(r);

@@ -18,6 +18,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -137,6 +138,28 @@ public final class NbdServer implements AutoCloseable {
   /** Names of the current exports. */
   public List<String> exportNames() {
     return exports.all().stream().map(NbdExport::name).sorted().toList();
+  }
+
+  /**
+   * Connections and requests in flight of every export, by name; read from the live connections,
+   * so the I/O path does nothing for it.
+   */
+  public List<NbdExportStats> exportStats() {
+    return exports.all().stream().map(NbdServer::stats)
+        .sorted(Comparator.comparing(NbdExportStats::name)).toList();
+  }
+
+  private static NbdExportStats stats(NbdExport e) {
+    int connections = 0;
+    int inFlight = 0;
+    for (Channel ch : e.channels()) {
+      TransmissionHandler h = ch.pipeline().get(TransmissionHandler.class);
+      if (h != null) {
+        connections++;
+        inFlight += h.inFlight();
+      }
+    }
+    return new NbdExportStats(e.name(), connections, inFlight);
   }
 
   /** Stops listening and closes every connection. The devices stay open. */

@@ -49,6 +49,15 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     this.pool = pool;
   }
 
+  /**
+   * Requests received and not yet answered, for a metrics scrape on another thread. Only the
+   * event loop writes the field, and a plain one, so the I/O path pays nothing for the metric; a
+   * scrape's racy read of an int sees a recent value, which is all a gauge needs.
+   */
+  int inFlight() {
+    return inFlight;
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;

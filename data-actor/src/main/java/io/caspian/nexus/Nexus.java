@@ -106,6 +106,8 @@ public final class Nexus implements BlockDevice {
   private final CopyOnWriteArrayList<NexusListener> listeners = new CopyOnWriteArrayList<>();
   /** The volume's front-end reads and writes, for the metrics (Mayastor's volume_* figures). */
   private final IoCounters counters = new IoCounters();
+  /** Off: I/Os are neither timed nor counted (a bench's metrics-off side, {@code --metrics-io=false}). */
+  private volatile boolean countIo = true;
   private final Host host = new Host();
 
   private final Object lock = new Object();
@@ -439,13 +441,17 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Counts a successful front-end read or write as its user saw it: read retries and waits on a
-   * rebuild's lock included.
+   * rebuild's lock included (its latency only when it was timed: see {@link IoCounters}).
    */
   private void count(NexusIo io) {
+    if (!io.counted) {
+      return;
+    }
+    long nanos = io.weight == 0 ? 0 : (System.nanoTime() - io.started) * io.weight;
     if (io.type == IoType.READ) {
-      counters.read(io.length, System.nanoTime() - io.started);
-    } else if (io.type == IoType.WRITE) {
-      counters.write(io.length, System.nanoTime() - io.started);
+      counters.read(io.length, nanos);
+    } else {
+      counters.write(io.length, nanos);
     }
   }
 
@@ -630,6 +636,18 @@ public final class Nexus implements BlockDevice {
   /** The reads and writes completed so far; cheap, lock-free, for a metrics scrape. */
   public IoStats ioStats() {
     return counters.snapshot();
+  }
+
+  /**
+   * Turns the counting of front-end reads and writes on or off (on when created); I/Os in flight
+   * are counted as they started.
+   */
+  public void countIo(boolean on) {
+    countIo = on;
+  }
+
+  boolean countsIo() {
+    return countIo;
   }
 
   public NexusState state() {

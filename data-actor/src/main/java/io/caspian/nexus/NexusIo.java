@@ -2,6 +2,7 @@ package io.caspian.nexus;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoCounters;
 import io.caspian.bdev.IoType;
 import io.caspian.rebuild.RangeGate;
 import java.nio.ByteBuffer;
@@ -26,8 +27,18 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   ByteBuffer buf;
   int bufOffset;
   IoCompletion user;
-  /** {@link System#nanoTime()} at submission, for the latency counters; reads and writes only. */
+  /** {@link System#nanoTime()} at submission of a timed read or write, for the latency counters. */
   long started;
+  /** Whether it is counted: a read or write submitted while the nexus counts I/O. */
+  boolean counted;
+  /**
+   * Reads and writes this context carried, for the latency sampling (each kind apart, so that the
+   * first read is timed however many writes came before); the weight of this one's latency, 0 if
+   * it is not timed.
+   */
+  int reads;
+  int writes;
+  int weight;
 
   /** The children this I/O was sent to. */
   ChildSet set;
@@ -54,7 +65,12 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
     this.bufOffset = bufOffset;
     this.user = user;
     this.tried = 0;
-    this.started = type == IoType.READ || type == IoType.WRITE ? System.nanoTime() : 0;
+    this.counted = (type == IoType.READ || type == IoType.WRITE) && nexus.countsIo();
+    this.weight = !counted ? 0
+        : IoCounters.timingWeight(type == IoType.READ ? ++reads : ++writes);
+    if (weight != 0) {
+      this.started = System.nanoTime();
+    }
     // Both are almost always clear already: skip the volatile stores, each a full fence.
     if (firstError != null) {
       firstError = null;

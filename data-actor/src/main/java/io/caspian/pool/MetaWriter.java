@@ -10,6 +10,7 @@ import static io.caspian.pool.PoolException.Kind.TOO_MANY_REPLICAS;
 
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
+import io.caspian.bdev.IoStats;
 import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.Allocate;
 import io.caspian.pool.MetaCommand.CreateReplica;
@@ -78,6 +79,13 @@ final class MetaWriter implements Runnable {
   private volatile PoolWatcher watcher;
   private int cursor;
   private volatile PoolStats stats;
+  /**
+   * Whether the replicas count their reads and writes for the metrics; read by every replica I/O
+   * (a plain load on x86), so a bench can turn counting off and on between measurements.
+   */
+  volatile boolean countIo = true;
+  /** The I/O counts of the replicas destroyed so far, so the pool's own counts never go back. */
+  private volatile IoStats retired = IoStats.ZERO;
 
   MetaWriter(BlockDevice disk, Superblock sb, MetaStore store, PoolState state) {
     this.disk = disk;
@@ -97,6 +105,15 @@ final class MetaWriter implements Runnable {
 
   Collection<Replica> replicas() {
     return live.values();
+  }
+
+  /** The counts of the live replicas and of those destroyed; each field exact, not one instant. */
+  IoStats ioStats() {
+    IoStats sum = retired;
+    for (Replica r : live.values()) {
+      sum = sum.plus(r.ioStats());
+    }
+    return sum;
   }
 
   Replica replica(UUID uuid) {
@@ -341,6 +358,7 @@ final class MetaWriter implements Runnable {
       Replica gone = live.remove(d.uuid());
       if (gone != null) {
         gone.close();
+        retired = retired.plus(gone.ioStats());
       }
       d.result().complete(null);
     }, e -> d.result().completeExceptionally(io(e)));

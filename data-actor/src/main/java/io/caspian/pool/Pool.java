@@ -7,6 +7,7 @@ import static io.caspian.pool.PoolException.Kind.IO;
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DirectMemory;
+import io.caspian.bdev.IoStats;
 import io.caspian.bdev.SyncIo;
 import io.caspian.pool.MetaCommand.Abandon;
 import io.caspian.pool.MetaCommand.CreateReplica;
@@ -241,6 +242,22 @@ public final class Pool {
 
   public PoolStats stats() {
     return writer.stats();
+  }
+
+  /**
+   * The reads and writes its replicas served since the pool was opened, those of replicas
+   * destroyed since included (Mayastor's diskpool_* I/O figures); metadata I/O is not counted.
+   */
+  public IoStats ioStats() {
+    return writer.ioStats();
+  }
+
+  /**
+   * Turns the counting of its replicas' reads and writes on or off (on when opened); off, an I/O
+   * costs nothing for the metrics and the counts stand still.
+   */
+  public void countIo(boolean on) {
+    writer.countIo = on;
   }
 
   /** The replicas, by name. */

@@ -5,6 +5,9 @@ import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.IoChecks;
 import io.caspian.bdev.IoCompletion;
+import io.caspian.bdev.IoCounters;
+import io.caspian.bdev.IoStats;
+import io.caspian.bdev.IoTimer;
 import io.caspian.bdev.IoType;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -27,6 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * returns; the write is issued once the allocation is durable, and writes arriving meanwhile for
  * the same cluster wait for the same allocation.
  *
+ * <p>Every read and write it serves, from a local nexus, its NVMe/TCP target or a rebuild, is
+ * counted for the metrics (Mayastor's replica_* figures) unless the pool's I/O counting is off:
+ * through a pooled {@link IoTimer} context, because the fast path has no context of its own.
+ *
  * <p>The pool owns its replicas: {@link #close()} (done by destroy and export) fails I/O
  * submitted afterwards with CLOSED. I/O already handed to the disk is not waited for; users
  * (nexus, targets) drain their I/O before they ask for a destroy or a shrink.
@@ -35,6 +42,8 @@ public final class Replica implements BlockDevice {
 
   /** Largest extent map, in clusters (4 PiB at 4 MiB clusters). */
   static final int MAX_CLUSTERS = 1 << 30;
+
+  private static final int TIMED_IN_FLIGHT = 1024;
 
   private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
 
@@ -58,6 +67,9 @@ public final class Replica implements BlockDevice {
   private volatile boolean closed;
   private final Object lock = new Object();
   private final Map<Integer, List<PendingWrite>> pending = new HashMap<>();
+  private final IoCounters counters = new IoCounters();
+  /** Timing contexts, made as I/Os need them: a deep NVMe/TCP queue's worth at most. */
+  private final IoTimer timer = new IoTimer(counters, TIMED_IN_FLIGHT);
 
   Replica(MetaWriter writer, BlockDevice disk, Superblock sb, UUID uuid, String name, boolean thin,
       long size, int[] map) {
@@ -98,6 +110,11 @@ public final class Replica implements BlockDevice {
       }
     }
     return n << shift;
+  }
+
+  /** Reads and writes served since the replica was opened (this process). */
+  public IoStats ioStats() {
+    return counters.snapshot();
   }
 
   @Override
@@ -143,6 +160,7 @@ public final class Replica implements BlockDevice {
       done.ioDone(err);
       return;
     }
+    done = counted(IoType.READ, length, done);
     int lc = (int) (offset >>> shift);
     if ((offset + length - 1) >>> shift == lc) {
       int p = slot(map, lc);
@@ -165,6 +183,7 @@ public final class Replica implements BlockDevice {
       done.ioDone(err);
       return;
     }
+    done = counted(IoType.WRITE, length, done);
     int lc = (int) (offset >>> shift);
     if ((offset + length - 1) >>> shift == lc) {
       int p = slot(map, lc);
@@ -229,6 +248,10 @@ public final class Replica implements BlockDevice {
 
   private long physical(int p, long offset) {
     return dataOffset + ((long) (p - 1) << shift) + (offset & mask);
+  }
+
+  private IoCompletion counted(IoType type, int length, IoCompletion done) {
+    return writer.countIo ? timer.start(type, length, done) : done;
   }
 
   private BdevException closedError() {

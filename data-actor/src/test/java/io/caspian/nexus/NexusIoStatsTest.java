@@ -86,6 +86,23 @@ class NexusIoStatsTest {
     }
   }
 
+  @Test
+  void countingOffLeavesTheFiguresStillAndOnAgainResumes() throws Exception {
+    try (Nexus nexus = mirror(new Children(4 << 20, 512), "a", "b")) {
+      ByteBuffer buf = DirectMemory.allocate(4096);
+      nexus.countIo(false);
+      SyncIo.write(nexus, 0, buf, 0, 4096);
+      SyncIo.read(nexus, 0, buf, 0, 4096);
+      assertEquals(IoStats.ZERO, nexus.ioStats());
+      nexus.countIo(true);
+      SyncIo.write(nexus, 0, buf, 0, 4096);
+      SyncIo.read(nexus, 0, buf, 0, 4096);
+      IoStats s = nexus.ioStats();
+      assertEquals(1, s.writeOps(), s.toString());
+      assertEquals(1, s.readOps());
+    }
+  }
+
   /** A nexus over new children {@code names}, all Online. */
   private static Nexus mirror(Children kids, String... names) throws BdevException {
     return Nexus.create(String.join("-", names), kids.size, kids.make(names), kids.opener(),

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.Test;
  * Metrics as a user graphs them: Debian's real Prometheus scrapes {@code caspian up} (two io-engines in one JVM,
  * one /metrics) every second while fio writes to a published volume over NBD; Prometheus's HTTP API must then show
  * the volume's write rate, each pool's used bytes exactly as the REST API reports them, and the control plane's
- * REST metrics; and every metric the Grafana dashboard (deploy/grafana/caspian.json) queries must be there.
+ * REST metrics; both replicas' write counts, fio's NBD connection coming and going and the nexus's NVMe/TCP
+ * connection to its remote replica; and every metric the Grafana dashboard (deploy/grafana/caspian.json) queries
+ * must be there.
  */
 class MetricsIT {
     private static final Duration BOUND = Duration.ofSeconds(60);
@@ -102,7 +104,18 @@ class MetricsIT {
 
         String writeRate = "rate(volume_num_write_ops{pv_name=\"" + volume + "\"}[30s]) > 0";
         Waits.await(writeRate + " in Prometheus", BOUND, work, () -> !query(prom, writeRate).isEmpty());
+        // fio (2 MB/s for 24 MB) is connected over NBD for seconds: scrapes a second apart see it
+        String nbdConnected = "max_over_time(caspian_nbd_connections[10m]) > 0";
+        Waits.await("fio's NBD connection in Prometheus", BOUND, work, () -> query(prom, nbdConnected).size() == 1);
         fio.await();
+        Waits.await("the NBD connection gone in Prometheus once fio ended", BOUND, work,
+                () -> !query(prom, "sum(caspian_nbd_connections) == 0").isEmpty());
+        // The volume's two replicas are on two nodes: the nexus writes one as its local child, the other through
+        // that replica's NVMe/TCP target, which the nexus stays connected to.
+        Waits.await("both replicas' writes in Prometheus", BOUND, work,
+                () -> query(prom, "replica_num_write_ops > 0").size() == 2);
+        JsonNode nvmfConnections = query(prom, "caspian_nvmf_connections > 0");
+        assertEquals(1, nvmfConnections.size(), "the nexus's connection to its remote replica: " + nvmfConnections);
 
         // The pools are thin-provisioned: their used bytes are what fio's writes allocated.
         Waits.await("diskpool_used_size_bytes in Prometheus equal to the REST API's pools", BOUND, work, () -> {

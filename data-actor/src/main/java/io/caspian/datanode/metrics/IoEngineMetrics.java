@@ -5,9 +5,11 @@ import io.caspian.bdev.IoStats;
 import io.caspian.bdev.IoType;
 import io.caspian.datanode.bus.PublisherStats;
 import io.caspian.events.Health;
+import io.caspian.nbd.NbdExportStats;
 import io.caspian.nexus.ChildInfo;
 import io.caspian.nexus.ChildState;
 import io.caspian.nexus.Nexus;
+import io.caspian.nvmf.target.SubsystemStats;
 import io.caspian.pool.Pool;
 import io.caspian.pool.PoolStats;
 import io.caspian.pool.Replica;
@@ -61,15 +63,12 @@ public final class IoEngineMetrics implements MultiCollector {
         "Committed size of the pool in bytes: the sum of its replicas' sizes");
     Family status = new Family("diskpool_status",
         "Status of the pool: 0 Unknown, 1 Online, 2 Degraded, 3 Faulted");
-    Map<String, ToLongFunction<IoStats>> volumeCounters = new LinkedHashMap<>();
-    volumeCounters.put("volume_bytes_read", IoStats::bytesRead);
-    volumeCounters.put("volume_bytes_written", IoStats::bytesWritten);
-    volumeCounters.put("volume_num_read_ops", IoStats::readOps);
-    volumeCounters.put("volume_num_write_ops", IoStats::writeOps);
-    volumeCounters.put("volume_read_latency_us", IoStats::readLatencyUs);
-    volumeCounters.put("volume_write_latency_us", IoStats::writeLatencyUs);
-    List<Family> volumes = new ArrayList<>();
-    volumeCounters.keySet().forEach(n -> volumes.add(new Family(n, help(n))));
+    IoFamilies poolIo = new IoFamilies("diskpool",
+        "Pool I/O (its replicas' reads and writes, of those destroyed too), cumulative since the pool was opened");
+    IoFamilies volumes = new IoFamilies("volume",
+        "Volume (nexus) front-end I/O, cumulative since the nexus was created");
+    IoFamilies replicas = new IoFamilies("replica",
+        "Replica I/O (a local nexus, its NVMe/TCP target, rebuilds), cumulative since the pool was opened");
     Family childState = new Family("nexus_child_state",
         "State of each child of a volume's nexus: 0 Unknown, 1 Online, 2 Degraded, 3 Faulted");
     Family errors = new Family("nexus_child_errors",
@@ -92,6 +91,14 @@ public final class IoEngineMetrics implements MultiCollector {
         "Records the broker acknowledged, cumulative");
     Family busDropped = new Family("bus_publisher_dropped",
         "Error counts dropped because the error-count buffer was full, cumulative");
+    Family nvmfConnections = new Family("caspian_nvmf_connections",
+        "NVMe/TCP connections (admin and I/O queues of hosts' controllers) to a subsystem");
+    Family nvmfQueueDepth = new Family("caspian_nvmf_queue_depth",
+        "NVMe/TCP I/O commands received and not yet answered, over a subsystem's queues");
+    Family nbdConnections = new Family("caspian_nbd_connections",
+        "NBD clients in transmission on an export");
+    Family nbdQueueDepth = new Family("caspian_nbd_queue_depth",
+        "NBD requests received and not yet answered, over an export's connections");
     for (NodeObjects node : nodes) {
       for (LivePool p : node.pools()) {
         Labels l = Labels.of("node", node.node(), "name", p.name());
@@ -107,15 +114,16 @@ public final class IoEngineMetrics implements MultiCollector {
           total.add(l, s.capacity());
           used.add(l, s.used());
           committed.add(l, sum);
+          poolIo.add(l, pool.ioStats());
+          for (Replica r : pool.replicas()) {
+            replicas.add(Labels.of("node", node.node(), "name", r.uuid().toString(), "pool_name",
+                p.name(), "pool_uuid", pool.uuid().toString()), r.ioStats());
+          }
         }
       }
       for (Nexus n : node.nexuses()) {
         Labels l = Labels.of("node", node.node(), "pv_name", n.uuid());
-        IoStats s = n.ioStats();
-        int i = 0;
-        for (ToLongFunction<IoStats> f : volumeCounters.values()) {
-          volumes.get(i++).add(l, f.applyAsLong(s));
-        }
+        volumes.add(l, n.ioStats());
         for (ChildInfo c : n.children()) {
           Labels child = l.add("child", c.uri());
           childState.add(child, number(c.state()));
@@ -130,6 +138,20 @@ public final class IoEngineMetrics implements MultiCollector {
           }
         }
       }
+      node.nvmf().ifPresent(t -> {
+        for (SubsystemStats s : t.subsystemStats()) {
+          Labels l = Labels.of("node", node.node(), "nqn", s.nqn());
+          nvmfConnections.add(l, s.connections());
+          nvmfQueueDepth.add(l, s.inFlight());
+        }
+      });
+      node.nbd().ifPresent(t -> {
+        for (NbdExportStats s : t.exportStats()) {
+          Labels l = Labels.of("node", node.node(), "export", s.name());
+          nbdConnections.add(l, s.connections());
+          nbdQueueDepth.add(l, s.inFlight());
+        }
+      });
       node.bus().ifPresent(b -> {
         PublisherStats p = b.stats();
         Labels l = Labels.of("node", node.node());
@@ -143,9 +165,12 @@ public final class IoEngineMetrics implements MultiCollector {
     for (Family f : List.of(total, used, committed, status)) {
       out.add(f.build());
     }
-    volumes.forEach(f -> out.add(f.build()));
+    poolIo.addTo(out);
+    volumes.addTo(out);
+    replicas.addTo(out);
     for (Family f : List.of(childState, errors, errorsSince, rebuilding, rebuildDone, rebuildTotal,
-        rebuildRate, busQueued, busInFlight, busDelivered, busDropped)) {
+        rebuildRate, busQueued, busInFlight, busDelivered, busDropped, nvmfConnections,
+        nvmfQueueDepth, nbdConnections, nbdQueueDepth)) {
       out.add(f.build());
     }
     return new MetricSnapshots(out);
@@ -163,11 +188,6 @@ public final class IoEngineMetrics implements MultiCollector {
     }
   }
 
-  private static String help(String name) {
-    String what = name.replace("volume_", "").replace("num_", "").replace('_', ' ');
-    return "Volume (nexus) front-end " + what + ", cumulative since the nexus was created";
-  }
-
   static int number(Health h) {
     return switch (h) {
       case ONLINE -> ONLINE;
@@ -182,6 +202,38 @@ public final class IoEngineMetrics implements MultiCollector {
       return ONLINE;
     }
     return s instanceof ChildState.Degraded ? DEGRADED : FAULTED;
+  }
+
+  /** Mayastor's six I/O figures of one kind of device, {@code <prefix>_bytes_read} and so on. */
+  private static final class IoFamilies {
+    private static final Map<String, ToLongFunction<IoStats>> FIGURES = new LinkedHashMap<>();
+
+    static {
+      FIGURES.put("bytes_read", IoStats::bytesRead);
+      FIGURES.put("bytes_written", IoStats::bytesWritten);
+      FIGURES.put("num_read_ops", IoStats::readOps);
+      FIGURES.put("num_write_ops", IoStats::writeOps);
+      FIGURES.put("read_latency_us", IoStats::readLatencyUs);
+      FIGURES.put("write_latency_us", IoStats::writeLatencyUs);
+    }
+
+    private final List<Family> families = new ArrayList<>();
+
+    IoFamilies(String prefix, String help) {
+      FIGURES.keySet().forEach(f -> families.add(new Family(prefix + "_" + f,
+          help + ": " + f.replace("num_", "").replace('_', ' '))));
+    }
+
+    void add(Labels l, IoStats s) {
+      int i = 0;
+      for (ToLongFunction<IoStats> f : FIGURES.values()) {
+        families.get(i++).add(l, f.applyAsLong(s));
+      }
+    }
+
+    void addTo(List<MetricSnapshot> out) {
+      families.forEach(f -> out.add(f.build()));
+    }
   }
 
   /** One metric family being filled during a scrape. */

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -115,6 +116,31 @@ final class Exports {
 
   Set<String> nqns() {
     return Set.copyOf(subsystems.keySet());
+  }
+
+  /** Connections and commands in flight of every subsystem, from the live controllers. */
+  List<SubsystemStats> stats() {
+    Map<String, int[]> by = new TreeMap<>();
+    for (String nqn : subsystems.keySet()) {
+      by.put(nqn, new int[2]);
+    }
+    for (Controller c : controllers.values()) {
+      int[] n = c.discovery() ? null : by.get(c.nqn());
+      if (n == null) {
+        continue;
+      }
+      n[0]++;
+      for (Channel q : c.ioQueues.values()) {
+        n[0]++;
+        QueueHandler h = q.pipeline().get(QueueHandler.class);
+        if (h != null) {
+          n[1] += h.inFlight();
+        }
+      }
+    }
+    List<SubsystemStats> out = new ArrayList<>();
+    by.forEach((nqn, n) -> out.add(new SubsystemStats(nqn, n[0], n[1])));
+    return out;
   }
 
   /** The subsystems a host may see in the discovery log. */

@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -163,6 +164,14 @@ public final class NvmfTarget implements AutoCloseable {
 
   public Set<String> subsystems() {
     return exports.nqns();
+  }
+
+  /**
+   * Connections and commands in flight of every subsystem, by NQN; read from the live queues, so
+   * the I/O path does nothing for it.
+   */
+  public List<SubsystemStats> subsystemStats() {
+    return exports.stats();
   }
 
   @Override

@@ -62,6 +62,16 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
   }
 
+  /**
+   * I/O commands received and not yet answered, for a metrics scrape on another thread. Only the
+   * event loop writes these plain fields, so the I/O path pays nothing for the metric; a scrape's
+   * racy read sees recent values, which is all a gauge needs.
+   */
+  int inFlight() {
+    IoContext[] s = slots;
+    return s == null ? 0 : Math.max(0, s.length - freeTop);
+  }
+
   boolean inEventLoop() {
     return ctx.executor().inEventLoop();
   }
@@ -214,13 +224,15 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       ctrl = owner;
       qid = q;
       device = s.device();
-      slots = new IoContext[queueEntries];
+      IoContext[] all = new IoContext[queueEntries];
       free = new int[queueEntries];
       for (int i = 0; i < queueEntries; i++) {
-        slots[i] = new IoContext(this, i);
+        all[i] = new IoContext(this, i);
         free[i] = queueEntries - 1 - i;
       }
       freeTop = queueEntries;
+      // last, so a scrape that sees the slots sees them all free (see inFlight)
+      slots = all;
     }
     respond(c.cid(), SC_SUCCESS, ctrl.cntlid, 0);
   }

@@ -16,8 +16,11 @@ import io.caspian.bdev.MallocDevice;
 import io.caspian.bdev.SyncIo;
 import io.caspian.datanode.bus.BusPublisher;
 import io.caspian.events.Health;
+import io.caspian.nbd.NbdServer;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusOptions;
+import io.caspian.nvmf.host.NvmfDevice;
+import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.pool.Pool;
 import io.caspian.pool.PoolStats;
 import io.caspian.pool.Replica;
@@ -30,6 +33,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -40,7 +44,7 @@ class IoEngineMetricsTest {
   private static final int CLUSTER = 64 << 10;
 
   private final IoEngineMetrics metrics = new IoEngineMetrics();
-  private final NodeObjects node = new NodeObjects("node-1", null);
+  private final NodeObjects node = new NodeObjects("node-1", null, null, null);
 
   @Test
   void poolGaugesAreThePoolsOwnFiguresAtScrapeTime() throws Exception {
@@ -66,6 +70,13 @@ class IoEngineMetricsTest {
       assertEquals(12.0 * CLUSTER, value(s, "diskpool_committed_size_bytes", p1),
           "committed counts thick replicas too, as the REST API does");
       assertEquals((double) IoEngineMetrics.ONLINE, value(s, "diskpool_status", p1));
+      Labels r = Labels.of("node", "node-1", "name", thin.uuid().toString(), "pool_name", "p1",
+          "pool_uuid", pool.uuid().toString());
+      assertEquals(1.0, value(s, "replica_num_write_ops", r));
+      assertEquals(2.0 * CLUSTER, value(s, "replica_bytes_written", r));
+      assertEquals(0.0, value(s, "replica_num_read_ops", r));
+      assertEquals(1.0, value(s, "diskpool_num_write_ops", p1), "the pool's are its replicas' I/Os");
+      assertEquals(2.0 * CLUSTER, value(s, "diskpool_bytes_written", p1));
 
       live.set(pool, Health.DEGRADED);
       assertEquals((double) IoEngineMetrics.DEGRADED,
@@ -176,12 +187,44 @@ class IoEngineMetricsTest {
   }
 
   @Test
+  void targetConnectionsAreScrapedPerSubsystemAndExport() throws Exception {
+    MallocDevice disk = new MallocDevice("malloc:///targets", 1 << 20, 512);
+    NvmfTarget nvmf = NvmfTarget.bind("127.0.0.1", 0);
+    NbdServer nbd = NbdServer.start("127.0.0.1", 0);
+    try {
+      String nqn = "nqn.2019-05.io.caspian:" + UUID.randomUUID();
+      nvmf.addSubsystem(nqn, disk, Set.of());
+      nbd.export("vol", disk, false);
+      metrics.add(new NodeObjects("node-1", null, nvmf, nbd));
+      Labels sub = Labels.of("node", "node-1", "nqn", nqn);
+      Labels exp = Labels.of("node", "node-1", "export", "vol");
+      MetricSnapshots s = metrics.collect();
+      assertEquals(0.0, value(s, "caspian_nvmf_connections", sub));
+      assertEquals(0.0, value(s, "caspian_nvmf_queue_depth", sub));
+      assertEquals(0.0, value(s, "caspian_nbd_connections", exp));
+      assertEquals(0.0, value(s, "caspian_nbd_queue_depth", exp));
+      try (NvmfDevice host = NvmfDevice.open("nvmf://127.0.0.1:" + nvmf.port() + "/" + nqn
+          + "?io_queues=1")) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (value(metrics.collect(), "caspian_nvmf_connections", sub) != 2.0) {
+          assertTrue(System.nanoTime() < deadline, "an admin and an I/O queue never showed");
+          Thread.sleep(10);
+        }
+      }
+    } finally {
+      nbd.close();
+      nvmf.close();
+      disk.close();
+    }
+  }
+
+  @Test
   void theBusPublishersQueueIsScrapedWhenTheNodePublishes() {
     // No broker listens there: the producer never delivers, and events wait in the publisher.
     BusPublisher bus = new BusPublisher(BusPublisher.Options.of("127.0.0.1:9", "node-1")
         .withMaxInFlight(1));
     try {
-      NodeObjects publishing = new NodeObjects("node-1", bus);
+      NodeObjects publishing = new NodeObjects("node-1", bus, null, null);
       metrics.add(publishing);
       for (int i = 0; i < 5; i++) {
         bus.poolStateChanged("p" + i, "u", "malloc:///d", Health.ONLINE, Health.FAULTED, "test");

@@ -78,12 +78,13 @@ class ReplicaNodeLossIT {
         }
         String volume = UUID.randomUUID().toString();
         api.put("/v0/volumes/" + volume, "{\"size\":" + VOLUME_BYTES + ",\"replicas\":3,\"thin\":false}");
-        JsonNode target = api.put("/v0/volumes/" + volume + "/target?protocol=nvmf", null).path("target");
+        api.put("/v0/volumes/" + volume + "/target?protocol=nvmf", null);
         Waits.await("volume online", Duration.ofSeconds(60), work,
                 () -> "Online".equals(api.get("/v0/volumes/" + volume).path("status").asText()));
+        JsonNode target = api.get("/v0/volumes/" + volume).path("target");
         String nexusNode = target.path("node").asText();
 
-        try (NvmfDevice dev = NvmfDevice.open(target.path("deviceUri").asText()
+        try (NvmfDevice dev = NvmfDevice.open(target.path("device_uri").asText()
                 + "?io_queues=1&queue_depth=8&io_timeout_ms=30000")) {
             long next = 0;
             next = writeBlocks(dev, next, 8);

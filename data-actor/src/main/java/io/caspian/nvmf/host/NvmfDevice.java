@@ -17,8 +17,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -70,7 +68,6 @@ public final class NvmfDevice implements BlockDevice {
   private final AtomicBoolean reconnecting = new AtomicBoolean(true);
   /** The last reconnect was refused: I/Os fail at once rather than wait for a target not there. */
   private volatile boolean refused;
-  private final List<ScheduledFuture<?>> timers = new ArrayList<>();
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
   private volatile DeviceWatcher watcher;
@@ -111,11 +108,6 @@ public final class NvmfDevice implements BlockDevice {
     } catch (Exception e) {
       d.close();
       throw BdevException.of(BdevException.Kind.CANT_OPEN, opts.uri(), reason(e), e);
-    }
-    long period = Math.max(10, Math.min(1000, opts.ioTimeoutMs() / 4));
-    for (HostQueue q : d.io) {
-      d.timers.add(q.loop.scheduleAtFixedRate(() -> q.expire(System.nanoTime()), period, period,
-          TimeUnit.MILLISECONDS));
     }
     return d;
   }
@@ -528,9 +520,6 @@ public final class NvmfDevice implements BlockDevice {
       } catch (Exception e) {
         LOG.log(Level.DEBUG, "{0}: shutdown notification failed: {1}", opts.uri(), reason(e));
       }
-    }
-    for (ScheduledFuture<?> t : timers) {
-      t.cancel(false);
     }
     control.shutdownNow();
     BdevException err = closedError();

@@ -389,7 +389,7 @@ public final class NvmfDevice implements BlockDevice {
 
   private BdevException refusedError(String why) {
     return BdevException.io(BdevException.Kind.IO_ERROR, opts.uri(),
-        "target unreachable, I/O failed without waiting: " + why);
+        "the target refused the connection, I/O failed without waiting: " + why);
   }
 
   BdevException statusError(IoType type, int status) {

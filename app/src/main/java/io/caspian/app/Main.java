@@ -31,6 +31,8 @@ public final class Main {
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
                           --metrics-io true|false (true): count each read and write for the metrics (up too)
+                          --child-io-timeout D (5s): a replica on another node that takes longer to complete an
+                          I/O is faulted and the I/O completes on the other replicas
             %s  diskpool-operator  makes the DiskPool objects of one Kubernetes namespace pools, through the REST
                           API: --api http://control:8080  [--namespace NS (the pod's own, else caspian)]
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config

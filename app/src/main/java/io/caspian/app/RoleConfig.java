@@ -28,7 +28,7 @@ final class RoleConfig {
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
             "faulted-child-wait");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host",
-            "metrics-io");
+            "metrics-io", "child-io-timeout");
 
     /**
      * What {@code --bootstrap} looks for, under {@code --config}: the control nodes by the name and label
@@ -131,6 +131,8 @@ final class RoleConfig {
         });
         f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
                 Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
+        f.get("child-io-timeout").ifPresent(t -> m.put("caspian.io-engine.child-io-timeout",
+                Durations.parse("child-io-timeout", t).toMillis() + "ms"));
         f.get("jdbc-url").ifPresent(u -> m.put("caspian.journal.url", u));
         f.get("jdbc-user").ifPresent(u -> m.put("caspian.journal.user", u));
         f.get("jdbc-password").ifPresent(p -> m.put("caspian.journal.password", p));

@@ -29,7 +29,7 @@ import org.apache.pekko.actor.typed.Props;
 final class Up {
     static final int DEFAULT_REST_PORT = 8080;
     static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
-            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io"));
+            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io", "child-io-timeout"));
     private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
     /**
      * How long {@code up} lets a faulted child come back before replacing its replica. Long enough for the

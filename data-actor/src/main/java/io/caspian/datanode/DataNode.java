@@ -14,6 +14,7 @@ import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import io.caspian.nbd.NbdServer;
+import io.caspian.nvmf.host.HostOptions;
 import io.caspian.nvmf.host.NvmfDevice;
 import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.pool.Pool;
@@ -121,8 +122,12 @@ public final class DataNode {
     Executor blocking = ctx.getSystem().dispatchers()
         .lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
     LocalReplicas replicas = new LocalReplicas();
+    var config = ctx.getSystem().settings().config().getConfig("caspian.io-engine");
+    String hostNqn = IoEngineProtocol.hostNqn(s.nodeId());
     DeviceOpener opener = DeviceOpener.standard().with("bdev", replicas.factory())
-        .with("nvmf", NvmfDevice.factory(IoEngineProtocol.hostNqn(s.nodeId())));
+        .with("nvmf", NvmfDevice.factory(hostNqn, HostOptions.DEFAULT_IO_TIMEOUT_MS));
+    DeviceOpener childOpener = opener.with("nvmf",
+        NvmfDevice.factory(hostNqn, config.getDuration("child-io-timeout").toMillis()));
     // First, so that a bad bootstrap list leaves no listening socket behind. The producer needs no broker yet.
     BusPublisher bus = s.kafkaBootstrap().isEmpty() ? null : bus(s);
     NvmfTarget nvmf;
@@ -146,11 +151,10 @@ public final class DataNode {
       t.setDaemon(true);
       return t;
     });
-    var config = ctx.getSystem().settings().config().getConfig("caspian.io-engine");
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
         config.getBytes("rebuild-bandwidth"));
-    return new NodeServices(blocking, rebuilds, rebuild, opener, replicas, registry, nvmf, nbd,
-        advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
+    return new NodeServices(blocking, rebuilds, rebuild, opener, childOpener, replicas, registry,
+        nvmf, nbd, advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
         new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics());
   }
 

@@ -70,7 +70,7 @@ final class NexusActor {
     this.parent = parent;
     this.uuid = uuid;
     this.size = size;
-    this.faults = new ChildFaults(services.opener());
+    this.faults = new ChildFaults(services.childOpener());
   }
 
   static Behavior<Object> create(NodeServices services, ActorRef<NodeEvent> parent,

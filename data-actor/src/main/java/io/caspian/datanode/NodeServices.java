@@ -18,7 +18,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param blocking runs storage calls that block, off the actors' threads
  * @param rebuilds runs the rebuild jobs of every nexus on this node
  * @param rebuild how hard those jobs may push
- * @param opener opens disks and nexus children ({@code bdev://} and {@code nvmf://} included)
+ * @param opener opens pool disks ({@code nvmf://} disks wait out the Linux host's I/O timeout)
+ * @param childOpener opens nexus children: local replicas ({@code bdev://}) and remote ones over
+ *     NVMe/TCP, whose I/Os fail after the node's child I/O timeout
  * @param host the address put in the URIs this node reports
  * @param bus publishes every nexus's events to Kafka; null when no Kafka is configured
  * @param errorCountsInterval how often each nexus publishes its children's error counts
@@ -26,8 +28,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param countIo whether the pools and nexuses it opens count their reads and writes
  */
 record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
-    DeviceOpener opener, LocalReplicas replicas, PoolRegistry registry, NvmfTarget nvmf,
-    NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval,
+    DeviceOpener opener, DeviceOpener childOpener, LocalReplicas replicas, PoolRegistry registry,
+    NvmfTarget nvmf, NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval,
     NodeObjects objects, boolean countIo) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";

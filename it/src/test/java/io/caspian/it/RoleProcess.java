@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One {@code caspian} role in its own JVM ({@code java -cp <app class path> io.caspian.app.Main ...}), its output in
- * a log file. {@link #kill()} is SIGKILL; {@link #restart()} starts the same command line again.
+ * a log file. {@link #kill()} is SIGKILL; {@link #signal} sends any other; {@link #restart()} starts the same command
+ * line again.
  */
 final class RoleProcess implements AutoCloseable {
     private final String name;
@@ -52,6 +53,14 @@ final class RoleProcess implements AutoCloseable {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + " survived SIGKILL for 30 s");
+        }
+    }
+
+    /** Sends {@code signal} ({@code STOP}, {@code CONT}, ...) with kill(1), as an operator or a hung machine would. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+        if (k.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + name + " failed");
         }
     }
 

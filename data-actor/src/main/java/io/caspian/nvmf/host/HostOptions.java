@@ -12,7 +12,8 @@ import java.util.UUID;
  * <p>Query options: {@code io_queues} (default 2), {@code queue_depth} per I/O queue (32),
  * {@code hostnqn} (the node's host NQN when the opener has one, else a uuid NQN derived from the
  * host id), {@code hostid} (uuid), {@code hdgst}
- * and {@code ddgst} (0/1, default 0), {@code io_timeout_ms} (30000), {@code kato_ms} (5000),
+ * and {@code ddgst} (0/1, default 0), {@code io_timeout_ms} (30000 unless the opener sets another
+ * default), {@code kato_ms} (5000),
  * {@code connect_timeout_ms} (5000), {@code fault_after_ms} (10000): how long the target may stay
  * unreachable before the device reports itself failed to its watcher (a pool then goes Faulted).
  */
@@ -21,6 +22,8 @@ public record HostOptions(String uri, String host, int port, String subNqn, Stri
     long ioTimeoutMs, int katoMs, long connectTimeoutMs, long faultAfterMs) {
 
   public static final int DEFAULT_PORT = 4420;
+  /** The Linux host's default (nvme_core.io_timeout), for a URI opened with no other default. */
+  public static final long DEFAULT_IO_TIMEOUT_MS = 30_000;
   /**
    * A target away this long is failed, not just reconnecting: twice the default keep-alive
    * timeout, so that one lost keep-alive or a target restart does not fault a pool.
@@ -30,14 +33,16 @@ public record HostOptions(String uri, String host, int port, String subNqn, Stri
       "hdgst", "ddgst", "io_timeout_ms", "kato_ms", "connect_timeout_ms", "fault_after_ms");
 
   public static HostOptions parse(DeviceUri u) throws BdevException {
-    return parse(u, null);
+    return parse(u, null, DEFAULT_IO_TIMEOUT_MS);
   }
 
   /**
    * @param nodeHostNqn the host NQN this node presents unless the URI names one (targets admit
    *     hosts by it), or null for one derived from the host name
+   * @param ioTimeoutMs the I/O timeout unless the URI sets {@code io_timeout_ms}
    */
-  public static HostOptions parse(DeviceUri u, String nodeHostNqn) throws BdevException {
+  public static HostOptions parse(DeviceUri u, String nodeHostNqn, long ioTimeoutMs)
+      throws BdevException {
     String text = u.text();
     if (u.host().isEmpty()) {
       throw cant(text, "needs a host: nvmf://host:port/nqn");
@@ -76,7 +81,7 @@ public record HostOptions(String uri, String host, int port, String subNqn, Stri
     }
     return new HostOptions(text, u.host(), u.port() < 0 ? DEFAULT_PORT : u.port(), nqn, hostNqn,
         hostId, (int) ioQueues, (int) depth, flag(u, "hdgst"), flag(u, "ddgst"),
-        u.longParam("io_timeout_ms", 30_000), (int) kato, u.longParam("connect_timeout_ms", 5000),
+        u.longParam("io_timeout_ms", ioTimeoutMs), (int) kato, u.longParam("connect_timeout_ms", 5000),
         u.longParam("fault_after_ms", DEFAULT_FAULT_AFTER_MS));
   }
 

@@ -32,6 +32,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One host queue (admin or I/O) of an {@link NvmfDevice}. The queue outlives its TCP
@@ -90,6 +91,13 @@ final class HostQueue {
   private int nextControl = CONTROL_CID;
   private final CommandPdu cmd = new CommandPdu();
   private final DataPdu h2c = new DataPdu();
+  /**
+   * Fails what is past its deadline, at the earliest deadline of the I/Os held: an I/O times out
+   * within milliseconds of its deadline, and an idle queue has no timer at all. Armed at most once
+   * per deadline, not per I/O: a busy queue's timer fires about once per I/O timeout.
+   */
+  private final Runnable expiry = this::expireDue;
+  private boolean expiryArmed;
 
   HostQueue(NvmfDevice dev, int qid, EventLoop loop, int depth) {
     this.dev = dev;
@@ -230,6 +238,9 @@ final class HostQueue {
 
   void start(HostIo io) {
     io.chunkStart = 0;
+    if (!expiryArmed) {
+      armExpiry(io.deadlineNanos);
+    }
     if (ready && sent < window) {
       send(io);
     } else {
@@ -384,8 +395,32 @@ final class HostQueue {
     done.ioDone(err);
   }
 
+  private void armExpiry(long deadlineNanos) {
+    expiryArmed = true;
+    loop.schedule(expiry, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private void expireDue() {
+    expiryArmed = false;
+    expire(System.nanoTime());
+    if (expiryArmed) {
+      return; // a completion submitted a new I/O, which armed the timer
+    }
+    long earliest = 0;
+    boolean any = false;
+    for (HostIo io : slots) {
+      if (io.state != HostIo.FREE && (!any || io.deadlineNanos - earliest < 0)) {
+        earliest = io.deadlineNanos;
+        any = true;
+      }
+    }
+    if (any) {
+      armExpiry(earliest);
+    }
+  }
+
   /** Fails I/Os past their deadline; a stuck command also costs the connection. */
-  void expire(long now) {
+  private void expire(long now) {
     boolean stuck = false;
     for (HostIo io : slots) {
       if (io.state != HostIo.FREE && now - io.deadlineNanos > 0) {

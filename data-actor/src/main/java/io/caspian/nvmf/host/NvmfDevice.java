@@ -17,8 +17,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +41,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * re-established with backoff; I/Os in flight at the drop, and I/Os submitted meanwhile, are
  * kept and (re)sent once reconnected, unless their timeout passes first. Resending a write is
  * safe because a block write is idempotent and its caller has not been told it completed.
+ *
+ * <p>A reconnect the target's host refuses (no listener: the target's process is gone) or cannot
+ * route to is positive evidence that waiting is useless: every I/O held then fails at once with
+ * {@link BdevException.Kind#IO_ERROR}, and so does every I/O submitted until an association is
+ * up again, like the Linux host's {@code fast_io_fail_tmo}. A nexus then faults the child within
+ * one reconnect attempt instead of stalling its writes for the whole I/O timeout. A connect that
+ * merely times out (a hung or unreachable host) proves nothing, and I/Os keep waiting for it.
  */
 public final class NvmfDevice implements BlockDevice {
 
@@ -61,7 +66,8 @@ public final class NvmfDevice implements BlockDevice {
   private final AtomicInteger next = new AtomicInteger();
   /** True while no association is up; connection losses then start no new reconnect. */
   private final AtomicBoolean reconnecting = new AtomicBoolean(true);
-  private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+  /** The last reconnect was refused: I/Os fail at once rather than wait for a target not there. */
+  private volatile boolean refused;
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
   private volatile DeviceWatcher watcher;
@@ -103,11 +109,6 @@ public final class NvmfDevice implements BlockDevice {
       d.close();
       throw BdevException.of(BdevException.Kind.CANT_OPEN, opts.uri(), reason(e), e);
     }
-    long period = Math.max(10, Math.min(1000, opts.ioTimeoutMs() / 4));
-    for (HostQueue q : d.io) {
-      d.timers.add(q.loop.scheduleAtFixedRate(() -> q.expire(System.nanoTime()), period, period,
-          TimeUnit.MILLISECONDS));
-    }
     return d;
   }
 
@@ -118,10 +119,11 @@ public final class NvmfDevice implements BlockDevice {
 
   /**
    * A factory whose connections present {@code hostNqn} (unless a URI names another): an
-   * io-engine's, so that replica targets admit its nexuses and nobody else.
+   * io-engine's, so that replica targets admit its nexuses and nobody else; its I/Os time out
+   * after {@code ioTimeoutMs} unless a URI sets {@code io_timeout_ms}.
    */
-  public static DeviceFactory factory(String hostNqn) {
-    return u -> open(HostOptions.parse(u, hostNqn));
+  public static DeviceFactory factory(String hostNqn, long ioTimeoutMs) {
+    return u -> open(HostOptions.parse(u, hostNqn, ioTimeoutMs));
   }
 
   HostOptions options() {
@@ -237,6 +239,7 @@ public final class NvmfDevice implements BlockDevice {
       keepAlive = admin.loop.scheduleAtFixedRate(this::sendKeepAlive, every, every,
           TimeUnit.MILLISECONDS);
     }
+    refused = false;
     reconnecting.set(false);
     for (HostQueue q : io) {
       q.loop.execute(() -> {
@@ -355,9 +358,38 @@ public final class NvmfDevice implements BlockDevice {
         synchronized (health) {
           lastError = reason(e);
         }
+        if (refusedConnect(e)) {
+          failHeld(reason(e));
+        }
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }
+  }
+
+  /** True when {@code e} says nobody listens at the target's address (see the class comment). */
+  static boolean refusedConnect(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.netty.channel.ConnectTimeoutException) {
+        return false;
+      }
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Fails what the queues hold, and what is submitted until the next association is up. */
+  private void failHeld(String why) {
+    refused = true;
+    for (HostQueue q : io) {
+      q.loop.execute(() -> q.failAll(refusedError(why)));
+    }
+  }
+
+  private BdevException refusedError(String why) {
+    return BdevException.io(BdevException.Kind.IO_ERROR, opts.uri(),
+        "the target refused the connection, I/O failed without waiting: " + why);
   }
 
   BdevException statusError(IoType type, int status) {
@@ -437,6 +469,9 @@ public final class NvmfDevice implements BlockDevice {
 
   private void submit(BdevException err, IoType type, long offset, long length, ByteBuffer buf,
       int bufOffset, IoCompletion done) {
+    if (err == null && refused) {
+      err = refusedError("the last reconnect was refused");
+    }
     if (err != null) {
       done.ioDone(err);
       return;
@@ -485,9 +520,6 @@ public final class NvmfDevice implements BlockDevice {
       } catch (Exception e) {
         LOG.log(Level.DEBUG, "{0}: shutdown notification failed: {1}", opts.uri(), reason(e));
       }
-    }
-    for (ScheduledFuture<?> t : timers) {
-      t.cancel(false);
     }
     control.shutdownNow();
     BdevException err = closedError();

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A device whose reads can be made to hang: they are held until {@link #release()}. */
+/** A device whose reads and writes can be made to hang: they are held until {@link #release()}. */
 final class StallingDevice extends ForwardingDevice {
 
   private final List<Runnable> held = new ArrayList<>();
@@ -45,5 +45,16 @@ final class StallingDevice extends ForwardingDevice {
       }
     }
     inner.read(offset, buf, bufOffset, length, done);
+  }
+
+  @Override
+  public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
+    synchronized (this) {
+      if (stalled) {
+        held.add(() -> inner.write(offset, buf, bufOffset, length, done));
+        return;
+      }
+    }
+    inner.write(offset, buf, bufOffset, length, done);
   }
 }

@@ -45,7 +45,6 @@ public final class ReadModelProjection {
     /** {@code config} is the actor system's, with {@link JournalSettings#pekkoConfig()} (the offset dialect). */
     public static ReadModel start(ActorSystem<?> system, Config config, JournalSettings journal) {
         Settings s = Settings.fromConfig(config.getConfig("caspian.control.read-model"));
-        JournalSchema.ensure(journal, "/caspian/schema/read-model-h2.sql", "/caspian/schema/read-model-postgres.sql");
         // The projections' JDBC work runs on this dispatcher, one connection per thread.
         int writers = config.getInt("pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor"
                 + ".fixed-pool-size");
@@ -57,12 +56,7 @@ public final class ReadModelProjection {
                     reads.close();
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
-        try {
-            JdbcProjection.createTablesIfNotExists(writes::session, system).toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot create the projection offset tables: " + e.getMessage(), e);
-        }
+        prepare(system, journal, writes);
         ReadModelStore store = new ReadModelStore(journal.kind());
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, "read-model-projection",
                 ModelKind.ALL.size(), i -> ProjectionBehavior.create(projection(system,
@@ -71,6 +65,17 @@ public final class ReadModelProjection {
                 ShardedDaemonProcessSettings.create(system).withRole(ControlPlane.ROLE),
                 Optional.of(ProjectionBehavior.stopMessage()));
         return new ReadModel(reads.dataSource(), store, s.consistencyWait());
+    }
+
+    /** Creates the read model's tables and the projections' offset table if missing (both idempotent). */
+    static void prepare(ActorSystem<?> system, JournalSettings journal, ProjectionDatabase db) {
+        JournalSchema.ensure(journal, "/caspian/schema/read-model-h2.sql", "/caspian/schema/read-model-postgres.sql");
+        try {
+            JdbcProjection.createTablesIfNotExists(db::session, system).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the projection offset tables: " + e.getMessage(), e);
+        }
     }
 
     /** The exactly-once projection of one kind's events into its rows (also what tests run directly). */

@@ -213,8 +213,9 @@ class ReadModelProjectionTest {
         ReadModelHandler<?, ?> handler = new ReadModelHandler<>(ModelKind.VOLUME, once.store());
         List<EventEnvelope<Object>> story = volumeStory();
         apply(handler, once, story);
-        apply(handler, twice, story.subList(0, 5));
         apply(handler, twice, story);
+        // Replayed after the rows moved on: rep-2 was removed since, and must not come back.
+        apply(handler, twice, story.subList(2, 6));
         assertEquals(dump(once), dump(twice));
         assertEquals(2, dump(twice).size());
     }

@@ -159,7 +159,40 @@ public final class ControlBench {
           count, total, count / total, p50, p99);
       result.append(String.format(Locale.ROOT, " volumes_%d_s=%.1f create_p50_ms=%.1f create_p99_ms=%.1f",
           count, total, p50, p99));
+      reads(rest, count, result);
     }
+  }
+
+  /**
+   * Listing all volumes (the read model): the first right after the last command, which waits for the projection
+   * to pass it, then the median of 5 more; and the median of 20 GETs of one volume (its entity).
+   */
+  private static void reads(Rest rest, int count, StringBuilder result) throws Exception {
+    long t0 = System.nanoTime();
+    var listed = rest.call("GET", "/v0/volumes");
+    double first = (System.nanoTime() - t0) / 1e6;
+    if (listed.size() != count) {
+      throw new IllegalStateException("GET /v0/volumes listed " + listed.size() + " volumes, not " + count);
+    }
+    double[] lists = new double[5];
+    for (int i = 0; i < lists.length; i++) {
+      long t = System.nanoTime();
+      rest.call("GET", "/v0/volumes");
+      lists[i] = (System.nanoTime() - t) / 1e6;
+    }
+    String one = listed.get(count / 2).get("uuid").asText();
+    double[] gets = new double[20];
+    for (int i = 0; i < gets.length; i++) {
+      long t = System.nanoTime();
+      rest.call("GET", "/v0/volumes/" + one);
+      gets[i] = (System.nanoTime() - t) / 1e6;
+    }
+    java.util.Arrays.sort(lists);
+    java.util.Arrays.sort(gets);
+    System.out.printf(Locale.ROOT, "GET /v0/volumes (%d): %.1f ms right after the last create, median %.1f ms; "
+        + "GET /v0/volumes/{id}: median %.2f ms%n", count, first, lists[2], gets[10]);
+    result.append(String.format(Locale.ROOT, " list_after_create_ms=%.1f list_volumes_ms=%.1f get_volume_ms=%.2f",
+        first, lists[2], gets[10]));
   }
 
   private static void replay(Path dir, int events, StringBuilder result) throws Exception {

@@ -21,6 +21,8 @@ import io.caspian.control.observed.InventoryMetrics;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.NodeListener;
 import io.caspian.control.observed.ReportChange;
+import io.caspian.control.readmodel.ReadModel;
+import io.caspian.control.readmodel.ReadModelProjection;
 import io.caspian.control.rest.RestApi;
 import io.caspian.control.rest.RestMetrics;
 import io.caspian.control.scheduler.Scheduler;
@@ -141,19 +143,20 @@ public final class ControlPlane implements AutoCloseable {
             Clock clock = Clock.systemUTC();
             Inventory inventory = new Inventory(clock);
             Entities entities = new Entities(system, askTimeout);
+            ReadModel model = ReadModelProjection.start(system, full, journal);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
                     c.getDuration("faulted-child-wait"), !c.getString("bus.bootstrap-servers").isBlank(),
                     c.getDuration("bus.report-grace"));
-            PoolService pools = new PoolService(entities, inventory, io, ioTimeout);
-            ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, inventory, io,
-                    volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"), ioTimeout, operations,
-                    metrics), "reconciler", Props.empty());
+            PoolService pools = new PoolService(entities, model, inventory, io, ioTimeout);
+            ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, model,
+                    inventory, io, volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
+                    ioTimeout, operations, metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations)), "data-node-watcher", Props.empty());
 
-            RestApi api = new RestApi(entities, inventory, volumes, pools,
+            RestApi api = new RestApi(entities, model, inventory, volumes, pools,
                     new VolumeStatsService(entities, io, clock, ioTimeout), operations);
             java.util.List<org.apache.pekko.http.javadsl.server.Route> more = new java.util.ArrayList<>();
             for (Extension x : extensions) {

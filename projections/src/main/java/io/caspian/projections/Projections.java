@@ -8,6 +8,7 @@ import io.caspian.control.entity.pool.PoolEntity;
 import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.journal.JournalSchema;
+import io.caspian.control.journal.ProjectionDatabase;
 import io.caspian.projections.audit.AuditHandler;
 import io.caspian.projections.audit.AuditQueries;
 import io.caspian.projections.audit.AuditStore;

@@ -3,6 +3,7 @@ package io.caspian.projections;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.caspian.control.journal.JournalSettings;
+import io.caspian.control.journal.ProjectionDatabase;
 import io.caspian.projections.audit.AuditStore;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.caspian.projections;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.control.journal.JournalSettings;
+import io.caspian.control.journal.ProjectionDatabase;
 import io.caspian.kafka.BusTopics;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.kafka.TopicAdmin;

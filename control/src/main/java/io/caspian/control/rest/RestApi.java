@@ -8,6 +8,7 @@ import io.caspian.control.entity.volume.VolumeSpec;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineException;
 import io.caspian.control.service.ControlException;
+import io.caspian.control.readmodel.ReadModel;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.VolumeService;
@@ -53,9 +54,9 @@ public final class RestApi extends AllDirectives {
     private final Executor executor;
     private final byte[] openApi;
 
-    public RestApi(Entities entities, Inventory inventory,
+    public RestApi(Entities entities, ReadModel model, Inventory inventory,
                    VolumeService volumes, PoolService pools, VolumeStatsService stats, Executor executor) {
-        this.views = new Views(entities, inventory, volumes::shortfall);
+        this.views = new Views(entities, model, inventory, volumes::shortfall);
         this.volumes = volumes;
         this.pools = pools;
         this.stats = stats;

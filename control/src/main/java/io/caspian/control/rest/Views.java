@@ -1,16 +1,13 @@
 package io.caspian.control.rest;
 
-import io.caspian.control.entity.node.NodeEntity;
 import io.caspian.control.entity.node.NodeState;
-import io.caspian.control.entity.nexus.NexusEntity;
 import io.caspian.control.entity.nexus.NexusState;
-import io.caspian.control.entity.pool.PoolEntity;
 import io.caspian.control.entity.pool.PoolState;
-import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.entity.replica.ReplicaState;
-import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.entity.volume.VolumeState;
 import io.caspian.control.observed.Inventory;
+import io.caspian.control.readmodel.ModelKind;
+import io.caspian.control.readmodel.ReadModel;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.ChildState;
@@ -24,21 +21,26 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** Desired state from the entities joined with observed state from the io-engines, as the API shows them. */
+/**
+ * Desired state joined with observed state from the io-engines, as the API shows them. One object comes from its
+ * entity; listings come from the read model, which holds the same states.
+ */
 final class Views {
     private final Entities entities;
+    private final ReadModel model;
     private final Inventory inventory;
     private final Function<String, String> shortfall;
 
     /** {@code shortfall} tells why a volume is short of replicas, or null. */
-    Views(Entities entities, Inventory inventory, Function<String, String> shortfall) {
+    Views(Entities entities, ReadModel model, Inventory inventory, Function<String, String> shortfall) {
         this.entities = entities;
+        this.model = model;
         this.inventory = inventory;
         this.shortfall = shortfall;
     }
 
     List<Json.Node> nodes() {
-        return all(entities.ids(NodeEntity.TYPE_KEY), entities::node, this::node);
+        return model.current(ModelKind.NODE).stream().map(this::node).toList();
     }
 
     Optional<Json.Node> node(String id) {
@@ -57,7 +59,7 @@ final class Views {
     }
 
     List<Json.Pool> pools() {
-        return all(entities.ids(PoolEntity.TYPE_KEY), entities::pool, this::pool);
+        return model.current(ModelKind.POOL).stream().map(this::pool).toList();
     }
 
     Optional<Json.Pool> pool(String id) {
@@ -74,7 +76,7 @@ final class Views {
     }
 
     List<Json.Replica> replicas() {
-        return all(entities.ids(ReplicaEntity.TYPE_KEY), entities::replica, this::replica);
+        return model.current(ModelKind.REPLICA).stream().map(this::replica).toList();
     }
 
     Optional<Json.Replica> replica(String id) {
@@ -89,7 +91,7 @@ final class Views {
     }
 
     List<Json.Nexus> nexuses() {
-        return all(entities.ids(NexusEntity.TYPE_KEY), entities::nexus, this::nexus);
+        return model.current(ModelKind.NEXUS).stream().map(this::nexus).toList();
     }
 
     Optional<Json.Nexus> nexus(String id) {
@@ -110,7 +112,7 @@ final class Views {
     }
 
     List<Json.Volume> volumes() {
-        return all(entities.ids(VolumeEntity.TYPE_KEY), entities::volume, this::volume);
+        return model.current(ModelKind.VOLUME).stream().map(this::volume).toList();
     }
 
     Optional<Json.Volume> volume(String id) {
@@ -138,10 +140,6 @@ final class Views {
     private String reason(VolumeState v) {
         String now = shortfall.apply(v.id());
         return now != null ? now : v.reason().isEmpty() ? null : v.reason();
-    }
-
-    private static <S, J> List<J> all(List<String> ids, Function<String, Optional<S>> get, Function<S, J> view) {
-        return ids.stream().map(get).flatMap(Optional::stream).map(view).toList();
     }
 
     static String health(Health h) {

@@ -18,28 +18,22 @@ import io.caspian.control.entity.volume.VolumeCommand;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.entity.volume.VolumeState;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Blocking access to the sharded entities: send a command, get the state or a {@link ControlException} carrying
- * the rejection. Listing reads the journal's persistence ids (a projection will replace this when lists grow).
+ * the rejection. Listings read the read model ({@link io.caspian.control.readmodel.ReadModel}), not these.
  */
 public final class Entities {
-    private final ActorSystem<?> system;
     private final ClusterSharding sharding;
     private final Duration timeout;
 
     public Entities(ActorSystem<?> system, Duration timeout) {
-        this.system = system;
         this.sharding = ClusterSharding.get(system);
         this.timeout = timeout;
     }
@@ -83,17 +77,6 @@ public final class Entities {
 
     public Optional<NexusState> nexus(String id) {
         return found(() -> nexus(id, NexusCommand.Get::new)).filter(EntityState::active);
-    }
-
-    /** Ids of every entity of this type ever journaled, destroyed ones included. */
-    public List<String> ids(EntityTypeKey<?> type) {
-        String prefix = type.name() + "|";
-        JdbcReadJournal journal = PersistenceQuery.get(system)
-                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-        List<String> all = Await.result(journal.currentPersistenceIds().runWith(Sink.seq(), system), timeout,
-                "list " + type.name() + " ids");
-        return all.stream().filter(p -> p.startsWith(prefix)).map(p -> p.substring(prefix.length())).sorted()
-                .toList();
     }
 
     private static <S> Optional<S> found(java.util.function.Supplier<S> get) {

@@ -4,9 +4,9 @@ import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.pool.PoolCommand;
 import io.caspian.control.entity.pool.PoolSpec;
 import io.caspian.control.entity.pool.PoolState;
-import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
+import io.caspian.control.readmodel.ReadModel;
 import io.caspian.events.Health;
 import io.caspian.events.ioengine.PoolInfo;
 import java.time.Duration;
@@ -22,12 +22,15 @@ public final class PoolService {
     private static final Logger LOG = LoggerFactory.getLogger(PoolService.class);
 
     private final Entities entities;
+    private final ReadModel model;
     private final Inventory inventory;
     private final IoEngineClient io;
     private final Duration ioTimeout;
 
-    public PoolService(Entities entities, Inventory inventory, IoEngineClient io, Duration ioTimeout) {
+    public PoolService(Entities entities, ReadModel model, Inventory inventory, IoEngineClient io,
+                       Duration ioTimeout) {
         this.entities = entities;
+        this.model = model;
         this.inventory = inventory;
         this.io = io;
         this.ioTimeout = ioTimeout;
@@ -73,11 +76,10 @@ public final class PoolService {
             throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is on node '"
                     + state.spec().node() + "', not on '" + node + "'");
         }
-        // Count what the journal says lives there, as `get replicas` lists them; a replica the io-engine still
-        // holds without an entity is an orphan and goes with the pool.
-        List<String> replicas = entities.ids(ReplicaEntity.TYPE_KEY).stream()
-                .filter(id -> entities.replica(id).filter(r -> r.spec().pool().equals(pool)).isPresent())
-                .toList();
+        // Count what the journal says lives there, as `get replicas` lists them (the read model, caught up with
+        // every replica journaled before this call); a replica the io-engine still holds without an entity is an
+        // orphan and goes with the pool.
+        List<String> replicas = model.replicasInPool(pool);
         if (!replicas.isEmpty()) {
             throw new ControlException(Reply.Kind.CONFLICT, "pool '" + pool + "' still holds " + replicas.size()
                     + " replica(s) " + replicas + "; destroy or move their volumes first");

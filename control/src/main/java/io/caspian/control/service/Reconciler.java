@@ -1,11 +1,11 @@
 package io.caspian.control.service;
 
 import io.caspian.control.entity.nexus.NexusState;
-import io.caspian.control.entity.pool.PoolEntity;
-import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.ReportChange;
+import io.caspian.control.readmodel.ModelKind;
+import io.caspian.control.readmodel.ReadModel;
 import io.caspian.events.ioengine.ReplicaInfo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -18,7 +18,6 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +60,7 @@ public final class Reconciler {
     }
 
     private final Entities entities;
+    private final ReadModel model;
     private final Inventory inventory;
     private final IoEngineClient io;
     private final VolumeService volumes;
@@ -71,9 +71,11 @@ public final class Reconciler {
     /** The last volume id the paged sweep reached; only the one running pass touches it. */
     private String cursor = "";
 
-    private Reconciler(Entities entities, Inventory inventory, IoEngineClient io, VolumeService volumes,
-                       PoolService pools, Duration ioTimeout, int page, ReconcileMetrics metrics) {
+    private Reconciler(Entities entities, ReadModel model, Inventory inventory, IoEngineClient io,
+                       VolumeService volumes, PoolService pools, Duration ioTimeout, int page,
+                       ReconcileMetrics metrics) {
         this.entities = entities;
+        this.model = model;
         this.metrics = metrics;
         this.inventory = inventory;
         this.io = io;
@@ -84,11 +86,11 @@ public final class Reconciler {
     }
 
     /** {@code metrics}: where the passes' durations are served; null for nowhere. */
-    public static Behavior<Message> create(Entities entities, Inventory inventory, IoEngineClient io,
-                                           VolumeService volumes, PoolService pools, Duration interval,
-                                           int page, Duration ioTimeout, Executor executor,
+    public static Behavior<Message> create(Entities entities, ReadModel model, Inventory inventory,
+                                           IoEngineClient io, VolumeService volumes, PoolService pools,
+                                           Duration interval, int page, Duration ioTimeout, Executor executor,
                                            PrometheusRegistry metrics) {
-        Reconciler r = new Reconciler(entities, inventory, io, volumes, pools, ioTimeout, page,
+        Reconciler r = new Reconciler(entities, model, inventory, io, volumes, pools, ioTimeout, page,
                 ReconcileMetrics.on(metrics));
         return Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), interval);
@@ -211,7 +213,7 @@ public final class Reconciler {
     List<String> sweep(int limit) {
         long start = System.nanoTime();
         guarded("pools", this::pools);
-        List<String> ids = nextPage(guardedIds(VolumeEntity.TYPE_KEY), limit);
+        List<String> ids = nextPage(guardedIds(ModelKind.VOLUME), limit);
         for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }
@@ -250,7 +252,7 @@ public final class Reconciler {
     private static final long SLOW_SWEEP_MILLIS = 5_000;
 
     private void pools() {
-        for (String id : entities.ids(PoolEntity.TYPE_KEY)) {
+        for (String id : model.ids(ModelKind.POOL)) {
             guarded("pool " + id, () -> pools.reconcile(id));
         }
     }
@@ -268,11 +270,15 @@ public final class Reconciler {
         }
     }
 
-    private List<String> guardedIds(EntityTypeKey<?> type) {
+    /**
+     * Ids from the read model, which may lag the journal: a volume it misses waits for the next sweep (its own
+     * changes reconcile it meanwhile), and each id is read afresh from its entity before anything is done.
+     */
+    private List<String> guardedIds(ModelKind<?, ?> kind) {
         try {
-            return entities.ids(type);
+            return model.ids(kind);
         } catch (RuntimeException e) {
-            LOG.warn("reconciler: cannot list {} ids: {}", type.name(), e.getMessage());
+            LOG.warn("reconciler: cannot list {} ids: {}", kind.tag(), e.getMessage());
             return List.of();
         }
     }

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * under the {@code postgres} user, because both initdb and postgres refuse to run as root and zonky runs them as the
  * current user.
  */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
     private final String url;
     private final String how;
     private final AutoCloseable stop;
@@ -29,15 +29,15 @@ final class TestPostgres implements AutoCloseable {
     }
 
     /** Which kind of server this is, for the test log. */
-    String how() {
+    public String how() {
         return how;
     }
 
-    JournalSettings settings() {
+    public JournalSettings settings() {
         return new JournalSettings(JournalSettings.Kind.POSTGRES, url, "postgres", "");
     }
 
-    static TestPostgres start() throws Exception {
+    public static TestPostgres start() throws Exception {
         String given = System.getenv("CASPIAN_TEST_PG_URL");
         if (given != null && !given.isBlank()) {
             return new TestPostgres(given, "given by CASPIAN_TEST_PG_URL", () -> { });

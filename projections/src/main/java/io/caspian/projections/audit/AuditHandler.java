@@ -1,6 +1,6 @@
 package io.caspian.projections.audit;
 
-import io.caspian.projections.PooledSession;
+import io.caspian.control.journal.PooledSession;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.caspian.control.journal.JournalSchema;
 import io.caspian.control.journal.JournalSettings;
-import io.caspian.projections.ProjectionDatabase;
+import io.caspian.control.journal.ProjectionDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;

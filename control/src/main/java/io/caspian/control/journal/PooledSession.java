@@ -1,4 +1,4 @@
-package io.caspian.projections;
+package io.caspian.control.journal;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,13 +1,12 @@
-package io.caspian.projections;
+package io.caspian.control.journal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.caspian.control.journal.JournalSettings;
 
 /**
- * The connection pool the projections use in the journal's database (offsets and audit rows live next to the
- * journal). Its size must equal {@code pekko.projection.jdbc.blocking-jdbc-dispatcher}'s, see
- * {@link Projections#pekkoConfig}.
+ * A connection pool in the journal's database for projections (their offsets and rows live next to the
+ * journal). Its size must equal {@code pekko.projection.jdbc.blocking-jdbc-dispatcher}'s (the threads that
+ * use the connections).
  */
 public final class ProjectionDatabase implements AutoCloseable {
     private final JournalSettings settings;

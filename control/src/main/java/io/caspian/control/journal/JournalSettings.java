@@ -49,6 +49,16 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
                 Map.entry("jdbc-journal.use-shared-db", "caspian"),
                 Map.entry("jdbc-snapshot-store.use-shared-db", "caspian"),
                 Map.entry("jdbc-read-journal.use-shared-db", "caspian"),
+                Map.entry("jdbc-read-journal.dao", TagIndexedReadJournalDao.class.getName()),
+                // Catching up, a projection reads this many events per query; each query reads no more rows than it
+                // returns (TagIndexedReadJournalDao), so fewer, larger batches cost less per event.
+                Map.entry("jdbc-read-journal.max-buffer-size", 2000),
+                // A new event reaches a projection within query-delay (the newest ordering known complete) plus the
+                // refresh interval (its own poll): 0.25 s + 1 s rather than 1 s + 1 s, for lag under 2 s. Gaps in
+                // the ordering are still waited for query-delay * max-tries = 10 s, as by default, before a
+                // projection reads past them.
+                Map.entry("jdbc-read-journal.journal-sequence-retrieval.query-delay", "250ms"),
+                Map.entry("jdbc-read-journal.journal-sequence-retrieval.max-tries", 40),
                 // Projections keep their offsets in this database too.
                 Map.entry("pekko.projection.jdbc.dialect", kind == Kind.H2 ? "h2-dialect" : "postgres-dialect"),
                 Map.entry(db + ".profile", profile),

@@ -54,9 +54,10 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
                 // returns (TagIndexedReadJournalDao), so fewer, larger batches cost less per event.
                 Map.entry("jdbc-read-journal.max-buffer-size", 2000),
                 // A new event reaches a projection within query-delay (the newest ordering known complete) plus the
-                // refresh interval (its own poll): 0.25 s + 1 s rather than 1 s + 1 s, for lag under 2 s. Gaps in
-                // the ordering are still waited for query-delay * max-tries = 10 s, as by default, before a
-                // projection reads past them.
+                // refresh interval (its own poll): 0.25 s + 0.5 s rather than 1 s + 1 s, for lag under 2 s. An idle
+                // poll is one index probe now. Gaps in the ordering are still waited for query-delay * max-tries =
+                // 10 s, as by default, before a projection reads past them.
+                Map.entry("jdbc-read-journal.refresh-interval", "500ms"),
                 Map.entry("jdbc-read-journal.journal-sequence-retrieval.query-delay", "250ms"),
                 Map.entry("jdbc-read-journal.journal-sequence-retrieval.max-tries", 40),
                 // Projections keep their offsets in this database too.

@@ -37,7 +37,6 @@ import slick.jdbc.SimpleJdbcAction;
  * and the stream polls again after its refresh interval: later, never lost. Everything else is the plugin's.
  */
 public final class TagIndexedReadJournalDao extends DefaultReadJournalDao {
-    // The names are those of the journal's schema scripts (caspian/schema/*.sql), quoted as they create them.
     // The names are those of the journal's schema scripts (caspian/schema/*.sql), quoted as they create them. The
     // tag's rows are picked in the subquery, ordered as the index is (tag first, though it is fixed) so that H2 reads
     // them in index order and stops at the limit instead of sorting the whole range.
@@ -61,14 +60,13 @@ public final class TagIndexedReadJournalDao extends DefaultReadJournalDao {
     public Source<Try<Tuple3<PersistentRepr, scala.collection.immutable.Set<String>, Object>>, NotUsed> eventsByTag(
             String tag, long offset, long maxOffset, long max) {
         // On the plugin's database threads, as its own queries run; a batch is at most max-buffer-size rows.
-        SimpleJdbcAction<List<JournalTables.JournalPekkoSerializationRow>> read =
-                SimpleJdbcAction.apply(ctx -> {
-                    try {
-                        return rows(ctx.connection(), tag, offset, maxOffset, max);
-                    } catch (SQLException e) {
-                        throw new IllegalStateException("cannot read events tagged " + tag + ": " + e.getMessage(), e);
-                    }
-                });
+        SimpleJdbcAction<List<JournalTables.JournalPekkoSerializationRow>> read = SimpleJdbcAction.apply(ctx -> {
+            try {
+                return rows(ctx.connection(), tag, offset, maxOffset, max);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read events tagged " + tag + ": " + e.getMessage(), e);
+            }
+        });
         Future<List<JournalTables.JournalPekkoSerializationRow>> rows = run(read);
         return org.apache.pekko.stream.javadsl.Source.completionStage(FutureConverters.asJava(rows))
                 .mapConcat(r -> r)

@@ -55,9 +55,9 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
                 Map.entry("jdbc-read-journal.max-buffer-size", 2000),
                 // A new event reaches a projection within the sequence retrieval's query-delay (1 s, the newest
                 // ordering known complete) plus the refresh interval (its own poll): 0.5 s rather than 1 s; an idle
-                // poll is one index probe now. query-delay stays 1 s: a gap in the ordering is given up after
-                // max-tries (10) queries, and on a loaded machine each query waits behind the journal's writes, so
-                // 0.25 s * 40 measured as stalls of 3-10 s in bench/projections' live phase (1 s * 10: 1.6 s).
+                // poll is one index probe now. query-delay stays 1 s: 0.25 s (with max-tries 40, to wait 10 s for a
+                // gap as by default) showed no lower lag in bench/projections on a loaded machine, and a gap is
+                // given up after max-tries queries, which queue behind the journal's writes there.
                 Map.entry("jdbc-read-journal.refresh-interval", "500ms"),
                 // Projections keep their offsets in this database too.
                 Map.entry("pekko.projection.jdbc.dialect", kind == Kind.H2 ? "h2-dialect" : "postgres-dialect"),

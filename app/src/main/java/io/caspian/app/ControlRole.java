@@ -3,6 +3,7 @@ package io.caspian.app;
 import com.typesafe.config.Config;
 import io.caspian.control.ControlPlane;
 import io.caspian.projections.Projections;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 
 /** {@code caspian control}: the control plane alone (cluster role control), until the JVM is stopped. */
@@ -20,7 +21,8 @@ final class ControlRole {
         MetricsEndpoint metrics = MetricsEndpoint.fromConfig(config);
         ControlPlane control;
         try {
-            control = ControlPlane.start(config, List.of(Projections.extension()), MetricsEndpoint.registryOf(metrics));
+            PrometheusRegistry registry = MetricsEndpoint.registryOf(metrics);
+            control = ControlPlane.start(config, List.of(Projections.extension(registry)), registry);
         } catch (RuntimeException e) {
             if (metrics != null) {
                 metrics.close();

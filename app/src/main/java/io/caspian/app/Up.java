@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
-import io.caspian.projections.Projections;
 import io.caspian.kafka.KafkaBroker;
+import io.caspian.projections.Projections;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -127,7 +128,8 @@ final class Up {
                             f.get("faulted-child-wait", DEFAULT_FAULTED_CHILD_WAIT)).toMillis() + "ms",
                     "pekko.remote.artery.canonical.port", f.integer("port", 0, 0, 65535)))
                     .withFallback(roles);
-            control = ControlPlane.start(config, List.of(Projections.extension()), MetricsEndpoint.registryOf(metrics));
+            PrometheusRegistry registry = MetricsEndpoint.registryOf(metrics);
+            control = ControlPlane.start(config, List.of(Projections.extension(registry)), registry);
         } catch (RuntimeException e) {
             if (broker != null) {
                 broker.close();

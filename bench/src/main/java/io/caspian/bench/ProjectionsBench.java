@@ -190,10 +190,10 @@ public final class ProjectionsBench {
         long deadline = start + TimeUnit.MINUTES.toNanos(30);
         while ((kafkaDone == 0 || auditDone == 0) && System.nanoTime() < deadline) {
             Thread.sleep(50);
-            if (kafkaDone == 0 && kafkaOffset(system) >= end) {
+            if (kafkaDone == 0 && offset(system, Projections.PUBLIC_EVENTS) >= end) {
                 kafkaDone = System.nanoTime();
             }
-            if (auditDone == 0 && scalar(ds, "SELECT COUNT(*) FROM audit_events") >= events) {
+            if (auditDone == 0 && offset(system, Projections.AUDIT) >= end) {
                 auditDone = System.nanoTime();
             }
         }
@@ -232,9 +232,8 @@ public final class ProjectionsBench {
         writer.start();
         while (writer.isAlive()) {
             long journaled = scalar(ds, "SELECT MAX(ordering) FROM event_journal");
-            long audited = scalar(ds, "SELECT COUNT(*) FROM audit_events");
-            max[0] = Math.max(max[0], journaled - kafkaOffset(system));
-            max[1] = Math.max(max[1], journaled - audited);
+            max[0] = Math.max(max[0], journaled - offset(system, Projections.PUBLIC_EVENTS));
+            max[1] = Math.max(max[1], journaled - offset(system, Projections.AUDIT));
             Thread.sleep(50);
         }
         writer.join();
@@ -243,8 +242,13 @@ public final class ProjectionsBench {
         return max;
     }
 
-    private static long kafkaOffset(ActorSystem<Void> system) throws Exception {
-        Optional<Object> o = ProjectionManagement.get(system).getOffset(ProjectionId.of("public-events", "nexus"))
+    /**
+     * The stored offset of a projection of the nexus tag: the journal ordering it has processed up to. The audit's is
+     * committed with its rows, so it reaches the journal's end exactly when the table holds every event; counting the
+     * table instead took 15-35 ms a sample and a quarter of the bench's CPU while the projections caught up.
+     */
+    private static long offset(ActorSystem<Void> system, String projection) throws Exception {
+        Optional<Object> o = ProjectionManagement.get(system).getOffset(ProjectionId.of(projection, "nexus"))
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
         return o.map(x -> ((Sequence) x).value()).orElse(0L);
     }

@@ -15,6 +15,8 @@ import io.caspian.projections.audit.AuditStore;
 import io.caspian.projections.kafka.Producers;
 import io.caspian.projections.kafka.PublicEventPublisher;
 import io.caspian.projections.rest.EventsRoute;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +47,9 @@ public final class Projections {
     /** Every tag the entities write; one projection instance of each kind per tag. */
     public static final List<String> TAGS = List.of(NodeEntity.TAG, PoolEntity.TAG, ReplicaEntity.TAG,
             NexusEntity.TAG, VolumeEntity.TAG);
+    /** Projection names; with a tag they make its {@link ProjectionId}. */
+    public static final String AUDIT = "audit";
+    public static final String PUBLIC_EVENTS = "public-events";
 
     private final ProjectionDatabase database;
     private final AuditQueries queries;
@@ -58,8 +63,13 @@ public final class Projections {
 
     /** For {@link ControlPlane#start(Config, List)}: starts the projections and serves {@code GET /v0/events}. */
     public static ControlPlane.Extension extension() {
+        return extension(null);
+    }
+
+    /** As {@link #extension()}, with the projections' progress and lag shown in {@code metrics} (null: none). */
+    public static ControlPlane.Extension extension(PrometheusRegistry metrics) {
         return (system, config) -> {
-            Projections p = start(system, config);
+            Projections p = start(system, config, metrics);
             return List.of(new EventsRoute(p.queries(), p.queryThreads()).route());
         };
     }
@@ -69,21 +79,32 @@ public final class Projections {
      * {@link io.caspian.control.journal.JournalSettings#pekkoConfig()} (it names the offset store's dialect).
      */
     public static Projections start(ActorSystem<?> system, Config config) {
+        return start(system, config, null);
+    }
+
+    /** As {@link #start(ActorSystem, Config)}, registering {@link ProjectionMetrics} on {@code metrics} if not null. */
+    public static Projections start(ActorSystem<?> system, Config config, PrometheusRegistry metrics) {
         ProjectionSettings s = ProjectionSettings.fromConfig(config);
         ProjectionDatabase db = prepare(system, s);
         AuditStore store = new AuditStore(s.journal().kind());
         ShardedDaemonProcessSettings daemon = ShardedDaemonProcessSettings.create(system)
                 .withRole(ControlPlane.ROLE);
+        ProjectionProgress progress = new ProjectionProgress();
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, "audit-projection", TAGS.size(),
-                i -> ProjectionBehavior.create(audit(system, db, store, s, TAGS.get(i))), daemon,
-                Optional.of(ProjectionBehavior.stopMessage()));
+                i -> ProjectionBehavior.create(audit(system, db, store, s, TAGS.get(i)).withStatusObserver(progress)),
+                daemon, Optional.of(ProjectionBehavior.stopMessage()));
         Producer<String, byte[]> producer = s.kafkaEnabled()
                 ? Producers.idempotent(s.bootstrapServers(), "caspian-public-events") : null;
         if (producer != null) {
             PublicEventPublisher publisher = new PublicEventPublisher(producer, s.topic(), s.inFlight());
             ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, "public-event-projection",
-                    TAGS.size(), i -> ProjectionBehavior.create(publicEvents(system, db, publisher, s, TAGS.get(i))),
+                    TAGS.size(), i -> ProjectionBehavior.create(publicEvents(system, db, publisher, s, TAGS.get(i))
+                            .withStatusObserver(progress)),
                     daemon, Optional.of(ProjectionBehavior.stopMessage()));
+        }
+        if (metrics != null) {
+            metrics.register(new ProjectionMetrics(db.dataSource(), progress,
+                    producer != null ? List.of(AUDIT, PUBLIC_EVENTS) : List.of(AUDIT), TAGS, Clock.systemUTC()));
         }
         ExecutorService queryThreads = Executors.newFixedThreadPool(s.queryThreads(), r -> {
             Thread t = new Thread(r, "caspian-event-query");
@@ -141,7 +162,7 @@ public final class Projections {
                                                              SourceProvider<Offset, EventEnvelope<Object>> source,
                                                              ProjectionDatabase db, AuditStore store,
                                                              ProjectionSettings s, String tag) {
-        return JdbcProjection.groupedWithin(ProjectionId.of("audit", tag), source, db::session,
+        return JdbcProjection.groupedWithin(ProjectionId.of(AUDIT, tag), source, db::session,
                         () -> new AuditHandler(store), system)
                 .withGroup(s.auditGroupSize(), s.auditGroupWithin());
     }
@@ -155,7 +176,7 @@ public final class Projections {
     static Projection<EventEnvelope<Object>> publicEventsProjection(
             ActorSystem<?> system, SourceProvider<Offset, EventEnvelope<Object>> source, ProjectionDatabase db,
             PublicEventPublisher publisher, ProjectionSettings s, String tag) {
-        return JdbcProjection.atLeastOnceFlow(ProjectionId.of("public-events", tag), source, db::session,
+        return JdbcProjection.atLeastOnceFlow(ProjectionId.of(PUBLIC_EVENTS, tag), source, db::session,
                         publisher.flow(), system)
                 .withSaveOffset(s.saveOffsetAfterEvents(), s.saveOffsetAfter());
     }

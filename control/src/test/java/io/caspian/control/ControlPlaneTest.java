@@ -108,6 +108,7 @@ class ControlPlaneTest {
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\": [\"a\""), "invalid JSON");
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[\"a\"],\"colour\":1}"), "colour");
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[]}"), "exactly one disk");
+        assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[\"a\"],\"labels\":{\"zone\":null}}"), "zone");
         assertError(422, put("/v0/nodes/node-a/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}"), "/dev/nonexistent");
         // "overwrite" reaches the io-engine only when the request says so.
         String dirty = "{\"disks\":[\"malloc:///dirty?size_mb=8&holds=data\"]";
@@ -146,6 +147,8 @@ class ControlPlaneTest {
         assertError(422, put("/v0/volumes/" + UUID.randomUUID(), spec.replace("fast", "slow")), "labels");
         assertError(400, put("/v0/volumes/" + UUID.randomUUID(), "{\"size\":0,\"replicas\":1}"), "size");
         assertError(400, put("/v0/volumes/" + UUID.randomUUID(), "{\"replicas\":1}"), "size");
+        assertError(400, put("/v0/volumes/" + UUID.randomUUID(),
+                "{\"size\":1048576,\"replicas\":1,\"topology\":{\"node_labels\":{\"zone\":null}}}"), "zone");
         assertNotFound(get("/v0/volumes/" + UUID.randomUUID()));
 
         assertError(400, put("/v0/volumes/" + id + "/target", ""), "protocol");

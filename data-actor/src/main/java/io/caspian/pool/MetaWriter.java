@@ -501,6 +501,11 @@ final class MetaWriter implements Runnable {
       throw PoolException.of(INVALID, where, "size " + size + " exceeds the largest replica ("
           + (long) Replica.MAX_CLUSTERS * sb.clusterSize() + " bytes)");
     }
+    if (!PoolState.mapFits(state.clustersFor(size))) {
+      throw PoolException.of(INVALID, where, "size " + size + " needs an extent map of "
+          + state.clustersFor(size) * Integer.BYTES + " bytes, more than a quarter of this"
+          + " io-engine's heap; use larger clusters or a larger heap");
+    }
   }
 
   private void commit(List<Step> steps) {

@@ -179,14 +179,14 @@ final class PoolState {
       throw new IllegalStateException("more than " + sb.maxReplicas() + " replicas");
     }
     ReplicaMeta r = new ReplicaMeta(c.replica(), c.name(), c.thin(), c.size(),
-        checkedClusters(c.replica(), c.size()));
+        checkedClusters(c.replica(), c.size(), c.thin()));
     map(r, c.runs());
     checkThick(r);
     replicas.put(r.uuid, r);
   }
 
   private void resize(ReplicaMeta r, long size, List<Run> runs) {
-    int clusters = checkedClusters(r.uuid, size);
+    int clusters = checkedClusters(r.uuid, size, r.thin);
     freeFrom(r, clusters);
     r.map = Arrays.copyOf(r.map, clusters);
     r.size = size;
@@ -194,7 +194,12 @@ final class PoolState {
     checkThick(r);
   }
 
-  private int checkedClusters(UUID id, long size) {
+  /**
+   * The clusters of a replica of {@code size}, checked before its extent map is allocated: a size
+   * read from the disk passed a checksum, not a sanity check, and an extent map the heap cannot
+   * hold would take the whole io-engine down rather than refuse this one pool.
+   */
+  private int checkedClusters(UUID id, long size, boolean thin) {
     if (size <= 0 || size % sb.blockSize() != 0) {
       throw new IllegalStateException("replica " + id + " size " + size);
     }
@@ -202,7 +207,20 @@ final class PoolState {
     if (n > Replica.MAX_CLUSTERS) {
       throw new IllegalStateException("replica " + id + " has " + n + " clusters");
     }
+    if (!thin && n > sb.clusterCount()) {
+      throw new IllegalStateException("thick replica " + id + " has " + n
+          + " clusters but the pool has " + sb.clusterCount());
+    }
+    if (!mapFits(n)) {
+      throw new IllegalStateException("replica " + id + " of " + n + " clusters needs an extent"
+          + " map larger than a quarter of this JVM's heap");
+    }
     return (int) n;
+  }
+
+  /** Whether the extent map of a replica of {@code clusters} fits a quarter of the heap. */
+  static boolean mapFits(long clusters) {
+    return clusters * Integer.BYTES <= Runtime.getRuntime().maxMemory() / 4;
   }
 
   private void checkThick(ReplicaMeta r) {

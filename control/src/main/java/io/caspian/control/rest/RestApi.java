@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.caspian.control.entity.Reply;
-import io.caspian.control.entity.volume.VolumeSpec;
 import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineException;
 import io.caspian.control.service.ControlException;
@@ -16,7 +15,6 @@ import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.Protocol;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -85,9 +83,9 @@ public final class RestApi extends AllDirectives {
                         id))))),
                 path(segment("nodes").slash(segment()).slash("pools").slash(segment()), (node, pool) -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
-                            Json.CreatePool req = parse(body, Json.CreatePool.class);
+                            RequestBodies.CreatePool req = RequestBodies.createPool(body);
                             return ok(views.pool(pools.create(node, pool, req.disks(), req.labels(),
-                                    Boolean.TRUE.equals(req.overwrite()))));
+                                    req.overwrite())));
                         }))),
                         get(() -> run(() -> {
                             Json.Pool p = found(views.pool(pool), "pool", pool);
@@ -129,7 +127,7 @@ public final class RestApi extends AllDirectives {
                 path("volumes", () -> get(() -> run(() -> ok(views.volumes())))),
                 path(segment("volumes").slash(segment()), id -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() ->
-                                ok(views.volume(volumes.create(id, volumeSpec(parse(body, Json.CreateVolume.class)))))))),
+                                ok(views.volume(volumes.create(id, RequestBodies.createVolume(body))))))),
                         get(() -> run(() -> ok(found(views.volume(id), "volume", id)))),
                         delete(() -> run(() -> {
                             volumes.destroy(id);
@@ -148,11 +146,7 @@ public final class RestApi extends AllDirectives {
                 path(segment("volumes").slash(segment()).slash("children").slash(segment()).slash("fault"),
                         (id, replica) -> concat(
                                 put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
-                                    Json.InjectFault f = parse(body, Json.InjectFault.class);
-                                    if (f.length() == null) {
-                                        throw new ControlException(Reply.Kind.INVALID, "a fault needs \"op\" and "
-                                                + "\"length\" (bytes); \"offset\" defaults to 0");
-                                    }
+                                    Json.InjectFault f = RequestBodies.injectFault(body);
                                     return ok(found(views.nexus(volumes.injectFault(id, replica, f.op(),
                                             f.offset() == null ? 0 : f.offset(), f.length(), f.count()).id()),
                                             "nexus", id));
@@ -162,16 +156,6 @@ public final class RestApi extends AllDirectives {
     }
 
     // ------------------------------------------------------------------ request parsing
-
-    private static VolumeSpec volumeSpec(Json.CreateVolume req) {
-        if (req.size() == null || req.replicas() == null) {
-            throw new ControlException(Reply.Kind.INVALID, "a volume needs \"size\" (bytes) and \"replicas\"");
-        }
-        Json.Topology t = req.topology();
-        Map<String, String> nodeLabels = t == null || t.nodeLabels() == null ? Map.of() : t.nodeLabels();
-        Map<String, String> poolLabels = t == null || t.poolLabels() == null ? Map.of() : t.poolLabels();
-        return new VolumeSpec(req.size(), req.replicas(), Boolean.TRUE.equals(req.thin()), nodeLabels, poolLabels);
-    }
 
     private static int replicaCount(String n) {
         try {
@@ -189,21 +173,6 @@ public final class RestApi extends AllDirectives {
             return Protocol.parse(p.get());
         } catch (IllegalArgumentException e) {
             throw new ControlException(Reply.Kind.INVALID, e.getMessage());
-        }
-    }
-
-    private static <T> T parse(String body, Class<T> type) {
-        if (body == null || body.isBlank()) {
-            throw new ControlException(Reply.Kind.INVALID, "the request needs a JSON body");
-        }
-        try {
-            T value = Json.MAPPER.readValue(body, type);
-            if (value == null) {
-                throw new ControlException(Reply.Kind.INVALID, "the JSON body must be an object");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            throw new ControlException(Reply.Kind.INVALID, "invalid JSON body: " + e.getOriginalMessage());
         }
     }
 

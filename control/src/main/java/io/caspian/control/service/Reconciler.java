@@ -213,7 +213,11 @@ public final class Reconciler {
     List<String> sweep(int limit) {
         long start = System.nanoTime();
         guarded("pools", this::pools);
-        List<String> ids = nextPage(guardedIds(ModelKind.VOLUME), limit);
+        Set<String> due = new LinkedHashSet<>(nextPage(guardedIds(ModelKind.VOLUME), limit));
+        // A volume short of replicas is looked at on every pass, whatever the read model lists yet: a new pool or
+        // node that can take its replacement must not wait for the projection (which stalls on journal gaps).
+        due.addAll(volumes.shortOfReplicas());
+        List<String> ids = List.copyOf(due);
         for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }

@@ -245,6 +245,11 @@ public final class VolumeService {
         return shortfalls.get(id);
     }
 
+    /** The volumes this control node last found short of replicas. */
+    public Set<String> shortOfReplicas() {
+        return Set.copyOf(shortfalls.keySet());
+    }
+
     /**
      * Arms a fault on the nexus child backed by {@code replica}, through the io-engine's error-injection device.
      *

@@ -168,7 +168,7 @@ class ControlPlaneTest {
         assertTrue(get("/v0/pools").body().size() >= 3);
 
         assertError(400, put("/v0/volumes/" + id + "/replica_count/x", ""), "integer");
-        assertError(400, put("/v0/volumes/" + id + "/replica_count/0", ""), "at least 1");
+        assertError(400, put("/v0/volumes/" + id + "/replica_count/0", ""), "1 to 16");
         Res scaled = put("/v0/volumes/" + id + "/replica_count/2", "");
         assertEquals(200, scaled.status(), scaled.body().toString());
         assertEquals(2, scaled.body().get("replicas").size());

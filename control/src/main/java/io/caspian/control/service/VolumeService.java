@@ -174,6 +174,12 @@ public final class VolumeService {
         return locked(id, () -> {
             VolumeState v = existing(id);
             if (v.published()) {
+                if (node != null && !node.isBlank() && !node.equals(v.targetNode())) {
+                    // Moving a live target under a connected host is an unpublish and a publish; doing it
+                    // silently here, or answering 200 while the nexus stays where it is, would mislead the caller.
+                    throw new ControlException(Reply.Kind.CONFLICT, "volume '" + id + "' is published on node '"
+                            + v.targetNode() + "', not on '" + node + "'; unpublish it first to move its target");
+                }
                 if (v.protocol() == protocol && !v.hosts().equals(allowed)) {
                     NexusState n = entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(
                             Reply.Kind.UNPROCESSABLE, "volume '" + id + "' has no nexus"));

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * </ul>
  * See docs/adr/strict-api-input.md.
  */
-final class Names {
+public final class Names {
     static final int NAME_MAX = 253;
     private static final Pattern UUID = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -37,9 +37,14 @@ final class Names {
         return id;
     }
 
+    /** Whether {@code name} may name a node or a pool; the io-engine checks its own node id with it at start. */
+    public static boolean isName(String name) {
+        return name.length() <= NAME_MAX && NAME.matcher(name).matches();
+    }
+
     /** {@code name} if it is a valid node or pool name, else a 400 naming {@code what}. */
     static String name(String what, String name) {
-        if (name.length() > NAME_MAX || !NAME.matcher(name).matches()) {
+        if (!isName(name)) {
             throw new ControlException(Reply.Kind.INVALID, what + " name " + shown(name) + " is not a valid name: "
                     + "1 to " + NAME_MAX + " lower-case letters, digits, '-' and '.', starting and ending with a "
                     + "letter or digit (a Kubernetes object name)");

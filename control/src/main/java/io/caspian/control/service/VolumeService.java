@@ -625,7 +625,7 @@ public final class VolumeService {
                     refusedPools.add(pool.name());
                     refusals.add("pool " + pool.name() + " on " + pool.node() + " refused: " + refused.getMessage());
                     unanswered |= refused instanceof ControlException c && c.kind() == Reply.Kind.UNAVAILABLE
-                            || refused instanceof IoEngineException e && e.kind() == FailureKind.UNAVAILABLE;
+                            || refused instanceof IoEngineException e && !e.answered();
                 }
             }
             if (made < count && p.complete()) {

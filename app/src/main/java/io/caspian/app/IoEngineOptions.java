@@ -29,6 +29,11 @@ public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, in
         Config c = config.getConfig("caspian.io-engine");
         int nvmf = c.getInt("nvmf-port");
         String id = c.getString("node-id").isBlank() ? "io-engine-" + nvmf : c.getString("node-id");
+        if (!io.caspian.control.rest.Names.isName(id)) {
+            // The API refuses any other node name, so such a node could never be addressed.
+            throw new UsageException("--node-id must be a Kubernetes-style name (lower-case letters, digits, '-' and "
+                    + "'.', starting and ending with a letter or digit, at most 253), got '" + id + "'");
+        }
         Map<String, String> labels = new TreeMap<>();
         c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().unwrapped().toString()));
         return new IoEngineOptions(id, Path.of(config.getString("caspian.data-dir")).toAbsolutePath(),

@@ -161,11 +161,15 @@ class MainTest {
             }
             assertEquals(2, cli(api, "events", "--limit", "zero").code());
 
-            Run missing = cli(api, "get", "volume", "no-such-volume");
+            String absent = java.util.UUID.randomUUID().toString();
+            Run missing = cli(api, "get", "volume", absent);
             assertEquals(1, missing.code());
             JsonNode error = Cli.parseJson(missing.err());
             assertEquals(404, error.path("status").asInt(), missing.err());
-            assertTrue(error.path("message").asText().contains("no-such-volume"), missing.err());
+            assertTrue(error.path("message").asText().contains(absent), missing.err());
+            Run malformed = cli(api, "get", "volume", "no-such-volume");
+            assertEquals(1, malformed.code());
+            assertEquals(400, Cli.parseJson(malformed.err()).path("status").asInt(), malformed.err());
         }
         try (Up.Running up = Up.start(Flags.parse(flags, Up.FLAGS, Set.of()))) {
             JsonNode pools = Cli.parseJson(cli(up.api(), "get", "pools", "-o", "json").out());

@@ -2,6 +2,7 @@ package io.caspian.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import java.nio.file.Files;
@@ -68,6 +69,17 @@ class RoleConfigTest {
         assertEquals("io-engine-4500", o.nodeId());
         assertEquals(dir.toAbsolutePath(), o.dataDir());
         assertEquals(List.of("file:///x?size_mb=64"), o.disks());
+    }
+
+    @Test
+    void aNodeIdTheApiCouldNotNameIsAUsageError() {
+        for (String bad : List.of("Node_1", "node 1", "-node", "node\n1", "n".repeat(254))) {
+            UsageException e = assertThrows(UsageException.class, () -> IoEngineOptions.fromConfig(RoleConfig.build(
+                    flags("--node-id", bad, "--data-dir", dir.toString()), List.of("io-engine"))));
+            assertTrue(e.getMessage().contains("--node-id"), e.getMessage());
+        }
+        assertEquals("node-1.zone-a", IoEngineOptions.fromConfig(RoleConfig.build(flags("--node-id", "node-1.zone-a",
+                "--data-dir", dir.toString()), List.of("io-engine"))).nodeId());
     }
 
     @Test

@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.control.TestRest.Res;
 import io.caspian.events.ioengine.NexusStats;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -31,18 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  * speak the DataNode protocol through the Receptionist: REST status codes, placement, reconciliation.
  */
 class ControlPlaneTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1 << 20;
 
     @TempDir
     static Path dataDir;
     private static ControlPlane control;
-    private static HttpClient http;
+    private static TestRest rest;
     private static final Map<String, ActorRef<Object>> ENGINES = new java.util.HashMap<>();
     private static final Set<String> DESTROYED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    record Res(int status, JsonNode body) {
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,7 +47,7 @@ class ControlPlaneTest {
                 "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.reconcile-interval", "300ms",
                 "caspian.control.io-engine-timeout", "3s")));
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        rest = new TestRest(control);
         for (String n : new String[] {"node-a", "node-b", "node-c"}) {
             engine(n);
         }
@@ -168,7 +159,7 @@ class ControlPlaneTest {
         assertTrue(get("/v0/pools").body().size() >= 3);
 
         assertError(400, put("/v0/volumes/" + id + "/replica_count/x", ""), "integer");
-        assertError(400, put("/v0/volumes/" + id + "/replica_count/0", ""), "at least 1");
+        assertError(400, put("/v0/volumes/" + id + "/replica_count/0", ""), "1 to 16");
         Res scaled = put("/v0/volumes/" + id + "/replica_count/2", "");
         assertEquals(200, scaled.status(), scaled.body().toString());
         assertEquals(2, scaled.body().get("replicas").size());
@@ -337,53 +328,22 @@ class ControlPlaneTest {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        // Generous: the machine running the tests may be shared and slow.
-        await(condition, what, Duration.ofSeconds(30));
-    }
-
-    private static void await(BooleanSupplier condition, String what, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("timed out waiting for: " + what);
+        TestRest.await(condition, what);
     }
 
     private static Res get(String path) {
-        return raw("GET", path, null);
+        return rest.get(path);
     }
 
     private static Res put(String path, String body) {
-        return raw("PUT", path, body);
+        return rest.put(path, body);
     }
 
     private static Res delete(String path) {
-        return raw("DELETE", path, null);
+        return rest.delete(path);
     }
 
     private static Res raw(String method, String path, String body) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path))
-                    .timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body));
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode json = r.body().isEmpty() || path.endsWith("api-spec") ? JSON.createObjectNode()
-                    : JSON.readTree(r.body());
-            return new Res(r.statusCode(), json);
-        } catch (Exception e) {
-            throw new AssertionError(method + " " + path + " failed: " + e, e);
-        }
+        return rest.call(method, path, body);
     }
 }

@@ -31,7 +31,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 /**
  * An io-engine without storage, for control-plane tests: speaks the DataNode protocol, keeps pools, replicas and
  * nexuses in memory, reports state on every change, and takes test-only messages that simulate a restart, a
- * faulted child, a stray replica and a nexus's I/O counters. Pools are {@code malloc:///name?size_mb=N}; anything else is refused.
+ * faulted child, a stray replica, a hung or refusing process and a nexus's I/O counters. Pools are {@code malloc:///name?size_mb=N}; anything else is refused.
  */
 final class FakeIoEngine {
     /** Test-only messages. */
@@ -49,6 +49,17 @@ final class FakeIoEngine {
     }
 
     record Stop() implements Control {
+    }
+
+    /**
+     * A hung io-engine (a stopped process, a stalled disk): still registered and still pushing reports, but every
+     * command from now on is dropped unanswered, until unmuted.
+     */
+    record Mute(boolean muted) implements Control {
+    }
+
+    /** An io-engine that answers every command with a refusal (INVALID_ARGUMENT) from now on, until told otherwise. */
+    record Refuse(boolean refusing) implements Control {
     }
 
     /** The counters a nexus of that uuid answers with from now on (zero until set). */
@@ -89,6 +100,8 @@ final class FakeIoEngine {
     private final Map<String, NexusStats> stats = new java.util.HashMap<>();
     private final Set<ActorRef<NodeStateReport>> subscribers = new HashSet<>();
     private final Set<String> destroyed;
+    private boolean muted;
+    private boolean refusing;
 
     private FakeIoEngine(ActorContext<Object> ctx, String node, String endpoint, Set<String> destroyed) {
         this.ctx = ctx;
@@ -109,7 +122,19 @@ final class FakeIoEngine {
     private Behavior<Object> behavior() {
         return Behaviors.receive(Object.class)
                 .onMessage(IoEngineCommand.class, c -> {
-                    handle(c);
+                    if (c instanceof IoEngineCommand.SubscribeState || !muted && !refusing) {
+                        handle(c);
+                    } else if (refusing) {
+                        c.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "refused by the test"));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Mute.class, m -> {
+                    muted = m.muted();
+                    return Behaviors.same();
+                })
+                .onMessage(Refuse.class, m -> {
+                    refusing = m.refusing();
                     return Behaviors.same();
                 })
                 .onMessage(Restart.class, m -> {

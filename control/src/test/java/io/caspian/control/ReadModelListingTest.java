@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.caspian.control.TestRest.Res;
 import io.caspian.control.journal.JournalSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,16 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * of the command it was just answered: the control plane for real (H2 journal, REST) against fake io-engines.
  */
 class ReadModelListingTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SPEC = "{\"size\":" + (4 << 20) + ",\"replicas\":2,\"thin\":true}";
 
     @TempDir
     static Path dataDir;
     private static ControlPlane control;
-    private static HttpClient http;
-
-    private record Res(int status, JsonNode body) {
-    }
+    private static TestRest rest;
 
     @BeforeAll
     static void start() {
@@ -54,17 +45,13 @@ class ReadModelListingTest {
                 "caspian.control.rest.port", 0,
                 "caspian.control.volatile-pools-for-all", true,
                 "caspian.control.io-engine-timeout", "3s")));
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        rest = new TestRest(control);
         Set<String> destroyed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         for (String n : List.of("a", "b")) {
             control.system().systemActorOf(FakeIoEngine.create("node-" + n, "127.0.0.1:4420", destroyed),
                     "fake-node-" + n, Props.empty());
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (call("GET", "/v0/nodes", null).body().size() < 2) {
-            assertTrue(System.nanoTime() < deadline, "two nodes registered within 30 s");
-            sleep();
-        }
+        TestRest.await(() -> call("GET", "/v0/nodes", null).body().size() == 2, "two nodes registered");
         for (String n : List.of("a", "b")) {
             Res r = call("PUT", "/v0/nodes/node-" + n + "/pools/pool-" + n,
                     "{\"disks\":[\"malloc:///pool-" + n + "?size_mb=64\"]}");
@@ -138,28 +125,7 @@ class ReadModelListingTest {
         return null;
     }
 
-    private static void sleep() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     private static Res call(String method, String path, String body) {
-        try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path))
-                    .timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body));
-            if (body != null) {
-                b.header("Content-Type", "application/json");
-            }
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Res(r.statusCode(), r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body()));
-        } catch (Exception e) {
-            throw new AssertionError(method + " " + path + " failed: " + e, e);
-        }
+        return rest.call(method, path, body);
     }
 }

@@ -13,7 +13,7 @@ public final class BdevException extends Exception {
   public enum Kind {
     /** The medium or transport reported an error. */
     IO_ERROR,
-    /** A thin allocation found no free cluster. */
+    /** A thin allocation found no free cluster, or a malloc device no memory. */
     NO_SPACE,
     /** Offset or length lies outside the device. */
     OUT_OF_RANGE,

@@ -53,18 +53,26 @@ public final class DeviceOpener {
       throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(),
           "blk_size must be 512 or 4096, not " + blkSize);
     }
+    // Memory is a malloc device's space: running short of it is NO_SPACE (a 422 with the figures at the
+    // API), not CANT_OPEN, which says the device is unreachable and would be answered as a 503 to retry.
     long available = availableMemory();
     if (sizeMb > (available >> 20)) {
-      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(), "malloc device of " + sizeMb
-          + " MiB needs more memory than the " + (available >> 20) + " MiB available"
-          + " (MemAvailable in /proc/meminfo); choose a smaller size_mb");
+      throw BdevException.of(BdevException.Kind.NO_SPACE, u.text(), "malloc device of " + sizeMb
+          + " MiB needs " + bytes(sizeMb) + " bytes of memory; the io-engine's host has " + available
+          + " bytes available (MemAvailable in /proc/meminfo); choose a smaller size_mb");
     }
     try {
       return new MallocDevice(u.text(), sizeMb << 20, (int) blkSize);
     } catch (OutOfMemoryError e) {
-      throw BdevException.of(BdevException.Kind.CANT_OPEN, u.text(), "cannot allocate "
-          + sizeMb + " MiB for a malloc device: " + e.getMessage());
+      throw BdevException.of(BdevException.Kind.NO_SPACE, u.text(), "cannot allocate " + bytes(sizeMb)
+          + " bytes for a malloc device of " + sizeMb + " MiB (" + available + " bytes available): "
+          + e.getMessage());
     }
+  }
+
+  /** The bytes of {@code sizeMb} MiB, or Long.MAX_VALUE when that does not fit in a long. */
+  private static long bytes(long sizeMb) {
+    return sizeMb > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : sizeMb << 20;
   }
 
   /**

@@ -65,6 +65,18 @@ class MallocDeviceTest {
     assertThrows(BdevException.class, () -> opener.open("::bad"));
   }
 
+  /** Issue 16: a 95 TiB malloc pool answered 500 with an OutOfMemoryError; it is NO_SPACE with the figures. */
+  @Test
+  void moreMemoryThanTheHostHasIsNoSpaceWithTheFigures() {
+    for (long mb : new long[] {95L << 20, Long.MAX_VALUE >> 10}) {
+      BdevException e = assertThrows(BdevException.class,
+          () -> opener.open("malloc:///huge?size_mb=" + mb));
+      assertEquals(BdevException.Kind.NO_SPACE, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().matches(".*malloc device of " + mb + " MiB needs \\d+ bytes of memory; "
+          + "the io-engine's host has \\d+ bytes available.*"), e.getMessage());
+    }
+  }
+
   @Test
   void bareDevicePathMeansAio() throws Exception {
     DeviceUri u = DeviceUri.parse("/dev/sdx");

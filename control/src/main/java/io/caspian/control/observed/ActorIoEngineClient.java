@@ -129,7 +129,7 @@ public final class ActorIoEngineClient implements IoEngineClient {
                                                Function<ActorRef<IoEngineReply>, IoEngineCommand> command) {
         var ref = inventory.dataNode(node);
         if (ref.isEmpty()) {
-            return CompletableFuture.failedFuture(new IoEngineException(FailureKind.UNAVAILABLE,
+            return CompletableFuture.failedFuture(IoEngineException.unanswered(
                     "cannot " + what + ": io-engine on node '" + node + "' is unknown or offline"));
         }
         return AskPattern.ask(ref.get(), command::apply, timeout, system.scheduler())
@@ -137,8 +137,8 @@ public final class ActorIoEngineClient implements IoEngineClient {
                     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                             ? e.getCause() : e;
                     if (cause instanceof TimeoutException) {
-                        throw new IoEngineException(FailureKind.UNAVAILABLE, "cannot " + what + ": io-engine on node '"
-                                + node + "' did not answer within " + timeout.toMillis() + " ms");
+                        throw IoEngineException.unanswered("cannot " + what + ": io-engine on node '" + node
+                                + "' did not answer within " + timeout.toMillis() + " ms");
                     }
                     throw new IoEngineException(FailureKind.INTERNAL, "cannot " + what + " on node '" + node + "': "
                             + cause);

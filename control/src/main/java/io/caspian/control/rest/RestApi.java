@@ -79,16 +79,19 @@ public final class RestApi extends AllDirectives {
     private Route nodes() {
         return concat(
                 path("nodes", () -> get(() -> run(() -> ok(views.nodes())))),
-                path(segment("nodes").slash(segment()), id -> get(() -> run(() -> ok(found(views.node(id), "node",
-                        id))))),
+                path(segment("nodes").slash(segment()), id -> get(() -> run(() -> ok(found(views.node(node(id)),
+                        "node", id))))),
                 path(segment("nodes").slash(segment()).slash("pools").slash(segment()), (node, pool) -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
+                            node(node);
+                            pool(pool);
                             RequestBodies.CreatePool req = RequestBodies.createPool(body);
                             return ok(views.pool(pools.create(node, pool, req.disks(), req.labels(),
                                     req.overwrite())));
                         }))),
                         get(() -> run(() -> {
-                            Json.Pool p = found(views.pool(pool), "pool", pool);
+                            node(node);
+                            Json.Pool p = found(views.pool(pool(pool)), "pool", pool);
                             if (!p.node().equals(node)) {
                                 throw new ControlException(Reply.Kind.NOT_FOUND, "pool '" + pool + "' is not on node '"
                                         + node + "'");
@@ -96,7 +99,7 @@ public final class RestApi extends AllDirectives {
                             return ok(p);
                         })),
                         delete(() -> run(() -> {
-                            pools.destroy(node, pool);
+                            pools.destroy(node(node), pool(pool));
                             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
                         })))));
     }
@@ -104,22 +107,22 @@ public final class RestApi extends AllDirectives {
     private Route pools() {
         return concat(
                 path("pools", () -> get(() -> run(() -> ok(views.pools())))),
-                path(segment("pools").slash(segment()), id -> get(() -> run(() -> ok(found(views.pool(id), "pool",
-                        id))))));
+                path(segment("pools").slash(segment()), id -> get(() -> run(() -> ok(found(views.pool(pool(id)),
+                        "pool", id))))));
     }
 
     private Route replicas() {
         return concat(
                 path("replicas", () -> get(() -> run(() -> ok(views.replicas())))),
-                path(segment("replicas").slash(segment()), id -> get(() -> run(() -> ok(found(views.replica(id),
-                        "replica", id))))));
+                path(segment("replicas").slash(segment()), id -> get(() -> run(() -> ok(found(views.replica(
+                        Names.uuid("replica", id)), "replica", id))))));
     }
 
     private Route nexuses() {
         return concat(
                 path("nexuses", () -> get(() -> run(() -> ok(views.nexuses())))),
-                path(segment("nexuses").slash(segment()), id -> get(() -> run(() -> ok(found(views.nexus(id),
-                        "nexus", id))))));
+                path(segment("nexuses").slash(segment()), id -> get(() -> run(() -> ok(found(views.nexus(
+                        Names.uuid("nexus", id)), "nexus", id))))));
     }
 
     private Route volumes() {
@@ -127,42 +130,57 @@ public final class RestApi extends AllDirectives {
                 path("volumes", () -> get(() -> run(() -> ok(views.volumes())))),
                 path(segment("volumes").slash(segment()), id -> concat(
                         put(() -> entity(Unmarshaller.entityToString(), body -> run(() ->
-                                ok(views.volume(volumes.create(id, RequestBodies.createVolume(body))))))),
-                        get(() -> run(() -> ok(found(views.volume(id), "volume", id)))),
+                                ok(views.volume(volumes.create(volume(id), RequestBodies.createVolume(body))))))),
+                        get(() -> run(() -> ok(found(views.volume(volume(id)), "volume", id)))),
                         delete(() -> run(() -> {
-                            volumes.destroy(id);
+                            volumes.destroy(volume(id));
                             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
                         })))),
                 path(segment("volumes").slash(segment()).slash("stats"), id ->
-                        get(() -> run(() -> ok(Views.stats(stats.read(id)))))),
+                        get(() -> run(() -> ok(Views.stats(stats.read(volume(id))))))),
                 path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
-                        put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(id, replicaCount(n))))))),
+                        put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(volume(id), replicaCount(n))))))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(
                         // host (repeatable): the host NQNs that may connect; none: any host (NBD has no host NQN).
                         put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
-                                parameterList("host", hosts -> run(() -> ok(views.volume(volumes.publish(id,
-                                        protocol(protocol), node.orElse(null), java.util.Set.copyOf(hosts))))))))),
-                        delete(() -> run(() -> ok(views.volume(volumes.unpublish(id))))))),
+                                parameterList("host", hosts -> run(() -> ok(views.volume(volumes.publish(volume(id),
+                                        protocol(protocol), node.map(RestApi::node).orElse(null),
+                                        java.util.Set.copyOf(hosts))))))))),
+                        delete(() -> run(() -> ok(views.volume(volumes.unpublish(volume(id)))))))),
                 path(segment("volumes").slash(segment()).slash("children").slash(segment()).slash("fault"),
                         (id, replica) -> concat(
                                 put(() -> entity(Unmarshaller.entityToString(), body -> run(() -> {
                                     Json.InjectFault f = RequestBodies.injectFault(body);
-                                    return ok(found(views.nexus(volumes.injectFault(id, replica, f.op(),
+                                    return ok(found(views.nexus(volumes.injectFault(volume(id),
+                                            Names.uuid("replica", replica), f.op(),
                                             f.offset() == null ? 0 : f.offset(), f.length(), f.count()).id()),
                                             "nexus", id));
                                 }))),
-                                delete(() -> run(() -> ok(found(views.nexus(volumes.clearFaults(id, replica).id()),
-                                        "nexus", id)))))));
+                                delete(() -> run(() -> ok(found(views.nexus(volumes.clearFaults(volume(id),
+                                        Names.uuid("replica", replica)).id()), "nexus", id)))))));
     }
 
     // ------------------------------------------------------------------ request parsing
 
+    private static String volume(String id) {
+        return Names.uuid("volume", id);
+    }
+
+    private static String node(String name) {
+        return Names.name("node", name);
+    }
+
+    private static String pool(String name) {
+        return Names.name("pool", name);
+    }
+
+    /** Digits only: parseInt would also take "+2" and "٣" (Arabic-Indic three). */
     private static int replicaCount(String n) {
-        try {
-            return Integer.parseInt(n);
-        } catch (NumberFormatException e) {
-            throw new ControlException(Reply.Kind.INVALID, "replica count must be an integer, got '" + n + "'");
+        if (!n.matches("[0-9]{1,9}")) {
+            throw new ControlException(Reply.Kind.INVALID, "replica count must be an integer, got "
+                    + Names.shown(n));
         }
+        return Integer.parseInt(n);
     }
 
     private static Protocol protocol(Optional<String> p) {

@@ -52,6 +52,7 @@ public final class Scheduler {
         Map<String, NodeCandidate> byId = new HashMap<>();
         nodes.forEach(n -> byId.put(n.id(), n));
         int[] rejected = new int[5];
+        long mostRoom = 0;
         boolean volatileOk = volatileForAll || "true".equals(req.poolLabels().get(VOLATILE_LABEL));
         List<PoolCandidate> fitting = new ArrayList<>();
         for (PoolCandidate p : pools) {
@@ -66,6 +67,7 @@ public final class Scheduler {
                 rejected[2]++;
             } else if (!hasRoom(p, req.size(), req.thin())) {
                 rejected[3]++;
+                mostRoom = Math.max(mostRoom, room(p, req.thin()));
             } else {
                 fitting.add(p);
             }
@@ -84,10 +86,13 @@ public final class Scheduler {
         return new Placement(chosen, String.format(
                 "found %d of %d replica places of %d bytes (%s) on distinct nodes; pools skipped: %d on "
                         + "offline, cordoned or already used nodes, %d not online, %d not matching labels "
-                        + "node=%s pool=%s, %d without room, %d volatile (malloc) not asked for with pool label "
+                        + "node=%s pool=%s, %d without room%s, %d volatile (malloc) not asked for with pool label "
                         + VOLATILE_LABEL + "=true",
                 chosen.size(), req.count(), req.size(), req.thin() ? "thin" : "thick", rejected[0], rejected[1],
-                rejected[2], req.nodeLabels(), req.poolLabels(), rejected[3], rejected[4]));
+                rejected[2], req.nodeLabels(), req.poolLabels(), rejected[3],
+                rejected[3] == 0 ? "" : " (the most any of them could take: " + mostRoom + " bytes"
+                        + (req.thin() ? " within the " + overcommitPercent + " % overcommit limit" : "") + ")",
+                rejected[4]));
     }
 
     /** The pool labels to match, less the volatile request, which no pool carries as a label. */
@@ -101,11 +106,26 @@ public final class Scheduler {
     }
 
     boolean hasRoom(PoolCandidate p, long size, boolean thin) {
+        return size <= room(p, thin);
+    }
+
+    /**
+     * The largest replica the pool can take: thick, less than its free space; thin, what its overcommit limit
+     * leaves beside the replicas it holds. Computed without overflow: a requested size may be anything up to
+     * Long.MAX_VALUE (a thin 4 EiB volume once wrapped around to a negative product and was placed).
+     */
+    long room(PoolCandidate p, boolean thin) {
         if (!thin) {
-            return p.free() > size;
+            return Math.max(0, p.free() - 1);
         }
-        // Multiply in longs as percent of capacity; capacities are far below Long.MAX_VALUE / 1000.
-        return (p.committed() + size) * 100 <= p.capacity() * overcommitPercent;
+        long limit;
+        try {
+            limit = Math.addExact(Math.multiplyExact(p.capacity() / 100, (long) overcommitPercent),
+                    p.capacity() % 100 * overcommitPercent / 100);
+        } catch (ArithmeticException e) {
+            limit = Long.MAX_VALUE;
+        }
+        return Math.max(0, limit - p.committed());
     }
 
     private static boolean matches(Map<String, String> have, Map<String, String> want) {

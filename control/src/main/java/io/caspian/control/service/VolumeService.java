@@ -67,7 +67,17 @@ public final class VolumeService {
     private final ReentrantLock[] stripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new ReentrantLock())
             .toArray(ReentrantLock[]::new);
     /** Why a volume has fewer replicas than it should, as of its last reconciliation (observed, not journaled). */
-    private final Map<String, String> shortfalls = new ConcurrentHashMap<>();
+    private final Map<String, Shortfall> shortfalls = new ConcurrentHashMap<>();
+
+    /**
+     * Why a volume is short of replicas; {@code unanswered} when an io-engine chosen for one did not answer (hung,
+     * unreachable), so that a create it fails is a 503 (try again) and not a 422 (cannot be done).
+     */
+    private record Shortfall(String why, boolean unanswered) {
+        static Shortfall of(String why) {
+            return new Shortfall(why, false);
+        }
+    }
 
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
                          Duration ioTimeout) {
@@ -112,16 +122,22 @@ public final class VolumeService {
             VolumeState done = reconcileLocked(v);
             if (existing.isEmpty() && done.replicas().size() < spec.replicas()) {
                 // Placement looked possible but the pools refused: undo, so that nothing half-made is left behind.
-                String why = shortfalls.getOrDefault(id, "placed " + done.replicas().size() + " of "
-                        + spec.replicas() + " replicas");
+                Shortfall why = shortfalls.getOrDefault(id, Shortfall.of("placed " + done.replicas().size()
+                        + " of " + spec.replicas() + " replicas"));
                 destroyLocked(id);
-                throw new ControlException(Reply.Kind.UNPROCESSABLE, "cannot create volume '" + id + "': " + why);
+                throw new ControlException(why.unanswered() ? Reply.Kind.UNAVAILABLE : Reply.Kind.UNPROCESSABLE,
+                        "cannot create volume '" + id + "': " + why.why());
             }
             return done;
         });
     }
 
     public VolumeState setReplicaCount(String id, int replicas) {
+        String problem = VolumeSpec.replicaCountProblem(replicas);
+        if (problem != null) {
+            // Before placing: a count past the limit is the request's fault, not a lack of room.
+            throw new ControlException(Reply.Kind.INVALID, problem);
+        }
         return locked(id, () -> {
             VolumeState v = existing(id);
             if (replicas > v.replicas().size() && replicas != v.spec().replicas()) {
@@ -174,6 +190,12 @@ public final class VolumeService {
         return locked(id, () -> {
             VolumeState v = existing(id);
             if (v.published()) {
+                if (node != null && !node.isBlank() && !node.equals(v.targetNode())) {
+                    // Moving a live target under a connected host is an unpublish and a publish; doing it
+                    // silently here, or answering 200 while the nexus stays where it is, would mislead the caller.
+                    throw new ControlException(Reply.Kind.CONFLICT, "volume '" + id + "' is published on node '"
+                            + v.targetNode() + "', not on '" + node + "'; unpublish it first to move its target");
+                }
                 if (v.protocol() == protocol && !v.hosts().equals(allowed)) {
                     NexusState n = entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(
                             Reply.Kind.UNPROCESSABLE, "volume '" + id + "' has no nexus"));
@@ -242,7 +264,8 @@ public final class VolumeService {
 
     /** Why the volume is short of replicas (no pool with room, ...), or null when it is not. */
     public String shortfall(String id) {
-        return shortfalls.get(id);
+        Shortfall s = shortfalls.get(id);
+        return s == null ? null : s.why();
     }
 
     /** The volumes this control node last found short of replicas. */
@@ -369,13 +392,13 @@ public final class VolumeService {
             retireFaulted(existing(id), faulted);
         }
         if (!waiting.isEmpty() && !shortfalls.containsKey(id)) {
-            shortfalls.put(id, "faulted " + waiting.values().stream().map(c -> "replica " + c.replica() + " ("
-                    + c.reason() + ")").collect(Collectors.joining(", ")) + ": waiting up to "
-                    + faultWait.period().toSeconds() + " s for it to come back before replacing it");
+            shortfalls.put(id, Shortfall.of("faulted " + waiting.values().stream().map(c -> "replica "
+                    + c.replica() + " (" + c.reason() + ")").collect(Collectors.joining(", ")) + ": waiting up to "
+                    + faultWait.period().toSeconds() + " s for it to come back before replacing it"));
         }
         v = existing(id);
         Status status = health(v);
-        String shortfall = shortfalls.get(id);
+        String shortfall = shortfall(id);
         String reason = status.health() == Health.ONLINE ? "" : shortfall != null ? shortfall : status.reason();
         return v.status() == status.health() && v.reason().equals(reason) ? v
                 : entities.volume(id, r -> new VolumeCommand.SetStatus(status.health(), reason, r));
@@ -403,10 +426,11 @@ public final class VolumeService {
             }
             return;
         }
-        String shortfall = shortfalls.get(v.id());
-        if (shortfall != null && !shortfall.startsWith("faulted ")) {
-            shortfalls.put(v.id(), "faulted " + faulted.values().stream().map(c -> "replica " + c.replica() + " ("
-                    + c.reason() + ")").collect(Collectors.joining(", ")) + " awaits a replacement: " + shortfall);
+        Shortfall shortfall = shortfalls.get(v.id());
+        if (shortfall != null && !shortfall.why().startsWith("faulted ")) {
+            shortfalls.put(v.id(), new Shortfall("faulted " + faulted.values().stream().map(c -> "replica "
+                    + c.replica() + " (" + c.reason() + ")").collect(Collectors.joining(", "))
+                    + " awaits a replacement: " + shortfall.why(), shortfall.unanswered()));
         }
     }
 
@@ -583,6 +607,7 @@ public final class VolumeService {
         Set<String> excluded = new HashSet<>(replicaNodes(v));
         Set<String> refusedPools = new HashSet<>();
         List<String> refusals = new ArrayList<>();
+        boolean unanswered = false;
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         int made = 0;
         String shortfall = null;
@@ -592,13 +617,15 @@ public final class VolumeService {
                     Candidates.nodes(inventory), Candidates.pools(inventory).stream()
                             .filter(c -> !refusedPools.contains(c.name())).toList());
             for (PoolCandidate pool : p.pools()) {
-                String refused = createReplica(v, pool, nexus);
+                RuntimeException refused = createReplica(v, pool, nexus);
                 if (refused == null) {
                     excluded.add(pool.node());
                     made++;
                 } else {
                     refusedPools.add(pool.name());
-                    refusals.add("pool " + pool.name() + " on " + pool.node() + " refused: " + refused);
+                    refusals.add("pool " + pool.name() + " on " + pool.node() + " refused: " + refused.getMessage());
+                    unanswered |= refused instanceof ControlException c && c.kind() == Reply.Kind.UNAVAILABLE
+                            || refused instanceof IoEngineException e && !e.answered();
                 }
             }
             if (made < count && p.complete()) {
@@ -613,12 +640,12 @@ public final class VolumeService {
             String why = (shortfall == null ? "placed " + made + " of " + count + " replicas" : shortfall)
                     + (refusals.isEmpty() ? "" : "; " + String.join("; ", refusals));
             LOG.warn("volume {}: {}", v.id(), why);
-            shortfalls.put(v.id(), why);
+            shortfalls.put(v.id(), new Shortfall(why, unanswered));
         }
     }
 
     /** Creates one replica on {@code pool} and adds it to the nexus; null when done, else why the pool refused. */
-    private String createReplica(VolumeState v, PoolCandidate pool, Optional<NexusState> nexus) {
+    private RuntimeException createReplica(VolumeState v, PoolCandidate pool, Optional<NexusState> nexus) {
         String uuid = UUID.randomUUID().toString();
         ReplicaSpec spec = new ReplicaSpec(pool.name(), pool.node(), v.spec().size(), v.spec().thin(), v.id());
         entities.replica(uuid, r -> new ReplicaCommand.Create(spec, r));
@@ -628,7 +655,7 @@ public final class VolumeService {
         } catch (RuntimeException e) {
             LOG.warn("volume {}: replica on pool {} failed: {}", v.id(), pool.name(), e.getMessage());
             entities.replica(uuid, ReplicaCommand.Destroy::new);
-            return e.getMessage();
+            return e;
         }
         entities.volume(v.id(), r -> new VolumeCommand.AddReplica(uuid, r));
         // A nexus that is down is re-created from in-sync children only; a new replica joins it afterwards.

@@ -32,6 +32,31 @@ class RequestBodiesTest {
                 "{\"size\":1048576,\"replicas\":1,\"topology\":{\"node_labels\":{\"zone\":\"a\"}}}").nodeLabels());
     }
 
+    /** Issue 16: {@code replicas: 1.5} was stored as 1 and a numeric string taken as a size. */
+    @Test
+    void valuesAreTakenOnlyAsTheirOwnJsonType() {
+        for (String body : new String[] {
+                "{\"size\":1048576,\"replicas\":1.5}", "{\"size\":1048576,\"replicas\":1.0}",
+                "{\"size\":1048576.0,\"replicas\":1}", "{\"size\":1e6,\"replicas\":1}",
+                "{\"size\":\"1048576\",\"replicas\":1}", "{\"size\":1048576,\"replicas\":\"1\"}",
+                "{\"size\":\"\",\"replicas\":1}", "{\"size\":1048576,\"replicas\":1,\"thin\":\"true\"}",
+                "{\"size\":1048576,\"replicas\":1,\"thin\":1}", "{\"size\":true,\"replicas\":1}",
+                "{\"size\":1048576,\"replicas\":1,\"topology\":{\"node_labels\":{\"zone\":7}}}",
+                "{\"size\":1048576,\"replicas\":1,\"topology\":{\"pool_labels\":{\"ssd\":true}}}",
+                "{\"size\":1048576,\"size\":2097152,\"replicas\":1}",
+                "{\"size\":9223372036854775808,\"replicas\":1}",
+                "{\"size\":1048576,\"replicas\":4294967297}"}) {
+            ControlException e = assertThrows(ControlException.class, () -> RequestBodies.createVolume(body), body);
+            assertEquals(Reply.Kind.INVALID, e.kind(), body);
+        }
+        for (String body : new String[] {"{\"disks\":[7]}", "{\"disks\":[\"malloc:///a?size_mb=8\"],"
+                + "\"overwrite\":\"true\"}", "{\"disks\":[\"malloc:///a?size_mb=8\"],\"labels\":{\"a\":1.5}}"}) {
+            ControlException e = assertThrows(ControlException.class, () -> RequestBodies.createPool(body), body);
+            assertEquals(Reply.Kind.INVALID, e.kind(), body);
+        }
+        assertEquals(1048576, RequestBodies.createVolume("{\"size\":1048576,\"replicas\":2}").size());
+    }
+
     @Test
     void bodiesThatAreNotTheObjectAreInvalid() {
         for (String body : new String[] {"", " ", "null", "[]", "{\"size\":", "{\"size\":1}", "{\"colour\":1}"}) {

@@ -43,6 +43,28 @@ class SchedulerTest {
         assertTrue(p.shortfall().contains("found 2 of 3"), p.shortfall());
     }
 
+    /** The issue-16 case: (committed + 4 EiB) * 100 wrapped around to a negative number and the volume was placed. */
+    @Test
+    void hugeThinVolumesDoNotOverflowTheOvercommitLimit() {
+        long mib = 1L << 20;
+        var pools = List.of(pool("a1", "a", 510 * mib, 0, 0), pool("b1", "b", 510 * mib, 0, 100 * mib));
+        var nodes = List.of(node("a"), node("b"));
+        for (long size : new long[] {4L << 60, Long.MAX_VALUE, Long.MAX_VALUE / 100 + 1}) {
+            Placement p = scheduler.placeReplicas(new ReplicaRequest(size, true, 1, Map.of(), Map.of(), Set.of()),
+                    nodes, pools);
+            assertFalse(p.complete(), "thin " + size);
+            assertTrue(p.shortfall().contains("2 without room (the most any of them could take: " + 1275 * mib
+                    + " bytes within the 250 % overcommit limit)"), p.shortfall());
+        }
+        Placement fits = scheduler.placeReplicas(new ReplicaRequest(1275 * mib, true, 1, Map.of(), Map.of(),
+                Set.of()), nodes, pools);
+        assertEquals(List.of("a1"), names(fits), "exactly the limit fits");
+        Placement tooBigThick = scheduler.placeReplicas(thick(Long.MAX_VALUE, 1), nodes, pools);
+        assertFalse(tooBigThick.complete());
+        assertTrue(tooBigThick.shortfall().contains("the most any of them could take: " + (510 * mib - 1)
+                + " bytes)"), tooBigThick.shortfall());
+    }
+
     @Test
     void volatilePoolsOnlyForVolumesThatAskForThem() {
         var pools = List.of(new PoolCandidate("mem", "a", Map.of(), Health.ONLINE, 10 * GIB, 0, 0, true),

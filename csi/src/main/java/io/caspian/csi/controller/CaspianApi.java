@@ -20,6 +20,13 @@ import java.util.Optional;
 /** The calls of Caspian's REST API (v0) that the controller makes; answers are JSON trees. */
 public final class CaspianApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The only form of volume id the API takes. A CSI volume id in any other form (a CO's retry with a stale id, a
+     * conformance test's made-up one) names no Caspian volume: it is absent, not a bad request, so CSI answers
+     * NOT_FOUND or, for a delete, success, as the spec asks.
+     */
+    private static final java.util.regex.Pattern VOLUME_ID = java.util.regex.Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final String base;
     private final HttpClient http;
@@ -53,6 +60,9 @@ public final class CaspianApi {
     }
 
     public Optional<JsonNode> volume(String id) {
+        if (!VOLUME_ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(call("GET", "/v0/volumes/" + enc(id), null));
         } catch (ApiException e) {
@@ -70,6 +80,9 @@ public final class CaspianApi {
 
     /** Deletes; a volume that does not exist is already deleted. */
     public void deleteVolume(String id) {
+        if (!VOLUME_ID.matcher(id).matches()) {
+            return;
+        }
         try {
             call("DELETE", "/v0/volumes/" + enc(id), null);
         } catch (ApiException e) {
@@ -96,6 +109,9 @@ public final class CaspianApi {
 
     /** Unpublishes; a volume that does not exist is not published. */
     public void unpublish(String id) {
+        if (!VOLUME_ID.matcher(id).matches()) {
+            return;
+        }
         try {
             call("DELETE", "/v0/volumes/" + enc(id) + "/target", null);
         } catch (ApiException e) {

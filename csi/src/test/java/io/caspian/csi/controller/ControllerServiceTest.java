@@ -187,6 +187,8 @@ class ControllerServiceTest {
                 .setVolumeId("no-such-volume").build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> ctl().controllerUnpublishVolume(
                 ControllerUnpublishVolumeRequest.getDefaultInstance())));
+        assertEquals(Status.Code.OK, code(() -> ctl().controllerUnpublishVolume(ControllerUnpublishVolumeRequest
+                .newBuilder().setVolumeId("no-such-volume").setNodeId("n").build())));
         assertEquals(Status.Code.ABORTED, code(() -> ctl().listVolumes(ListVolumesRequest.newBuilder()
                 .setStartingToken("invalid-token").build())));
     }

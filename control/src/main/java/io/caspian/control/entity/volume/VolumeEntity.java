@@ -72,8 +72,9 @@ public final class VolumeEntity extends ControlEntity<VolumeCommand, VolumeEvent
     }
 
     private ReplyEffect<VolumeEvent, VolumeState> onSetReplicaCount(VolumeState s, SetReplicaCount c) {
-        if (c.replicas() < 1) {
-            return invalid(c, "replica count must be at least 1, got " + c.replicas());
+        String problem = VolumeSpec.replicaCountProblem(c.replicas());
+        if (problem != null) {
+            return invalid(c, problem);
         }
         return unlessAlready(s.spec().replicas() == c.replicas(), s, c, () -> new ReplicaCountChanged(c.replicas()));
     }

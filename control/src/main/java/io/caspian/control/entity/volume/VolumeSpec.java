@@ -8,6 +8,18 @@ import java.util.Map;
  */
 public record VolumeSpec(long size, int replicas, boolean thin, Map<String, String> nodeLabels,
                          Map<String, String> poolLabels) {
+    /**
+     * Sizes are whole blocks of the smallest block size a pool disk may have: a replica is carved in blocks, and
+     * a size that is not a multiple would be refused by every io-engine after the volume was journaled. (A pool
+     * on a 4096-byte-sector disk takes only multiples of 4096; it refuses the rest and placement tries another.)
+     */
+    public static final int BLOCK_SIZE = 512;
+    /**
+     * While a faulted replica awaits its rebuilt replacement the nexus holds both, so a volume may need twice its
+     * replica count in nexus children; 16 keeps that within the nexus's 32 and far above any useful redundancy.
+     */
+    public static final int MAX_REPLICAS = 16;
+
     public VolumeSpec {
         nodeLabels = Map.copyOf(nodeLabels);
         poolLabels = Map.copyOf(poolLabels);
@@ -18,8 +30,17 @@ public record VolumeSpec(long size, int replicas, boolean thin, Map<String, Stri
         if (size <= 0) {
             return "size must be positive, got " + size;
         }
-        if (replicas < 1) {
-            return "replicas must be at least 1, got " + replicas;
+        if (size % BLOCK_SIZE != 0) {
+            return "size must be a multiple of the " + BLOCK_SIZE + "-byte block size, got " + size + " (the multiple below: "
+                    + (size - size % BLOCK_SIZE) + ")";
+        }
+        return replicaCountProblem(replicas);
+    }
+
+    /** Returns why a volume cannot have {@code replicas} replicas, or null. */
+    public static String replicaCountProblem(int replicas) {
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            return "replicas must be 1 to " + MAX_REPLICAS + ", got " + replicas;
         }
         return null;
     }

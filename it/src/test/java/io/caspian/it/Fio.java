@@ -36,17 +36,40 @@ final class Fio {
                 "--rate=" + mbPerSecond + "m"));
     }
 
+    /**
+     * Like {@link #startWriteAndVerify} and keeps fio's report in {@code report} (JSON), from which
+     * {@link Running#longestIoMillis()} reads the slowest I/O it saw: how long the volume stalled it.
+     */
+    Running startWriteAndVerify(String uri, long offsetMb, long sizeMb, int mbPerSecond, Path report)
+            throws IOException {
+        return new Running(uri, offsetMb, sizeMb, start(uri, offsetMb, sizeMb, "--do_verify=1",
+                "--rate=" + mbPerSecond + "m", "--output-format=json", "--output=" + report), report);
+    }
+
     final class Running {
         private final String uri;
         private final long offsetMb;
         private final long sizeMb;
         private final Process process;
+        private final Path report;
 
         private Running(String uri, long offsetMb, long sizeMb, Process process) {
+            this(uri, offsetMb, sizeMb, process, null);
+        }
+
+        private Running(String uri, long offsetMb, long sizeMb, Process process, Path report) {
             this.uri = uri;
             this.offsetMb = offsetMb;
             this.sizeMb = sizeMb;
             this.process = process;
+            this.report = report;
+        }
+
+        /** The longest completion latency of any read or write, in ms, once fio has ended. */
+        double longestIoMillis() throws IOException {
+            com.fasterxml.jackson.databind.JsonNode job = Api.JSON.readTree(report.toFile()).path("jobs").path(0);
+            return Math.max(job.path("write").path("clat_ns").path("max").asDouble(),
+                    job.path("read").path("clat_ns").path("max").asDouble()) / 1e6;
         }
 
         boolean alive() {

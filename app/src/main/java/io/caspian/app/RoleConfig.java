@@ -22,7 +22,8 @@ final class RoleConfig {
 
     /** Flags every role takes. */
     static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka", "bootstrap",
-            "management", "metrics-port");
+            "management", "metrics-port", "cluster-tls-keystore", "cluster-tls-truststore",
+            "cluster-tls-password-file");
     /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
@@ -110,6 +111,7 @@ final class RoleConfig {
             m.put("pekko.management.http.hostname", hp.host());
             m.put("pekko.management.http.port", hp.port());
         });
+        ClusterTls.flags(f, m);
         f.get("rest").ifPresent(r -> {
             Flags.HostPort hp = Flags.hostPort("rest", r);
             m.put("caspian.control.rest.host", hp.host());
@@ -178,6 +180,7 @@ final class RoleConfig {
             }
         }
         Config defaults = f.has("bootstrap") ? BOOTSTRAP_DEFAULTS : ConfigFactory.empty();
-        return flags.withFallback(file).withFallback(defaults).withFallback(ConfigFactory.load()).resolve();
+        return ClusterTls.apply(flags.withFallback(file).withFallback(defaults).withFallback(ConfigFactory.load())
+                .resolve());
     }
 }

@@ -38,6 +38,8 @@ public final class Main {
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
+                          --kafka-client-config FILE: Kafka client properties (security.protocol, sasl.*, ssl.*)
+                          for every Kafka client of the role, e.g. SASL_SSL; secrets stay in FILE
                           --metrics-port P: Prometheus /metrics on 0.0.0.0:P (default 0: off)
                           --bootstrap kubernetes-api|pekko-dns|config: join through Cluster Bootstrap instead of
                           --seed (contact points: the control nodes, service caspian-control), with Pekko

@@ -24,6 +24,7 @@ public final class DataNodes {
         return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
                 o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks())
                 .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL)
+                .withKafkaSecurity(o.kafkaSecurity())
                 .withIoMetrics(o.metricsIo()), metrics);
     }
 }

@@ -1,6 +1,7 @@
 package io.caspian.app;
 
 import com.typesafe.config.Config;
+import io.caspian.kafka.KafkaClientSecurity;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -8,21 +9,24 @@ import java.util.TreeMap;
 
 /**
  * One io-engine's settings as the {@code caspian} command knows them ({@code caspian.io-engine.*}); {@code kafka}
- * is the bus's bootstrap list, empty for no bus; {@code metricsIo} whether its nexuses and replicas count their reads
+ * is the bus's bootstrap list, empty for no bus, and {@code kafkaSecurity} how the io-engine authenticates to it
+ * ({@code caspian.kafka.client}); {@code metricsIo} whether its nexuses and replicas count their reads
  * and writes for the metrics.
  */
 public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
-                       Map<String, String> labels, List<String> disks, String kafka, boolean metricsIo) {
+                       Map<String, String> labels, List<String> disks, String kafka, KafkaClientSecurity kafkaSecurity,
+                       boolean metricsIo) {
     public IoEngineOptions {
         labels = Map.copyOf(labels);
         disks = List.copyOf(disks);
         kafka = kafka == null ? "" : kafka;
+        kafkaSecurity = kafkaSecurity == null ? KafkaClientSecurity.NONE : kafkaSecurity;
     }
 
     /** An io-engine without the bus. */
     public IoEngineOptions(String nodeId, Path dataDir, String listenHost, int nbdPort, int nvmfPort,
                            Map<String, String> labels, List<String> disks) {
-        this(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, disks, "", true);
+        this(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, disks, "", KafkaClientSecurity.NONE, true);
     }
 
     public static IoEngineOptions fromConfig(Config config) {
@@ -38,10 +42,11 @@ public record IoEngineOptions(String nodeId, Path dataDir, String listenHost, in
         c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().unwrapped().toString()));
         return new IoEngineOptions(id, Path.of(config.getString("caspian.data-dir")).toAbsolutePath(),
                 c.getString("listen-host"), c.getInt("nbd-port"), nvmf, labels, c.getStringList("disks"), c.getString("kafka"),
-                c.getBoolean("metrics-io"));
+                KafkaClientSecurity.fromConfig(config), c.getBoolean("metrics-io"));
     }
 
     IoEngineOptions withDisks(List<String> d) {
-        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d, kafka, metricsIo);
+        return new IoEngineOptions(nodeId, dataDir, listenHost, nbdPort, nvmfPort, labels, d, kafka, kafkaSecurity,
+                metricsIo);
     }
 }

@@ -38,10 +38,15 @@ public final class Main {
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
+                          --kafka-client-config FILE: Kafka client properties (security.protocol, sasl.*, ssl.*)
+                          for every Kafka client of the role, e.g. SASL_SSL; secrets stay in FILE
                           --metrics-port P: Prometheus /metrics on 0.0.0.0:P (default 0: off)
                           --bootstrap kubernetes-api|pekko-dns|config: join through Cluster Bootstrap instead of
                           --seed (contact points: the control nodes, service caspian-control), with Pekko
                           Management on --management host:port (7626)
+                          --cluster-tls-keystore P12 --cluster-tls-truststore P12 --cluster-tls-password-file F:
+                          the cluster's Artery over TLS with mutual authentication; only nodes whose certificate
+                          the trust store holds are admitted; F's first line is the password of both stores
 
             CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>

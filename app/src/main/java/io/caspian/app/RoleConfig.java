@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
+import io.caspian.kafka.KafkaClientSecurity;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ final class RoleConfig {
 
     /** Flags every role takes. */
     static final Set<String> COMMON = Set.of("config", "data-dir", "seed", "host", "port", "kafka", "bootstrap",
-            "management", "metrics-port");
+            "management", "metrics-port", "cluster-tls-keystore", "cluster-tls-truststore",
+            "cluster-tls-password-file", "kafka-client-config");
     /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
@@ -110,6 +112,7 @@ final class RoleConfig {
             m.put("pekko.management.http.hostname", hp.host());
             m.put("pekko.management.http.port", hp.port());
         });
+        ClusterTls.flags(f, m);
         f.get("rest").ifPresent(r -> {
             Flags.HostPort hp = Flags.hostPort("rest", r);
             m.put("caspian.control.rest.host", hp.host());
@@ -128,6 +131,13 @@ final class RoleConfig {
             m.put("caspian.control.bus.bootstrap-servers", k);
             m.put("caspian.io-engine.kafka", k);
             m.put("caspian.projections.kafka.bootstrap-servers", k);
+        });
+        f.get("kafka-client-config").ifPresent(file -> {
+            Path p = Path.of(file).toAbsolutePath();
+            if (!java.nio.file.Files.isRegularFile(p)) {
+                throw new UsageException("--kafka-client-config " + p + ": no such file");
+            }
+            m.put(KafkaClientSecurity.FILE, p.toString());
         });
         f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
                 Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
@@ -178,6 +188,13 @@ final class RoleConfig {
             }
         }
         Config defaults = f.has("bootstrap") ? BOOTSTRAP_DEFAULTS : ConfigFactory.empty();
-        return flags.withFallback(file).withFallback(defaults).withFallback(ConfigFactory.load()).resolve();
+        Config config = ClusterTls.apply(flags.withFallback(file).withFallback(defaults)
+                .withFallback(ConfigFactory.load()).resolve());
+        try {
+            KafkaClientSecurity.fromConfig(config); // each Kafka client reads it again; a mistake is found now
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage() + " (--kafka-client-config, " + KafkaClientSecurity.BLOCK + ")");
+        }
+        return config;
     }
 }

@@ -104,6 +104,10 @@ final class Up {
                     + "(see below)");
         }
         java.util.Optional<String> external = RoleConfig.kafka(f);
+        if (f.has("kafka-client-config") && (external.isEmpty() || external.get().isEmpty())) {
+            throw new UsageException("--kafka-client-config is for the Kafka cluster --kafka names; the broker up "
+                    + "starts itself takes plaintext clients");
+        }
         KafkaBroker broker;
         try {
             broker = external.isPresent() ? null : startBroker(dataDir.resolve("kafka"));
@@ -150,7 +154,7 @@ final class Up {
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
                         nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka,
-                        base.metricsIo());
+                        base.kafkaSecurity(), base.metricsIo());
                 control.system().systemActorOf(DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines()),
                         "data-node-" + i, Props.empty());
                 started.add(o);

@@ -89,4 +89,25 @@ class RoleConfigTest {
         assertThrows(UsageException.class, () -> RoleConfig.build(flags("--config", dir.resolve("none").toString()),
                 List.of("control")));
     }
+
+    @Test
+    void theKafkaClientConfigFileReachesEveryKafkaClientsSettings() throws Exception {
+        Path file = dir.resolve("kafka-client.properties");
+        Files.writeString(file, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n");
+        Config c = RoleConfig.build(flags("--kafka", "127.0.0.1:9092", "--kafka-client-config", file.toString()),
+                List.of("control", "io-engine"));
+        assertEquals("SASL_PLAINTEXT", IoEngineOptions.fromConfig(c).kafkaSecurity().properties()
+                .get("security.protocol"));
+        assertEquals("PLAIN", io.caspian.kafka.KafkaClientSecurity.fromConfig(c).properties().get("sasl.mechanism"));
+        assertEquals(true, IoEngineOptions.fromConfig(RoleConfig.build(flags(), List.of("io-engine"))).kafkaSecurity()
+                .isEmpty());
+        Path none = dir.resolve("none.properties");
+        assertEquals("--kafka-client-config " + none + ": no such file", assertThrows(UsageException.class,
+                () -> RoleConfig.build(flags("--kafka-client-config", none.toString()), List.of("control")))
+                .getMessage());
+        Path acks = dir.resolve("acks.properties");
+        Files.writeString(acks, "acks=1\n");
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--kafka-client-config", acks.toString()),
+                List.of("control")));
+    }
 }

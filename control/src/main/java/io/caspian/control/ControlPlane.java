@@ -34,6 +34,7 @@ import io.caspian.control.service.VolumeService;
 import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaClientSecurity;
 import io.caspian.kafka.TopicAdmin;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
@@ -170,7 +171,7 @@ public final class ControlPlane implements AutoCloseable {
             ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
                     .bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("control plane REST API on {}", binding.localAddress());
-            BusConsumer bus = startBus(c.getConfig("bus"), new BusRouter(entities, operations,
+            BusConsumer bus = startBus(c.getConfig("bus"), KafkaClientSecurity.fromConfig(full), new BusRouter(entities, operations,
                     volume -> reconciler.tell(new Reconciler.VolumeChanged(volume))));
             if (metrics != null && bus != null) {
                 metrics.register(new BusMetrics(bus::stats));
@@ -183,7 +184,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Consumes the io-engines' bus when Kafka is configured; null otherwise. */
-    private static BusConsumer startBus(Config c, BusSink sink) {
+    private static BusConsumer startBus(Config c, KafkaClientSecurity security, BusSink sink) {
         String servers = c.getString("bootstrap-servers").strip();
         if (servers.isEmpty()) {
             return null;
@@ -192,15 +193,16 @@ public final class ControlPlane implements AutoCloseable {
             // Kafka may be down now; the consumer waits for it either way.
             short rf = (short) c.getInt("replication-factor");
             CompletableFuture.runAsync(() -> {
-                try (TopicAdmin admin = new TopicAdmin(servers)) {
+                try (TopicAdmin admin = new TopicAdmin(servers, security)) {
                     admin.ensure(BusTopics.all(rf), Duration.ofSeconds(30));
                 } catch (RuntimeException e) {
                     LOG.warn("cannot create the io bus topics on {}: {}", servers, e.getMessage());
                 }
             });
         }
-        LOG.info("consuming the io bus at {} as group {}", servers, c.getString("group-id"));
-        return BusConsumer.start(BusConsumer.Options.of(servers).withGroupId(c.getString("group-id")), sink);
+        LOG.info("consuming the io bus at {} as group {} ({})", servers, c.getString("group-id"), security);
+        return BusConsumer.start(BusConsumer.Options.of(servers).withGroupId(c.getString("group-id"))
+                .withSecurity(security), sink);
     }
 
     /** Registers nodes as they report and marks them offline when they go; both trigger a reconciliation. */

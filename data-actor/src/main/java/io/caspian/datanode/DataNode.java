@@ -160,7 +160,8 @@ public final class DataNode {
 
   private static BusPublisher bus(DataNodeSettings s) {
     try {
-      return new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId()));
+      return new BusPublisher(BusPublisher.Options.of(s.kafkaBootstrap(), s.nodeId())
+          .withSecurity(s.kafkaSecurity()));
     } catch (org.apache.kafka.common.KafkaException e) {
       throw new IllegalArgumentException("io-engine " + s.nodeId() + ": cannot publish to Kafka at '"
           + s.kafkaBootstrap() + "': " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.caspian.datanode;
 
+import io.caspian.kafka.KafkaClientSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param nbdPort NBD port, 0 for an ephemeral one (reported in device URIs)
  * @param importDisks disk URIs to import at start besides those in the registry
  * @param kafkaBootstrap Kafka's host:port list for the io bus; empty for no bus
+ * @param kafkaSecurity how the bus publisher authenticates to Kafka and encrypts
  * @param errorCountsInterval how often each nexus publishes its children's error counts to the bus
  * @param ioMetrics whether nexuses and replicas count their reads and writes for the metrics
  *     ({@code volume_*}, {@code replica_*}, {@code diskpool_*} I/O figures); off saves their cost
@@ -26,7 +28,8 @@ import java.util.Objects;
  */
 public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
     String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks,
-    String kafkaBootstrap, Duration errorCountsInterval, boolean ioMetrics) {
+    String kafkaBootstrap, KafkaClientSecurity kafkaSecurity, Duration errorCountsInterval,
+    boolean ioMetrics) {
 
   public static final Duration DEFAULT_ERROR_COUNTS_INTERVAL = Duration.ofSeconds(10);
 
@@ -34,7 +37,7 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
   public DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
       String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks) {
     this(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort, importDisks, "",
-        DEFAULT_ERROR_COUNTS_INTERVAL, true);
+        KafkaClientSecurity.NONE, DEFAULT_ERROR_COUNTS_INTERVAL, true);
   }
 
   public DataNodeSettings {
@@ -50,6 +53,7 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
     nvmfHost = Objects.requireNonNull(nvmfHost, "nvmfHost");
     nbdHost = Objects.requireNonNull(nbdHost, "nbdHost");
     kafkaBootstrap = Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap").strip();
+    Objects.requireNonNull(kafkaSecurity, "kafkaSecurity");
     if (errorCountsInterval == null || errorCountsInterval.isNegative()
         || errorCountsInterval.isZero()) {
       throw new IllegalArgumentException("error counts interval must be positive, not "
@@ -65,22 +69,22 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
 
   public DataNodeSettings withLabels(Map<String, String> l) {
     return new DataNodeSettings(nodeId, dataDir, l, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, kafkaBootstrap, errorCountsInterval, ioMetrics);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
   }
 
   public DataNodeSettings withNvmf(String host, int port) {
     return new DataNodeSettings(nodeId, dataDir, labels, host, port, nbdHost, nbdPort, importDisks,
-        kafkaBootstrap, errorCountsInterval, ioMetrics);
+        kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
   }
 
   public DataNodeSettings withNbd(String host, int port) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, host, port,
-        importDisks, kafkaBootstrap, errorCountsInterval, ioMetrics);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
   }
 
   public DataNodeSettings withImportDisks(List<String> disks) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        disks, kafkaBootstrap, errorCountsInterval, ioMetrics);
+        disks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
   }
 
   /**
@@ -89,13 +93,19 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
    */
   public DataNodeSettings withKafka(String bootstrapServers, Duration errorCounts) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, bootstrapServers, errorCounts, ioMetrics);
+        importDisks, bootstrapServers, kafkaSecurity, errorCounts, ioMetrics);
+  }
+
+  /** Authenticates the bus publisher to Kafka, and encrypts, as {@code s} says. */
+  public DataNodeSettings withKafkaSecurity(KafkaClientSecurity s) {
+    return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
+        importDisks, kafkaBootstrap, s, errorCountsInterval, ioMetrics);
   }
 
   /** Counts every read and write for the metrics ({@code on}, the default) or none. */
   public DataNodeSettings withIoMetrics(boolean on) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, kafkaBootstrap, errorCountsInterval, on);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, on);
   }
 
   private static void checkPort(String what, int port) {

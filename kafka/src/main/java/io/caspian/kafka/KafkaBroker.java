@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,11 +38,15 @@ public final class KafkaBroker implements AutoCloseable {
    * @param maxHeap the broker JVM's -Xmx, e.g. "384m"
    * @param startTimeout how long start waits for the broker to answer clients
    * @param stopTimeout how long stop waits for a controlled shutdown before killing the process
+   * @param plainUsers empty: the client listener is PLAINTEXT without authentication; else it is SASL_PLAINTEXT
+   *     with mechanism PLAIN and these users and passwords, the first (by name) being the broker's own; fixed on
+   *     the data directory's first start, like the ports
    */
   public record Options(Path dataDir, int port, int controllerPort, String maxHeap, Duration startTimeout,
-      Duration stopTimeout) {
+      Duration stopTimeout, Map<String, String> plainUsers) {
 
     public Options {
+      plainUsers = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(plainUsers));
       if (dataDir == null) {
         throw new IllegalArgumentException("Kafka broker data directory must be given");
       }
@@ -53,11 +59,19 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public static Options in(Path dataDir) {
-      return new Options(dataDir, 0, 0, "384m", Duration.ofSeconds(60), Duration.ofSeconds(30));
+      return new Options(dataDir, 0, 0, "384m", Duration.ofSeconds(60), Duration.ofSeconds(30), Map.of());
     }
 
     public Options withPort(int p) {
-      return new Options(dataDir, p, controllerPort, maxHeap, startTimeout, stopTimeout);
+      return new Options(dataDir, p, controllerPort, maxHeap, startTimeout, stopTimeout, plainUsers);
+    }
+
+    /** Clients must authenticate with SASL PLAIN as one of {@code users} (name to password). */
+    public Options withSaslPlain(Map<String, String> users) {
+      if (users.isEmpty()) {
+        throw new IllegalArgumentException("SASL PLAIN needs at least one user");
+      }
+      return new Options(dataDir, port, controllerPort, maxHeap, startTimeout, stopTimeout, users);
     }
   }
 
@@ -103,6 +117,13 @@ public final class KafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start Kafka broker in " + o.dataDir(), e);
     }
+  }
+
+  /** What a client needs to authenticate as {@code user} to a broker started with {@link Options#plainUsers}. */
+  public static KafkaClientSecurity plainLogin(String user, String password) {
+    return new KafkaClientSecurity(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + user + "\" password=\"" + password + "\";"));
   }
 
   /** {@code 127.0.0.1:port}, for the clients' bootstrap.servers. */
@@ -199,7 +220,7 @@ public final class KafkaBroker implements AutoCloseable {
 
   private void awaitReady(Process p, Path out) {
     long deadline = System.nanoTime() + options.startTimeout().toNanos();
-    Properties props = new Properties();
+    Properties props = ownCredentials().applyTo(new Properties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
@@ -225,21 +246,32 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** The first SASL user's, which the broker uses for itself; none on a PLAINTEXT listener. */
+  private KafkaClientSecurity ownCredentials() {
+    if (options.plainUsers().isEmpty()) {
+      return KafkaClientSecurity.NONE;
+    }
+    var own = options.plainUsers().entrySet().iterator().next();
+    return plainLogin(own.getKey(), own.getValue());
+  }
+
   private static void writeConfig(Path dir, Path config, Options o) throws IOException {
     int port = o.port() != 0 ? o.port() : freePort();
     int cport = o.controllerPort() != 0 ? o.controllerPort() : freePort();
     while (cport == port) {
       cport = freePort();
     }
+    String client = o.plainUsers().isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
     String text = String.join("\n",
         "# Written by Caspian's KafkaBroker on first start; the ports stay so that restarts find the same cluster.",
         "process.roles=broker,controller",
         "node.id=1",
-        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + cport,
-        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+        "listeners=" + client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + cport,
+        "advertised.listeners=" + client + "://127.0.0.1:" + port,
         "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=" + client,
+        "listener.security.protocol.map=" + client + ":" + client + ",CONTROLLER:PLAINTEXT",
+        sasl(o.plainUsers()),
         "controller.quorum.bootstrap.servers=127.0.0.1:" + cport,
         "log.dirs=" + dir.resolve("logs"),
         // Topics are made by TopicAdmin with explicit partitions; a typo in a topic name must fail, not create one.
@@ -262,6 +294,24 @@ public final class KafkaBroker implements AutoCloseable {
         "appender.out.layout.type=PatternLayout",
         "appender.out.layout.pattern=[%d] %p %m (%c)%n",
         ""), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The SASL PLAIN settings of the client listener: its JAAS entry lists every user ({@code user_<name>}) and the
+   * broker's own login (the first user), which it needs for its inter-broker connection to itself.
+   */
+  private static String sasl(Map<String, String> users) {
+    if (users.isEmpty()) {
+      return "# clients connect without authentication";
+    }
+    var own = users.entrySet().iterator().next();
+    StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+        .append(" username=\"").append(own.getKey()).append("\" password=\"").append(own.getValue()).append('"');
+    users.forEach((u, p) -> jaas.append(" user_").append(u).append("=\"").append(p).append('"'));
+    return String.join("\n",
+        "sasl.enabled.mechanisms=PLAIN",
+        "sasl.mechanism.inter.broker.protocol=PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config=" + jaas + ";");
   }
 
   /** Formats the log directory unless it already is; returns the cluster id. */

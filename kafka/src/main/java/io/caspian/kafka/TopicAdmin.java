@@ -28,7 +28,11 @@ public final class TopicAdmin implements AutoCloseable {
   private final String servers;
 
   public TopicAdmin(String bootstrapServers) {
-    Properties p = new Properties();
+    this(bootstrapServers, KafkaClientSecurity.NONE);
+  }
+
+  public TopicAdmin(String bootstrapServers, KafkaClientSecurity security) {
+    Properties p = security.applyTo(new Properties());
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.CLIENT_ID_CONFIG, "caspian-topic-admin");
     this.admin = Admin.create(p);

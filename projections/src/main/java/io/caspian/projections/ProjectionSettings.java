@@ -2,10 +2,15 @@ package io.caspian.projections;
 
 import com.typesafe.config.Config;
 import io.caspian.control.journal.JournalSettings;
+import io.caspian.kafka.KafkaClientSecurity;
 import java.time.Duration;
 
-/** {@code caspian.projections} and the journal database they share. */
-public record ProjectionSettings(JournalSettings journal, String bootstrapServers, String topic, int inFlight,
+/**
+ * {@code caspian.projections}, the journal database they share and how the public-event producer authenticates to
+ * Kafka ({@code caspian.kafka.client}, as every Kafka client of Caspian).
+ */
+public record ProjectionSettings(JournalSettings journal, String bootstrapServers, KafkaClientSecurity kafkaSecurity,
+                                 String topic, int inFlight,
                                  int saveOffsetAfterEvents, Duration saveOffsetAfter, int auditGroupSize,
                                  Duration auditGroupWithin, int poolSize, int queryThreads) {
 
@@ -20,7 +25,7 @@ public record ProjectionSettings(JournalSettings journal, String bootstrapServer
                     + dispatcher + ")");
         }
         return new ProjectionSettings(JournalSettings.fromConfig(config), p.getString("kafka.bootstrap-servers"),
-                p.getString("kafka.topic"), p.getInt("kafka.in-flight"), p.getInt("kafka.save-offset-after-events"),
+                KafkaClientSecurity.fromConfig(config), p.getString("kafka.topic"), p.getInt("kafka.in-flight"), p.getInt("kafka.save-offset-after-events"),
                 p.getDuration("kafka.save-offset-after"), p.getInt("audit.group-size"),
                 p.getDuration("audit.group-within"), poolSize, p.getInt("query-threads"));
     }

@@ -94,7 +94,7 @@ public final class Projections {
                 i -> ProjectionBehavior.create(audit(system, db, store, s, TAGS.get(i)).withStatusObserver(progress)),
                 daemon, Optional.of(ProjectionBehavior.stopMessage()));
         Producer<String, byte[]> producer = s.kafkaEnabled()
-                ? Producers.idempotent(s.bootstrapServers(), "caspian-public-events") : null;
+                ? Producers.idempotent(s.bootstrapServers(), "caspian-public-events", s.kafkaSecurity()) : null;
         if (producer != null) {
             PublicEventPublisher publisher = new PublicEventPublisher(producer, s.topic(), s.inFlight());
             ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, "public-event-projection",

@@ -3,6 +3,7 @@ package io.caspian.control.bus;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaClientSecurity;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -45,9 +47,10 @@ public final class BusConsumer implements AutoCloseable {
    * @param topics what to consume, normally {@link BusTopics#IO_TOPICS}
    * @param sinkTimeout how long one sink call may take before it counts as failed
    * @param retryBackoff wait before a failed record is tried again
+   * @param security how it authenticates to the brokers and encrypts ({@code caspian.kafka.client})
    */
   public record Options(String bootstrapServers, String groupId, List<String> topics, Duration sinkTimeout,
-      Duration retryBackoff) {
+      Duration retryBackoff, KafkaClientSecurity security) {
 
     public Options {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -60,28 +63,37 @@ public final class BusConsumer implements AutoCloseable {
         throw new IllegalArgumentException("bus consumer needs topics");
       }
       topics = List.copyOf(topics);
+      if (security == null) {
+        throw new IllegalArgumentException("bus consumer needs its Kafka client security (NONE for none)");
+      }
     }
 
     public static Options of(String bootstrapServers) {
       return new Options(bootstrapServers, "caspian-control", BusTopics.IO_TOPICS, Duration.ofSeconds(30),
-          Duration.ofMillis(500));
+          Duration.ofMillis(500), KafkaClientSecurity.NONE);
     }
 
     public Options withGroupId(String g) {
-      return new Options(bootstrapServers, g, topics, sinkTimeout, retryBackoff);
+      return new Options(bootstrapServers, g, topics, sinkTimeout, retryBackoff, security);
     }
 
     public Options withSinkTimeout(Duration d) {
-      return new Options(bootstrapServers, groupId, topics, d, retryBackoff);
+      return new Options(bootstrapServers, groupId, topics, d, retryBackoff, security);
     }
 
     public Options withRetryBackoff(Duration d) {
-      return new Options(bootstrapServers, groupId, topics, sinkTimeout, d);
+      return new Options(bootstrapServers, groupId, topics, sinkTimeout, d, security);
+    }
+
+    public Options withSecurity(KafkaClientSecurity s) {
+      return new Options(bootstrapServers, groupId, topics, sinkTimeout, retryBackoff, s);
     }
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(BusConsumer.class);
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+  /** How often refused credentials are tried (and logged) again. */
+  private static final Duration AUTH_RETRY = Duration.ofSeconds(10);
 
   private final Options options;
   private final BusSink sink;
@@ -98,7 +110,7 @@ public final class BusConsumer implements AutoCloseable {
   private BusConsumer(Options options, BusSink sink) {
     this.options = options;
     this.sink = sink;
-    Properties p = new Properties();
+    Properties p = options.security().applyTo(new Properties());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -160,6 +172,11 @@ public final class BusConsumer implements AutoCloseable {
           }
         } catch (WakeupException | InterruptException e) {
           throw e;
+        } catch (AuthenticationException e) {
+          // Not transient like an outage, but an operator may fix the broker's side: say so loudly and go on.
+          LOG.error("bus consumer of group {}: Kafka at {} refused its credentials ({}, caspian.kafka.client): {}",
+              options.groupId(), options.bootstrapServers(), options.security(), e.getMessage());
+          Thread.sleep(AUTH_RETRY.toMillis());
         } catch (KafkaException e) {
           // The broker away, a rebalance at a bad moment: what was not committed comes again and is skipped.
           LOG.warn("bus consumer of group {}: {}; going on", options.groupId(), e.toString());

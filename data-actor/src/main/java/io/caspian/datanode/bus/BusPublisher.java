@@ -4,6 +4,7 @@ import io.caspian.bdev.BdevException;
 import io.caspian.events.Health;
 import io.caspian.events.proto.bus.BusEvent;
 import io.caspian.kafka.BusTopics;
+import io.caspian.kafka.KafkaClientSecurity;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusEvent;
 import io.caspian.nexus.NexusListener;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -51,9 +53,10 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
    * @param errorCapacity most children whose error counts wait while Kafka is away
    * @param maxInFlight most records with the producer at once
    * @param progressInterval how often a running rebuild's progress is published; zero for never
+   * @param security how it authenticates to the brokers and encrypts ({@code caspian.kafka.client})
    */
   public record Options(String bootstrapServers, String node, int errorCapacity, int maxInFlight,
-      Duration progressInterval) {
+      Duration progressInterval, KafkaClientSecurity security) {
 
     public Options {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -68,26 +71,35 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
       if (progressInterval == null || progressInterval.isNegative()) {
         throw new IllegalArgumentException("rebuild progress interval must be >= 0, not " + progressInterval);
       }
+      if (security == null) {
+        throw new IllegalArgumentException("bus publisher needs its Kafka client security (NONE for none)");
+      }
     }
 
     public static Options of(String bootstrapServers, String node) {
-      return new Options(bootstrapServers, node, 1024, 256, Duration.ofSeconds(5));
+      return new Options(bootstrapServers, node, 1024, 256, Duration.ofSeconds(5), KafkaClientSecurity.NONE);
     }
 
     public Options withErrorCapacity(int n) {
-      return new Options(bootstrapServers, node, n, maxInFlight, progressInterval);
+      return new Options(bootstrapServers, node, n, maxInFlight, progressInterval, security);
     }
 
     public Options withMaxInFlight(int n) {
-      return new Options(bootstrapServers, node, errorCapacity, n, progressInterval);
+      return new Options(bootstrapServers, node, errorCapacity, n, progressInterval, security);
     }
 
     public Options withProgressInterval(Duration d) {
-      return new Options(bootstrapServers, node, errorCapacity, maxInFlight, d);
+      return new Options(bootstrapServers, node, errorCapacity, maxInFlight, d, security);
+    }
+
+    public Options withSecurity(KafkaClientSecurity s) {
+      return new Options(bootstrapServers, node, errorCapacity, maxInFlight, progressInterval, s);
     }
   }
 
   private static final System.Logger LOG = System.getLogger(BusPublisher.class.getName());
+  /** How often refused credentials are tried (and logged) again. */
+  private static final long AUTH_RETRY_MS = 10_000;
 
   private final Options options;
   private final String source;
@@ -103,6 +115,8 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
+  /** Set when the brokers refused this publisher's credentials; the sender reports it and waits. */
+  private volatile AuthenticationException refused;
   private int warnAt = 4096;
 
   public BusPublisher(Options options) {
@@ -252,6 +266,16 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
     long order = 0;
     try {
       while (!closed) {
+        AuthenticationException r = refused;
+        if (r != null) {
+          // Not an outage that ends by itself: say so loudly, keep the events, and try again now and then (the
+          // broker's side may be fixed) instead of at once.
+          refused = null;
+          LOG.log(System.Logger.Level.ERROR, "Kafka at " + options.bootstrapServers() + " refused the credentials of "
+              + "io-engine " + options.node() + " (" + options.security() + ", caspian.kafka.client): "
+              + r.getMessage() + "; its events wait");
+          Thread.sleep(AUTH_RETRY_MS);
+        }
         for (Outgoing f; (f = failed.poll()) != null; ) {
           resend.add(f);
         }
@@ -280,6 +304,9 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
             permits.release();
             if (ex == null) {
               delivered.incrementAndGet();
+            } else if (ex instanceof AuthenticationException refusedNow) {
+              refused = refusedNow;
+              failed.add(sent);
             } else {
               LOG.log(System.Logger.Level.WARNING, "a " + sent.topic + " record of nexus "
                   + sent.nexus + " was not delivered (" + ex + "); sending it again");
@@ -288,6 +315,9 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
           });
         } catch (KafkaException ex) {
           // No metadata yet (broker away since start) or the producer's memory is full: try again shortly.
+          if (ex instanceof AuthenticationException refusedNow) {
+            refused = refusedNow;
+          }
           inFlight.decrementAndGet();
           permits.release();
           resend.add(o);
@@ -309,7 +339,7 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
   }
 
   private static Properties producerConfig(Options o) {
-    Properties p = new Properties();
+    Properties p = o.security().applyTo(new Properties());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "caspian-io-" + o.node());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -1,5 +1,6 @@
 package io.caspian.projections.kafka;
 
+import io.caspian.kafka.KafkaClientSecurity;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -15,8 +16,10 @@ public final class Producers {
     private Producers() {
     }
 
-    public static Producer<String, byte[]> idempotent(String bootstrapServers, String clientId) {
-        Properties p = new Properties();
+    /** {@code security}: how it authenticates to the brokers and encrypts ({@link KafkaClientSecurity#NONE}: not). */
+    public static Producer<String, byte[]> idempotent(String bootstrapServers, String clientId,
+                                                      KafkaClientSecurity security) {
+        Properties p = security.applyTo(new Properties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

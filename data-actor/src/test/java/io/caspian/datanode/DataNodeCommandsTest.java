@@ -169,7 +169,7 @@ class DataNodeCommandsTest {
       assertEquals(id, assertInstanceOf(ReplicaDone.class, probe.receiveMessage(Nodes.TIMEOUT))
           .replica().uuid());
     }
-    assertEquals(FailureKind.INVALID_ARGUMENT,
+    assertEquals(FailureKind.FAILED_PRECONDITION,
         assertInstanceOf(Failed.class, probe.receiveMessage(Nodes.TIMEOUT)).kind());
     for (String id : ids) {
       assertEquals(new Removed(id), probe.receiveMessage(Nodes.TIMEOUT));

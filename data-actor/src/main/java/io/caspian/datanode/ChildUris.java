@@ -13,9 +13,9 @@ import java.util.Set;
  */
 final class ChildUris {
 
-  static final Set<String> SCHEMES = Set.of("bdev", "nvmf");
+  private static final Set<String> SCHEMES = Set.of("bdev", "nvmf");
   /** Ten minutes: longer would leave a write hanging past any host's own timeout. */
-  static final long MAX_IO_TIMEOUT_MS = 600_000;
+  private static final long MAX_IO_TIMEOUT_MS = 600_000;
 
   private ChildUris() {
   }

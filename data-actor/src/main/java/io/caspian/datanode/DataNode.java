@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -368,11 +369,11 @@ public final class DataNode {
       }
     } else if (c instanceof IoEngineCommand.CreateNexus n) {
       NexusEntry e = nexuses.get(n.uuid());
-      String bad = n.children().stream().map(ChildUris::refusal).flatMap(java.util.Optional::stream)
-          .findFirst().orElse(null);
-      if (bad != null) {
+      Optional<String> bad = n.children().stream().map(ChildUris::refusal)
+          .flatMap(Optional::stream).findFirst();
+      if (bad.isPresent()) {
         n.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + n.uuid()
-            + ": " + bad));
+            + ": " + bad.get()));
       } else if (e != null) {
         e.actor().tell(c);
       } else {
@@ -381,9 +382,14 @@ public final class DataNode {
         ctx.watch(a);
         nexuses.put(n.uuid(), new NexusEntry(a, null));
       }
-    } else if (c instanceof IoEngineCommand.AddChild a && ChildUris.refusal(a.uri()).isPresent()) {
-      a.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + a.nexus()
-          + ": " + ChildUris.refusal(a.uri()).get()));
+    } else if (c instanceof IoEngineCommand.AddChild a) {
+      Optional<String> bad = ChildUris.refusal(a.uri());
+      if (bad.isPresent()) {
+        a.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + a.nexus()
+            + ": " + bad.get()));
+      } else {
+        toNexus(c);
+      }
     } else {
       toNexus(c);
     }

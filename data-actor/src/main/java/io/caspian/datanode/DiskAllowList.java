@@ -42,7 +42,7 @@ public final class DiskAllowList {
   /** The schemes whose disk is a local path that the io-engine opens (and may create). */
   private static final Set<String> PATH_SCHEMES = Set.of("aio", "file", "uring");
   /** Where udev keeps its stable links to block devices. */
-  static final Path UDEV_LINKS = Path.of("/dev/disk");
+  private static final Path UDEV_LINKS = Path.of("/dev/disk");
 
   /** What the list says about one disk URI. */
   public sealed interface Verdict {

@@ -31,8 +31,11 @@ public final class Main {
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
                           --metrics-io true|false (true): count each read and write for the metrics (up too)
-                          --child-io-timeout D (5s): a replica on another node that takes longer to complete an
-                          I/O is faulted and the I/O completes on the other replicas
+                          --child-io-timeout D (5s, at most 10m): a replica on another node that takes longer to
+                          complete an I/O is faulted and the I/O completes on the other replicas
+                          --disk-allow PATTERN (repeatable; up too): the only disks pools may be on, in place of
+                          the default DATA_DIR/ /dev/disk/by-id/* malloc: nvmf:; path globs (/dev/nvme*n1,
+                          /srv/caspian/) or schemes; any other disk is refused (403) before it is opened
             %s  diskpool-operator  makes the DiskPool objects of one Kubernetes namespace pools, through the REST
                           API: --api http://control:8080  [--namespace NS (the pod's own, else caspian)]
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config

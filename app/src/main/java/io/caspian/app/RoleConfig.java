@@ -30,7 +30,9 @@ final class RoleConfig {
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
             "faulted-child-wait");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host",
-            "metrics-io", "child-io-timeout");
+            "metrics-io", "child-io-timeout", "disk-allow");
+    /** The child I/O timeout's range: a nexus refuses a child URI's io_timeout_ms outside it too. */
+    static final java.time.Duration MAX_CHILD_IO_TIMEOUT = java.time.Duration.ofMinutes(10);
 
     /**
      * What {@code --bootstrap} looks for, under {@code --config}: the control nodes by the name and label
@@ -141,8 +143,16 @@ final class RoleConfig {
         });
         f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
                 Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
-        f.get("child-io-timeout").ifPresent(t -> m.put("caspian.io-engine.child-io-timeout",
-                Durations.parse("child-io-timeout", t).toMillis() + "ms"));
+        f.get("child-io-timeout").ifPresent(t -> {
+            java.time.Duration d = Durations.parse("child-io-timeout", t);
+            if (d.toMillis() < 1 || d.compareTo(MAX_CHILD_IO_TIMEOUT) > 0) {
+                throw new UsageException("--child-io-timeout must be 1ms..10m, got '" + t + "'");
+            }
+            m.put("caspian.io-engine.child-io-timeout", d.toMillis() + "ms");
+        });
+        if (f.has("disk-allow")) {
+            m.put("caspian.io-engine.disk-allow", f.all("disk-allow"));
+        }
         f.get("jdbc-url").ifPresent(u -> m.put("caspian.journal.url", u));
         f.get("jdbc-user").ifPresent(u -> m.put("caspian.journal.user", u));
         f.get("jdbc-password").ifPresent(p -> m.put("caspian.journal.password", p));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
+import io.caspian.datanode.DiskAllowList;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.projections.Projections;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -30,7 +31,8 @@ import org.apache.pekko.actor.typed.Props;
 final class Up {
     static final int DEFAULT_REST_PORT = 8080;
     static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
-            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io", "child-io-timeout"));
+            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io", "child-io-timeout",
+                    "disk-allow"));
     private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
     /**
      * How long {@code up} lets a faulted child come back before replacing its replica. Long enough for the
@@ -154,7 +156,7 @@ final class Up {
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
                         nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka,
-                        base.kafkaSecurity(), base.metricsIo());
+                        base.kafkaSecurity(), base.metricsIo(), diskAllow(base.diskAllow(), poolFile));
                 control.system().systemActorOf(DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines()),
                         "data-node-" + i, Props.empty());
                 started.add(o);
@@ -175,6 +177,19 @@ final class Up {
             throw new IllegalStateException("the Kafka broker in " + dir + " did not start: " + e.getMessage()
                     + " (--kafka host:port uses a running cluster, --kafka off runs without the bus)", e);
         }
+    }
+
+    /**
+     * An io-engine's allow list: empty (the defaults, its data directory holding its pool), or {@code --disk-allow}
+     * and its own pool file, so that a narrower list never locks {@code up} out of the pools it made.
+     */
+    static List<String> diskAllow(List<String> flags, Path poolFile) {
+        if (flags.isEmpty()) {
+            return List.of();
+        }
+        List<String> l = new ArrayList<>(flags);
+        l.add(DiskAllowList.exactly(poolFile));
+        return l;
     }
 
     static String poolDisk(Path file, int mb) {

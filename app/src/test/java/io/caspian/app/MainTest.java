@@ -57,9 +57,18 @@ class MainTest {
         assertEquals(2, main("get", "volumes", "--watch").code(), "--watch needs one volume");
     }
 
-    /** A disk holding data is refused, named and left as it was; {@code --overwrite} formats it. */
+    /**
+     * A disk holding data is refused, named and left as it was; {@code --overwrite} formats it. Outside the
+     * io-engine's data directory (its default disk allow list) even {@code --overwrite} is refused, creating nothing.
+     */
     private void createPoolNeedsOverwriteForADiskWithData(String api, String node) throws Exception {
-        Path disk = dataDir.resolveSibling(dataDir.getFileName() + "-dirty.img");
+        Path outside = dataDir.resolveSibling(dataDir.getFileName() + "-outside.img");
+        Run denied = cli(api, "create", "pool", "outside", "--node", node, "--disk", "file://" + outside
+                + "?size_mb=64", "--overwrite");
+        assertEquals(1, denied.code(), denied.out());
+        assertTrue(denied.err().contains("allow list"), denied.err());
+        assertTrue(!java.nio.file.Files.exists(outside), "a refused create made " + outside);
+        Path disk = dataDir.resolve(node).resolve("dirty.img");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(64 << 20);
             f.seek(8192);

@@ -72,6 +72,47 @@ class RoleConfigTest {
     }
 
     @Test
+    void diskAllowTakesThePlaceOfTheDataDirectoryDefaults() throws Exception {
+        IoEngineOptions none = IoEngineOptions.fromConfig(RoleConfig.build(flags("--data-dir", dir.toString()),
+                List.of("io-engine")));
+        assertEquals(List.of(), none.diskAllow());
+        assertEquals(io.caspian.datanode.DiskAllowList.defaults(dir), DataNodes.settings(none).diskAllow());
+        IoEngineOptions o = IoEngineOptions.fromConfig(RoleConfig.build(flags("--data-dir", dir.toString(),
+                "--disk-allow", "/dev/loop*", "--disk-allow", "/var/tmp/caspian/", "--disk-allow", "malloc:"),
+                List.of("io-engine")));
+        assertEquals(List.of("/dev/loop*", "/var/tmp/caspian/", "malloc:"), o.diskAllow());
+        assertEquals(o.diskAllow(), DataNodes.settings(o).diskAllow());
+        Path file = dir.resolve("allow.conf");
+        Files.writeString(file, "caspian.io-engine.disk-allow = [\"/srv/disks/*\"]\n");
+        assertEquals(List.of("/srv/disks/*"), IoEngineOptions.fromConfig(RoleConfig.build(flags("--config",
+                file.toString()), List.of("io-engine"))).diskAllow());
+        for (String bad : List.of("relative/*", " ", "/var/../etc/*", "/a/[b")) {
+            UsageException e = assertThrows(UsageException.class, () -> IoEngineOptions.fromConfig(RoleConfig.build(
+                    flags("--disk-allow", bad, "--data-dir", dir.toString()), List.of("io-engine"))));
+            assertTrue(e.getMessage().contains("--disk-allow"), e.getMessage());
+        }
+    }
+
+    @Test
+    void upAddsItsOwnPoolFileToANarrowerAllowList() {
+        Path pool = dir.resolve("node-1").resolve("pool-1.img");
+        assertEquals(List.of(), Up.diskAllow(List.of(), pool));
+        assertEquals(List.of("/dev/loop*", pool.toAbsolutePath().toString()),
+                Up.diskAllow(List.of("/dev/loop*"), pool));
+    }
+
+    @Test
+    void aChildIoTimeoutOutOfRangeIsAUsageError() {
+        assertEquals(600_000L, RoleConfig.build(flags("--child-io-timeout", "10m"), List.of("io-engine"))
+                .getDuration("caspian.io-engine.child-io-timeout").toMillis());
+        for (String bad : List.of("0s", "11m")) {
+            UsageException e = assertThrows(UsageException.class, () -> RoleConfig.build(
+                    flags("--child-io-timeout", bad), List.of("io-engine")));
+            assertTrue(e.getMessage().contains("--child-io-timeout"), e.getMessage());
+        }
+    }
+
+    @Test
     void aNodeIdTheApiCouldNotNameIsAUsageError() {
         for (String bad : List.of("Node_1", "node 1", "-node", "node\n1", "n".repeat(254))) {
             UsageException e = assertThrows(UsageException.class, () -> IoEngineOptions.fromConfig(RoleConfig.build(

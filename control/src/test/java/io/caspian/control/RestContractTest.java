@@ -182,6 +182,10 @@ class RestContractTest {
                 new Bad("PUT", "/v0/nodes/node-x/pools/px", "{\"disks\":[\"malloc:///px?size_mb=8\"]}", 404),
                 new Bad("PUT", "/v0/nodes/node-a/pools/pool-a", "{\"disks\":[\"malloc:///other?size_mb=8\"]}", 409),
                 new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"/dev/nonexistent\"]}", 422),
+                // Outside the io-engine's disk allow list: refused before the disk is opened.
+                new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"/etc/passwd\"]}", 403),
+                new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"file:///etc/shadow?size_mb=64\"]}",
+                        403),
                 new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"malloc:///px?size_mb=8&holds=data\"]}",
                         422),
                 new Bad("DELETE", "/v0/nodes/node-a/pools/pool-a", null, 409),
@@ -264,6 +268,7 @@ class RestContractTest {
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-x/pools/extra", pool, 404);
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", pool.replace("extra", "other"), 409);
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}", 422);
+        s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/bad", "{\"disks\":[\"/etc/passwd\"]}", 403);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", null, 204);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/Extra", null, 400);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", null, 404);

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
 import io.caspian.datanode.DataNode;
 import io.caspian.datanode.DataNodeSettings;
+import io.caspian.datanode.DiskAllowList;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,8 +44,9 @@ final class OneNodeCaspian implements AutoCloseable {
                         dir.resolve("control").toString()))));
         OneNodeCaspian c = new OneNodeCaspian(control);
         try {
-            control.system().systemActorOf(DataNode.create(DataNodeSettings.local(NODE, dir.resolve(NODE))), NODE,
-                    Props.empty());
+            // The tests' disks live beside the node's data directory, in the test's directory.
+            control.system().systemActorOf(DataNode.create(DataNodeSettings.local(NODE, dir.resolve(NODE))
+                    .withDiskAllow(DiskAllowList.defaults(dir))), NODE, Props.empty());
             Waits.until("io-engine " + NODE + " Online", Duration.ofSeconds(30), () -> c.call("GET", "/v0/nodes/"
                     + NODE, null), r -> r.status() == 200 && "Online".equals(r.json().path("status").asText()));
             return c;

@@ -247,7 +247,8 @@ public final class RestApi extends AllDirectives {
 
     private static StatusCode status(IoEngineException e) {
         return switch (e.kind()) {
-            case ALREADY_EXISTS -> StatusCodes.CONFLICT;
+            case ALREADY_EXISTS, FAILED_PRECONDITION -> StatusCodes.CONFLICT;
+            case PERMISSION_DENIED -> StatusCodes.FORBIDDEN;
             case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
             case INTERNAL, UNSPECIFIED -> StatusCodes.INTERNAL_SERVER_ERROR;
             case NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> StatusCodes.UNPROCESSABLE_CONTENT;

@@ -113,13 +113,14 @@ final class RestClient {
                         + tokenPlaces + "; `caspian up` prints where its token is)");
             }
             throw e;
-        } catch (SSLException e) {
-            throw new RestException(0, "TLS", "TLS with " + base + " failed: " + e.getMessage()
-                    + " (--tls-ca names the certificate to trust)");
         } catch (ConnectException e) {
             throw new RestException(0, "UNREACHABLE", "cannot reach the control plane at " + base
                     + " (is `caspian up` or `caspian control` running? --api picks another address)");
         } catch (IOException e) {
+            if (e instanceof SSLException || e.getCause() instanceof SSLException) {
+                throw new RestException(0, "TLS", "TLS with " + base + " failed: " + e.getMessage()
+                        + " (--tls-ca names the certificate to trust)");
+            }
             throw new RestException(0, "UNREACHABLE", method + " " + base + path + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

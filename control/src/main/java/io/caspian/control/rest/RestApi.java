@@ -64,13 +64,9 @@ public final class RestApi extends AllDirectives {
         this.openApi = loadOpenApi();
     }
 
-    public Route route(RestAuth auth) {
-        return route(auth, java.util.List.of());
-    }
-
     /**
-     * With routes of other modules under {@code /v0} (e.g. the event queries), sharing the JSON error handling and
-     * {@code auth}, which guards everything but {@code /v0/health}.
+     * The API under {@code /v0}, with the routes of other modules (e.g. the event queries), all sharing the JSON error
+     * handling and {@code auth}, which guards everything but {@code /v0/health}.
      */
     public Route route(RestAuth auth, java.util.List<Route> more) {
         Route own = concat(

@@ -40,6 +40,31 @@ class RoleConfigTest {
     }
 
     @Test
+    void restAuthenticationFlags() throws Exception {
+        Config byDefault = RoleConfig.build(flags(), List.of("control"));
+        assertEquals("token", byDefault.getString("caspian.control.rest.auth.mode"));
+        assertEquals("", byDefault.getString("caspian.control.rest.auth.token-file"));
+        Path tokens = Files.writeString(dir.resolve("tokens"), "t1\n");
+        Path store = Files.writeString(dir.resolve("rest.p12"), "");
+        Path password = Files.writeString(dir.resolve("password"), "p\n");
+        Config c = RoleConfig.build(flags("--token-file", tokens.toString(), "--tls-keystore", store.toString(),
+                "--tls-keystore-password-file", password.toString()), List.of("control"));
+        assertEquals(tokens.toString(), c.getString("caspian.control.rest.auth.token-file"));
+        assertEquals(store.toString(), c.getString("caspian.control.rest.tls.keystore"));
+        assertEquals(password.toString(), c.getString("caspian.control.rest.tls.keystore-password-file"));
+        assertEquals("none", RoleConfig.build(flags("--auth", "none"), List.of("control"))
+                .getString("caspian.control.rest.auth.mode"));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--auth", "basic"), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--auth", "none", "--token-file",
+                tokens.toString()), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--token-file", dir.resolve("absent")
+                .toString()), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--tls-keystore", store.toString()),
+                List.of("control")));
+        assertTrue(!Up.FLAGS.contains("tls-keystore") && Up.FLAGS.contains("token-file"));
+    }
+
+    @Test
     void metricsAreOffUnlessAPortIsGiven() {
         Config off = RoleConfig.build(flags(), List.of("io-engine"));
         assertEquals(0, off.getInt("caspian.metrics.port"));

@@ -29,6 +29,15 @@ final class OneNodeCaspian implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     final String api;
 
+    /** The token the control plane made for its data directory; what the operator's Secret would hold. */
+    String token() {
+        try {
+            return java.nio.file.Files.readString(control.restAuth().tokenFile().orElseThrow()).strip();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private OneNodeCaspian(ControlPlane control) {
         this.control = control;
         this.api = "http://127.0.0.1:" + control.restPort();
@@ -63,7 +72,7 @@ final class OneNodeCaspian implements AutoCloseable {
     Reply call(String method, String path, String body) {
         // A JSON content type on every request: the API ignores it where there is no body.
         HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token())
                 .method(method, HttpRequest.BodyPublishers.ofString(body == null ? "" : body)).build();
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());

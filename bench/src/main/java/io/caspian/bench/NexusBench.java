@@ -3,6 +3,7 @@ package io.caspian.bench;
 import io.caspian.bdev.BdevException;
 import io.caspian.bdev.BlockDevice;
 import io.caspian.bdev.DeviceOpener;
+import io.caspian.nexus.IntentLogOptions;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusOptions;
 import io.caspian.pool.Pool;
@@ -15,6 +16,7 @@ import io.caspian.rebuild.SegmentMap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -76,6 +78,7 @@ public final class NexusBench {
       prefill(files[i], GIB, i + 1);
     }
     Mirrors file = mirrors("file", i -> "file://" + files[i] + "?blk_size=4096");
+    double wilOnOverOff = intentLog(i -> "file://" + files[i] + "?blk_size=4096");
     Rebuild rebuild = rebuild("file://" + files[0] + "?blk_size=4096", "file://" + files[1] + "?blk_size=4096");
 
     double nexus1OverRaw = Math.min(malloc.nexus1OverRaw(), file.nexus1OverRaw());
@@ -91,9 +94,11 @@ public final class NexusBench {
     System.out.printf(Locale.ROOT,
         "RESULT nexus1_over_raw=%.3f nexus3_write_over_slowest=%.3f rebuild_over_copy=%.3f "
             + "io_during_rebuild_over_idle=%.3f nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f "
-            + "metrics_on_over_off=%.3f metrics_on_over_off_per_cpu=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
+            + "metrics_on_over_off=%.3f metrics_on_over_off_per_cpu=%.3f metrics_on_alloc_bytes_per_io=%.2f "
+            + "wil_on_over_off=%.3f%n",
         nexus1OverRaw, nexus3OverSlowest, rebuild.overCopy(), rebuild.ioOverIdle(), nexus3OverFanOut,
-        worstNexusAllocPerIo, metrics.onOverOff(), metrics.cpuOnOverOff(), metrics.onAllocPerIo());
+        worstNexusAllocPerIo, metrics.onOverOff(), metrics.cpuOnOverOff(), metrics.onAllocPerIo(),
+        wilOnOverOff);
   }
 
   /** IOPS of one backend; reads and writes of the one-child pair, writes of the three. */
@@ -164,6 +169,43 @@ public final class NexusBench {
         backend, w3[4] / slowest, w3[4] / w3[3]);
     three.close();
     return new Mirrors(read[0], write[0], read[1], write[1], slowest, w3[3], w3[4]);
+  }
+
+  /**
+   * What the write-intent log costs: randwrite IOPS of a 3-child file nexus with its log (in the
+   * work directory, so its fdatasyncs hit the children's disk) over the same without, in turn.
+   * The warm-up dirties every region once (the group commits); the figure is the steady state of
+   * random writes over the whole volume, where every write finds its region durably dirty.
+   */
+  private double intentLog(IntFunction<String> uriOf) throws Exception {
+    Nexus[] sides = new Nexus[2];
+    for (int s = 0; s < sides.length; s++) {
+      List<String> uris = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        uris.add(uriOf.apply(i));
+      }
+      NexusOptions o = NexusOptions.defaults();
+      if (s == 0) {
+        Files.deleteIfExists(dir.resolve("bench.wil"));
+        o = o.withIntentLog(IntentLogOptions.at(dir.resolve("bench.wil")));
+      }
+      sides[s] = Nexus.create(UUID.randomUUID().toString(), GIB, uris, opener, o);
+    }
+    try {
+      double warmUp = Math.min(1, seconds);
+      for (Nexus n : sides) {
+        new LoadGenerator(n, LoadGenerator.Pattern.RANDWRITE, BS, QD, GIB).run(warmUp);
+      }
+      double[] w = interleaved(LoadGenerator.Pattern.RANDWRITE,
+          new Run("file nexus3, write-intent log on", sides[0], true),
+          new Run("file nexus3, write-intent log off", sides[1], true));
+      System.out.printf(Locale.ROOT, "wil_on_over_off: %.3f (%d of %d regions dirty at the end)%n",
+          w[0] / w[1], sides[0].intentDirtyRegions(), GIB / sides[0].intentRegionSize());
+      return w[0] / w[1];
+    } finally {
+      sides[0].destroy();
+      sides[1].close();
+    }
   }
 
   /**

@@ -80,6 +80,9 @@ final class IntentGate {
 
   /** Writes the initial image (what was loaded, with today's members) and starts the log thread. */
   void start() throws IOException {
+    synchronized (park) {
+      membersChanged = false; // this image carries them
+    }
     log.write(snapshot(durable, null));
     thread.start();
   }

@@ -197,6 +197,7 @@ public final class Nexus implements BlockDevice {
       throw BdevException.of(BdevException.Kind.INVALID, name, "size must be positive, not " + size);
     }
     List<BlockDevice> opened = new ArrayList<>();
+    Nexus n = null;
     try {
       for (String u : childUris) {
         try {
@@ -230,7 +231,7 @@ public final class Nexus implements BlockDevice {
         recovery = recoverIntents(uuid, size, options.intentLog());
         log = openLog(name, options.intentLog(), recovery);
       }
-      Nexus n = new Nexus(uuid, size, bs, align, opener, options, recovery, log);
+      n = new Nexus(uuid, size, bs, align, opener, options, recovery, log);
       Child[] cs = new Child[opened.size()];
       List<Child> resync = new ArrayList<>();
       for (int i = 0; i < cs.length; i++) {
@@ -267,10 +268,6 @@ public final class Nexus implements BlockDevice {
         try {
           n.intent.start();
         } catch (IOException e) {
-          n.intent.stop();
-          if (n.ownExecutor) {
-            n.executor.shutdown();
-          }
           throw BdevException.of(BdevException.Kind.IO_ERROR, name, "cannot write the "
               + "write-intent log " + options.intentLog().file() + ": " + e, e);
         }
@@ -282,7 +279,17 @@ public final class Nexus implements BlockDevice {
       }
       return n;
     } catch (BdevException | RuntimeException e) {
-      opened.forEach(BlockDevice::close);
+      if (n != null && n.members != null) {
+        n.close(); // closes the children it holds, its log and its executor
+      } else {
+        opened.forEach(BlockDevice::close);
+        if (n != null && n.intent != null) {
+          n.intent.stop();
+        }
+        if (n != null && n.ownExecutor) {
+          n.executor.shutdown();
+        }
+      }
       throw e;
     }
   }

@@ -209,6 +209,7 @@ final class IntentGate {
     while (true) {
       NexusIo batch;
       boolean changed;
+      boolean stop;
       synchronized (park) {
         while (parked == null && !membersChanged && !stopping) {
           long wait = nextClear - System.nanoTime();
@@ -225,11 +226,14 @@ final class IntentGate {
         parked = null;
         changed = membersChanged;
         membersChanged = false;
-        if (stopping) {
-          fail(batch, BdevException.io(BdevException.Kind.CLOSED, nexus.uri(), "nexus closed "
-              + "while the write waited for its write-intent log"));
-          return;
-        }
+        stop = stopping;
+      }
+      // Completions run outside the park lock: a caller's callback may take the nexus's lock,
+      // under which the nexus calls members().
+      if (stop) {
+        fail(batch, BdevException.io(BdevException.Kind.CLOSED, nexus.uri(), "nexus closed "
+            + "while the write waited for its write-intent log"));
+        return;
       }
       commit(batch, changed);
       if (System.nanoTime() - nextClear >= 0) {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -223,6 +224,33 @@ class NexusIntentLogTest {
       assertTrue(r.partial());
       assertEquals(2L * region, rebuiltBytes(r));
     }
+    verify(uris);
+  }
+
+  @Test
+  void aWriteInFlightKeepsItsRegionDirtyThroughClearingPasses() throws Exception {
+    HoldingDevice[] onB = new HoldingDevice[1];
+    kids.wrapping(d -> d.uri().endsWith("/b") ? (onB[0] = new HoldingDevice(d)) : d);
+    List<String> uris = kids.make("a", "b");
+    create(uris, Duration.ofMillis(10));
+    int region = nexus.intentRegionSize();
+    writeRandom(300, region, allRegions(region));
+    waitFor(() -> nexus.intentDirtyRegions() == 0, "every region cleared");
+    // A write to region 9 lands on A; B's answer is held, so it stays in flight.
+    long off = 9L * region + 3 * BLOCK;
+    byte[] before = Arrays.copyOfRange(model, (int) off, (int) off + BLOCK);
+    onB[0].holdNextWrite();
+    nexus.write(off, block(off), 0, BLOCK, e -> { });
+    assertTrue(onB[0].held.await(10, TimeUnit.SECONDS));
+    Thread.sleep(300); // about 30 clearing passes
+    assertEquals(1, nexus.intentDirtyRegions(), "a region with a write in flight is never cleared");
+    // The crash: B never got the write (its old data is planted back), A did.
+    nexus.close();
+    kids.plant(uris.get(1), off, before);
+
+    create(uris, NEVER);
+    waitFor(() -> online(uris.get(1)), "B resynced");
+    assertEquals((long) region, rebuiltBytes(lastRebuild(uris.get(1))));
     verify(uris);
   }
 

@@ -159,7 +159,7 @@ public final class DataNode {
         config.getBytes("rebuild-bandwidth"));
     return new NodeServices(blocking, rebuilds, rebuild, opener, childOpener, replicas, registry,
         nvmf, nbd, advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
-        new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics());
+        new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics(), s.dataDir().resolve("nexus"));
   }
 
   private static BusPublisher bus(DataNodeSettings s) {

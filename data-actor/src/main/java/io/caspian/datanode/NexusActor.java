@@ -11,6 +11,7 @@ import io.caspian.events.ioengine.IoEngineReply;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
 import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.NexusStats;
+import io.caspian.nexus.IntentLogOptions;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusListener;
 import io.caspian.nexus.NexusOptions;
@@ -123,7 +124,8 @@ final class NexusActor {
 
   private void open(IoEngineCommand.CreateNexus c, TimerScheduler<Object> timers) {
     NexusOptions options = NexusOptions.defaults().withExecutor(services.rebuilds())
-        .withRebuild(services.rebuild());
+        .withRebuild(services.rebuild())
+        .withIntentLog(IntentLogOptions.at(services.intentLog(c.uuid())));
     ActorRef<Object> me = ctx.getSelf();
     NexusListener listener = e -> me.tell(REFRESH);
     serial.run(() -> {
@@ -173,6 +175,8 @@ final class NexusActor {
       }
     } else if (c instanceof IoEngineCommand.RemoveChild r) {
       if (!isChild(r.uri())) {
+        // A member left out of a re-created nexus and now given up: stop holding regions for it.
+        nexus.forgetMember(r.uri());
         r.replyTo().tell(new IoEngineReply.NexusDone(info()));
       } else {
         change(r.replyTo(), () -> {
@@ -359,7 +363,7 @@ final class NexusActor {
     serial.run(() -> {
       unexport(was);
       detach(n);
-      n.close();
+      n.destroy();
       return null;
     }, (v, err) -> {
       nexus = null;

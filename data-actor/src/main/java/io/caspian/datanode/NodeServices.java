@@ -7,6 +7,7 @@ import io.caspian.nbd.NbdServer;
 import io.caspian.nvmf.target.NvmfTarget;
 import io.caspian.rebuild.RebuildOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -26,11 +27,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param errorCountsInterval how often each nexus publishes its children's error counts
  * @param objects the pools and nexuses open now, for the metrics scrape
  * @param countIo whether the pools and nexuses it opens count their reads and writes
+ * @param intentLogs where the nexuses keep their write-intent logs ({@code <data dir>/nexus})
  */
 record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, RebuildOptions rebuild,
     DeviceOpener opener, DeviceOpener childOpener, LocalReplicas replicas, PoolRegistry registry,
     NvmfTarget nvmf, NbdServer nbd, String host, BusPublisher bus, Duration errorCountsInterval,
-    NodeObjects objects, boolean countIo) {
+    NodeObjects objects, boolean countIo, Path intentLogs) {
 
   static final String NQN_PREFIX = "nqn.2019-05.io.caspian:";
   /** The model number (Identify Controller) of a replica's subsystem, as hosts see it. */
@@ -52,6 +54,17 @@ record NodeServices(Executor blocking, ScheduledExecutorService rebuilds, Rebuil
     } catch (IllegalArgumentException e) {
       return UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * The write-intent log of nexus {@code uuid}. The uuid is the file name when it is a plain name;
+   * anything else (a separator, a leading dot) is replaced by a uuid derived from it, so no id can
+   * name a file outside the directory.
+   */
+  Path intentLog(String uuid) {
+    String name = uuid.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*") ? uuid
+        : UUID.nameUUIDFromBytes(uuid.getBytes(StandardCharsets.UTF_8)).toString();
+    return intentLogs.resolve(name + ".wil");
   }
 
   String nexusNqn(String uuid) {

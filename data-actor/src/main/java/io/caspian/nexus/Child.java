@@ -24,6 +24,11 @@ final class Child {
   /** A state change (online, add) is waiting for the write quiesce; refuse others meanwhile. */
   boolean joining;
   volatile boolean removed;
+  /**
+   * Its map was marked whole (a new child, a failed flush): it may differ outside the write-intent
+   * log's dirty regions, so the log records it as an incomplete member until it is rebuilt.
+   */
+  boolean rebuildAll;
 
   Child(String uri, int slot, BlockDevice dev, SegmentMap dirty, ChildState state) {
     this.uri = uri;

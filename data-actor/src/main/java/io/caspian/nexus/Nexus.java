@@ -8,6 +8,9 @@ import io.caspian.bdev.IoCompletion;
 import io.caspian.bdev.IoCounters;
 import io.caspian.bdev.IoStats;
 import io.caspian.bdev.IoType;
+import io.caspian.nexus.intent.LogLoad;
+import io.caspian.nexus.intent.Member;
+import io.caspian.nexus.intent.WriteIntentLog;
 import io.caspian.rebuild.RangeGate;
 import io.caspian.rebuild.RebuildHost;
 import io.caspian.rebuild.RebuildJob;
@@ -16,12 +19,14 @@ import io.caspian.rebuild.RebuildRecord;
 import io.caspian.rebuild.RebuildState;
 import io.caspian.rebuild.RebuildStats;
 import io.caspian.rebuild.SegmentMap;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +65,12 @@ import java.util.function.LongSupplier;
  * the child or marked its segment map before the rebuild starts. A rebuild job then copies the
  * marked segments (all of them for a new child, only the missed ones for a returning child) and
  * the child joins the read set when none is left.
+ *
+ * <p><b>Write-intent log.</b> With {@link NexusOptions#intentLog()}, no write-like I/O reaches a
+ * child before the regions it covers are dirty in a small durable log ({@link IntentGate}). A
+ * nexus created again over that log resyncs the given children other than the first over the
+ * dirty regions (a crash may have left them different there), and a recorded member that comes
+ * back through {@link #addChild} gets a partial rebuild of those regions instead of a full one.
  *
  * <p>Management calls are for control threads: they may wait briefly for in-flight writes and
  * must not be made from an I/O completion.
@@ -119,9 +130,18 @@ public final class Nexus implements BlockDevice {
   private volatile ErrorPolicy policy;
   private volatile RebuildOptions rebuildOptions;
   private volatile boolean closed;
+  /** Null without a write-intent log. */
+  private final IntentGate intent;
+  /**
+   * Members recorded in the log that are not children now (left out of a re-created nexus): the
+   * regions written meanwhile stay dirty for them, and {@link #addChild} gives them a partial
+   * rebuild. Under {@link #lock}; {@link #absentCount} mirrors its size for the log thread.
+   */
+  private final Set<String> absentMembers = new HashSet<>();
+  private volatile int absentCount;
 
   private Nexus(String uuid, long size, int blockSize, int alignment, DeviceOpener opener,
-      NexusOptions options) {
+      NexusOptions options, IntentRecovery recovery, WriteIntentLog log) {
     this.uuid = uuid;
     this.uri = "nexus:///" + uuid;
     this.size = size;
@@ -144,11 +164,18 @@ public final class Nexus implements BlockDevice {
       this.executor = e;
       this.ownExecutor = true;
     }
+    this.intent = log == null ? null : new IntentGate(this, log, size, recovery.regionSize(),
+        recovery.dirty(), List.of(), options.intentLog().clearEvery().toNanos());
   }
 
   /**
    * Opens every child and creates the nexus with all of them Online: the caller vouches that
    * they hold the same data (new replicas, or the replicas of an existing volume).
+   *
+   * <p>With a write-intent log that already exists, the caller's word holds outside the log's
+   * dirty regions only: the first child is the source, and every other child is put in the write
+   * set out of sync and resynced over those regions (over everything when the log cannot be
+   * trusted, or when it does not record the child as a complete member) before it serves reads.
    *
    * @param size bytes; every child must be at least this large
    */
@@ -170,6 +197,7 @@ public final class Nexus implements BlockDevice {
       throw BdevException.of(BdevException.Kind.INVALID, name, "size must be positive, not " + size);
     }
     List<BlockDevice> opened = new ArrayList<>();
+    Nexus n = null;
     try {
       for (String u : childUris) {
         try {
@@ -197,21 +225,99 @@ public final class Nexus implements BlockDevice {
         throw BdevException.of(BdevException.Kind.INVALID, name,
             "size " + size + " is not a multiple of the " + bs + "-byte block size");
       }
-      Nexus n = new Nexus(uuid, size, bs, align, opener, options);
+      IntentRecovery recovery = null;
+      WriteIntentLog log = null;
+      if (options.intentLog() != null) {
+        recovery = recoverIntents(uuid, size, options.intentLog());
+        log = openLog(name, options.intentLog(), recovery);
+      }
+      n = new Nexus(uuid, size, bs, align, opener, options, recovery, log);
       Child[] cs = new Child[opened.size()];
+      List<Child> resync = new ArrayList<>();
       for (int i = 0; i < cs.length; i++) {
         cs[i] = new Child(childUris.get(i), i, opened.get(i), new SegmentMap(size, SEGMENT_SIZE),
             ChildState.ONLINE);
+        if (i > 0 && recovery != null && !recovery.fresh()) {
+          if (recovery.complete().contains(cs[i].uri)) {
+            n.intent.markDirty(cs[i].dirty);
+          } else {
+            cs[i].dirty.markAll();
+            cs[i].rebuildAll = true;
+          }
+          if (cs[i].dirty.nextDirty(0) >= 0) {
+            cs[i].state = ChildState.degraded(ChildState.DegradedReason.OUT_OF_SYNC);
+            resync.add(cs[i]);
+          }
+        }
       }
       synchronized (n.lock) {
         n.members = cs;
         n.children = new ChildSet(cs);
-        n.state = NexusState.ONLINE;
+        n.state = resync.isEmpty() ? NexusState.ONLINE : NexusState.DEGRADED;
+        if (recovery != null) {
+          for (String m : recovery.complete()) {
+            if (!childUris.contains(m)) {
+              n.absentMembers.add(m);
+            }
+          }
+          n.absentCount = n.absentMembers.size();
+          n.intent.members(n.intentMembersLocked());
+        }
+      }
+      if (n.intent != null) {
+        try {
+          n.intent.start();
+        } catch (IOException e) {
+          throw BdevException.of(BdevException.Kind.IO_ERROR, name, "cannot write the "
+              + "write-intent log " + options.intentLog().file() + ": " + e, e);
+        }
+      }
+      for (Child c : resync) {
+        LOG.log(System.Logger.Level.INFO, "nexus {0}: resyncing {1} from {2} over {3} bytes the "
+            + "write-intent log says may differ", uuid, c.uri, cs[0].uri, c.dirty.dirtyBytes());
+        n.join(c, null, !c.rebuildAll);
       }
       return n;
     } catch (BdevException | RuntimeException e) {
-      opened.forEach(BlockDevice::close);
+      if (n != null && n.members != null) {
+        n.close(); // closes the children it holds, its log and its executor
+      } else {
+        opened.forEach(BlockDevice::close);
+        if (n != null && n.intent != null) {
+          n.intent.stop();
+        }
+        if (n != null && n.ownExecutor) {
+          n.executor.shutdown();
+        }
+      }
       throw e;
+    }
+  }
+
+  private static IntentRecovery recoverIntents(String uuid, long size, IntentLogOptions o)
+      throws BdevException {
+    LogLoad load;
+    try {
+      load = WriteIntentLog.load(o.file());
+    } catch (IOException e) {
+      // Unreadable is as good as corrupt: trust nothing, lose nothing.
+      load = new LogLoad.Unusable("cannot read " + o.file() + ": " + e);
+    }
+    IntentRecovery r = IntentRecovery.of(load, uuid, size);
+    if (r.note() != null) {
+      LOG.log(System.Logger.Level.WARNING, "nexus {0}: write-intent log not usable: {1}", uuid,
+          r.note());
+    }
+    return r;
+  }
+
+  private static WriteIntentLog openLog(String name, IntentLogOptions o, IntentRecovery r)
+      throws BdevException {
+    try {
+      return WriteIntentLog.open(o.file(), r.lastSequence());
+    } catch (IOException e) {
+      throw BdevException.of(BdevException.Kind.IO_ERROR, name, "cannot open the write-intent log "
+          + o.file() + ": " + e, e);
     }
   }
 
@@ -298,7 +404,8 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Stops rebuilds, waits briefly for their copies in flight, and closes every child. I/O submitted
-   * afterwards fails with {@link BdevException.Kind#CLOSED}.
+   * afterwards fails with {@link BdevException.Kind#CLOSED}. The write-intent log stays as it is,
+   * as after a crash: the nexus is re-created over it after a restart.
    */
   @Override
   public void close() {
@@ -325,6 +432,9 @@ public final class Nexus implements BlockDevice {
     } catch (ExecutionException | TimeoutException e) {
       // Closing goes on: the children are closed below and their copies fail with CLOSED.
     }
+    if (intent != null) {
+      intent.stop();
+    }
     for (Child c : cs) {
       if (c.dev != null) {
         c.dev.close();
@@ -332,6 +442,22 @@ public final class Nexus implements BlockDevice {
     }
     if (ownExecutor) {
       executor.shutdown();
+    }
+  }
+
+  /**
+   * Closes the nexus and deletes its write-intent log: the volume's nexus is gone on purpose and a
+   * nexus of the same uuid created later starts afresh.
+   */
+  public void destroy() throws BdevException {
+    close();
+    if (intent != null) {
+      try {
+        WriteIntentLog.delete(intent.file());
+      } catch (IOException e) {
+        throw BdevException.of(BdevException.Kind.IO_ERROR, uri, "cannot delete the write-intent "
+            + "log: " + e, e);
+      }
     }
   }
 
@@ -379,8 +505,27 @@ public final class Nexus implements BlockDevice {
     submitRead(io);
   }
 
-  /** Sends a write-like I/O or flush to every writable child; re-run when the gate reopens. */
-  void submitMirrored(NexusIo io) {
+  /** Sends a write-like I/O or flush to every writable child, once its regions are durably dirty. */
+  private void submitMirrored(NexusIo io) {
+    if (intent != null && io.type != IoType.FLUSH && !intent.enter(io)) {
+      return;
+    }
+    submitGated(io);
+  }
+
+  /** The write-intent log made a parked write's regions durable. Runs on the log thread. */
+  void intentReady(NexusIo io) {
+    submitGated(io);
+  }
+
+  /** The write-intent log could not be written, or the nexus closed, while {@code io} waited. */
+  void intentFailed(NexusIo io, BdevException error) {
+    intent.exit(io.offset, io.length);
+    complete(io, error);
+  }
+
+  /** Passes the range gate and sends to every writable child; re-run when the gate reopens. */
+  void submitGated(NexusIo io) {
     boolean ranged = io.type != IoType.FLUSH;
     if (ranged && !gate.enterWrite(io.offset, io.length, io)) {
       return;
@@ -397,6 +542,7 @@ public final class Nexus implements BlockDevice {
     if (n == 0) {
       if (ranged) {
         gate.exitWrite(io.offset, io.length);
+        exitIntent(io);
       }
       complete(io, BdevException.io(BdevException.Kind.IO_ERROR, uri,
           io.type + " failed: no child can be written"));
@@ -426,8 +572,62 @@ public final class Nexus implements BlockDevice {
     BdevException err = io.failed.get() == 0 ? null : mirroredFailed(io);
     if (io.type != IoType.FLUSH) {
       gate.exitWrite(io.offset, io.length);
+      exitIntent(io);
     }
     complete(io, err);
+  }
+
+  private void exitIntent(NexusIo io) {
+    if (intent != null) {
+      intent.exit(io.offset, io.length);
+    }
+  }
+
+  /** For the log's clearing pass: no recorded member is missing, so regions may be cleared. */
+  boolean allMembersPresent() {
+    return absentCount == 0;
+  }
+
+  /**
+   * For the log's clearing pass: every member child receives writes and none lacks a segment of
+   * {@code [offset, offset + length)}, so the children are equal there and the region may be
+   * cleared.
+   */
+  boolean inSyncOver(long offset, long length) {
+    ChildSet s = children;
+    if (s.tracking.length != 0) {
+      return false;
+    }
+    long last = (offset + length - 1) / SEGMENT_SIZE;
+    for (Child c : s.writable) {
+      long seg = c.dirty.nextDirty(offset / SEGMENT_SIZE);
+      if (seg >= 0 && seg <= last) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The members the log records: the children, and those recorded before but absent now. */
+  private List<Member> intentMembersLocked() {
+    List<Member> out = new ArrayList<>();
+    for (Child c : members) {
+      out.add(new Member(c.uri, !c.rebuildAll));
+    }
+    for (String a : absentMembers) {
+      out.add(new Member(a, true));
+    }
+    return out;
+  }
+
+  /** Regions dirty in the write-intent log now; -1 without a log. For tests and operators. */
+  public int intentDirtyRegions() {
+    return intent == null ? -1 : intent.dirtyRegions();
+  }
+
+  /** The write-intent log's region size; 0 without a log. */
+  public int intentRegionSize() {
+    return intent == null ? 0 : intent.regionSize();
   }
 
   private void complete(NexusIo io, BdevException err) {
@@ -472,7 +672,9 @@ public final class Nexus implements BlockDevice {
         Child c = w[i];
         BdevException e = io.errorOf(i);
         if (io.type == IoType.FLUSH) {
+          // Earlier writes, in regions the log may have cleared since, may not be on c.
           c.dirty.markAll();
+          c.rebuildAll = true;
         } else if (io.type != IoType.UNMAP) {
           c.dirty.mark(io.offset, io.length);
         }
@@ -570,6 +772,9 @@ public final class Nexus implements BlockDevice {
 
   private void publishLocked(List<NexusEvent> events) {
     children = new ChildSet(members);
+    if (intent != null) {
+      intent.members(intentMembersLocked());
+    }
     int online = 0;
     for (Child c : members) {
       if (c.state.isOnline()) {
@@ -734,7 +939,10 @@ public final class Nexus implements BlockDevice {
 
   /**
    * Opens {@code childUri}, adds it to the write set and starts a full rebuild onto it. Returns
-   * once the rebuild has started, with the rebuild's completion.
+   * once the rebuild has started, with the rebuild's completion. A member the write-intent log
+   * recorded but this nexus was created without (a replica back after its io-engine restarted)
+   * gets a partial rebuild of the log's dirty regions instead: those cover every write it can have
+   * missed, as none is cleared while a member is absent.
    */
   public CompletableFuture<RebuildRecord> addChild(String childUri) throws BdevException {
     checkOpen();
@@ -752,6 +960,7 @@ public final class Nexus implements BlockDevice {
     }
     BlockDevice dev = openChild(childUri);
     Child c;
+    boolean returning;
     List<NexusEvent> events = new ArrayList<>();
     synchronized (lock) {
       boolean taken = closed;
@@ -767,15 +976,24 @@ public final class Nexus implements BlockDevice {
       }
       c = new Child(childUri, Long.numberOfTrailingZeros(~used), dev,
           new SegmentMap(size, SEGMENT_SIZE), ChildState.degraded(ChildState.DegradedReason.INIT));
-      c.dirty.markAll();
+      returning = absentMembers.remove(childUri);
+      if (returning) {
+        // From here c is tracking: later writes mark its map; earlier ones are in the log.
+        intent.markDirty(c.dirty);
+      } else {
+        c.dirty.markAll();
+        c.rebuildAll = true;
+      }
       c.joining = true;
       members = Arrays.copyOf(members, members.length + 1);
       members[members.length - 1] = c;
-      events.add(new NexusEvent.ChildStateChanged(uuid, childUri, null, c.state, "added"));
+      events.add(new NexusEvent.ChildStateChanged(uuid, childUri, null, c.state,
+          returning ? "returned: a member of the write-intent log" : "added"));
       publishLocked(events);
+      absentCount = absentMembers.size();
     }
     dispatch(events);
-    return join(c, null, false);
+    return join(c, null, returning);
   }
 
   /** Removes a child; refused for the last in-sync child. Stops a rebuild onto it. */
@@ -797,6 +1015,22 @@ public final class Nexus implements BlockDevice {
     dispatch(events);
     if (c.dev != null) {
       c.dev.close();
+    }
+  }
+
+  /**
+   * Drops {@code childUri} from the members the write-intent log holds regions for, when it is
+   * recorded but not a child (left out when the nexus was re-created, and now given up). Returns
+   * whether it was such a member; if it comes back later it is rebuilt in full.
+   */
+  public boolean forgetMember(String childUri) {
+    synchronized (lock) {
+      if (!absentMembers.remove(childUri)) {
+        return false;
+      }
+      absentCount = absentMembers.size();
+      intent.members(intentMembersLocked());
+      return true;
     }
   }
 
@@ -1123,6 +1357,7 @@ public final class Nexus implements BlockDevice {
           if (job.state() == RebuildState.COMPLETED && c.writable() && !from.isOnline()
               && c.dirty.nextDirty(0) < 0) {
             c.state = ChildState.ONLINE;
+            c.rebuildAll = false;
           } else if (job.state() == RebuildState.FAILED
               && !from.equals(ChildState.faulted(ChildState.FaultReason.BY_CLIENT))) {
             // A client's fault says more than the rebuild failure it caused.

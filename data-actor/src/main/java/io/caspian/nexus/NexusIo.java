@@ -47,6 +47,9 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   volatile BdevException firstError;
   private Sub[] subs = new Sub[0];
 
+  /** The next write parked on the write-intent log with this one. */
+  NexusIo intentNext;
+
   /** Reads: the child being read and the slots tried so far. */
   Child readChild;
   long tried;
@@ -102,7 +105,7 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   /** A write-like I/O queued on a rebuild lock may go now. */
   @Override
   protected void gateOpened() {
-    nexus.submitMirrored(this);
+    nexus.submitGated(this);
   }
 
   /** The error writable child {@code i} reported; valid when bit {@code i} of {@link #failed} is set. */

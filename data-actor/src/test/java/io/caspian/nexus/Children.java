@@ -78,6 +78,13 @@ final class Children {
     return out;
   }
 
+  /** Writes {@code data} straight to the medium, bypassing any nexus (to put old data back). */
+  void plant(String uri, long offset, byte[] data) throws BdevException {
+    ByteBuffer b = DirectMemory.allocate(data.length);
+    b.put(0, data);
+    SyncIo.write(media.get(uri), offset, b, 0, data.length);
+  }
+
   /** Writes straight to the medium, bypassing any nexus (to plant stale data). */
   void plant(String uri, long offset, byte value, int length) throws BdevException {
     ByteBuffer b = DirectMemory.allocate(length);

@@ -8,8 +8,11 @@ import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.IoCompletion;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The success path of reads, writes and flushes allocates nothing per I/O, degraded or not. */
 class NexusAllocationTest {
@@ -41,6 +44,32 @@ class NexusAllocationTest {
       allocated = mx.getThreadAllocatedBytes(tid) - before;
       assertNull(last);
       assertTrue(allocated < 20_000, "degraded: 60000 I/Os allocated " + allocated + " bytes");
+    }
+  }
+
+  /** With a write-intent log, a write to a region already durably dirty costs no allocation. */
+  @Test
+  void steadyStateIoWithAnIntentLogAllocatesNothing(@TempDir Path dir) throws Exception {
+    Children kids = new Children(4 << 20, 512);
+    List<String> uris = kids.make("a", "b", "c");
+    try (Nexus nexus = Nexus.create("alloc-wil", 4 << 20, uris, kids.opener(),
+        NexusOptions.defaults().withIntentLog(
+            new IntentLogOptions(dir.resolve("alloc.wil"), Duration.ofHours(1))))) {
+      ByteBuffer buf = DirectMemory.allocate(4096);
+      run(nexus, buf, 20_000); // warm up: the 4 regions become durable, pool contexts, JIT
+      long end = System.nanoTime() + 10_000_000_000L;
+      while (nexus.intentDirtyRegions() < 4 && System.nanoTime() < end) {
+        Thread.sleep(5);
+      }
+      run(nexus, buf, 20_000);
+      com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long tid = Thread.currentThread().getId();
+      long before = mx.getThreadAllocatedBytes(tid);
+      run(nexus, buf, 20_000);
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      assertNull(last);
+      assertTrue(allocated < 20_000, "60000 I/Os allocated " + allocated + " bytes");
     }
   }
 

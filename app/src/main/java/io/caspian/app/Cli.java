@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,11 @@ final class Cli {
     /** A little over the shortest interval between two reads the control plane makes rates of (200 ms). */
     private static final long RATE_WINDOW_MS = 250;
 
-    private static final Set<String> VALUED = Set.of("api", "output", "node", "disk", "label", "size", "replicas",
-            "protocol", "op", "offset", "length", "count", "timeout", "host", "node-label", "pool-label");
+    /** The flags of every command that calls the API: where it is, how to trust it, how to be let in. */
+    static final Set<String> API_FLAGS = Set.of("api", "token-file", "tls-ca");
+    private static final Set<String> VALUED = RoleConfig.union(API_FLAGS, Set.of("output", "node", "disk", "label",
+            "size", "replicas", "protocol", "op", "offset", "length", "count", "timeout", "host", "node-label",
+            "pool-label"));
     private static final Set<String> SWITCHES = Set.of("thin", "watch", "quiet", "overwrite");
     private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
@@ -47,10 +51,17 @@ final class Cli {
         this.out = out;
     }
 
-    /** The API that {@code --api}, else {@code $CASPIAN_API}, else the default names. */
+    /**
+     * The API that {@code --api}, else {@code $CASPIAN_API}, else the default names, with the token
+     * {@link CliToken} finds and the certificate of {@code --tls-ca} trusted.
+     */
     static RestClient api(Flags flags) {
-        return new RestClient(flags.get("api").orElse(System.getenv().getOrDefault("CASPIAN_API", DEFAULT_API)),
-                Duration.ofSeconds(60));
+        Map<String, String> env = System.getenv();
+        Path home = Path.of(System.getProperty("user.home"));
+        Path workDir = Path.of("").toAbsolutePath();
+        return new RestClient(flags.get("api").orElse(env.getOrDefault("CASPIAN_API", DEFAULT_API)),
+                Duration.ofSeconds(60), CliToken.find(flags.get("token-file"), env, home, workDir),
+                CliToken.lookedIn(env, home, workDir), flags.get("tls-ca").map(Path::of));
     }
 
     static void run(String verb, List<String> args, PrintStream out) {

@@ -30,8 +30,9 @@ final class ControlRole {
             throw e;
         }
         Bootstrap.startIfEnabled(control.system());
-        System.out.println("control plane up; REST API on http://" + config.getString("caspian.control.rest.host")
-                + ":" + control.restPort() + ", cluster at " + control.system().address() + ", Kafka "
+        System.out.println("control plane up; REST API on " + control.restScheme() + "://"
+                + config.getString("caspian.control.rest.host") + ":" + control.restPort() + " ("
+                + control.restAuth().describe() + "), cluster at " + control.system().address() + ", Kafka "
                 + kafkaOrOff(config.getString("caspian.control.bus.bootstrap-servers")) + ", metrics "
                 + MetricsEndpoint.describe(metrics));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

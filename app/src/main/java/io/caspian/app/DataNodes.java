@@ -21,10 +21,16 @@ public final class DataNodes {
 
     /** As {@link #behavior(IoEngineOptions)}, its pools and volumes shown by {@code metrics} (null: nowhere). */
     public static Behavior<IoEngineCommand> behavior(IoEngineOptions o, IoEngineMetrics metrics) {
-        return DataNode.create(new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
+        return DataNode.create(settings(o), metrics);
+    }
+
+    /** The settings of {@code o}: the default disk allow list of its data directory unless it names one. */
+    static DataNodeSettings settings(IoEngineOptions o) {
+        DataNodeSettings s = new DataNodeSettings(o.nodeId(), o.dataDir(), o.labels(), o.listenHost(),
                 o.nvmfPort(), o.listenHost(), o.nbdPort(), o.disks())
                 .withKafka(o.kafka(), DataNodeSettings.DEFAULT_ERROR_COUNTS_INTERVAL)
                 .withKafkaSecurity(o.kafkaSecurity())
-                .withIoMetrics(o.metricsIo()), metrics);
+                .withIoMetrics(o.metricsIo());
+        return o.diskAllow().isEmpty() ? s : s.withDiskAllow(o.diskAllow());
     }
 }

@@ -1,10 +1,13 @@
 package io.caspian.app;
 
+import io.caspian.control.rest.auth.TokenFile;
 import io.caspian.diskpool.Operator;
 import io.caspian.diskpool.PoolApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -14,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
  * stops the watch and lets the pass under way finish, leaving every pool as it is.
  */
 final class DiskPoolOperatorRole {
-    static final Set<String> FLAGS = Set.of("api", "namespace", "resync");
+    static final Set<String> FLAGS = Set.of("api", "token-file", "namespace", "resync");
 
     private DiskPoolOperatorRole() {
     }
@@ -25,13 +28,21 @@ final class DiskPoolOperatorRole {
         }
         String api = f.get("api").orElseThrow(() -> new UsageException("--api URL (Caspian's REST API) is required"));
         Duration resync = Durations.parse("resync", f.get("resync", "30s"));
+        // The token file's first token; a mounted Secret in a cluster. Without it the API must run with auth none.
+        Optional<String> token = f.get("token-file").map(t -> {
+            try {
+                return TokenFile.read(Path.of(t)).get(0);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--token-file: " + e.getMessage());
+            }
+        });
         if (resync.isZero() || resync.isNegative()) {
             throw new UsageException("--resync must be positive");
         }
         KubernetesClient client = new KubernetesClientBuilder().build();
         String namespace = f.get("namespace").orElseGet(() -> client.getNamespace() == null ? "caspian"
                 : client.getNamespace());
-        Operator operator = new Operator(client, namespace, new PoolApi(api, Duration.ofSeconds(60)), resync);
+        Operator operator = new Operator(client, namespace, new PoolApi(api, Duration.ofSeconds(60), token), resync);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             operator.close();

@@ -17,8 +17,8 @@ import java.util.Set;
  * degraded?" as {@code caspian events --volume X --since 1h}; {@code --follow} keeps printing new events.
  */
 final class EventsCli {
-    static final Set<String> VALUED = Set.of("api", "output", "volume", "node", "entity", "type", "since", "until",
-            "limit", "order", "cursor", "timeout");
+    static final Set<String> VALUED = RoleConfig.union(Cli.API_FLAGS, Set.of("output", "volume", "node", "entity",
+            "type", "since", "until", "limit", "order", "cursor", "timeout"));
     static final Set<String> SWITCHES = Set.of("follow");
     private static final Duration POLL = Duration.ofSeconds(1);
 
@@ -40,8 +40,7 @@ final class EventsCli {
         if (!o.equals("table") && !o.equals("json")) {
             throw new UsageException("-o must be table or json, got '" + o + "'");
         }
-        RestClient api = new RestClient(f.get("api").orElse(System.getenv().getOrDefault("CASPIAN_API",
-                Cli.DEFAULT_API)), Duration.ofSeconds(60));
+        RestClient api = Cli.api(f);
         boolean json = o.equals("json");
         if (!f.has("follow")) {
             JsonNode page = api.get("/v0/events" + query(f, Map.of()));

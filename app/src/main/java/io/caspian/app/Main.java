@@ -25,16 +25,24 @@ public final class Main {
                           starts a Kafka broker for the io bus (data under DIR/kafka) unless --kafka is given
                           --faulted-child-wait D (30s): time a faulted child gets to come back before its replica
                           is replaced
+                          --auth, --token-file as control; prints where the REST token is
               control     the control plane: --rest host:port  --port ARTERY_PORT  --seed host:port ...
                           --journal h2|postgres  --jdbc-url URL  --jdbc-user U  --jdbc-password P
                           --faulted-child-wait D (0s)
+                          --token-file F: the REST API's bearer tokens, one a line (e.g. a mounted Secret); without
+                          it DIR/rest-token is made (0600) on first start and used. --auth none: no token (dev only)
+                          --tls-keystore P12 --tls-keystore-password-file F: the REST API over HTTPS
               io-engine   one data node: --node-id ID  --seed host:port  --port ARTERY_PORT
                           --nbd-port P  --nvmf-port P  --disk URI (pool to re-import, repeatable)  --label k=v
                           --metrics-io true|false (true): count each read and write for the metrics (up too)
-                          --child-io-timeout D (5s): a replica on another node that takes longer to complete an
-                          I/O is faulted and the I/O completes on the other replicas
+                          --child-io-timeout D (5s, at most 10m): a replica on another node that takes longer to
+                          complete an I/O is faulted and the I/O completes on the other replicas
+                          --disk-allow PATTERN (repeatable; up too): the only disks pools may be on, in place of
+                          the default DATA_DIR/ /dev/disk/by-id/* malloc: nvmf:; path globs (/dev/nvme*n1,
+                          /srv/caspian/) or schemes; any other disk is refused (403) before it is opened
             %s  diskpool-operator  makes the DiskPool objects of one Kubernetes namespace pools, through the REST
-                          API: --api http://control:8080  [--namespace NS (the pod's own, else caspian)]
+                          API: --api http://control:8080  --token-file F  [--namespace NS (the pod's own, else
+                          caspian)]
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
@@ -48,7 +56,9 @@ public final class Main {
                           the cluster's Artery over TLS with mutual authentication; only nodes whose certificate
                           the trust store holds are admitted; F's first line is the password of both stores
 
-            CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json):
+            CLI (--api http://127.0.0.1:8080 or $CASPIAN_API; -o table|json; the REST token from $CASPIAN_TOKEN,
+                 else --token-file F, else ~/.config/caspian/token ($XDG_CONFIG_HOME), else ./data/rest-token;
+                 --tls-ca PEM: the certificate to trust for an https --api):
               get nodes|pools|replicas|nexuses|volumes      get node|pool|replica|nexus|volume <id>
               create pool <name> --node N --disk URI [--label k=v] [--overwrite: format a disk that holds data]
               create volume [<uuid>] --size 64MiB --replicas 3 [--thin] [--node-label k=v] [--pool-label k=v]

@@ -28,9 +28,11 @@ final class RoleConfig {
     /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
-            "faulted-child-wait");
+            "faulted-child-wait", "auth", "token-file", "tls-keystore", "tls-keystore-password-file");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host",
-            "metrics-io", "child-io-timeout");
+            "metrics-io", "child-io-timeout", "disk-allow");
+    /** The child I/O timeout's range: a nexus refuses a child URI's io_timeout_ms outside it too. */
+    static final java.time.Duration MAX_CHILD_IO_TIMEOUT = java.time.Duration.ofMinutes(10);
 
     /**
      * What {@code --bootstrap} looks for, under {@code --config}: the control nodes by the name and label
@@ -67,6 +69,37 @@ final class RoleConfig {
             }
             return String.join(",", parts);
         });
+    }
+
+    /**
+     * {@code --auth token|none}, {@code --token-file F} and {@code --tls-keystore P12} with
+     * {@code --tls-keystore-password-file F}: who may call the REST API, and over what.
+     */
+    private static void restSecurity(Flags f, Map<String, Object> m) {
+        f.get("auth").ifPresent(a -> {
+            if (!a.equals("token") && !a.equals("none")) {
+                throw new UsageException("--auth must be token or none, got '" + a + "'");
+            }
+            if (a.equals("none") && f.has("token-file")) {
+                throw new UsageException("--auth none asks for no token; --token-file names tokens: give one");
+            }
+            m.put("caspian.control.rest.auth.mode", a);
+        });
+        f.get("token-file").ifPresent(t -> m.put("caspian.control.rest.auth.token-file", existing("token-file", t)));
+        if (f.has("tls-keystore") != f.has("tls-keystore-password-file")) {
+            throw new UsageException("--tls-keystore and --tls-keystore-password-file go together");
+        }
+        f.get("tls-keystore").ifPresent(k -> m.put("caspian.control.rest.tls.keystore", existing("tls-keystore", k)));
+        f.get("tls-keystore-password-file").ifPresent(p -> m.put("caspian.control.rest.tls.keystore-password-file",
+                existing("tls-keystore-password-file", p)));
+    }
+
+    private static String existing(String flag, String file) {
+        Path p = Path.of(file).toAbsolutePath();
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new UsageException("--" + flag + " " + p + ": no such file");
+        }
+        return p.toString();
     }
 
     /** Builds the config of one JVM that holds {@code roles}. */
@@ -118,6 +151,7 @@ final class RoleConfig {
             m.put("caspian.control.rest.host", hp.host());
             m.put("caspian.control.rest.port", hp.port());
         });
+        restSecurity(f, m);
         f.get("journal").ifPresent(j -> {
             if (!j.equals("h2") && !j.equals("postgres")) {
                 throw new UsageException("--journal must be h2 or postgres, got '" + j + "'");
@@ -141,8 +175,16 @@ final class RoleConfig {
         });
         f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
                 Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
-        f.get("child-io-timeout").ifPresent(t -> m.put("caspian.io-engine.child-io-timeout",
-                Durations.parse("child-io-timeout", t).toMillis() + "ms"));
+        f.get("child-io-timeout").ifPresent(t -> {
+            java.time.Duration d = Durations.parse("child-io-timeout", t);
+            if (d.toMillis() < 1 || d.compareTo(MAX_CHILD_IO_TIMEOUT) > 0) {
+                throw new UsageException("--child-io-timeout must be 1ms..10m, got '" + t + "'");
+            }
+            m.put("caspian.io-engine.child-io-timeout", d.toMillis() + "ms");
+        });
+        if (f.has("disk-allow")) {
+            m.put("caspian.io-engine.disk-allow", f.all("disk-allow"));
+        }
         f.get("jdbc-url").ifPresent(u -> m.put("caspian.journal.url", u));
         f.get("jdbc-user").ifPresent(u -> m.put("caspian.journal.user", u));
         f.get("jdbc-password").ifPresent(p -> m.put("caspian.journal.password", p));

@@ -20,7 +20,7 @@ import java.util.Set;
  * the first frame, from the control plane's own (its previous read of the volume, when there is one).
  */
 final class Top {
-    static final Set<String> VALUED = Set.of("api", "timeout", "iterations");
+    static final Set<String> VALUED = RoleConfig.union(Cli.API_FLAGS, Set.of("timeout", "iterations"));
     private static final String CLEAR = "\033[H\033[2J";
     private static final long FRAME_MS = 1000;
     private static final List<Table.Column> COLUMNS = List.of(Table.text("VOLUME", "volume"),

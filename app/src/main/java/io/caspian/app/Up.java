@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
+import io.caspian.control.rest.auth.TokenFile;
+import io.caspian.datanode.DiskAllowList;
 import io.caspian.kafka.KafkaBroker;
 import io.caspian.projections.Projections;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.Props;
 
@@ -29,8 +32,14 @@ import org.apache.pekko.actor.typed.Props;
  */
 final class Up {
     static final int DEFAULT_REST_PORT = 8080;
+    /**
+     * Those of control but HTTPS, which is for a control plane others reach: {@code up} serves the machine it runs
+     * on, and its own client (creating the pools) speaks plain HTTP to it.
+     */
     static final Set<String> FLAGS = RoleConfig.union(RoleConfig.union(RoleConfig.COMMON, RoleConfig.CONTROL),
-            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io", "child-io-timeout"));
+            Set.of("io-engines", "pool-size-mb", "nbd-port", "nvmf-port", "metrics-io", "child-io-timeout",
+                    "disk-allow"))
+            .stream().filter(flag -> !flag.startsWith("tls-")).collect(java.util.stream.Collectors.toUnmodifiableSet());
     private static final Duration NODES_TIMEOUT = Duration.ofSeconds(60);
     /**
      * How long {@code up} lets a faulted child come back before replacing its replica. Long enough for the
@@ -154,12 +163,15 @@ final class Up {
                 String disk = poolDisk(poolFile, poolMb);
                 IoEngineOptions o = new IoEngineOptions("node-" + i, nodeDir, base.listenHost(), nbdBase + i - 1,
                         nvmfBase + i - 1, base.labels(), Files.exists(poolFile) ? List.of(disk) : List.of(), kafka,
-                        base.kafkaSecurity(), base.metricsIo());
+                        base.kafkaSecurity(), base.metricsIo(), diskAllow(base.diskAllow(), poolFile));
                 control.system().systemActorOf(DataNodes.behavior(o, metrics == null ? null : metrics.ioEngines()),
                         "data-node-" + i, Props.empty());
                 started.add(o);
             }
-            createMissingPools(new RestClient(api, Duration.ofSeconds(30)), started, poolMb);
+            Optional<CliToken.Found> token = control.restAuth().tokenFile().map(t -> new CliToken.Found(
+                    TokenFile.read(t).get(0), t.toString()));
+            createMissingPools(new RestClient(api, Duration.ofSeconds(30), token, "the control plane's own token file",
+                    Optional.empty()), started, poolMb);
             return new Running(control, api, started, broker, kafka, metrics);
         } catch (IOException | RuntimeException e) {
             new Running(control, api, List.of(), broker, kafka, metrics).close();
@@ -175,6 +187,19 @@ final class Up {
             throw new IllegalStateException("the Kafka broker in " + dir + " did not start: " + e.getMessage()
                     + " (--kafka host:port uses a running cluster, --kafka off runs without the bus)", e);
         }
+    }
+
+    /**
+     * An io-engine's allow list: empty (the defaults, its data directory holding its pool), or {@code --disk-allow}
+     * and its own pool file, so that a narrower list never locks {@code up} out of the pools it made.
+     */
+    static List<String> diskAllow(List<String> flags, Path poolFile) {
+        if (flags.isEmpty()) {
+            return List.of();
+        }
+        List<String> l = new ArrayList<>(flags);
+        l.add(DiskAllowList.exactly(poolFile));
+        return l;
     }
 
     static String poolDisk(Path file, int mb) {
@@ -215,10 +240,18 @@ final class Up {
     }
 
     private static void printWelcome(Running r) {
-        String apiFlag = r.api().equals(Cli.DEFAULT_API) ? "" : " --api " + r.api();
+        Optional<Path> token = r.control().restAuth().tokenFile();
+        // The CLI finds ./data/rest-token by itself; a token anywhere else needs naming.
+        boolean found = token.map(t -> t.equals(Path.of("data", "rest-token").toAbsolutePath())).orElse(true);
+        String apiFlag = (r.api().equals(Cli.DEFAULT_API) ? "" : " --api " + r.api())
+                + (found ? "" : " --token-file " + token.orElseThrow());
         System.out.println();
         System.out.println("Caspian is up: control plane + " + r.engines().size() + " io-engines in this JVM.");
         System.out.println("  REST API      " + r.api() + "/v0  (OpenAPI: " + r.api() + "/v0/api-spec)");
+        System.out.println("  token         " + token.map(t -> t + "  (every request but /v0/health sends it: "
+                + "\"Authorization: Bearer $(cat " + t + ")\"; the CLI reads it from $CASPIAN_TOKEN, --token-file, "
+                + "~/.config/caspian/token or ./data/rest-token)").orElse("none: --auth none, anyone who reaches "
+                + "the port may change everything"));
         System.out.println("  Kafka         " + kafkaLine(r));
         System.out.println("  metrics       " + MetricsEndpoint.describe(r.metrics()) + "  (Prometheus; every node's, "
                 + "label node)");

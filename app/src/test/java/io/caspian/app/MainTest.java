@@ -36,9 +36,10 @@ class MainTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    private static Run cli(String api, String... args) {
+    /** The CLI against {@code api} with the token {@code up} made in this test's data directory. */
+    private Run cli(String api, String... args) {
         List<String> a = new ArrayList<>(Arrays.asList(args));
-        a.addAll(List.of("--api", api));
+        a.addAll(List.of("--api", api, "--token-file", dataDir.resolve("rest-token").toString()));
         return main(a.toArray(String[]::new));
     }
 
@@ -57,9 +58,18 @@ class MainTest {
         assertEquals(2, main("get", "volumes", "--watch").code(), "--watch needs one volume");
     }
 
-    /** A disk holding data is refused, named and left as it was; {@code --overwrite} formats it. */
+    /**
+     * A disk holding data is refused, named and left as it was; {@code --overwrite} formats it. Outside the
+     * io-engine's data directory (its default disk allow list) even {@code --overwrite} is refused, creating nothing.
+     */
     private void createPoolNeedsOverwriteForADiskWithData(String api, String node) throws Exception {
-        Path disk = dataDir.resolveSibling(dataDir.getFileName() + "-dirty.img");
+        Path outside = dataDir.resolveSibling(dataDir.getFileName() + "-outside.img");
+        Run denied = cli(api, "create", "pool", "outside", "--node", node, "--disk", "file://" + outside
+                + "?size_mb=64", "--overwrite");
+        assertEquals(1, denied.code(), denied.out());
+        assertTrue(denied.err().contains("allow list"), denied.err());
+        assertTrue(!java.nio.file.Files.exists(outside), "a refused create made " + outside);
+        Path disk = dataDir.resolve(node).resolve("dirty.img");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(64 << 20);
             f.seek(8192);
@@ -82,7 +92,7 @@ class MainTest {
 
     @Test
     void unreachableApiExitsWith1AndSaysWhere() throws IOException {
-        Run r = cli("http://127.0.0.1:" + freePort(), "get", "nodes");
+        Run r = main("get", "nodes", "--api", "http://127.0.0.1:" + freePort());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("cannot reach the control plane"), r.err());
     }
@@ -99,6 +109,15 @@ class MainTest {
             String api = up.api();
             Run nodes = cli(api, "get", "nodes");
             assertEquals(0, nodes.code(), nodes.err());
+            Run anonymous = main("get", "nodes", "--api", api);
+            assertEquals(1, anonymous.code(), anonymous.out());
+            assertTrue(anonymous.err().contains("UNAUTHENTICATED") && anonymous.err().contains("no token was found")
+                    && anonymous.err().contains("$CASPIAN_TOKEN"), anonymous.err());
+            Path wrong = dataDir.resolveSibling(dataDir.getFileName() + "-wrong-token");
+            java.nio.file.Files.writeString(wrong, "not-the-token\n");
+            Run refused = main("get", "nodes", "--api", api, "--token-file", wrong.toString());
+            assertEquals(1, refused.code(), refused.out());
+            assertTrue(refused.err().contains("the token from " + wrong + " is not one it accepts"), refused.err());
             assertTrue(nodes.out().startsWith("ID"), nodes.out());
             assertEquals(4, nodes.out().lines().count(), nodes.out());
             Run pools = cli(api, "get", "pools", "-o", "json");
@@ -183,7 +202,7 @@ class MainTest {
     }
 
     /** The volume's events as {@code events -o json} prints them, once one of type {@code last} is there. */
-    private static JsonNode awaitEvents(String api, String volume, String last) throws InterruptedException {
+    private JsonNode awaitEvents(String api, String volume, String last) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             Run r = cli(api, "events", "--volume", volume, "-o", "json");

@@ -40,6 +40,31 @@ class RoleConfigTest {
     }
 
     @Test
+    void restAuthenticationFlags() throws Exception {
+        Config byDefault = RoleConfig.build(flags(), List.of("control"));
+        assertEquals("token", byDefault.getString("caspian.control.rest.auth.mode"));
+        assertEquals("", byDefault.getString("caspian.control.rest.auth.token-file"));
+        Path tokens = Files.writeString(dir.resolve("tokens"), "t1\n");
+        Path store = Files.writeString(dir.resolve("rest.p12"), "");
+        Path password = Files.writeString(dir.resolve("password"), "p\n");
+        Config c = RoleConfig.build(flags("--token-file", tokens.toString(), "--tls-keystore", store.toString(),
+                "--tls-keystore-password-file", password.toString()), List.of("control"));
+        assertEquals(tokens.toString(), c.getString("caspian.control.rest.auth.token-file"));
+        assertEquals(store.toString(), c.getString("caspian.control.rest.tls.keystore"));
+        assertEquals(password.toString(), c.getString("caspian.control.rest.tls.keystore-password-file"));
+        assertEquals("none", RoleConfig.build(flags("--auth", "none"), List.of("control"))
+                .getString("caspian.control.rest.auth.mode"));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--auth", "basic"), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--auth", "none", "--token-file",
+                tokens.toString()), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--token-file", dir.resolve("absent")
+                .toString()), List.of("control")));
+        assertThrows(UsageException.class, () -> RoleConfig.build(flags("--tls-keystore", store.toString()),
+                List.of("control")));
+        assertTrue(!Up.FLAGS.contains("tls-keystore") && Up.FLAGS.contains("token-file"));
+    }
+
+    @Test
     void metricsAreOffUnlessAPortIsGiven() {
         Config off = RoleConfig.build(flags(), List.of("io-engine"));
         assertEquals(0, off.getInt("caspian.metrics.port"));
@@ -69,6 +94,47 @@ class RoleConfigTest {
         assertEquals("io-engine-4500", o.nodeId());
         assertEquals(dir.toAbsolutePath(), o.dataDir());
         assertEquals(List.of("file:///x?size_mb=64"), o.disks());
+    }
+
+    @Test
+    void diskAllowTakesThePlaceOfTheDataDirectoryDefaults() throws Exception {
+        IoEngineOptions none = IoEngineOptions.fromConfig(RoleConfig.build(flags("--data-dir", dir.toString()),
+                List.of("io-engine")));
+        assertEquals(List.of(), none.diskAllow());
+        assertEquals(io.caspian.datanode.DiskAllowList.defaults(dir), DataNodes.settings(none).diskAllow());
+        IoEngineOptions o = IoEngineOptions.fromConfig(RoleConfig.build(flags("--data-dir", dir.toString(),
+                "--disk-allow", "/dev/loop*", "--disk-allow", "/var/tmp/caspian/", "--disk-allow", "malloc:"),
+                List.of("io-engine")));
+        assertEquals(List.of("/dev/loop*", "/var/tmp/caspian/", "malloc:"), o.diskAllow());
+        assertEquals(o.diskAllow(), DataNodes.settings(o).diskAllow());
+        Path file = dir.resolve("allow.conf");
+        Files.writeString(file, "caspian.io-engine.disk-allow = [\"/srv/disks/*\"]\n");
+        assertEquals(List.of("/srv/disks/*"), IoEngineOptions.fromConfig(RoleConfig.build(flags("--config",
+                file.toString()), List.of("io-engine"))).diskAllow());
+        for (String bad : List.of("relative/*", " ", "/var/../etc/*", "/a/[b")) {
+            UsageException e = assertThrows(UsageException.class, () -> IoEngineOptions.fromConfig(RoleConfig.build(
+                    flags("--disk-allow", bad, "--data-dir", dir.toString()), List.of("io-engine"))));
+            assertTrue(e.getMessage().contains("--disk-allow"), e.getMessage());
+        }
+    }
+
+    @Test
+    void upAddsItsOwnPoolFileToANarrowerAllowList() {
+        Path pool = dir.resolve("node-1").resolve("pool-1.img");
+        assertEquals(List.of(), Up.diskAllow(List.of(), pool));
+        assertEquals(List.of("/dev/loop*", pool.toAbsolutePath().toString()),
+                Up.diskAllow(List.of("/dev/loop*"), pool));
+    }
+
+    @Test
+    void aChildIoTimeoutOutOfRangeIsAUsageError() {
+        assertEquals(600_000L, RoleConfig.build(flags("--child-io-timeout", "10m"), List.of("io-engine"))
+                .getDuration("caspian.io-engine.child-io-timeout").toMillis());
+        for (String bad : List.of("0s", "11m")) {
+            UsageException e = assertThrows(UsageException.class, () -> RoleConfig.build(
+                    flags("--child-io-timeout", bad), List.of("io-engine")));
+            assertTrue(e.getMessage().contains("--child-io-timeout"), e.getMessage());
+        }
     }
 
     @Test

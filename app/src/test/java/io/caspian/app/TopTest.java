@@ -47,9 +47,10 @@ class TopTest {
     private record Run(int code, String out, String err) {
     }
 
-    private static Run cli(String api, String... args) {
+    /** The CLI against {@code api} with the token {@code up} made in this test's data directory. */
+    private Run cli(String api, String... args) {
         List<String> a = new ArrayList<>(Arrays.asList(args));
-        a.addAll(List.of("--api", api));
+        a.addAll(List.of("--api", api, "--token-file", dataDir.resolve("rest-token").toString()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(a.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -110,7 +111,7 @@ class TopTest {
         }
     }
 
-    private static String create(String api) {
+    private String create(String api) {
         Run r = cli(api, "create", "volume", "--size", "8MiB", "--replicas", "1", "--thin", "-q");
         assertEquals(0, r.code(), r.err());
         return r.out().strip();
@@ -134,7 +135,8 @@ class TopTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path script = scratch.resolve("top.sh");
         Files.writeString(script, "export CLASSPATH='" + System.getProperty("java.class.path") + "'\n"
-                + "'" + java + "' -Xmx128m io.caspian.app.Main top --api '" + api + "' --iterations 120\n"
+                + "'" + java + "' -Xmx128m io.caspian.app.Main top --api '" + api + "' --token-file '"
+                + dataDir.resolve("rest-token") + "' --iterations 120\n"
                 + "echo \"top exited with $?\"\nsleep 60\n");
         return script;
     }

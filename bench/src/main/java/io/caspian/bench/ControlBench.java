@@ -112,7 +112,7 @@ public final class ControlBench {
         Files.createDirectories(o.dataDir());
         control.system().systemActorOf(DataNodes.behavior(o), "data-node-" + i, Props.empty());
       }
-      Rest rest = new Rest("http://127.0.0.1:" + control.restPort());
+      Rest rest = new Rest("http://127.0.0.1:" + control.restPort(), bearer(control));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (rest.call("GET", "/v0/nodes").size() < ENGINES) {
         if (System.nanoTime() > deadline) {
@@ -282,13 +282,21 @@ public final class ControlBench {
     }
   }
 
-  /** Blocking JSON calls; a non-2xx answer is an exception carrying the API's message. */
+  /** The Authorization header for the control plane's own token file, as a client on its machine sends. */
+  static String bearer(io.caspian.control.ControlPlane control) {
+    return "Bearer " + io.caspian.control.rest.auth.TokenFile.read(control.restAuth().tokenFile().orElseThrow())
+        .get(0);
+  }
+
+  /** Blocking JSON calls with the control plane's token; a non-2xx answer is an exception carrying the API's message. */
   private static final class Rest {
     private final String base;
+    private final String authorization;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    Rest(String base) {
+    Rest(String base, String authorization) {
       this.base = base;
+      this.authorization = authorization;
     }
 
     JsonNode call(String method, String path) throws IOException, InterruptedException {
@@ -297,7 +305,7 @@ public final class ControlBench {
 
     JsonNode call(String method, String path, String body) throws IOException, InterruptedException {
       HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(ASK)
-          .header("Content-Type", "application/json")
+          .header("Content-Type", "application/json").header("Authorization", authorization)
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
               : HttpRequest.BodyPublishers.ofString(body)).build();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());

@@ -227,7 +227,7 @@ public final class FaultLoop {
           .timeout(Duration.ofSeconds(30))
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
               : HttpRequest.BodyPublishers.ofString(body))
-          .header("Content-Type", "application/json").build();
+          .header("Content-Type", "application/json").header("Authorization", ControlBench.bearer(control)).build();
       HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());

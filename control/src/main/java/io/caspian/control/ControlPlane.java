@@ -25,6 +25,8 @@ import io.caspian.control.readmodel.ReadModel;
 import io.caspian.control.readmodel.ReadModelProjection;
 import io.caspian.control.rest.RestApi;
 import io.caspian.control.rest.RestMetrics;
+import io.caspian.control.rest.auth.RestAuth;
+import io.caspian.control.rest.auth.RestTls;
 import io.caspian.control.scheduler.Scheduler;
 import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
@@ -53,6 +55,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,9 +75,14 @@ public final class ControlPlane implements AutoCloseable {
     private final ServerBinding binding;
     private final ExecutorService operations;
     private final BusConsumer bus;
+    private final RestAuth restAuth;
+    private final boolean https;
 
     private ControlPlane(ActorSystem<Void> system, Inventory inventory, ActorRef<Reconciler.Message> reconciler,
-                         ServerBinding binding, ExecutorService operations, BusConsumer bus) {
+                         ServerBinding binding, ExecutorService operations, BusConsumer bus, RestAuth restAuth,
+                         boolean https) {
+        this.restAuth = restAuth;
+        this.https = https;
         this.system = system;
         this.inventory = inventory;
         this.reconciler = reconciler;
@@ -119,6 +128,13 @@ public final class ControlPlane implements AutoCloseable {
         Config c = full.getConfig("caspian.control");
         Duration askTimeout = c.getDuration("ask-timeout");
         Duration ioTimeout = c.getDuration("io-engine-timeout");
+        // Before anything starts: a bad token file or key store fails the start, and leaves no cluster member behind.
+        RestAuth restAuth = RestAuth.fromConfig(c.getConfig("rest.auth"),
+                java.nio.file.Path.of(full.getString("caspian.data-dir")));
+        java.util.Optional<HttpsConnectionContext> tls = RestTls.fromConfig(c.getConfig("rest.tls"));
+        if (restAuth instanceof RestAuth.Open) {
+            LOG.warn("REST API: {}", restAuth.describe());
+        }
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), full.hasPath("caspian.system-name")
                 ? full.getString("caspian.system-name") : "caspian", full);
@@ -163,20 +179,23 @@ public final class ControlPlane implements AutoCloseable {
             for (Extension x : extensions) {
                 more.addAll(x.start(system, full));
             }
-            org.apache.pekko.http.javadsl.server.Route route = api.route(more);
+            org.apache.pekko.http.javadsl.server.Route route = api.route(restAuth, more);
             if (metrics != null) {
                 route = new RestMetrics(metrics).around(route);
                 metrics.register(new InventoryMetrics(inventory));
             }
-            ServerBinding binding = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"))
+            ServerBuilder server = Http.get(system).newServerAt(c.getString("rest.host"), c.getInt("rest.port"));
+            ServerBinding binding = tls.map(server::enableHttps).orElse(server)
                     .bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            LOG.info("control plane REST API on {}", binding.localAddress());
+            LOG.info("control plane REST API on {}{}; {}", tls.isPresent() ? "https://" : "http://",
+                    binding.localAddress(), restAuth.describe());
             BusConsumer bus = startBus(c.getConfig("bus"), KafkaClientSecurity.fromConfig(full), new BusRouter(entities, operations,
                     volume -> reconciler.tell(new Reconciler.VolumeChanged(volume))));
             if (metrics != null && bus != null) {
                 metrics.register(new BusMetrics(bus::stats));
             }
-            return new ControlPlane(system, inventory, reconciler, binding, operations, bus);
+            return new ControlPlane(system, inventory, reconciler, binding, operations, bus, restAuth,
+                    tls.isPresent());
         } catch (Exception e) {
             system.terminate();
             throw new IllegalStateException("control plane failed to start: " + e.getMessage(), e);
@@ -259,6 +278,16 @@ public final class ControlPlane implements AutoCloseable {
 
     public int restPort() {
         return binding.localAddress().getPort();
+    }
+
+    /** Whether and how the REST API asks for a token; where the token file is. */
+    public RestAuth restAuth() {
+        return restAuth;
+    }
+
+    /** {@code https} with a key store configured, else {@code http}. */
+    public String restScheme() {
+        return https ? "https" : "http";
     }
 
     public ActorSystem<Void> system() {

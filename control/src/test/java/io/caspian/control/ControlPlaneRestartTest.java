@@ -91,7 +91,9 @@ class ControlPlaneRestartTest {
 
     private static JsonNode call(ControlPlane cp, String method, String path, String body) {
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.restPort() + path))
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.restPort() + path));
+            TestRest.authorization(cp).ifPresent(a -> b.header("Authorization", a));
+            HttpRequest req = b
                     .timeout(Duration.ofSeconds(30))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body))

@@ -101,6 +101,11 @@ class ControlPlaneTest {
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[]}"), "exactly one disk");
         assertError(400, put("/v0/nodes/node-a/pools/p", "{\"disks\":[\"a\"],\"labels\":{\"zone\":null}}"), "zone");
         assertError(422, put("/v0/nodes/node-a/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}"), "/dev/nonexistent");
+        // A disk outside the io-engine's allow list: 403 with the io-engine's kind, and no pool is left behind.
+        Res denied = put("/v0/nodes/node-a/pools/secret", "{\"disks\":[\"/etc/passwd\"]}");
+        assertError(403, denied, "/etc/passwd");
+        assertEquals("IO_ENGINE_PERMISSION_DENIED", denied.body().path("kind").asText());
+        assertNotFound(get("/v0/pools/secret"));
         // "overwrite" reaches the io-engine only when the request says so.
         String dirty = "{\"disks\":[\"malloc:///dirty?size_mb=8&holds=data\"]";
         assertError(422, put("/v0/nodes/node-a/pools/dirty", dirty + "}"), "overwrite");

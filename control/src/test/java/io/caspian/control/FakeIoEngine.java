@@ -31,7 +31,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 /**
  * An io-engine without storage, for control-plane tests: speaks the DataNode protocol, keeps pools, replicas and
  * nexuses in memory, reports state on every change, and takes test-only messages that simulate a restart, a
- * faulted child, a stray replica, a hung or refusing process and a nexus's I/O counters. Pools are {@code malloc:///name?size_mb=N}; anything else is refused.
+ * faulted child, a stray replica, a hung or refusing process and a nexus's I/O counters. Pools are {@code malloc:///name?size_mb=N}; a disk under {@code /etc/} stands for one outside the
+ * io-engine's disk allow list (PERMISSION_DENIED), anything else is refused as unopenable.
  */
 final class FakeIoEngine {
     /** Test-only messages. */
@@ -188,7 +189,8 @@ final class FakeIoEngine {
             reply = createPool(new IoEngineCommand.CreatePool(p.name(), p.uuid(), p.disk(), p.replyTo()));
         } else if (c instanceof IoEngineCommand.DestroyPool p) {
             if (replicas.values().stream().anyMatch(r -> r.pool().equals(p.name()))) {
-                reply = new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "pool " + p.name() + " has replicas");
+                reply = new IoEngineReply.Failed(FailureKind.FAILED_PRECONDITION, "pool " + p.name()
+                        + " has replicas");
             } else {
                 pools.remove(p.name());
                 reply = new IoEngineReply.Removed(p.name());
@@ -279,6 +281,10 @@ final class FakeIoEngine {
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("malloc:///[^?]+\\?size_mb=(\\d+)(&holds=data)?")
                 .matcher(p.disk());
+        if (p.disk().startsWith("/etc/") || p.disk().startsWith("file:///etc/")) {
+            return new IoEngineReply.Failed(FailureKind.PERMISSION_DENIED, "disk " + p.disk()
+                    + " is outside the io-engine's disk allow list");
+        }
         if (!m.matches()) {
             return new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "cannot open disk " + p.disk());
         }

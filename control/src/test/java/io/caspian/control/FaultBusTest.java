@@ -230,6 +230,6 @@ class FaultBusTest {
     }
 
     private static JsonNode call(String method, String path, String body, int expected) {
-        return FaultLoopSupport.call(control.restPort(), method, path, body, expected);
+        return FaultLoopSupport.call(control, method, path, body, expected);
     }
 }

@@ -100,9 +100,11 @@ final class FaultLoopSupport {
         return c.getValue();
     }
 
-    static JsonNode call(int restPort, String method, String path, String body, int expected) {
+    static JsonNode call(ControlPlane control, String method, String path, String body, int expected) {
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control.restPort() + path));
+            TestRest.authorization(control).ifPresent(a -> b.header("Authorization", a));
+            HttpRequest req = b
                     .timeout(Duration.ofSeconds(30))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body))

@@ -141,6 +141,6 @@ class FaultWaitTest {
     }
 
     private static JsonNode call(String method, String path, String body, int expected) {
-        return FaultLoopSupport.call(control.restPort(), method, path, body, expected);
+        return FaultLoopSupport.call(control, method, path, body, expected);
     }
 }

@@ -58,7 +58,7 @@ class ReplicaAccessTest {
     }
 
     private static JsonNode call(String method, String path, int expected) {
-        return FaultLoopSupport.call(control.restPort(), method, path, null, expected);
+        return FaultLoopSupport.call(control, method, path, null, expected);
     }
 
     private static String q(String s) {
@@ -99,11 +99,11 @@ class ReplicaAccessTest {
     void onlyTheNexusNodeReachesAReplicaAndOnlyItsHostsReachAVolume() throws Exception {
         await(() -> call("GET", "/v0/nodes", 200).size() == 3, "three io-engines registered");
         for (int i = 1; i <= 3; i++) {
-            FaultLoopSupport.call(control.restPort(), "PUT", "/v0/nodes/ra-" + i + "/pools/ra-p" + i,
+            FaultLoopSupport.call(control, "PUT", "/v0/nodes/ra-" + i + "/pools/ra-p" + i,
                     "{\"disks\":[\"malloc:///ra-p" + i + "?size_mb=32\"]}", 200);
         }
         String id = UUID.randomUUID().toString();
-        FaultLoopSupport.call(control.restPort(), "PUT", "/v0/volumes/" + id, "{\"size\":" + 8 * MIB
+        FaultLoopSupport.call(control, "PUT", "/v0/volumes/" + id, "{\"size\":" + 8 * MIB
                 + ",\"replicas\":3}", 200);
         JsonNode published = call("PUT", "/v0/volumes/" + id + "/target?protocol=nvmf&node=ra-1&host=" + q(H1), 200);
         assertEquals(List.of(H1), hosts(published));

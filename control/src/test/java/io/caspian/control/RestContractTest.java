@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -35,7 +36,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * sharding, H2 journal) with fake io-engines:
  * <ul>
  *   <li>a corpus of bad requests, each answered with the 4xx it deserves and a JSON message, after which the whole
- *       inventory is exactly what it was;</li>
+ *       inventory is exactly what it was (requests without the right token among them: 401 before anything);</li>
  *   <li>a script that makes the API answer every status the document lists for each path and method, and checks
  *       that no answer carries a status the document does not list.</li>
  * </ul>
@@ -96,8 +97,14 @@ class RestContractTest {
         }
     }
 
-    /** One bad request and what it must get: {@code status} 0 stands for any 4xx. */
-    private record Bad(String method, String path, String body, int status) {
+    /**
+     * One bad request and what it must get: {@code status} 0 stands for any 4xx. {@code authorization} is the header
+     * sent, none when empty; by default the right token's.
+     */
+    private record Bad(String method, String path, String body, int status, Optional<String> authorization) {
+        Bad(String method, String path, String body, int status) {
+            this(method, path, body, status, TestRest.authorization(control));
+        }
     }
 
     @Test
@@ -107,6 +114,7 @@ class RestContractTest {
         String fresh = "/v0/volumes/" + UUID.randomUUID();
         String vol = "/v0/volumes/" + published;
         String ok = "{\"size\":" + MIB + ",\"replicas\":1}";
+        String right = TestRest.authorization(control).orElseThrow();
         List<Bad> corpus = new ArrayList<>(List.of(
                 // ids and names
                 new Bad("GET", "/v0/volumes/not-a-uuid", null, 400),
@@ -182,6 +190,10 @@ class RestContractTest {
                 new Bad("PUT", "/v0/nodes/node-x/pools/px", "{\"disks\":[\"malloc:///px?size_mb=8\"]}", 404),
                 new Bad("PUT", "/v0/nodes/node-a/pools/pool-a", "{\"disks\":[\"malloc:///other?size_mb=8\"]}", 409),
                 new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"/dev/nonexistent\"]}", 422),
+                // Outside the io-engine's disk allow list: refused before the disk is opened.
+                new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"/etc/passwd\"]}", 403),
+                new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"file:///etc/shadow?size_mb=64\"]}",
+                        403),
                 new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"malloc:///px?size_mb=8&holds=data\"]}",
                         422),
                 new Bad("DELETE", "/v0/nodes/node-a/pools/pool-a", null, 409),
@@ -211,11 +223,24 @@ class RestContractTest {
                 new Bad("GET", "/v1/volumes", null, 404),
                 new Bad("POST", "/v0/volumes/" + UUID.randomUUID(), "{}", 405),
                 new Bad("PATCH", "/v0/volumes", "{}", 405),
-                new Bad("GET", "/v0/volumes/" + "a".repeat(9000), null, 0)));
+                new Bad("GET", "/v0/volumes/" + "a".repeat(9000), null, 0),
+                // no token, a wrong one, a malformed header: refused before the route or its body is looked at
+                new Bad("PUT", fresh, ok, 401, Optional.empty()),
+                new Bad("PUT", fresh, "{not json", 401, Optional.empty()),
+                new Bad("DELETE", vol, null, 401, Optional.of("Bearer wrong-token")),
+                new Bad("DELETE", vol + "/target", null, 401, Optional.of(right + "x")),
+                new Bad("PUT", vol + "/replica_count/1", null, 401, Optional.of(right.substring(0, right.length() - 1))),
+                new Bad("PUT", "/v0/nodes/node-a/pools/px", "{\"disks\":[\"malloc:///px?size_mb=8\"]}", 401,
+                        Optional.of("Bearer ")),
+                new Bad("DELETE", "/v0/nodes/node-a/pools/pool-a", null, 401,
+                        Optional.of(right.replace("Bearer ", "Basic "))),
+                new Bad("PUT", vol + "/children/" + publishedReplica + "/fault", "{\"op\":\"read\",\"length\":512}",
+                        401, Optional.of(right.replace("Bearer ", ""))),
+                new Bad("GET", "/v0/nowhere", null, 401, Optional.empty())));
         Pattern unsafe = Pattern.compile("[\\x00-\\x1f\\x7f\\u202a-\\u202e\\u2066-\\u2069]");
         List<String> wrong = new ArrayList<>();
         for (Bad b : corpus) {
-            Res r = rest.call(b.method(), b.path(), b.body());
+            Res r = rest.call(b.method(), b.path(), b.body(), b.authorization());
             String what = b.method() + " " + cut(b.path()) + " " + cut(b.body()) + " -> " + r.status() + " " + cut(
                     r.text());
             boolean statusOk = b.status() == 0 ? r.status() >= 400 && r.status() < 500 : r.status() == b.status();
@@ -246,6 +271,17 @@ class RestContractTest {
         String missing = UUID.randomUUID().toString();
         String nexus = "/v0/nexuses/{id}";
 
+        s.expect("GET", "/v0/health", "/v0/health", null, 200, Optional.empty());
+        // Every guarded operation refuses a request without a token and one with a wrong token, whatever it holds.
+        documented.keySet().stream().filter(op -> !op.equals("GET /v0/health")).forEach(op -> {
+            String method = op.substring(0, op.indexOf(' '));
+            String template = op.substring(op.indexOf(' ') + 1);
+            String path = template.replace("{node}", "node-a").replace("{pool}", "pool-a")
+                    .replace("{id}", published).replace("{replica}", publishedReplica).replace("{n}", "1");
+            String body = method.equals("PUT") ? "{\"size\":" + MIB + ",\"replicas\":1}" : null;
+            s.expect(method, template, path, body, 401, Optional.empty());
+            s.expect(method, template, path, body, 401, Optional.of("Bearer " + UUID.randomUUID()));
+        });
         s.expect("GET", "/v0/api-spec", "/v0/api-spec", null, 200);
         s.expect("GET", "/v0/nodes", "/v0/nodes", null, 200);
         s.expect("GET", "/v0/nodes/{node}", "/v0/nodes/node-a", null, 200);
@@ -264,6 +300,7 @@ class RestContractTest {
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-x/pools/extra", pool, 404);
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", pool.replace("extra", "other"), 409);
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/bad", "{\"disks\":[\"/dev/nonexistent\"]}", 422);
+        s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-b/pools/bad", "{\"disks\":[\"/etc/passwd\"]}", 403);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", null, 204);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/Extra", null, 400);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-b/pools/extra", null, 404);
@@ -378,8 +415,13 @@ class RestContractTest {
         }
 
         void expect(String method, String template, String path, String body, int status) {
+            expect(method, template, path, body, status, TestRest.authorization(control));
+        }
+
+        void expect(String method, String template, String path, String body, int status,
+                    Optional<String> authorization) {
             String op = method + " " + template;
-            Res r = rest.call(method, path, body);
+            Res r = rest.call(method, path, body, authorization);
             answered.computeIfAbsent(op, k -> new TreeSet<>()).add(r.status());
             if (!documented.getOrDefault(op, Set.of()).contains(r.status())) {
                 wrong.add(op + " answered " + r.status() + ", which the document does not list (" + path + ": "

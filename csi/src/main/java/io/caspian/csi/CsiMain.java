@@ -4,12 +4,16 @@ import io.caspian.csi.controller.CaspianApi;
 import io.caspian.csi.controller.ControllerService;
 import io.caspian.csi.node.NodeService;
 import io.grpc.BindableService;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,10 +24,12 @@ import java.util.Set;
 public final class CsiMain {
     public static final String USAGE = """
               csi-controller  the CSI controller plugin: --endpoint unix:///csi/csi.sock|tcp://127.0.0.1:P
-                          --api http://127.0.0.1:8080 (Caspian's REST API)
+                          --api http://127.0.0.1:8080 (Caspian's REST API)  --token-file F (its bearer token:
+                          F's first line that is not blank or a # comment, e.g. a mounted Secret)
               csi-node    the CSI node plugin (root; attaches volumes to this machine's kernel):
                           --endpoint unix:///csi/csi.sock|tcp://0.0.0.0:P  --node-id ID (the Kubernetes node name)
-                          [--api URL]  [--max-volumes N (0: no limit)]  [--state-dir DIR (/run/caspian-csi)]
+                          [--api URL [--token-file F]]  [--max-volumes N (0: no limit)]
+                          [--state-dir DIR (/run/caspian-csi)]
             """;
 
     private CsiMain() {
@@ -70,8 +76,8 @@ public final class CsiMain {
     /** Starts {@code csi-controller} or {@code csi-node}; IllegalArgumentException for bad flags. */
     public static Running start(String role, List<String> args) {
         Map<String, String> f = flags(args, switch (role) {
-            case "csi-controller" -> Set.of("endpoint", "api");
-            case "csi-node" -> Set.of("endpoint", "node-id", "api", "max-volumes", "state-dir");
+            case "csi-controller" -> Set.of("endpoint", "api", "token-file");
+            case "csi-node" -> Set.of("endpoint", "node-id", "api", "token-file", "max-volumes", "state-dir");
             default -> throw new IllegalArgumentException("unknown CSI role '" + role + "'");
         });
         Endpoint endpoint = Endpoint.parse(f.get("endpoint"));
@@ -81,7 +87,7 @@ public final class CsiMain {
             if (url == null) {
                 throw new IllegalArgumentException("--api URL (Caspian's REST API) is required");
             }
-            CaspianApi api = new CaspianApi(url, Duration.ofSeconds(60));
+            CaspianApi api = new CaspianApi(url, Duration.ofSeconds(60), token(f));
             services = List.of(new IdentityService(true, api::reachable), new ControllerService(api));
         } else {
             String nodeId = f.get("node-id");
@@ -95,11 +101,30 @@ public final class CsiMain {
                 throw new IllegalArgumentException("--max-volumes must be a number");
             }
             // The node plugin attaches through the kernel only; the API, when given, is what Probe checks.
-            CaspianApi api = f.containsKey("api") ? new CaspianApi(f.get("api"), Duration.ofSeconds(10)) : null;
+            CaspianApi api = f.containsKey("api") ? new CaspianApi(f.get("api"), Duration.ofSeconds(10), token(f))
+                    : null;
             services = List.of(new IdentityService(false, () -> api == null || api.reachable()),
                     new NodeService(nodeId, max, Path.of(f.getOrDefault("state-dir", "/run/caspian-csi"))));
         }
         return new Running(CsiServer.start(endpoint, services), endpoint);
+    }
+
+    /**
+     * The token of {@code --token-file}: its first line that is not blank or a {@code #} comment (the control
+     * plane's token file format). Absent without the flag: the API must then run with auth none.
+     */
+    static Optional<String> token(Map<String, String> f) {
+        if (!f.containsKey("token-file")) {
+            return Optional.empty();
+        }
+        Path file = Path.of(f.get("token-file"));
+        try {
+            return Optional.of(Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("--token-file " + file + " holds no token")));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--token-file " + file + ": cannot read it: " + e.getMessage());
+        }
     }
 
     private static Map<String, String> flags(List<String> args, Set<String> known) {

@@ -102,6 +102,11 @@ public final class CaspianCluster implements AutoCloseable {
         return api;
     }
 
+    /** The token file the control plane made in its data directory, as a Secret would hold it. */
+    public Path tokenFile() {
+        return control.restAuth().tokenFile().orElseThrow();
+    }
+
     /** The NVMe/TCP port of io-engine {@code node-i}. */
     public int nvmfPort(String node) {
         return nvmfPorts.get(index(node));
@@ -128,6 +133,7 @@ public final class CaspianCluster implements AutoCloseable {
             if (body != null) {
                 b.header("Content-Type", "application/json");
             }
+            b.header("Authorization", "Bearer " + java.nio.file.Files.readString(tokenFile()).strip());
             HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() >= 300) {
                 throw new AssertionError(method + " " + path + " answered " + r.statusCode() + ": " + r.body());

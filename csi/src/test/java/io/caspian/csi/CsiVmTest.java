@@ -79,7 +79,7 @@ class CsiVmTest {
         long t0 = System.nanoTime();
         try (CaspianCluster cluster = CaspianCluster.start(dir, 1024);
              CsiMain.Running ctl = CsiMain.start("csi-controller", List.of("--endpoint", "127.0.0.1:0", "--api",
-                     cluster.api))) {
+                     cluster.api, "--token-file", cluster.tokenFile().toString()))) {
             time("caspian + csi-controller up", t0);
             caspian = cluster;
             ManagedChannel ctlChannel = NettyChannelBuilder.forAddress("127.0.0.1", ctl.server().port())

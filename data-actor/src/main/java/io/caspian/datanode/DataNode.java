@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +76,7 @@ public final class DataNode {
   private final NodeServices services;
   private final StashBuffer<Object> stash;
   private final IoEngineMetrics metrics;
+  private final DiskAllowList diskAllow;
   private final String instance = UUID.randomUUID().toString();
   private final Map<String, PoolEntry> pools = new LinkedHashMap<>();
   private final Map<String, String> poolOfReplica = new HashMap<>();
@@ -92,6 +94,8 @@ public final class DataNode {
     this.settings = settings;
     this.services = services;
     this.stash = stash;
+    // Built once the data directory exists, so that its canonical path is what the default matches.
+    this.diskAllow = DiskAllowList.of(settings.diskAllow());
   }
 
   /** The DataNode of one io-engine, its metrics scraped by nobody; spawn one per node. */
@@ -202,9 +206,9 @@ public final class DataNode {
             return new Probed(err == null ? found : List.of());
           });
     }
-    ctx.getLog().info("io-engine {} starting: NVMe/TCP on {}, NBD on port {}, {} pools to import",
-        settings.nodeId(), services.endpoint(), services.nbd().port(), starting.size()
-            + extra.size());
+    ctx.getLog().info("io-engine {} starting: NVMe/TCP on {}, NBD on port {}, {} pools to import, "
+        + "disks allowed: {}", settings.nodeId(), services.endpoint(), services.nbd().port(),
+        starting.size() + extra.size(), diskAllow);
     return startingOrReady();
   }
 
@@ -365,13 +369,26 @@ public final class DataNode {
       }
     } else if (c instanceof IoEngineCommand.CreateNexus n) {
       NexusEntry e = nexuses.get(n.uuid());
-      if (e != null) {
+      Optional<String> bad = n.children().stream().map(ChildUris::refusal)
+          .flatMap(Optional::stream).findFirst();
+      if (bad.isPresent()) {
+        n.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + n.uuid()
+            + ": " + bad.get()));
+      } else if (e != null) {
         e.actor().tell(c);
       } else {
         ActorRef<Object> a = ctx.spawn(NexusActor.create(services, events(), n),
             "nexus-" + names.incrementAndGet());
         ctx.watch(a);
         nexuses.put(n.uuid(), new NexusEntry(a, null));
+      }
+    } else if (c instanceof IoEngineCommand.AddChild a) {
+      Optional<String> bad = ChildUris.refusal(a.uri());
+      if (bad.isPresent()) {
+        a.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + a.nexus()
+            + ": " + bad.get()));
+      } else {
+        toNexus(c);
       }
     } else {
       toNexus(c);
@@ -416,8 +433,26 @@ public final class DataNode {
     throw new IllegalArgumentException("not a nexus command: " + c);
   }
 
+  /**
+   * Judges the disk against the allow list first: a refused disk is never opened, so no file is
+   * created, sized or formatted, whatever pool the name already stands for.
+   */
   private void openPool(String name, String uuid, String disk, PoolActor.Start start,
       IoEngineCommand c) {
+    DiskAllowList.Verdict verdict = diskAllow.judge(disk);
+    IoEngineReply.Failed refused = null;
+    if (verdict instanceof DiskAllowList.Verdict.Denied d) {
+      refused = new IoEngineReply.Failed(FailureKind.PERMISSION_DENIED, "pool '" + name + "': "
+          + d.reason());
+    } else if (verdict instanceof DiskAllowList.Verdict.Malformed m) {
+      refused = new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "pool '" + name + "': "
+          + m.reason());
+    }
+    if (refused != null) {
+      ctx.getLog().warn("refused: {}", refused.message());
+      c.replyTo().tell(refused);
+      return;
+    }
     PoolEntry e = pools.get(name);
     if (e != null) {
       e.actor().tell(c);

@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param ioMetrics whether nexuses and replicas count their reads and writes for the metrics
  *     ({@code volume_*}, {@code replica_*}, {@code diskpool_*} I/O figures); off saves their cost
  *     per I/O and leaves those figures at 0
+ * @param diskAllow the {@link DiskAllowList} patterns of the disks a pool may be created on or
+ *     imported from; by default {@link DiskAllowList#defaults the data directory and more}
  */
 public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
     String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks,
     String kafkaBootstrap, KafkaClientSecurity kafkaSecurity, Duration errorCountsInterval,
-    boolean ioMetrics) {
+    boolean ioMetrics, List<String> diskAllow) {
 
   public static final Duration DEFAULT_ERROR_COUNTS_INTERVAL = Duration.ofSeconds(10);
 
@@ -37,7 +39,8 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
   public DataNodeSettings(String nodeId, Path dataDir, Map<String, String> labels,
       String nvmfHost, int nvmfPort, String nbdHost, int nbdPort, List<String> importDisks) {
     this(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort, importDisks, "",
-        KafkaClientSecurity.NONE, DEFAULT_ERROR_COUNTS_INTERVAL, true);
+        KafkaClientSecurity.NONE, DEFAULT_ERROR_COUNTS_INTERVAL, true,
+        DiskAllowList.defaults(dataDir));
   }
 
   public DataNodeSettings {
@@ -59,6 +62,7 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
       throw new IllegalArgumentException("error counts interval must be positive, not "
           + errorCountsInterval);
     }
+    diskAllow = DiskAllowList.of(diskAllow).patterns();
   }
 
   /** A node that listens on 127.0.0.1 on ephemeral ports, with no labels. */
@@ -69,22 +73,22 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
 
   public DataNodeSettings withLabels(Map<String, String> l) {
     return new DataNodeSettings(nodeId, dataDir, l, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics, diskAllow);
   }
 
   public DataNodeSettings withNvmf(String host, int port) {
     return new DataNodeSettings(nodeId, dataDir, labels, host, port, nbdHost, nbdPort, importDisks,
-        kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
+        kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics, diskAllow);
   }
 
   public DataNodeSettings withNbd(String host, int port) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, host, port,
-        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics, diskAllow);
   }
 
   public DataNodeSettings withImportDisks(List<String> disks) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        disks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics);
+        disks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics, diskAllow);
   }
 
   /**
@@ -93,19 +97,28 @@ public record DataNodeSettings(String nodeId, Path dataDir, Map<String, String> 
    */
   public DataNodeSettings withKafka(String bootstrapServers, Duration errorCounts) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, bootstrapServers, kafkaSecurity, errorCounts, ioMetrics);
+        importDisks, bootstrapServers, kafkaSecurity, errorCounts, ioMetrics, diskAllow);
   }
 
   /** Authenticates the bus publisher to Kafka, and encrypts, as {@code s} says. */
   public DataNodeSettings withKafkaSecurity(KafkaClientSecurity s) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, kafkaBootstrap, s, errorCountsInterval, ioMetrics);
+        importDisks, kafkaBootstrap, s, errorCountsInterval, ioMetrics, diskAllow);
   }
 
   /** Counts every read and write for the metrics ({@code on}, the default) or none. */
   public DataNodeSettings withIoMetrics(boolean on) {
     return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
-        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, on);
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, on, diskAllow);
+  }
+
+  /**
+   * Lets pools be created on and imported from only the disks {@code patterns} allow, in place of
+   * the defaults (see {@link DiskAllowList}).
+   */
+  public DataNodeSettings withDiskAllow(List<String> patterns) {
+    return new DataNodeSettings(nodeId, dataDir, labels, nvmfHost, nvmfPort, nbdHost, nbdPort,
+        importDisks, kafkaBootstrap, kafkaSecurity, errorCountsInterval, ioMetrics, patterns);
   }
 
   private static void checkPort(String what, int port) {

@@ -402,8 +402,9 @@ final class PoolActor {
 
   private void destroyPool(ActorRef<IoEngineReply> replyTo) {
     if (!pool.replicas().isEmpty()) {
-      reply(replyTo, new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "pool '" + name
-          + "' still has " + pool.replicas().size() + " replicas"));
+      // Never destroy data: the replicas go first, each by its own command.
+      reply(replyTo, new IoEngineReply.Failed(FailureKind.FAILED_PRECONDITION, "pool '" + name
+          + "' still has " + pool.replicas().size() + " replicas; destroy them first"));
       return;
     }
     Pool p = pool;

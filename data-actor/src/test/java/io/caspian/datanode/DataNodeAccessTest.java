@@ -63,7 +63,8 @@ class DataNodeAccessTest {
     String hostC = IoEngineProtocol.hostNqn("acc-c");
     String uri;
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> a = nodes.start(DataNodeSettings.local("acc-a", aData));
+      ActorRef<IoEngineCommand> a = nodes.start(DataNodeSettings.local("acc-a", aData)
+          .withDiskAllow(DiskAllowList.defaults(dir)));
       ActorRef<IoEngineCommand> b = nodes.start(DataNodeSettings.local("acc-b", dir.resolve("b")));
       ActorRef<IoEngineCommand> c = nodes.start(DataNodeSettings.local("acc-c", dir.resolve("c")));
       nodes.expect(a, r -> new CreatePool("pa", "", disk, r), PoolDone.class);
@@ -103,7 +104,8 @@ class DataNodeAccessTest {
 
     // A restarted io-engine shares the replica again to the same host, not to any host.
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> a = nodes.start(DataNodeSettings.local("acc-a", aData));
+      ActorRef<IoEngineCommand> a = nodes.start(DataNodeSettings.local("acc-a", aData)
+          .withDiskAllow(DiskAllowList.defaults(dir)));
       String again = Nodes.await(nodes.subscribe(a), s -> !s.replicas().isEmpty()).replicas().get(0)
           .uri();
       refusedAs(again, INTRUDER);

@@ -145,7 +145,8 @@ class DataNodeBusTest {
   @Test
   void aPoolWhoseRemoteDiskGoesAwayIsFaultedAndComesBack() throws Exception {
     int port = io.caspian.nvmf.PeerScript.freePort();
-    DataNodeSettings far = DataNodeSettings.local("far", dir.resolve("far")).withNvmf("127.0.0.1", port);
+    DataNodeSettings far = DataNodeSettings.local("far", dir.resolve("far")).withNvmf("127.0.0.1", port)
+        .withDiskAllow(DiskAllowList.defaults(dir));
     ActorRef<IoEngineCommand> source = nodes.start(far);
     nodes.expect(source, r -> new CreatePool("src", "", "file://" + dir.resolve("src.img") + "?size_mb=96", r),
         PoolDone.class);
@@ -207,7 +208,8 @@ class DataNodeBusTest {
   @Test
   void aPoolWhoseMetadataWriteFailedComesBackByImport() throws Exception {
     int port = io.caspian.nvmf.PeerScript.freePort();
-    DataNodeSettings far = DataNodeSettings.local("far2", dir.resolve("far")).withNvmf("127.0.0.1", port);
+    DataNodeSettings far = DataNodeSettings.local("far2", dir.resolve("far")).withNvmf("127.0.0.1", port)
+        .withDiskAllow(DiskAllowList.defaults(dir));
     ActorRef<IoEngineCommand> source = nodes.start(far);
     nodes.expect(source, r -> new CreatePool("src", "", "file://" + dir.resolve("src.img") + "?size_mb=96", r),
         PoolDone.class);

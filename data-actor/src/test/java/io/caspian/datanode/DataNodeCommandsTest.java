@@ -23,6 +23,7 @@ import io.caspian.events.ioengine.NodeStateReport;
 import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -77,8 +78,9 @@ class DataNodeCommandsTest {
   @Test
   void badDisksAreRefusedWithTheirUri() {
     ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("n2", dir));
+    // A scheme the allow list does not name is refused before any opener is asked.
     Failed f = nodes.expect(node, r -> new CreatePool("bad", "", "nosuch:///x", r), Failed.class);
-    assertEquals(FailureKind.INVALID_ARGUMENT, f.kind());
+    assertEquals(FailureKind.PERMISSION_DENIED, f.kind());
     assertTrue(f.message().contains("nosuch:///x"), f.message());
     Failed i = nodes.expect(node, r -> new ImportPool("blank", "", "malloc:///blank?size_mb=16", r),
         Failed.class);
@@ -134,8 +136,10 @@ class DataNodeCommandsTest {
         ReplicaDone.class).replica();
     assertEquals("bdev:///" + id, unshared.uri());
 
-    assertEquals(FailureKind.INVALID_ARGUMENT, nodes.expect(node, r -> new DestroyPool("fp", r),
-        Failed.class).kind());
+    // A pool that holds replicas is never destroyed with them: refused as a precondition (409).
+    Failed holding = nodes.expect(node, r -> new DestroyPool("fp", r), Failed.class);
+    assertEquals(FailureKind.FAILED_PRECONDITION, holding.kind(), holding.message());
+    assertTrue(Files.exists(dir.resolve("disk1")));
     assertEquals(FailureKind.ALREADY_EXISTS, nodes.expect(node,
         r -> new CreateReplica(id, "other", 8L << 20, true, r), Failed.class).kind());
     for (int i = 0; i < 2; i++) {
@@ -165,7 +169,7 @@ class DataNodeCommandsTest {
       assertEquals(id, assertInstanceOf(ReplicaDone.class, probe.receiveMessage(Nodes.TIMEOUT))
           .replica().uuid());
     }
-    assertEquals(FailureKind.INVALID_ARGUMENT,
+    assertEquals(FailureKind.FAILED_PRECONDITION,
         assertInstanceOf(Failed.class, probe.receiveMessage(Nodes.TIMEOUT)).kind());
     for (String id : ids) {
       assertEquals(new Removed(id), probe.receiveMessage(Nodes.TIMEOUT));

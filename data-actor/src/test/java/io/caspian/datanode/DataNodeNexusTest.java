@@ -1,6 +1,7 @@
 package io.caspian.datanode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.events.ChildState;
@@ -149,6 +150,41 @@ class DataNodeNexusTest {
       Data.verify(c, 2, 16, STRIDE);
     }
     nodes.expect(a, r -> new DestroyNexus(vol, r), Removed.class);
+  }
+
+  /**
+   * Issue 16: through the command boundary a nexus has replicas for children, never a raw device
+   * or file (which the disk allow list guards for pools only), and a child I/O timeout in range.
+   */
+  @Test
+  void childrenThatAreNoReplicaOrHaveAnIoTimeoutOutOfRangeAreRefused() throws Exception {
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("x6", dir));
+    nodes.expect(node, r -> new CreatePool("p", "", "malloc:///guarded?size_mb=64", r),
+        PoolDone.class);
+    String a = "bdev:///" + replica(node, "p");
+    String vol = UUID.randomUUID().toString();
+    String nvmf = "nvmf://127.0.0.1:4420/nqn.2024-01.io.caspian:x";
+    Path file = dir.resolve("child.img");
+    for (String child : List.of("/dev/sda", "aio:///dev/sda", "file://" + file + "?size_mb=64",
+        "uring://" + file, "malloc:///child?size_mb=16", nvmf + "?io_timeout_ms=0",
+        nvmf + "?io_timeout_ms=600001", nvmf + "?io_timeout_ms=-5", nvmf + "?io_timeout_ms=x",
+        a + "?io_timeout_ms=0")) {
+      Failed f = nodes.expect(node, r -> new CreateNexus(vol, SIZE, List.of(a, child), r),
+          Failed.class);
+      assertEquals(FailureKind.INVALID_ARGUMENT, f.kind(), child + ": " + f.message());
+      assertTrue(f.message().contains(child), f.message());
+    }
+    assertFalse(java.nio.file.Files.exists(file), "a refused child was opened");
+    nodes.expect(node, r -> new CreateNexus(vol, SIZE, List.of(a), r), NexusDone.class);
+    for (String child : List.of("/dev/sda", "file://" + file + "?size_mb=64",
+        nvmf + "?io_timeout_ms=600001")) {
+      assertEquals(FailureKind.INVALID_ARGUMENT, nodes.expect(node,
+          r -> new AddChild(vol, child, r), Failed.class).kind(), child);
+    }
+    assertFalse(java.nio.file.Files.exists(file), "a refused child was opened");
+    assertEquals(1, nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT).nexuses().get(0)
+        .children().size());
+    nodes.expect(node, r -> new DestroyNexus(vol, r), Removed.class);
   }
 
   @Test

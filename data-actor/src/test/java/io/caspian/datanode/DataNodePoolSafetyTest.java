@@ -51,7 +51,8 @@ class DataNodePoolSafetyTest {
 
   @Test
   void anExistingFileIsNeverResized() throws Exception {
-    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s1", dir.resolve("n")));
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s1", dir.resolve("n"))
+        .withDiskAllow(DiskAllowList.defaults(dir)));
     // A small text file (issue 10, case 3: a copy of /etc/passwd grew to 1 MiB).
     Path small = dir.resolve("passwd-copy");
     Files.writeString(small, "root:x:0:0:root:/root:/bin/bash\n".repeat(40));
@@ -80,7 +81,8 @@ class DataNodePoolSafetyTest {
 
   @Test
   void aNewFileIsCreatedOnlyForAPoolThatIsMade() throws Exception {
-    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s2", dir.resolve("n")));
+    ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s2", dir.resolve("n"))
+        .withDiskAllow(DiskAllowList.defaults(dir)));
     Path tooSmall = dir.resolve("tiny.img");
     Failed f = nodes.expect(node, r -> new CreatePool("tiny", "", "file://" + tooSmall
         + "?size_mb=1", r), Failed.class);
@@ -119,7 +121,8 @@ class DataNodePoolSafetyTest {
     }
     String loop = attach(backing);
     try {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s4", dir.resolve("n")));
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("s4", dir.resolve("n"))
+          .withDiskAllow(List.of("/dev/loop*")));
       String sha = sha256(backing);
       Failed f = nodes.expect(node, r -> new CreatePool("lp", "", loop, r), Failed.class);
       assertEquals(FailureKind.INVALID_ARGUMENT, f.kind(), f.message());

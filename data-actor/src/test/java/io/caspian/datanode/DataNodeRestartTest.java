@@ -47,6 +47,11 @@ class DataNodeRestartTest {
   @TempDir
   Path dir;
 
+  /** A node whose disks live beside its data directory, in the test's directory. */
+  private DataNodeSettings settings(String nodeId, Path data) {
+    return DataNodeSettings.local(nodeId, data).withDiskAllow(DiskAllowList.defaults(dir));
+  }
+
   private String fileDisk(String name) {
     return "file://" + dir.resolve(name) + "?size_mb=64";
   }
@@ -64,7 +69,7 @@ class DataNodeRestartTest {
     String poolUuid = UUID.randomUUID().toString();
     NodeStateReport before;
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("z1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("z1", data));
       nodes.expect(node, r -> new CreatePool("good", poolUuid, good, r), PoolDone.class);
       nodes.expect(node, r -> new CreatePool("damaged", "", damaged, r), PoolDone.class);
       nodes.expect(node, r -> new CreateReplica(rep, "good", SIZE, true, r), ReplicaDone.class);
@@ -88,7 +93,7 @@ class DataNodeRestartTest {
     byte[] damagedSha = sha(damagedFile);
 
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("z1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("z1", data));
       NodeStateReport after = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
       assertNotEquals(before.instance(), after.instance());
       assertTrue(after.nexuses().isEmpty(), "a nexus is re-created by the control plane only");
@@ -128,7 +133,7 @@ class DataNodeRestartTest {
     assertArrayEquals(damagedSha, sha(damagedFile), "the damaged disk was written");
 
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("z1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("z1", data));
       NodeStateReport again = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
       assertEquals(List.of("good"), again.pools().stream().map(PoolInfo::name).toList());
     }
@@ -141,7 +146,7 @@ class DataNodeRestartTest {
     String rep = UUID.randomUUID().toString();
     String uuid = UUID.randomUUID().toString();
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v1", dir.resolve("a")));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("v1", dir.resolve("a")));
       nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class);
       nodes.expect(node, r -> new CreateReplica(rep, "reused", SIZE, true, r), ReplicaDone.class);
     }
@@ -152,7 +157,7 @@ class DataNodeRestartTest {
     }
     byte[] junkSha = sha(junk);
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("v2", dir.resolve("b")));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("v2", dir.resolve("b")));
       assertEquals(FailureKind.ALREADY_EXISTS, nodes.expect(node,
           r -> new CreatePool("renamed", "", disk, r), Failed.class).kind());
       PoolInfo p = nodes.expect(node, r -> new CreatePool("reused", uuid, disk, r), PoolDone.class)
@@ -174,13 +179,13 @@ class DataNodeRestartTest {
     Path data = dir.resolve("node");
     String disk = fileDisk("flaky");
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("u1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("u1", data));
       nodes.expect(node, r -> new CreatePool("flaky", "", disk, r), PoolDone.class);
     }
     Path file = dir.resolve("flaky");
     flip(file, 0x5a);
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("u1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("u1", data));
       NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
       assertEquals(Health.FAULTED, s.pools().get(0).status());
       Failed f = nodes.expect(node, r -> new ImportPool("flaky", "", disk, r), Failed.class);
@@ -208,13 +213,13 @@ class DataNodeRestartTest {
     String disk = fileDisk("extra");
     String rep = UUID.randomUUID().toString();
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w1", dir.resolve("a")));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("w1", dir.resolve("a")));
       nodes.expect(node, r -> new CreatePool("extra", "", disk, r), PoolDone.class);
       nodes.expect(node, r -> new CreateReplica(rep, "extra", SIZE, false, r), ReplicaDone.class);
     }
     // A node with an empty registry, told to import the disk.
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w2", dir.resolve("b"))
+      ActorRef<IoEngineCommand> node = nodes.start(settings("w2", dir.resolve("b"))
           .withImportDisks(List.of(disk, fileDisk("blank"))));
       NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
       assertEquals(List.of("extra"), s.pools().stream().map(PoolInfo::name).toList());
@@ -223,7 +228,7 @@ class DataNodeRestartTest {
     }
     // ... and it is in that node's registry now.
     try (Nodes nodes = new Nodes()) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w2", dir.resolve("b")));
+      ActorRef<IoEngineCommand> node = nodes.start(settings("w2", dir.resolve("b")));
       NodeStateReport s = nodes.subscribe(node).receiveMessage(Nodes.TIMEOUT);
       assertEquals(List.of("extra"), s.pools().stream().map(PoolInfo::name).toList());
     }

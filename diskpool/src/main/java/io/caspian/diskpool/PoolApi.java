@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The three pool calls of Caspian's REST API (v0) the operator makes. Every outcome is an {@link Answer}, never an
@@ -28,11 +29,16 @@ public final class PoolApi {
     private final String base;
     private final HttpClient http;
     private final Duration timeout;
+    private final Optional<String> token;
 
-    /** {@code base}: e.g. {@code http://caspian-api:8080}. */
-    public PoolApi(String base, Duration timeout) {
+    /**
+     * {@code base}: e.g. {@code http://caspian-api:8080}; {@code token}: the bearer token sent, if any. A token the
+     * API refuses is a 401, a {@link Answer.Refused} the DiskPool's status shows until the Secret is fixed.
+     */
+    public PoolApi(String base, Duration timeout, Optional<String> token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.timeout = timeout;
+        this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -60,6 +66,7 @@ public final class PoolApi {
 
     private Answer call(String method, String path, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         HttpRequest request = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()).build()
                 : b.method(method, HttpRequest.BodyPublishers.ofString(body))
                         .header("Content-Type", "application/json").build();

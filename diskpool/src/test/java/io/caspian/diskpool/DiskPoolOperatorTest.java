@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -82,7 +83,8 @@ class DiskPoolOperatorTest {
     }
 
     private static Operator startOperator(String api) {
-        return new Operator(client, NS, new PoolApi(api, Duration.ofSeconds(10)), Duration.ofSeconds(2)).start();
+        return new Operator(client, NS, new PoolApi(api, Duration.ofSeconds(10),
+                Optional.of(caspian.token())), Duration.ofSeconds(2)).start();
     }
 
     @Test
@@ -202,7 +204,7 @@ class DiskPoolOperatorTest {
     @Test
     void anUnreachableApiDestroysNothingAndReleasesNothing() {
         try (Operator blind = new Operator(client, "elsewhere", new PoolApi("http://127.0.0.1:1",
-                Duration.ofSeconds(2)), Duration.ofSeconds(2)).start()) {
+                Duration.ofSeconds(2), Optional.empty()), Duration.ofSeconds(2)).start()) {
             Resource<DiskPool> r = client.resources(DiskPool.class).inNamespace("elsewhere").resource(
                     diskPool("pool-blind", "elsewhere", OneNodeCaspian.NODE, fileDisk("blind"), Map.of()));
             r.create();

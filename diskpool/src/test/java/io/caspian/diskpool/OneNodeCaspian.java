@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.caspian.control.ControlPlane;
 import io.caspian.datanode.DataNode;
 import io.caspian.datanode.DataNodeSettings;
+import io.caspian.datanode.DiskAllowList;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,15 @@ final class OneNodeCaspian implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     final String api;
 
+    /** The token the control plane made for its data directory; what the operator's Secret would hold. */
+    String token() {
+        try {
+            return java.nio.file.Files.readString(control.restAuth().tokenFile().orElseThrow()).strip();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private OneNodeCaspian(ControlPlane control) {
         this.control = control;
         this.api = "http://127.0.0.1:" + control.restPort();
@@ -43,8 +53,9 @@ final class OneNodeCaspian implements AutoCloseable {
                         dir.resolve("control").toString()))));
         OneNodeCaspian c = new OneNodeCaspian(control);
         try {
-            control.system().systemActorOf(DataNode.create(DataNodeSettings.local(NODE, dir.resolve(NODE))), NODE,
-                    Props.empty());
+            // The tests' disks live beside the node's data directory, in the test's directory.
+            control.system().systemActorOf(DataNode.create(DataNodeSettings.local(NODE, dir.resolve(NODE))
+                    .withDiskAllow(DiskAllowList.defaults(dir))), NODE, Props.empty());
             Waits.until("io-engine " + NODE + " Online", Duration.ofSeconds(30), () -> c.call("GET", "/v0/nodes/"
                     + NODE, null), r -> r.status() == 200 && "Online".equals(r.json().path("status").asText()));
             return c;
@@ -61,7 +72,7 @@ final class OneNodeCaspian implements AutoCloseable {
     Reply call(String method, String path, String body) {
         // A JSON content type on every request: the API ignores it where there is no body.
         HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token())
                 .method(method, HttpRequest.BodyPublishers.ofString(body == null ? "" : body)).build();
         try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -9,21 +9,29 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** The control plane's REST API as the tests use it: JSON in and out, non-2xx is an exception with the body. */
+/**
+ * The control plane's REST API as the tests use it, as a user would: with the token the control plane made in its
+ * data directory; JSON in and out, non-2xx is an exception with the body.
+ */
 final class Api {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> LISTS = List.of("nodes", "pools", "replicas", "nexuses", "volumes");
 
     private final String base;
+    private final Path tokenFile;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    Api(int port) {
+    /** {@code controlDataDir}: the control JVM's {@code --data-dir}, where it makes {@code rest-token}. */
+    Api(int port, Path controlDataDir) {
         this.base = "http://127.0.0.1:" + port;
+        this.tokenFile = controlDataDir.resolve("rest-token");
     }
 
     JsonNode get(String path) throws IOException {
@@ -35,8 +43,10 @@ final class Api {
     }
 
     JsonNode call(String method, String path, String body) throws IOException {
+        // Read at each call: the control JVM makes the file once it starts, maybe after this object was made.
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + Files.readString(tokenFile).strip())
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body)).build();
         try {

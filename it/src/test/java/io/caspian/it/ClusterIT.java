@@ -88,7 +88,7 @@ class ClusterIT {
             engines.add(e);
             processes.add(e);
         }
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         await("3 io-engines online", () -> countOnline(api.get("/v0/nodes")) == ENGINES);
         step("cluster up");
 

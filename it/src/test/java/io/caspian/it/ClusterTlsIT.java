@@ -50,7 +50,7 @@ class ClusterTlsIT {
                 cluster.toString(), "--cluster-tls-truststore", trust.toString(), "--cluster-tls-password-file",
                 password.toString())));
         processes.add(engine(work, "node-1", controlPort, cluster, trust, password));
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         Waits.await("node-1 Online over Artery TLS", SETTLE, work, () -> online(api.get("/v0/nodes"), "node-1"));
 
         RoleProcess refused = engine(work, "intruder", controlPort, intruder, trust, password);

@@ -90,7 +90,7 @@ class ControlRestartIT {
                     "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
                     "--nvmf-port", String.valueOf(Ports.free()), "--kafka", kafka)));
         }
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         await("4 io-engines online", () -> online(api) == ENGINES);
         for (int i = 1; i <= ENGINES; i++) {
             api.put("/v0/nodes/node-" + i + "/pools/pool-" + i, "{\"disks\":[\"file://"

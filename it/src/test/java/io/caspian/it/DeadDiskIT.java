@@ -75,7 +75,7 @@ class DeadDiskIT {
                     "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
                     "--nvmf-port", String.valueOf(Ports.free()), "--kafka", "off")));
         }
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         await("4 io-engines online", () -> {
             long n = 0;
             for (JsonNode node : api.get("/v0/nodes")) {

@@ -92,7 +92,7 @@ class FaultLoopIT {
                     "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
                     "--nvmf-port", String.valueOf(Ports.free()), "--kafka", kafka)));
         }
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         await("4 io-engines online", () -> countOnline(api.get("/v0/nodes")) == ENGINES);
         for (int i = 1; i <= ENGINES; i++) {
             api.put("/v0/nodes/node-" + i + "/pools/pool-" + i, "{\"disks\":[\"" + poolDisk(i) + "\"]}");

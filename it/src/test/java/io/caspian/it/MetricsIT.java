@@ -70,7 +70,7 @@ class MetricsIT {
                 "--rest", "127.0.0.1:" + rest, "--port", String.valueOf(Ports.free()), "--io-engines", "2",
                 "--pool-size-mb", "128", "--nbd-port", String.valueOf(nbd), "--nvmf-port", String.valueOf(nvmf),
                 "--metrics-port", String.valueOf(metrics), "--kafka", "off"));
-        Api api = new Api(rest);
+        Api api = new Api(rest, work.resolve("up"));
         Waits.await("caspian up with 2 online pools", BOUND, work, () -> {
             int online = 0;
             for (JsonNode p : api.get("/v0/pools")) {

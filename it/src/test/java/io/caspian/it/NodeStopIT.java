@@ -44,7 +44,7 @@ class NodeStopIT {
                 "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
                 "--nvmf-port", String.valueOf(Ports.free())));
         processes.add(engine);
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         Waits.await("node-1 online", Duration.ofSeconds(90), work,
                 () -> "Online".equals(api.get("/v0/nodes/node-1").path("status").asText()));
 

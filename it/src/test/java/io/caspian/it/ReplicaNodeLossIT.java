@@ -69,7 +69,7 @@ class ReplicaNodeLossIT {
             processes.add(e);
             engines.put(node, e);
         }
-        Api api = new Api(restPort);
+        Api api = new Api(restPort, work.resolve("control"));
         for (String node : engines.keySet()) {
             Waits.await(node + " online", Duration.ofSeconds(120), work,
                     () -> "Online".equals(api.get("/v0/nodes/" + node).path("status").asText()));

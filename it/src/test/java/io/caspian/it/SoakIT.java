@@ -172,7 +172,7 @@ class SoakIT {
             processes.add(e);
             engines.put(node, e);
         }
-        api = new Api(restPort);
+        api = new Api(restPort, work.resolve("control"));
         for (String node : engines.keySet()) {
             Waits.await(node + " online", Duration.ofSeconds(120), work,
                     () -> "Online".equals(api.get("/v0/nodes/" + node).path("status").asText()));

@@ -100,6 +100,10 @@ final class Json {
     record CreateVolume(Long size, Integer replicas, Boolean thin, Topology topology) {
     }
 
+    /** {@code GET /v0/health}: always UP, as an answer at all is the news. */
+    record Health(String status) {
+    }
+
     record Error(String kind, String message) {
     }
 }

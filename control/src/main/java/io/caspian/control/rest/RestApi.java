@@ -8,6 +8,8 @@ import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.IoEngineException;
 import io.caspian.control.service.ControlException;
 import io.caspian.control.readmodel.ReadModel;
+import io.caspian.control.rest.auth.BearerAuthenticator;
+import io.caspian.control.rest.auth.RestAuth;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.VolumeService;
@@ -62,18 +64,26 @@ public final class RestApi extends AllDirectives {
         this.openApi = loadOpenApi();
     }
 
-    public Route route() {
-        return route(java.util.List.of());
-    }
-
-    /** With routes of other modules under {@code /v0} (e.g. the event queries), sharing the JSON error handling. */
-    public Route route(java.util.List<Route> more) {
+    /**
+     * The API under {@code /v0}, with the routes of other modules (e.g. the event queries), all sharing the JSON error
+     * handling and {@code auth}, which guards everything but {@code /v0/health}.
+     */
+    public Route route(RestAuth auth, java.util.List<Route> more) {
         Route own = concat(
                 path("api-spec", () -> get(() -> complete(HttpResponse.create().withEntity(YAML, openApi)))),
                 nodes(), pools(), replicas(), nexuses(), volumes());
+        Route guarded = new BearerAuthenticator(auth, RestApi::error).around(more.isEmpty() ? own
+                : concat(own, more.toArray(new Route[0])));
         return handleRejections(RejectionHandler.defaultHandler().mapRejectionResponse(RestApi::asJsonError),
-                () -> pathPrefix("v0", () -> more.isEmpty() ? own
-                        : concat(own, more.toArray(new Route[0]))));
+                () -> pathPrefix("v0", () -> concat(health(), guarded)));
+    }
+
+    /**
+     * Open to all, for probes and health checks that hold no token: it says only that the API answers, from the
+     * same executor every operation runs on, so a wedged executor shows as a failed probe.
+     */
+    private Route health() {
+        return path("health", () -> get(() -> run(() -> ok(new Json.Health("UP")))));
     }
 
     private Route nodes() {
@@ -226,7 +236,7 @@ public final class RestApi extends AllDirectives {
         }
     }
 
-    static HttpResponse error(StatusCode status, String kind, String message) {
+    public static HttpResponse error(StatusCode status, String kind, String message) {
         try {
             return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON,
                     Json.MAPPER.writeValueAsBytes(new Json.Error(kind, message)));
@@ -247,7 +257,8 @@ public final class RestApi extends AllDirectives {
 
     private static StatusCode status(IoEngineException e) {
         return switch (e.kind()) {
-            case ALREADY_EXISTS -> StatusCodes.CONFLICT;
+            case ALREADY_EXISTS, FAILED_PRECONDITION -> StatusCodes.CONFLICT;
+            case PERMISSION_DENIED -> StatusCodes.FORBIDDEN;
             case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
             case INTERNAL, UNSPECIFIED -> StatusCodes.INTERNAL_SERVER_ERROR;
             case NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> StatusCodes.UNPROCESSABLE_CONTENT;

@@ -20,9 +20,10 @@ public final class RestMetrics extends AllDirectives {
 
     /** The words the API's paths are made of; any other word makes a path unmatched. */
     private static final Set<String> WORDS = Set.of("api-spec", "nodes", "pools", "replicas", "nexuses", "volumes",
-            "target", "replica_count", "children", "fault", "events", "stats");
+            "target", "replica_count", "children", "fault", "events", "stats", "health");
     /** Words followed by no id. */
-    private static final Set<String> LEAVES = Set.of("api-spec", "target", "fault", "events", "stats");
+    private static final Set<String> LEAVES = Set.of("api-spec", "target", "fault", "events", "stats",
+            "health");
 
     private final Histogram duration;
 

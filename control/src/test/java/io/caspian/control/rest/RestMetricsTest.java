@@ -27,6 +27,7 @@ class RestMetricsTest extends AllDirectives {
         assertEquals("/v0/volumes/{id}", RestMetrics.template("/v0/volumes/7b1c"));
         assertEquals("/v0/volumes/{id}/target", RestMetrics.template("/v0/volumes/7b1c/target/"));
         assertEquals("/v0/volumes/{id}/stats", RestMetrics.template("/v0/volumes/7b1c/stats"));
+        assertEquals("/v0/health", RestMetrics.template("/v0/health"));
         assertEquals("/v0/nodes/{id}/pools/{id}", RestMetrics.template("/v0/nodes/n1/pools/p1"));
         assertEquals("/v0/volumes/{id}/children/{id}/fault",
                 RestMetrics.template("/v0/volumes/v/children/r/fault"));

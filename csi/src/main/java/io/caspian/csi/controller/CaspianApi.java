@@ -31,11 +31,13 @@ public final class CaspianApi {
     private final String base;
     private final HttpClient http;
     private final Duration timeout;
+    private final Optional<String> token;
 
-    /** {@code base}: e.g. {@code http://127.0.0.1:8080}. */
-    public CaspianApi(String base, Duration timeout) {
+    /** {@code base}: e.g. {@code http://127.0.0.1:8080}; {@code token}: the bearer token sent, if any. */
+    public CaspianApi(String base, Duration timeout, Optional<String> token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.timeout = timeout;
+        this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -137,7 +139,7 @@ public final class CaspianApi {
         return list("/v0/replicas");
     }
 
-    /** True when the API answers. */
+    /** True when the API answers, and to this plugin's token (a wrong token is a failed probe, not a later surprise). */
     public boolean reachable() {
         try {
             call("GET", "/v0/nodes", null);
@@ -160,6 +162,7 @@ public final class CaspianApi {
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         HttpResponse<String> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());

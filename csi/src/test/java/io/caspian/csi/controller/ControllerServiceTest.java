@@ -63,7 +63,8 @@ class ControllerServiceTest {
     @BeforeAll
     static void start() throws Exception {
         caspian = CaspianCluster.start(dir, 256);
-        plugin = CsiMain.start("csi-controller", List.of("--endpoint", "tcp://127.0.0.1:0", "--api", caspian.api()));
+        plugin = CsiMain.start("csi-controller", List.of("--endpoint", "tcp://127.0.0.1:0", "--api", caspian.api(),
+                "--token-file", caspian.tokenFile().toString()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", plugin.server().port()).usePlaintext().build();
     }
 

@@ -243,6 +243,8 @@ public final class IoEngineCodec {
             case RESOURCE_EXHAUSTED -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_RESOURCE_EXHAUSTED;
             case UNAVAILABLE -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_UNAVAILABLE;
             case INTERNAL -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_INTERNAL;
+            case PERMISSION_DENIED -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_PERMISSION_DENIED;
+            case FAILED_PRECONDITION -> io.caspian.events.proto.ioengine.FailureKind.FAILURE_FAILED_PRECONDITION;
         };
     }
 
@@ -255,6 +257,8 @@ public final class IoEngineCodec {
             case FAILURE_RESOURCE_EXHAUSTED -> IoEngineReply.FailureKind.RESOURCE_EXHAUSTED;
             case FAILURE_UNAVAILABLE -> IoEngineReply.FailureKind.UNAVAILABLE;
             case FAILURE_INTERNAL -> IoEngineReply.FailureKind.INTERNAL;
+            case FAILURE_PERMISSION_DENIED -> IoEngineReply.FailureKind.PERMISSION_DENIED;
+            case FAILURE_FAILED_PRECONDITION -> IoEngineReply.FailureKind.FAILED_PRECONDITION;
         };
     }
 

@@ -23,5 +23,13 @@ public sealed interface IoEngineReply extends IoEngineMessage {
     record Failed(FailureKind kind, String message) implements IoEngineReply {
     }
 
-    enum FailureKind { UNSPECIFIED, NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE, INTERNAL }
+    /**
+     * Why a command failed. {@code PERMISSION_DENIED}: the io-engine may not touch what was named
+     * (a disk outside its allow list); {@code FAILED_PRECONDITION}: the object is not in a state
+     * that allows the command (a pool that still holds replicas).
+     */
+    enum FailureKind {
+        UNSPECIFIED, NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE,
+        INTERNAL, PERMISSION_DENIED, FAILED_PRECONDITION
+    }
 }

@@ -95,6 +95,15 @@ class IoEngineSerializerTest {
         assertEquals(report, roundTrip(report));
     }
 
+    /** Each kind has its own explicit wire value, so a new one must round-trip as itself. */
+    @Test
+    void everyFailureKindSurvivesTheWire() throws Exception {
+        for (IoEngineReply.FailureKind k : IoEngineReply.FailureKind.values()) {
+            IoEngineReply.Failed f = new IoEngineReply.Failed(k, "because " + k);
+            assertEquals(f, roundTrip(f));
+        }
+    }
+
     /** A type added to the protocol without a sample here would go untested through the codec. */
     private static void assertEveryTypeSampled(Class<?> sealed, List<?> samples) {
         Set<Class<?>> sampled = new java.util.HashSet<>();

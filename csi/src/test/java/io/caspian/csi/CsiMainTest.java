@@ -1,0 +1,27 @@
+package io.caspian.csi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsiMainTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theTokenIsTheFirstLineOfTheTokenFileThatIsNotBlankOrAComment() throws Exception {
+        Path secret = Files.writeString(dir.resolve("token"), "# the API token\n\n  s3cr3t-token \nsecond\n");
+        assertEquals(Optional.of("s3cr3t-token"), CsiMain.token(Map.of("token-file", secret.toString())));
+        assertEquals(Optional.empty(), CsiMain.token(Map.of()));
+        Path empty = Files.writeString(dir.resolve("empty"), "# nothing\n");
+        assertThrows(IllegalArgumentException.class, () -> CsiMain.token(Map.of("token-file", empty.toString())));
+        assertThrows(IllegalArgumentException.class, () -> CsiMain.token(Map.of("token-file",
+                dir.resolve("absent").toString())));
+    }
+}

@@ -47,6 +47,11 @@ final class NexusActor {
 
   private static final Refresh REFRESH = new Refresh();
   static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+  /**
+   * Every change but a rebuild's progress arrives as a nexus event; this slow look is only a safety
+   * net for a change that did not, and costs an idle nexus one comparison per period.
+   */
+  static final Duration IDLE_INTERVAL = Duration.ofSeconds(10);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final ActorContext<Object> ctx;
@@ -60,6 +65,8 @@ final class NexusActor {
   private String deviceUri = "";
   private final ChildFaults faults;
   private NexusInfo reported;
+  private TimerScheduler<Object> timers;
+  private Duration refreshEvery;
   private boolean stopping;
   private Behavior<Object> self;
 
@@ -123,6 +130,7 @@ final class NexusActor {
   }
 
   private void open(IoEngineCommand.CreateNexus c, TimerScheduler<Object> timers) {
+    this.timers = timers;
     NexusOptions options = NexusOptions.defaults().withExecutor(services.rebuilds())
         .withRebuild(services.rebuild())
         .withIntentLog(IntentLogOptions.at(services.intentLog(c.uuid())));
@@ -147,7 +155,6 @@ final class NexusActor {
       }
       nexus = n;
       services.objects().nexusOpened(n);
-      timers.startTimerAtFixedRate(REFRESH, PROGRESS_INTERVAL);
       if (services.bus() != null) {
         timers.startTimerAtFixedRate(new PublishErrorCounts(), services.errorCountsInterval());
       }
@@ -434,6 +441,22 @@ final class NexusActor {
   }
 
   /** Tells the DataNode the current state if it changed since last told. */
+  /** Ticks every {@link #PROGRESS_INTERVAL} while a child rebuilds, else every {@link #IDLE_INTERVAL}. */
+  private void pace() {
+    if (nexus == null) {
+      return;
+    }
+    boolean rebuilding = false;
+    for (io.caspian.nexus.ChildInfo c : nexus.children()) {
+      rebuilding |= c.rebuilding();
+    }
+    Duration every = rebuilding ? PROGRESS_INTERVAL : IDLE_INTERVAL;
+    if (!every.equals(refreshEvery)) {
+      refreshEvery = every;
+      timers.startTimerAtFixedRate(REFRESH, every);
+    }
+  }
+
   private void report() {
     if (nexus == null) {
       return;
@@ -443,6 +466,7 @@ final class NexusActor {
       reported = now;
       parent.tell(new NodeEvent.NexusChanged(uuid, now));
     }
+    pace();
   }
 
   /** The nexus does not outlive its io-engine: the control plane re-creates it after a restart. */

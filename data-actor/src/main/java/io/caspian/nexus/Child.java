@@ -17,6 +17,8 @@ final class Child {
   /** Segments this child lacks; marked by every write it does not receive. */
   final SegmentMap dirty;
   final ErrorStore errors;
+  /** The counts the last periodic publication carried; guarded by the nexus lock. */
+  ErrorCounts periodicCounts;
 
   volatile BlockDevice dev;
   volatile ChildState state;

@@ -789,7 +789,7 @@ public final class Nexus implements BlockDevice {
     }
   }
 
-  private NexusEvent countsEvent(Child c) {
+  private NexusEvent.ErrorCountsReported countsEvent(Child c) {
     return new NexusEvent.ErrorCountsReported(uuid, c.errors.snapshot(clock.getAsLong(), policy));
   }
 
@@ -885,12 +885,19 @@ public final class Nexus implements BlockDevice {
     }
   }
 
-  /** Sends every child's error counts to the listeners; for a periodic reporter. */
+  /** Sends to the listeners the error counts of every child whose counts changed since the last call. */
   public void publishErrorCounts() {
     List<NexusEvent> events = new ArrayList<>();
     synchronized (lock) {
       for (Child c : members) {
-        events.add(countsEvent(c));
+        // Every error already publishes its counts at once; this repeats them only when they moved since (errors
+        // aging out of the window), so an idle volume sends nothing and costs its io-engine, the broker and the
+        // control plane no work.
+        NexusEvent.ErrorCountsReported e = countsEvent(c);
+        if (!e.counts().equals(c.periodicCounts)) {
+          c.periodicCounts = e.counts();
+          events.add(e);
+        }
       }
     }
     dispatch(events);

@@ -92,6 +92,8 @@ public final class BusConsumer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BusConsumer.class);
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+  /** Records end a poll at once; the timeout only paces an idle loop, and close() wakes it. */
+  private static final Duration POLL = Duration.ofSeconds(1);
   /** How often refused credentials are tried (and logged) again. */
   private static final Duration AUTH_RETRY = Duration.ofSeconds(10);
 
@@ -162,7 +164,7 @@ public final class BusConsumer implements AutoCloseable {
       });
       while (running) {
         try {
-          ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+          ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
           lag = records.count() + lag();
           for (TopicPartition tp : records.partitions()) {
             if (!running) {

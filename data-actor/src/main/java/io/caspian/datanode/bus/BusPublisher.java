@@ -284,7 +284,8 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
         }
         Outgoing o = resend.poll();
         if (o == null) {
-          o = buffer.poll(100, TimeUnit.MILLISECONDS);
+          // Long: a record to send again nudges the wait, and an idle io-engine's sender wakes once a second.
+          o = buffer.poll(1, TimeUnit.SECONDS);
         }
         if (o == null) {
           permits.release();
@@ -307,10 +308,12 @@ public final class BusPublisher implements NexusListener, AutoCloseable {
             } else if (ex instanceof AuthenticationException refusedNow) {
               refused = refusedNow;
               failed.add(sent);
+              buffer.nudge();
             } else {
               LOG.log(System.Logger.Level.WARNING, "a " + sent.topic + " record of nexus "
                   + sent.nexus + " was not delivered (" + ex + "); sending it again");
               failed.add(sent);
+              buffer.nudge();
             }
           });
         } catch (KafkaException ex) {

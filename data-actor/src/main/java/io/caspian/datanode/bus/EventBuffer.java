@@ -26,6 +26,7 @@ final class EventBuffer {
   private final Map<String, Outgoing> queuedProgress = new HashMap<>();
   private final LinkedHashMap<String, Outgoing> errors = new LinkedHashMap<>();
   private boolean errorsNext;
+  private boolean nudged;
   private long coalesced;
   private long dropped;
   private int orderedHighWater;
@@ -65,10 +66,23 @@ final class EventBuffer {
     notifyAll();
   }
 
-  /** The next event to send, or null after {@code timeout}; fault/rebuild events and error counts take turns. */
+  /** Makes a waiting {@link #poll} return now: the sender has other work (a record to send again). */
+  synchronized void nudge() {
+    nudged = true;
+    notifyAll();
+  }
+
+  /**
+   * The next event to send, or null after {@code timeout} or a {@link #nudge}; fault/rebuild events and error counts
+   * take turns.
+   */
   synchronized Outgoing poll(long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     while (ordered.isEmpty() && errors.isEmpty()) {
+      if (nudged) {
+        nudged = false;
+        return null;
+      }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return null;

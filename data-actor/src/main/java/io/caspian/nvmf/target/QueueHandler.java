@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   private static final System.Logger LOG = System.getLogger(QueueHandler.class.getName());
-  private static final long KEEP_ALIVE_CHECK_MS = 250;
+  /** While the host has keep-alive off, how often to look whether a Set Features turned it on. */
+  private static final long KEEP_ALIVE_OFF_CHECK_MS = 1000;
 
   private final Exports exports;
   private final TargetConfig cfg;
@@ -209,8 +210,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     if (q == 0) {
       ctrl = exports.newController(s, d.hostNqn(), ctx.channel(), kato);
       qid = 0;
-      keepAliveCheck = ctx.executor().scheduleAtFixedRate(this::checkKeepAlive,
-          KEEP_ALIVE_CHECK_MS, KEEP_ALIVE_CHECK_MS, TimeUnit.MILLISECONDS);
+      armKeepAliveCheck();
       LOG.log(Level.INFO, "controller {0} for {1} on {2}, host {3}, kato {4} ms", ctrl.cntlid,
           ctrl.nqn(), ctx.channel().remoteAddress(), d.hostNqn(), kato);
     } else {
@@ -237,11 +237,32 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     respond(c.cid(), SC_SUCCESS, ctrl.cntlid, 0);
   }
 
+  /**
+   * One timer at the keep-alive deadline rather than a check every few hundred milliseconds: it
+   * fires when the timeout would expire, and is armed again at the new deadline when a keep-alive
+   * came meanwhile, so an idle controller wakes about once per keep-alive its host sends.
+   */
+  private void armKeepAliveCheck() {
+    if (keepAliveCheck != null) {
+      keepAliveCheck.cancel(false);
+    }
+    int kato = ctrl.katoMs;
+    long delayNanos = kato <= 0 ? TimeUnit.MILLISECONDS.toNanos(KEEP_ALIVE_OFF_CHECK_MS)
+        : Math.max(0, ctrl.lastKeepAliveNanos + TimeUnit.MILLISECONDS.toNanos(kato) - System.nanoTime())
+            + TimeUnit.MILLISECONDS.toNanos(1);
+    keepAliveCheck = ctx.executor().schedule(this::checkKeepAlive, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
   private void checkKeepAlive() {
-    if (ctrl != null && ctrl.keepAliveExpired(System.nanoTime())) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (ctrl.keepAliveExpired(System.nanoTime())) {
       LOG.log(Level.WARNING, "controller {0} ({1}): keep-alive timeout of {2} ms expired",
           ctrl.cntlid, ctrl.hostNqn, ctrl.katoMs);
       exports.drop(ctrl);
+    } else {
+      armKeepAliveCheck();
     }
   }
 
@@ -377,6 +398,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       case FEAT_KATO -> {
         ctrl.katoMs = v;
         ctrl.keepAlive();
+        armKeepAliveCheck();
         respond(c.cid(), SC_SUCCESS);
       }
       case FEAT_VOLATILE_WC -> {

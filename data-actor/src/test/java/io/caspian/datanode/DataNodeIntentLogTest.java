@@ -70,7 +70,8 @@ class DataNodeIntentLogTest {
     String uc = "bdev:///" + ids.get(2);
     Path log = data.resolve("nexus").resolve(vol + ".wil");
     try (Nodes nodes = new Nodes(SLOW_REBUILD)) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w1", data)
+          .withDiskAllow(DiskAllowList.defaults(dir)));
       nodes.expect(node, r -> new CreatePool("p", "", disk, r), PoolDone.class);
       for (String id : ids) {
         nodes.expect(node, r -> new CreateReplica(id, "p", SIZE, true, r), ReplicaDone.class);
@@ -86,7 +87,8 @@ class DataNodeIntentLogTest {
     }
 
     try (Nodes nodes = new Nodes(SLOW_REBUILD)) {
-      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w1", data));
+      ActorRef<IoEngineCommand> node = nodes.start(DataNodeSettings.local("w1", data)
+          .withDiskAllow(DiskAllowList.defaults(dir)));
       TestProbe<NodeStateReport> sub = nodes.subscribe(node);
       Nodes.await(sub, s -> s.replicas().size() == 3);
       // C's replica was not reachable when the control plane re-created the nexus.

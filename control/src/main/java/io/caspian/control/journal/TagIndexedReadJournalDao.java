@@ -6,8 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.jdbc.PekkoSerialization;
@@ -50,23 +48,6 @@ public final class TagIndexedReadJournalDao extends DefaultReadJournalDao {
             + "AND \"deleted\" = FALSE ORDER BY \"ordering\"";
 
     private final Serialization serialization;
-    /**
-     * Per tag, the widest range {@code (offset, maxOffset]} last found empty at the journal's current end. The end
-     * ({@code maxOffset}, the read journal's gap-free highest ordering) moves only when something is journaled, so
-     * every idle poll of every projection would repeat a query known to find nothing: fifteen streams (read model,
-     * audit, public events; five tags each) twice a second. Such a poll is answered here without the database.
-     */
-    private final ConcurrentHashMap<String, EmptyRange> emptyRanges = new ConcurrentHashMap<>();
-
-    private record EmptyRange(long offset, long maxOffset) {
-        boolean covers(long from, long until) {
-            return until == maxOffset && from >= offset;
-        }
-
-        EmptyRange widen(EmptyRange other) {
-            return other.maxOffset == maxOffset ? new EmptyRange(Math.min(offset, other.offset), maxOffset) : other;
-        }
-    }
 
     /** The constructor the plugin calls, by reflection, with these argument types. */
     public TagIndexedReadJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, ReadJournalConfig config,
@@ -78,11 +59,6 @@ public final class TagIndexedReadJournalDao extends DefaultReadJournalDao {
     @Override
     public Source<Try<Tuple3<PersistentRepr, scala.collection.immutable.Set<String>, Object>>, NotUsed> eventsByTag(
             String tag, long offset, long maxOffset, long max) {
-        EmptyRange known = emptyRanges.get(tag);
-        if (known != null && known.covers(offset, maxOffset)) {
-            return org.apache.pekko.stream.javadsl.Source
-                    .<Try<Tuple3<PersistentRepr, scala.collection.immutable.Set<String>, Object>>>empty().asScala();
-        }
         // On the plugin's database threads, as its own queries run; a batch is at most max-buffer-size rows.
         SimpleJdbcAction<List<JournalTables.JournalPekkoSerializationRow>> read = SimpleJdbcAction.apply(ctx -> {
             try {
@@ -91,14 +67,8 @@ public final class TagIndexedReadJournalDao extends DefaultReadJournalDao {
                 throw new IllegalStateException("cannot read events tagged " + tag + ": " + e.getMessage(), e);
             }
         });
-        CompletionStage<List<JournalTables.JournalPekkoSerializationRow>> rows = FutureConverters.asJava(run(read))
-                .thenApply(r -> {
-                    if (r.isEmpty()) {
-                        emptyRanges.merge(tag, new EmptyRange(offset, maxOffset), EmptyRange::widen);
-                    }
-                    return r;
-                });
-        return org.apache.pekko.stream.javadsl.Source.completionStage(rows)
+        Future<List<JournalTables.JournalPekkoSerializationRow>> rows = run(read);
+        return org.apache.pekko.stream.javadsl.Source.completionStage(FutureConverters.asJava(rows))
                 .mapConcat(r -> r)
                 .map(row -> PekkoSerialization.fromRow(serialization, row).map(TagIndexedReadJournalDao::withNoTags))
                 .asScala();

@@ -28,8 +28,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,7 +38,6 @@ import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
 
 /** The same journal tests on every database: schema creation is re-runnable, entities replay after a restart. */
@@ -171,42 +168,6 @@ abstract class JournalReplayContract {
                 assertTrue(((Sequence) volumes.get(i).offset()).value()
                         > ((Sequence) volumes.get(i - 1).offset()).value(), "offsets rise");
             }
-        } finally {
-            kit.shutdownTestKit();
-        }
-    }
-
-    /**
-     * A live stream that has polled a tag idle (the DAO then answers such polls without a query) still gets the
-     * tag's next event, whether or not another tag's event was journaled first.
-     */
-    @Test
-    void aLiveTagStreamThatIdledSeesTheTagsNextEvents() throws Exception {
-        JournalSchema.ensure(settings());
-        String volume = "livevol-" + System.nanoTime();
-        ActorTestKit kit = ActorTestKit.create("journallive", ConfigFactory.parseString(
-                "jdbc-read-journal.refresh-interval = 100ms").withFallback(config()));
-        try {
-            JdbcReadJournal journal = PersistenceQuery.get(kit.system()).getReadJournalFor(JdbcReadJournal.class,
-                    JdbcReadJournal.Identifier());
-            LinkedBlockingQueue<Long> seen = new LinkedBlockingQueue<>();
-            Source<EventEnvelope, ?> live = journal.eventsByTag(VolumeEntity.TAG, Offset.noOffset());
-            live.filter(e -> e.persistenceId().equals("Volume|" + volume))
-                    .runForeach(e -> seen.add(e.sequenceNr()), kit.system());
-            ActorRef<VolumeCommand> v = kit.spawn(VolumeEntity.create(volume, EntitySettings.DEFAULT));
-            ask(kit, v, r -> new VolumeCommand.Create(new VolumeSpec(1 << 30, 1, false, Map.of(), Map.of()), r));
-            assertEquals(1L, seen.poll(30, TimeUnit.SECONDS), "the first event");
-            Thread.sleep(1000); // idle polls, answered without a query once one found nothing
-            ask(kit, v, r -> new VolumeCommand.AddReplica("r1", r));
-            assertEquals(2L, seen.poll(30, TimeUnit.SECONDS), "the tag's next event after idle polls");
-            Thread.sleep(1000);
-            String nexus = "livenex-" + System.nanoTime();
-            ActorRef<NexusCommand> n = kit.spawn(NexusEntity.create(nexus, EntitySettings.DEFAULT));
-            askNexus(kit, n, r -> new NexusCommand.Create(new NexusSpec("node-a", 1 << 20, volume,
-                    List.of(new Child("bdev:///x", "r0", ChildState.ONLINE, ""))), r));
-            Thread.sleep(500);
-            ask(kit, v, r -> new VolumeCommand.AddReplica("r2", r));
-            assertEquals(3L, seen.poll(30, TimeUnit.SECONDS), "the tag's next event after another tag's");
         } finally {
             kit.shutdownTestKit();
         }

@@ -98,7 +98,8 @@ final class IntentGate {
   /**
    * Lets a write-like I/O of {@code io.offset, io.length} go on (true) once its regions are
    * durably dirty; otherwise parks it (false) and {@link Nexus#intentReady} or {@link
-   * Nexus#intentFailed} runs later on the log thread. Either way {@link #exit} must follow.
+   * Nexus#intentFailed} runs later on the log thread, or, once the log is stopping, fails it at
+   * once through {@link Nexus#intentFailed} (false). Either way {@link #exit} must follow.
    */
   boolean enter(NexusIo io) {
     if (io.length <= 0) {
@@ -121,26 +122,33 @@ final class IntentGate {
     if (ready) {
       return true;
     }
+    boolean closing;
     synchronized (park) {
-      if (stopping) {
-        // The nexus is closing: its children fail whatever still arrives.
-        return true;
-      }
-      ready = true;
-      for (int r = first; r <= last; r++) {
-        long bit = 1L << (r & 63);
-        int w = r >>> 6;
-        if ((durable.get(w) & bit) == 0) {
-          ready = false;
-          pending.getAndAccumulate(w, bit, (a, b) -> a | b);
+      closing = stopping;
+      if (!closing) {
+        ready = true;
+        for (int r = first; r <= last; r++) {
+          long bit = 1L << (r & 63);
+          int w = r >>> 6;
+          if ((durable.get(w) & bit) == 0) {
+            ready = false;
+            pending.getAndAccumulate(w, bit, (a, b) -> a | b);
+          }
         }
+        if (ready) {
+          return true;
+        }
+        io.intentNext = parked;
+        parked = io;
+        park.notifyAll();
       }
-      if (ready) {
-        return true;
-      }
-      io.intentNext = parked;
-      parked = io;
-      park.notifyAll();
+    }
+    if (closing) {
+      // The log is closing with the nexus: a write let through now could reach some children and
+      // not others with no region dirty to say so. It fails as a write after close does; outside
+      // the park lock, as the completion may take the nexus's lock.
+      nexus.intentFailed(io, BdevException.io(BdevException.Kind.CLOSED, nexus.uri(),
+          "nexus closed while the write waited for its write-intent log"));
     }
     return false;
   }

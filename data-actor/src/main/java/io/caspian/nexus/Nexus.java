@@ -173,7 +173,8 @@ public final class Nexus implements BlockDevice {
    * they hold the same data (new replicas, or the replicas of an existing volume).
    *
    * <p>With a write-intent log that already exists, the caller's word holds outside the log's
-   * dirty regions only: the first child is the source, and every other child is put in the write
+   * dirty regions only: the first child the log records complete (else the first given) is the
+   * source, and every other child is put in the write
    * set out of sync and resynced over those regions (over everything when the log cannot be
    * trusted, or when it does not record the child as a complete member) before it serves reads.
    *
@@ -232,10 +233,16 @@ public final class Nexus implements BlockDevice {
         log = openLog(name, options.intentLog(), recovery);
       }
       n = new Nexus(uuid, size, bs, align, opener, options, recovery, log);
+      // The resync's source overwrites the others where the log says they may differ: it must be a
+      // child the log records complete, not merely the first one given, when the log names one.
+      List<String> uris = new ArrayList<>(childUris);
+      int source = recovery == null || recovery.fresh() ? 0 : sourceIndex(uris, recovery);
+      java.util.Collections.swap(uris, 0, source);
+      java.util.Collections.swap(opened, 0, source);
       Child[] cs = new Child[opened.size()];
       List<Child> resync = new ArrayList<>();
       for (int i = 0; i < cs.length; i++) {
-        cs[i] = new Child(childUris.get(i), i, opened.get(i), new SegmentMap(size, SEGMENT_SIZE),
+        cs[i] = new Child(uris.get(i), i, opened.get(i), new SegmentMap(size, SEGMENT_SIZE),
             ChildState.ONLINE);
         if (i > 0 && recovery != null && !recovery.fresh()) {
           if (recovery.complete().contains(cs[i].uri)) {
@@ -292,6 +299,16 @@ public final class Nexus implements BlockDevice {
       }
       throw e;
     }
+  }
+
+  /** The first given child the log records complete; the first given when it records none. */
+  private static int sourceIndex(List<String> uris, IntentRecovery recovery) {
+    for (int i = 0; i < uris.size(); i++) {
+      if (recovery.complete().contains(uris.get(i))) {
+        return i;
+      }
+    }
+    return 0;
   }
 
   private static IntentRecovery recoverIntents(String uuid, long size, IntentLogOptions o)

@@ -228,6 +228,32 @@ class NexusIntentLogTest {
   }
 
   @Test
+  void aChildTheLogKnowsIncompleteIsNeverTheResyncSource() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    String a = uris.get(0);
+    String b = uris.get(1);
+    create(uris, NEVER);
+    int region = nexus.intentRegionSize();
+    writeRandom(100, region, 1, 2);
+    // A fails a flush: its earlier writes may not be durable, so the log records it incomplete.
+    kids.inject(a).inject(Injection.always(IoType.FLUSH));
+    CompletableFuture<BdevException> flushed = new CompletableFuture<>();
+    nexus.flush(flushed::complete);
+    assertNull(flushed.get(10, TimeUnit.SECONDS), "B has the flush");
+    assertTrue(nexus.childState(a) instanceof ChildState.Faulted, nexus.childState(a).toString());
+    // Only B gets these; the write to a new region carries the member list to the log.
+    writeRandom(100, region, 1, 2, 3);
+    nexus.close();
+
+    // A caller that vouches for both and names A first: B, which the log records complete, is
+    // the source, and A is resynced in full from it.
+    create(List.of(a, b), NEVER);
+    waitFor(() -> online(a), "A resynced");
+    assertFalse(lastRebuild(a).partial(), "a child recorded incomplete is resynced in full");
+    verify(uris);
+  }
+
+  @Test
   void aWriteInFlightKeepsItsRegionDirtyThroughClearingPasses() throws Exception {
     HoldingDevice[] onB = new HoldingDevice[1];
     kids.wrapping(d -> d.uri().endsWith("/b") ? (onB[0] = new HoldingDevice(d)) : d);

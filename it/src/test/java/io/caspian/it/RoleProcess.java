@@ -8,29 +8,45 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code caspian} role in its own JVM ({@code java -cp <app class path> io.caspian.app.Main ...}), its output in
- * a log file. {@link #kill()} is SIGKILL; {@link #signal} sends any other; {@link #restart()} starts the same command
- * line again.
+ * One {@code caspian} role in its own JVM ({@code java -cp <app class path> io.caspian.app.Main ...}), or another
+ * main of this module's ({@link #startMain}), its output in a log file. {@link #kill()} is SIGKILL; {@link #signal}
+ * sends any other; {@link #restart()} starts the same command line again.
  */
 final class RoleProcess implements AutoCloseable {
     private final String name;
     private final List<String> command;
+    private final List<String> args;
     private final Path log;
     private Process process;
     private int starts;
 
-    private RoleProcess(String name, List<String> command, Path log) {
+    private RoleProcess(String name, List<String> command, List<String> args, Path log) {
         this.name = name;
         this.command = command;
+        this.args = args;
         this.log = log;
     }
 
     static RoleProcess start(String name, Path logDir, List<String> args) throws IOException {
-        String cp = Files.readString(Path.of(System.getProperty("caspian.it.classpath"))).strip();
+        return launch(name, logDir, appClasspath(), "io.caspian.app.Main", args);
+    }
+
+    /** {@code main}, a class of this module's tests, in a JVM of its own with the app's class path. */
+    static RoleProcess startMain(String name, Path logDir, Class<?> main, List<String> args) throws IOException {
+        String cp = appClasspath() + java.io.File.pathSeparator + System.getProperty("caspian.it.test-classes");
+        return launch(name, logDir, cp, main.getName(), args);
+    }
+
+    private static String appClasspath() throws IOException {
+        return Files.readString(Path.of(System.getProperty("caspian.it.classpath"))).strip();
+    }
+
+    private static RoleProcess launch(String name, Path logDir, String cp, String main, List<String> args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "io.caspian.app.Main"));
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, main));
         cmd.addAll(args);
-        RoleProcess p = new RoleProcess(name, List.copyOf(cmd), logDir.resolve(name + ".log"));
+        RoleProcess p = new RoleProcess(name, List.copyOf(cmd), List.copyOf(args), logDir.resolve(name + ".log"));
         p.restart();
         return p;
     }
@@ -41,7 +57,7 @@ final class RoleProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is still running");
         }
         starts++;
-        Files.writeString(log, "=== start " + starts + ": " + String.join(" ", command.subList(6, command.size()))
+        Files.writeString(log, "=== start " + starts + ": " + String.join(" ", args)
                 + System.lineSeparator(), starts == 1 ? java.nio.file.StandardOpenOption.CREATE
                 : java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.WRITE);
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -62,6 +78,25 @@ final class RoleProcess implements AutoCloseable {
         if (k.waitFor() != 0) {
             throw new IllegalStateException("kill -" + signal + " " + name + " failed");
         }
+    }
+
+    /**
+     * Waits until this start's output holds a line equal to {@code line} (one per start, as a server's "ready"
+     * line): the process may then be used. Fails when it ends first or {@code bound} passes.
+     */
+    void awaitLine(String line, java.time.Duration bound) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (Files.readAllLines(log).stream().filter(line::equals).count() < starts) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not print '" + line + "' (start " + starts + "); see " + log);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The {@code i}th argument it was started with. */
+    String arg(int i) {
+        return args.get(i);
     }
 
     boolean alive() {

@@ -29,14 +29,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault soak: cycles of faults under fio's crc32c-verified writes to a thick 3-replica volume exported over
- * NBD, on one control node, four io-engines and a real Kafka broker, each in its own JVM. Each cycle starts fio on
- * the next 8 MiB of the volume, injects one fault while it writes, waits until the volume is Online again with
+ * NBD, on one control node, four io-engines and a real Kafka broker, each in its own JVM. Each io-engine's pool is on
+ * a disk of its own on the network: a file exported over NVMe/TCP by a {@link DiskTarget} JVM. Each cycle starts fio
+ * on the next 8 MiB of the volume, injects one fault while it writes, waits until the volume is Online again with
  * three in-sync children, then has fio re-read everything written so far. The faults, in an order shuffled by
  * {@code caspian.soak.seed}: a replica node killed (-9) and restarted, a replica node hung (SIGSTOP past the child
- * I/O timeout, then SIGCONT), the broker killed and restarted, the control node killed and restarted, and write
- * errors injected on a child until it is faulted and replaced. Ends with one {@code RESULT} line; any verify error
- * or cycle that did not recover fails the test. CI runs {@code caspian.soak.cycles} = 5 (each fault once);
- * {@code bench/soak} runs more. A pool disk that dies is DeadDiskIT's (it needs the kernel's NVMe/TCP target).
+ * I/O timeout, then SIGCONT), the broker killed and restarted, the control node killed and restarted, write errors
+ * injected on a child until it is faulted and replaced, and a replica's pool disk lost (its disk target killed: the
+ * pool turns Faulted and the replica is replaced elsewhere; once the volume is whole again the disk comes back, and
+ * its pool must be Online before the next cycle). Ends with one {@code RESULT} line; any verify error or cycle that
+ * did not recover fails the test. CI runs {@code caspian.soak.cycles} = 6 (each fault once); {@code bench/soak} runs
+ * more.
  */
 class SoakIT {
     private static final long MIB = 1L << 20;
@@ -45,10 +48,14 @@ class SoakIT {
     private static final Duration CHILD_IO_TIMEOUT = Duration.ofSeconds(6);
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(240);
 
-    enum Fault { KILL_REPLICA_NODE, STOP_REPLICA_NODE, KILL_BROKER, KILL_CONTROL_NODE, MEDIA_ERRORS }
+    /** From the disk target's death to its pool Faulted: the pool disk's fault_after_ms plus margin. */
+    private static final Duration POOL_FAULT_BOUND = Duration.ofSeconds(60);
+
+    enum Fault { KILL_REPLICA_NODE, STOP_REPLICA_NODE, KILL_BROKER, KILL_CONTROL_NODE, MEDIA_ERRORS, POOL_DISK_LOST }
 
     private final List<RoleProcess> processes = new ArrayList<>();
     private final Map<String, RoleProcess> engines = new LinkedHashMap<>();
+    private final Map<String, RoleProcess> disks = new LinkedHashMap<>();
     private RoleProcess control;
     private KafkaBroker broker;
     private Path work;
@@ -123,6 +130,9 @@ class SoakIT {
             }
             step(String.format(Locale.ROOT, "cycle %d %s (%s): recovered in %.1f s, longest I/O %.2f s, "
                     + "%d MiB verified", cycle, fault, detail, recovery, stall, verified));
+            if (fault == Fault.POOL_DISK_LOST) {
+                step("cycle " + cycle + ": " + returnDisk(detail));
+            }
         }
         long[] rebuilt = rebuildBlocks(volume);
         // The bus counts blocks of the nexus's block size (its disks'); a full rebuild copies the whole volume.
@@ -164,6 +174,9 @@ class SoakIT {
         processes.add(control);
         for (int i = 1; i <= enginePorts.size(); i++) {
             String node = "node-" + i;
+            disks.put(node, RoleProcess.startMain(node + "-disk", work, DiskTarget.class, List.of(
+                    String.valueOf(Ports.free()), "nqn.2024-01.io.caspian.it:soak-" + node,
+                    work.resolve(node + "-disk.img").toAbsolutePath().toString(), "160")));
             RoleProcess e = RoleProcess.start(node, work, List.of("io-engine", "--node-id", node,
                     "--data-dir", work.resolve(node).toString(), "--port", String.valueOf(enginePorts.get(i - 1)),
                     "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
@@ -172,12 +185,14 @@ class SoakIT {
             processes.add(e);
             engines.put(node, e);
         }
+        processes.addAll(disks.values());
         api = new Api(restPort, work.resolve("control"));
         for (String node : engines.keySet()) {
             Waits.await(node + " online", Duration.ofSeconds(120), work,
                     () -> "Online".equals(api.get("/v0/nodes/" + node).path("status").asText()));
-            String disk = "file://" + work.resolve(node).resolve("pool.img").toAbsolutePath() + "?size_mb=160";
-            api.put("/v0/nodes/" + node + "/pools/pool-" + node, "{\"disks\":[\"" + disk + "\"]}");
+            RoleProcess disk = disks.get(node);
+            disk.awaitLine(DiskTarget.READY, Duration.ofSeconds(60));
+            api.put("/v0/nodes/" + node + "/pools/pool-" + node, "{\"disks\":[\"" + diskUri(disk) + "\"]}");
         }
         String volume = UUID.randomUUID().toString();
         api.put("/v0/volumes/" + volume, "{\"size\":" + VOLUME_BYTES + ",\"replicas\":3,\"thin\":false}");
@@ -219,8 +234,35 @@ class SoakIT {
                         "{\"op\":\"write\",\"offset\":0,\"length\":" + VOLUME_BYTES + "}");
                 return "replica " + replica;
             }
+            case POOL_DISK_LOST -> {
+                String node = replicaNodeOffTheNexus(volume);
+                long lost = System.nanoTime();
+                disks.get(node).kill();
+                Waits.await("pool-" + node + " Faulted", POOL_FAULT_BOUND, work,
+                        () -> "Faulted".equals(api.get("/v0/pools/pool-" + node).path("status").asText()));
+                return String.format(Locale.ROOT, "%s; its pool Faulted %.1f s after", node,
+                        (System.nanoTime() - lost) / 1e9);
+            }
         }
         throw new AssertionError(fault);
+    }
+
+    /** The disk of the node {@code detail} of a POOL_DISK_LOST names put back, and its pool Online again. */
+    private String returnDisk(String detail) throws Exception {
+        String node = detail.substring(0, detail.indexOf(';'));
+        RoleProcess disk = disks.get(node);
+        long back = System.nanoTime();
+        disk.restart();
+        disk.awaitLine(DiskTarget.READY, Duration.ofSeconds(60));
+        Waits.await("pool-" + node + " Online again", RECOVERY_BOUND, work,
+                () -> "Online".equals(api.get("/v0/pools/pool-" + node).path("status").asText()));
+        return String.format(Locale.ROOT, "%s's disk back, its pool Online %.1f s after", node,
+                (System.nanoTime() - back) / 1e9);
+    }
+
+    /** The pool disk URI of {@code disk}, a {@link DiskTarget}: {@code nvmf://127.0.0.1:PORT/NQN}. */
+    private static String diskUri(RoleProcess disk) {
+        return "nvmf://127.0.0.1:" + disk.arg(0) + "/" + disk.arg(1);
     }
 
     /** Online with three replicas, each an Online child of its nexus; the control node may be restarting. */

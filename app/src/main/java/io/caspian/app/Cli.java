@@ -28,7 +28,7 @@ final class Cli {
     static final Set<String> API_FLAGS = Set.of("api", "token-file", "tls-ca");
     private static final Set<String> VALUED = RoleConfig.union(API_FLAGS, Set.of("output", "node", "disk", "label",
             "size", "replicas", "protocol", "op", "offset", "length", "count", "timeout", "host", "node-label",
-            "pool-label"));
+            "pool-label", "rebuild-rate"));
     private static final Set<String> SWITCHES = Set.of("thin", "watch", "quiet", "overwrite");
     private static final Set<String> FAULT_OPS = Set.of("read", "write", "flush", "unmap", "write_zeroes");
 
@@ -89,6 +89,7 @@ final class Cli {
             case "publish" -> cli.publish(what, need(id, "publish volume <id>"), true);
             case "unpublish" -> cli.publish(what, need(id, "unpublish volume <id>"), false);
             case "delete" -> cli.delete(what, need(id, "delete " + what + " <id>"));
+            case "set" -> cli.set(what, need(id, "set volume <id> --rebuild-rate R"));
             case "fault" -> throw new IllegalStateException("handled above");
             default -> throw new UsageException("unknown verb " + verb);
         }
@@ -297,6 +298,28 @@ final class Cli {
 
     private boolean quiet() {
         return flags.has("quiet");
+    }
+
+    /**
+     * {@code set volume <id> --rebuild-rate R}: caps the copy bandwidth of the volume's rebuilds at R per second
+     * ({@code 64MiB}; {@code 0} or {@code none} lifts the cap) until its nexus is re-created.
+     */
+    private void set(String what, String id) {
+        if (!what.equals("volume")) {
+            throw new UsageException("set takes volume, got '" + what + "'");
+        }
+        String rate = flags.get("rebuild-rate").orElseThrow(() -> new UsageException(
+                "set volume needs what to set: --rebuild-rate R (per second, like 64MiB; 0 or none: no cap)"));
+        long bytes = rate.equals("0") || rate.equals("none") ? 0 : Sizes.parse("rebuild-rate", rate);
+        JsonNode n = api.put("/v0/volumes/" + seg(id) + "/rebuild_rate/" + bytes, null);
+        if (json) {
+            out.println(n.toPrettyString());
+        } else {
+            long now = n.path("rebuild_bytes_per_second").asLong();
+            out.println("volume " + id + ": rebuilds on node " + n.path("node").asText() + " "
+                    + (now == 0 ? "uncapped" : "capped at " + Sizes.format(now) + "/s")
+                    + " (and yielding to the volume's own I/O)");
+        }
     }
 
     private void publish(String what, String id, boolean publish) {

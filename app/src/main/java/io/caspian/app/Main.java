@@ -10,7 +10,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  * The {@code caspian} command. Roles: {@code control}, {@code io-engine}, {@code up} (everything in one JVM),
  * {@code csi-controller}, {@code csi-node}, {@code diskpool-operator};
  * CLI verbs against the REST API: {@code get}, {@code create}, {@code publish}, {@code unpublish}, {@code delete},
- * {@code fault}, {@code events}, {@code top}.
+ * {@code set}, {@code fault}, {@code events}, {@code top}.
  * Exit codes: 0 done, 1 the operation failed (REST error, start failure), 2 bad command line.
  */
 public final class Main {
@@ -65,6 +65,8 @@ public final class Main {
               publish volume <uuid> [--protocol nbd|nvmf] [--node N] [--host NQN (nvmf; repeatable; none: any host)]
                           create -q prints only the new pool's name or volume's uuid, publish -q only the device
               unpublish volume <uuid>    delete volume <uuid>    delete pool <name> [--node N]
+              set volume <uuid> --rebuild-rate R   cap its rebuilds' copy bandwidth at R per second (64MiB; 0 or
+                          none: no cap) until its nexus is re-created; rebuilds yield to the volume's I/O either way
               events [--volume V] [--node N] [--entity ID] [--type T1,T2] [--since 1h|ISO] [--until ..]
                      [--limit N] [--order asc|desc] [--follow [--timeout S]]   the audit log of every change
               get volume <uuid> [--watch [--timeout 2m]]   (I/O rates, reason, children, rebuild progress;
@@ -102,7 +104,7 @@ public final class Main {
                 case "csi-controller", "csi-node" -> {
                     return io.caspian.csi.CsiMain.run(args[0], rest, err);
                 }
-                case "get", "create", "publish", "unpublish", "delete", "fault" -> Cli.run(args[0], rest, out);
+                case "get", "create", "publish", "unpublish", "delete", "set", "fault" -> Cli.run(args[0], rest, out);
                 case "events" -> EventsCli.run(rest, out);
                 case "top" -> Top.run(rest, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");

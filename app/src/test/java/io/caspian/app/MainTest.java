@@ -55,6 +55,8 @@ class MainTest {
         assertEquals(2, main("control", "--journal", "oracle").code());
         assertEquals(2, main("control", "--kafka", "nohost").code());
         assertEquals(2, main("fault", "inject", "v1").code());
+        assertEquals(2, main("set", "volume", "v1").code(), "set without --rebuild-rate");
+        assertEquals(2, main("set", "volume", "v1", "--rebuild-rate", "fast").code());
         assertEquals(2, main("get", "volumes", "--watch").code(), "--watch needs one volume");
     }
 
@@ -156,6 +158,12 @@ class MainTest {
             assertTrue(injected.out().contains("fault armed on " + replica), injected.out());
             Run cleared = cli(api, "fault", "clear", volume, replica);
             assertEquals(0, cleared.code(), cleared.err());
+            // the real nexus takes the cap and reports it back; 0 lifts it
+            Run capped = cli(api, "set", "volume", volume, "--rebuild-rate", "64MiB");
+            assertEquals(0, capped.code(), capped.err());
+            assertTrue(capped.out().contains("capped at 64MiB/s"), capped.out());
+            Run uncapped = cli(api, "set", "volume", volume, "--rebuild-rate", "0", "-o", "json");
+            assertEquals(0, Cli.parseJson(uncapped.out()).path("rebuild_bytes_per_second").asLong(), uncapped.out());
             Run watched = cli(api, "get", "volume", volume, "--watch", "--timeout", "1s");
             assertEquals(0, watched.code(), watched.err());
             assertTrue(watched.out().lines().filter(l -> l.startsWith("every 1s")).count() >= 2, watched.out());

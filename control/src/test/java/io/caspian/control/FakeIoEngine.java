@@ -220,7 +220,7 @@ final class FakeIoEngine {
             NexusInfo existing = nexuses.get(n.uuid());
             if (existing == null) {
                 existing = new NexusInfo(n.uuid(), n.size(), Health.ONLINE, Protocol.NONE, "",
-                        n.children().stream().map(u -> new ChildInfo(u, ChildState.ONLINE, "", -1)).toList(), 64);
+                        n.children().stream().map(u -> new ChildInfo(u, ChildState.ONLINE, "", -1)).toList(), 64, 0);
                 nexuses.put(n.uuid(), existing);
             }
             reply = new IoEngineReply.NexusDone(existing);
@@ -231,7 +231,8 @@ final class FakeIoEngine {
             } else {
                 String uri = p.protocol() == Protocol.NBD ? "nbd://" + endpoint + "/" + p.uuid()
                         : "nvmf://" + endpoint + "/nqn.2019-05.io.caspian:nexus-" + p.uuid();
-                n = new NexusInfo(n.uuid(), n.size(), n.status(), p.protocol(), uri, n.children(), n.errorThreshold());
+                n = new NexusInfo(n.uuid(), n.size(), n.status(), p.protocol(), uri, n.children(), n.errorThreshold(),
+                        n.rebuildBytesPerSecond());
                 nexuses.put(n.uuid(), n);
                 reply = new IoEngineReply.NexusDone(n);
             }
@@ -257,6 +258,16 @@ final class FakeIoEngine {
                 reply = new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no nexus " + r.nexus());
             } else {
                 n = withChildren(n, n.children().stream().filter(x -> !x.uri().equals(r.uri())).toList());
+                reply = new IoEngineReply.NexusDone(n);
+            }
+        } else if (c instanceof IoEngineCommand.SetRebuildRate s) {
+            NexusInfo n = nexuses.get(s.nexus());
+            if (n == null) {
+                reply = new IoEngineReply.Failed(FailureKind.NOT_FOUND, "no nexus " + s.nexus());
+            } else {
+                n = new NexusInfo(n.uuid(), n.size(), n.status(), n.protocol(), n.deviceUri(), n.children(),
+                        n.errorThreshold(), s.bytesPerSecond());
+                nexuses.put(n.uuid(), n);
                 reply = new IoEngineReply.NexusDone(n);
             }
         } else {
@@ -335,7 +346,7 @@ final class FakeIoEngine {
         long online = children.stream().filter(x -> x.state() == ChildState.ONLINE).count();
         Health h = online == 0 ? Health.FAULTED : online == children.size() ? Health.ONLINE : Health.DEGRADED;
         NexusInfo updated = new NexusInfo(n.uuid(), n.size(), h, n.protocol(), n.deviceUri(), children,
-                n.errorThreshold());
+                n.errorThreshold(), n.rebuildBytesPerSecond());
         nexuses.put(n.uuid(), updated);
         return updated;
     }

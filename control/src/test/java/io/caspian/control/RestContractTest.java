@@ -146,6 +146,12 @@ class RestContractTest {
                 new Bad("PUT", vol + "/replica_count/0", null, 400),
                 new Bad("PUT", vol + "/replica_count/17", null, 400),
                 new Bad("PUT", fresh + "/replica_count/2", null, 404),
+                new Bad("PUT", vol + "/rebuild_rate/x", null, 400),
+                new Bad("PUT", vol + "/rebuild_rate/-1", null, 400),
+                new Bad("PUT", vol + "/rebuild_rate/1.5", null, 400),
+                new Bad("PUT", vol + "/rebuild_rate/1000", null, 400),
+                new Bad("PUT", vol + "/rebuild_rate/99999999999999999999", null, 400),
+                new Bad("PUT", fresh + "/rebuild_rate/0", null, 404),
                 new Bad("PUT", fresh, "{\"size\":1048576,\"replicas\":1.5}", 400),
                 new Bad("PUT", fresh, "{\"size\":\"1048576\",\"replicas\":1}", 400),
                 new Bad("PUT", fresh, "{\"size\":1048576,\"replicas\":\"1\"}", 400),
@@ -277,7 +283,8 @@ class RestContractTest {
             String method = op.substring(0, op.indexOf(' '));
             String template = op.substring(op.indexOf(' ') + 1);
             String path = template.replace("{node}", "node-a").replace("{pool}", "pool-a")
-                    .replace("{id}", published).replace("{replica}", publishedReplica).replace("{n}", "1");
+                    .replace("{id}", published).replace("{replica}", publishedReplica).replace("{n}", "1")
+                    .replace("{bytes_per_second}", "0");
             String body = method.equals("PUT") ? "{\"size\":" + MIB + ",\"replicas\":1}" : null;
             s.expect(method, template, path, body, 401, Optional.empty());
             s.expect(method, template, path, body, 401, Optional.of("Bearer " + UUID.randomUUID()));
@@ -356,6 +363,12 @@ class RestContractTest {
         s.expect("DELETE", fault, "/v0/volumes/x/children/" + otherReplica + "/fault", null, 400);
         s.expect("DELETE", fault, "/v0/volumes/" + missing + "/children/" + otherReplica + "/fault", null, 404);
         s.expect("DELETE", fault, "/v0/volumes/" + other + "/children/" + missing + "/fault", null, 404);
+        String rate = "/v0/volumes/{id}/rebuild_rate/{bytes_per_second}";
+        s.expect("PUT", rate, "/v0/volumes/" + other + "/rebuild_rate/" + (64 * MIB), null, 200);
+        assertEquals(64 * MIB, rest.put("/v0/volumes/" + other + "/rebuild_rate/" + (64 * MIB), null).body()
+                .path("rebuild_bytes_per_second").asLong(), "the answer shows the nexus's new rebuild rate");
+        s.expect("PUT", rate, "/v0/volumes/" + other + "/rebuild_rate/1000", null, 400);
+        s.expect("PUT", rate, "/v0/volumes/" + missing + "/rebuild_rate/0", null, 404);
         // An io-engine that refuses (node-b runs the nexus): a 422 with its words.
         ENGINES.get("node-b").tell(new FakeIoEngine.Refuse(true));
         s.expect("GET", stats, "/v0/volumes/" + other + "/stats", null, 422);
@@ -366,6 +379,7 @@ class RestContractTest {
         s.expect("DELETE", target, "/v0/volumes/x/target", null, 400);
         s.expect("DELETE", target, "/v0/volumes/" + missing + "/target", null, 404);
         s.expect("GET", stats, "/v0/volumes/" + other + "/stats", null, 409);
+        s.expect("PUT", rate, "/v0/volumes/" + other + "/rebuild_rate/0", null, 422);
         s.expect("DELETE", "/v0/volumes/{id}", "/v0/volumes/" + other, null, 204);
         s.expect("DELETE", "/v0/volumes/{id}", "/v0/volumes/" + other, null, 204);
         s.expect("DELETE", "/v0/volumes/{id}", "/v0/volumes/x", null, 400);
@@ -395,6 +409,7 @@ class RestContractTest {
         s.expect("GET", stats, "/v0/volumes/" + onZ + "/stats", null, 503);
         s.expect("PUT", fault, zFault, "{\"op\":\"read\",\"length\":512}", 503);
         s.expect("DELETE", fault, zFault, null, 503);
+        s.expect("PUT", rate, "/v0/volumes/" + onZ + "/rebuild_rate/0", null, 503);
         s.expect("PUT", POOL_TEMPLATE, "/v0/nodes/node-z/pools/new", "{\"disks\":[\"malloc:///n?size_mb=8\"]}", 503);
         s.expect("DELETE", POOL_TEMPLATE, "/v0/nodes/node-z/pools/empty", null, 503);
         s.expect("DELETE", target, "/v0/volumes/" + onZ + "/target", null, 503);

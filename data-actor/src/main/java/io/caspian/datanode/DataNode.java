@@ -156,7 +156,7 @@ public final class DataNode {
       return t;
     });
     RebuildOptions rebuild = new RebuildOptions(config.getInt("rebuild-tasks"),
-        config.getBytes("rebuild-bandwidth"));
+        config.getBytes("rebuild-bandwidth"), config.getBoolean("rebuild-yield"));
     return new NodeServices(blocking, rebuilds, rebuild, opener, childOpener, replicas, registry,
         nvmf, nbd, advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
         new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics(), s.dataDir().resolve("nexus"));
@@ -423,6 +423,8 @@ public final class DataNode {
       return r.nexus();
     } else if (c instanceof IoEngineCommand.SetErrorPolicy p) {
       return p.nexus();
+    } else if (c instanceof IoEngineCommand.SetRebuildRate s) {
+      return s.nexus();
     } else if (c instanceof IoEngineCommand.InjectFault f) {
       return f.nexus();
     } else if (c instanceof IoEngineCommand.ClearFaults f) {

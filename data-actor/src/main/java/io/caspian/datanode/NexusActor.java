@@ -15,6 +15,7 @@ import io.caspian.nexus.IntentLogOptions;
 import io.caspian.nexus.Nexus;
 import io.caspian.nexus.NexusListener;
 import io.caspian.nexus.NexusOptions;
+import io.caspian.rebuild.RebuildOptions;
 import io.caspian.rebuild.RebuildState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -201,6 +202,15 @@ final class NexusActor {
         nexus.setErrorPolicy(nexus.errorPolicy().withThreshold(p.errorThreshold()));
         report();
         p.replyTo().tell(new IoEngineReply.NexusDone(info()));
+      }
+    } else if (c instanceof IoEngineCommand.SetRebuildRate s) {
+      if (s.bytesPerSecond() < 0) {
+        s.replyTo().tell(new IoEngineReply.Failed(FailureKind.INVALID_ARGUMENT, "nexus " + uuid
+            + ": a rebuild rate is 0 (no cap) or positive, not " + s.bytesPerSecond()));
+      } else {
+        RebuildOptions o = nexus.rebuildOptions();
+        nexus.setRebuildOptions(new RebuildOptions(o.maxTasks(), s.bytesPerSecond(), o.yieldToWorkload()));
+        s.replyTo().tell(new IoEngineReply.NexusDone(info()));
       }
     } else if (c instanceof IoEngineCommand.InjectFault f) {
       onChild(f.uri(), f.replyTo(), () -> faults.inject(f));
@@ -408,7 +418,7 @@ final class NexusActor {
       case FAULTED -> Health.FAULTED;
     };
     return new NexusInfo(uuid, size, health, protocol, deviceUri, children,
-        nexus.errorPolicy().threshold());
+        nexus.errorPolicy().threshold(), nexus.rebuildOptions().bytesPerSecond());
   }
 
   private static ChildState state(io.caspian.nexus.ChildState s) {

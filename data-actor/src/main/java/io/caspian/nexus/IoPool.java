@@ -21,6 +21,15 @@ final class IoPool {
     this.items = new NexusIo[capacity];
   }
 
+  /**
+   * Changes whenever a context is taken or put back, that is whenever a front-end I/O starts or
+   * ends: the stamp, which every take and put bumps anyway, so reading it adds nothing to the I/O
+   * path. A rebuild watches it to yield to the workload.
+   */
+  long activity() {
+    return head.get() >>> 32;
+  }
+
   NexusIo take() {
     while (true) {
       long h = head.get();

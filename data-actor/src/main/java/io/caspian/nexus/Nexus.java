@@ -1353,6 +1353,11 @@ public final class Nexus implements BlockDevice {
     }
 
     @Override
+    public long frontEndActivity() {
+      return pool.activity();
+    }
+
+    @Override
     public void sourceReadFailed(BlockDevice source, BdevException error) {
       Child c = childOf(source);
       if (c != null) {

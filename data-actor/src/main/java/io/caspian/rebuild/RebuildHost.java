@@ -21,6 +21,13 @@ public interface RebuildHost {
   /** A read of the source failed: count it against that child like a front-end read error. */
   void sourceReadFailed(BlockDevice source, BdevException error);
 
+  /**
+   * A number that changes whenever a front-end I/O of the nexus starts or ends (it need not count
+   * them exactly): the job reads it to tell a busy volume from an idle one without adding work to
+   * the I/O path.
+   */
+  long frontEndActivity();
+
   /** The job reached a final state and has no copy in flight. Runs on the job's executor. */
   void finished(RebuildJob job);
 }

@@ -25,13 +25,34 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A failed source read is counted against that source and the segment is retried on another
  * in-sync child; the job fails when none is left, or when the destination fails or stops
- * receiving writes. The job completes only after a flush of the destination has succeeded. When the last task goes idle with marks still set (a paused or re-marked
- * segment behind the cursor), the scan starts again from the beginning, so a completed job leaves
- * no mark behind.
+ * receiving writes. The job completes only after a flush of the destination has succeeded. When
+ * the last task goes idle with marks still set (a paused or re-marked segment behind the cursor),
+ * the scan starts again from the beginning, so a completed job leaves no mark behind.
+ *
+ * <p>A rebuild yields to the workload (unless its options say not to), as DRBD's resync controller
+ * does: while the nexus has served front-end I/O within the last {@link #QUIET_NANOS}, one task
+ * copies, and after each segment it waits {@link #YIELD_FACTOR} times as long as that segment's
+ * copy took, so the rebuild takes at most a fifth of one queue's time however fast the devices
+ * are and the workload keeps the rest. Once the front end is quiet, every task runs again at full
+ * speed. The job notices at each segment it claims, so a change takes effect within one segment.
  */
 public final class RebuildJob {
 
   private static final int MAX_SOURCE_ATTEMPTS = 4;
+
+  /**
+   * How long the front end must have done nothing before the rebuild takes every task again: long
+   * enough to span the gaps of a workload at queue depth 1 on a slow disk, short enough that an
+   * idle volume's rebuild loses nothing that matters.
+   */
+  static final long QUIET_NANOS = 50_000_000;
+
+  /**
+   * While yielding, each segment is followed by a pause of this many times its copy's duration:
+   * the copy then takes at most 1 / (1 + YIELD_FACTOR) of one queue. bench/nexus's
+   * io_during_rebuild_over_idle measures what the workload keeps.
+   */
+  static final int YIELD_FACTOR = 4;
 
   private final BlockDevice dest;
   private final SegmentMap map;
@@ -51,6 +72,10 @@ public final class RebuildJob {
   private long cursor;
   private long totalBytes;
   private long nextSlotNanos;
+  /** The front end's activity number when last read, and when it last changed (see {@link #yielding}). */
+  private long seenActivity;
+  private long busyUntilNanos;
+  private boolean yielding;
   private long startNanos;
   private long endNanos;
   private Instant startTime;
@@ -113,6 +138,8 @@ public final class RebuildJob {
       }
       state = RebuildState.RUNNING;
       totalBytes = map.dirtyBytes();
+      // what the front end did before the job began is no reason to yield
+      seenActivity = host.frontEndActivity();
       startTime = Instant.now();
       startNanos = System.nanoTime();
     }
@@ -204,7 +231,7 @@ public final class RebuildJob {
     int n = 0;
     Task[] start = new Task[RebuildOptions.MAX_TASKS];
     synchronized (this) {
-      while (state == RebuildState.RUNNING && active < options.maxTasks() && !idle.isEmpty()) {
+      while (state == RebuildState.RUNNING && active < limit() && !idle.isEmpty()) {
         start[n++] = idle.pop();
         active++;
       }
@@ -226,16 +253,22 @@ public final class RebuildJob {
   private long claim(Task t) {
     boolean finish = false;
     boolean rescan = false;
+    boolean unyielded = false;
     long delay = -1;
     synchronized (this) {
       long seg = -1;
-      if (state == RebuildState.RUNNING && active <= options.maxTasks()) {
-        seg = map.nextDirty(cursor);
+      if (state == RebuildState.RUNNING) {
+        boolean was = yielding;
+        yielding = yielding();
+        unyielded = was && !yielding;
+        if (active <= limit()) {
+          seg = map.nextDirty(cursor);
+        }
       }
       if (seg >= 0) {
         cursor = seg + 1;
         t.seg = seg;
-        delay = pace(map.lengthOf(seg));
+        delay = Math.max(pace(map.lengthOf(seg)), yielding ? YIELD_FACTOR * t.lastCopyNanos : 0);
       } else if (active == 1 && state == RebuildState.RUNNING && map.nextDirty(0) < 0) {
         return FLUSH;
       } else {
@@ -253,10 +286,29 @@ public final class RebuildJob {
     }
     if (finish) {
       finish();
-    } else if (rescan) {
+    } else if (rescan || unyielded) {
       launch();
     }
     return delay;
+  }
+
+  /** Whether the front end was busy within {@link #QUIET_NANOS}; reads its activity number. */
+  private boolean yielding() {
+    if (!options.yieldToWorkload()) {
+      return false;
+    }
+    long now = System.nanoTime();
+    long activity = host.frontEndActivity();
+    if (activity != seenActivity) {
+      seenActivity = activity;
+      busyUntilNanos = now + QUIET_NANOS;
+    }
+    return now - busyUntilNanos < 0;
+  }
+
+  /** Tasks that may copy now: one while yielding to the workload, else as the options say. */
+  private int limit() {
+    return yielding ? 1 : options.maxTasks();
   }
 
   /** Bandwidth limit: each segment gets a time slot; returns nanoseconds to wait for it. */
@@ -320,6 +372,9 @@ public final class RebuildJob {
     int attempts;
     BlockDevice src;
     ByteBuffer buf;
+    /** When this task's current copy got its segment's lock, and how long its last copy took. */
+    long copyStartNanos;
+    long lastCopyNanos;
 
     @Override
     public void run() {
@@ -351,6 +406,7 @@ public final class RebuildJob {
 
     @Override
     protected void locked() {
+      copyStartNanos = System.nanoTime();
       phase = Phase.COPY;
       executor.execute(this);
     }
@@ -436,6 +492,7 @@ public final class RebuildJob {
     }
 
     private void segmentDone(int len) {
+      lastCopyNanos = System.nanoTime() - copyStartNanos;
       map.clear(seg);
       recoveredBytes.addAndGet(len);
       release(true);

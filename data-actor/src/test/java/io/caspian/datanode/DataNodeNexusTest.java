@@ -223,6 +223,13 @@ class DataNodeNexusTest {
         r -> new SetErrorPolicy(vol, 0, r), Failed.class).kind());
     assertEquals(FailureKind.NOT_FOUND, nodes.expect(node,
         r -> new SetErrorPolicy(UUID.randomUUID().toString(), 5, r), Failed.class).kind());
+    assertEquals(0, removed.rebuildBytesPerSecond(), "no cap unless configured");
+    assertEquals(8L << 20, nodes.expect(node, r -> new IoEngineCommand.SetRebuildRate(vol, 8L << 20, r),
+        NexusDone.class).nexus().rebuildBytesPerSecond());
+    assertEquals(FailureKind.INVALID_ARGUMENT, nodes.expect(node,
+        r -> new IoEngineCommand.SetRebuildRate(vol, -1, r), Failed.class).kind());
+    assertEquals(FailureKind.NOT_FOUND, nodes.expect(node,
+        r -> new IoEngineCommand.SetRebuildRate(UUID.randomUUID().toString(), 0, r), Failed.class).kind());
     assertEquals(FailureKind.NOT_FOUND, nodes.expect(node,
         r -> new PublishNexus(UUID.randomUUID().toString(), Protocol.NBD, r), Failed.class).kind());
     NodeStateReport last = Nodes.await(sub, s -> !s.nexuses().isEmpty()

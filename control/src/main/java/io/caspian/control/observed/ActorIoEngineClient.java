@@ -106,6 +106,13 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
+    public CompletionStage<NexusInfo> setRebuildRate(String node, String nexus, long bytesPerSecond) {
+        return ask(node, "cap the rebuilds of nexus " + nexus + " at " + bytesPerSecond + " bytes/s",
+                r -> new IoEngineCommand.SetRebuildRate(nexus, bytesPerSecond, r))
+                .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
+    }
+
+    @Override
     public CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri) {
         return ask(node, "bring child " + uri + " of nexus " + nexus + " back online",
                 r -> new IoEngineCommand.Rebuild(nexus, uri, IoEngineCommand.RebuildAction.START, r))

@@ -51,6 +51,9 @@ public interface IoEngineClient {
     CompletionStage<NexusInfo> injectFault(String node, String nexus, String uri, IoEngineCommand.FaultOp op,
                                            long offset, long length, long count);
 
+    /** Caps the copy bandwidth of the nexus's rebuilds (0: no cap), until the nexus is re-created. */
+    CompletionStage<NexusInfo> setRebuildRate(String node, String nexus, long bytesPerSecond);
+
     /** Brings a faulted child back: reopens it if needed and rebuilds the segments it missed (partial rebuild). */
     CompletionStage<NexusInfo> onlineChild(String node, String nexus, String uri);
 

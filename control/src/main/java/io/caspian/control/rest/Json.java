@@ -62,8 +62,9 @@ final class Json {
     record Child(String uri, String replica, String state, String reason, int rebuildProgress) {
     }
 
+    /** {@code rebuildBytesPerSecond}: the cap on its rebuilds' copy bandwidth as its io-engine reports it; 0: none. */
     record Nexus(String uuid, String node, long size, String status, String protocol, String deviceUri,
-                 List<Child> children) {
+                 List<Child> children, long rebuildBytesPerSecond) {
     }
 
     record Topology(Map<String, String> nodeLabels, Map<String, String> poolLabels) {

@@ -150,6 +150,11 @@ public final class RestApi extends AllDirectives {
                         get(() -> run(() -> ok(Views.stats(stats.read(volume(id))))))),
                 path(segment("volumes").slash(segment()).slash("replica_count").slash(segment()), (id, n) ->
                         put(() -> run(() -> ok(views.volume(volumes.setReplicaCount(volume(id), replicaCount(n))))))),
+                path(segment("volumes").slash(segment()).slash("rebuild_rate").slash(segment()), (id, rate) ->
+                        put(() -> run(() -> {
+                            var set = volumes.setRebuildRate(volume(id), rebuildRate(rate));
+                            return ok(views.nexus(set.getKey(), set.getValue()));
+                        }))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(
                         // host (repeatable): the host NQNs that may connect; none: any host (NBD has no host NQN).
                         put(() -> parameterOptional("protocol", protocol -> parameterOptional("node", node ->
@@ -191,6 +196,14 @@ public final class RestApi extends AllDirectives {
                     + Names.shown(n));
         }
         return Integer.parseInt(n);
+    }
+
+    private static long rebuildRate(String bytesPerSecond) {
+        if (!bytesPerSecond.matches("[0-9]{1,15}")) {
+            throw new ControlException(Reply.Kind.INVALID, "a rebuild rate is an integer number of bytes per second, "
+                    + "got " + Names.shown(bytesPerSecond));
+        }
+        return Long.parseLong(bytesPerSecond);
     }
 
     private static Protocol protocol(Optional<String> p) {

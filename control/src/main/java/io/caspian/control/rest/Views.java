@@ -98,8 +98,16 @@ final class Views {
         return entities.nexus(id).map(this::nexus);
     }
 
+    /** The nexus as {@code fresh}, an io-engine's answer to a change, shows it (its reports may lag). */
+    Json.Nexus nexus(NexusState n, NexusInfo fresh) {
+        return nexus(n, Optional.of(fresh));
+    }
+
     private Json.Nexus nexus(NexusState n) {
-        Optional<NexusInfo> o = inventory.nexus(n.node(), n.id());
+        return nexus(n, inventory.nexus(n.node(), n.id()));
+    }
+
+    private Json.Nexus nexus(NexusState n, Optional<NexusInfo> o) {
         List<Json.Child> children = n.children().stream().map(c -> {
             Optional<ChildInfo> oc = o.flatMap(x -> x.children().stream().filter(y -> y.uri().equals(c.uri()))
                     .findFirst());
@@ -108,7 +116,8 @@ final class Views {
                     oc.map(ChildInfo::reason).orElse(c.reason()), oc.map(ChildInfo::rebuildProgress).orElse(-1));
         }).toList();
         return new Json.Nexus(n.id(), n.node(), n.size(), health(o.map(NexusInfo::status).orElse(Health.UNKNOWN)),
-                protocol(n.protocol()), n.deviceUri(), children);
+                protocol(n.protocol()), n.deviceUri(), children,
+                o.map(NexusInfo::rebuildBytesPerSecond).orElse(0L));
     }
 
     List<Json.Volume> volumes() {

@@ -290,17 +290,37 @@ public final class VolumeService {
             throw new ControlException(Reply.Kind.INVALID, "fault count must be positive (omit it for \"until "
                     + "cleared\"), not " + count);
         }
-        NexusState n = nexusOf(v);
+        NexusState n = nexusOf(v, "inject faults into");
         Child c = childOf(v, n, replica);
         await(io.injectFault(n.node(), n.id(), c.uri(), faultOp, offset, length,
                 count == null ? IoEngineCommand.UNTIL_CLEARED : count), "inject a fault on " + c.uri());
         return n;
     }
 
+    /** The least rebuild rate cap: one 64 KiB segment every 1/16 s; below it a rebuild would hardly move. */
+    public static final long MIN_REBUILD_RATE = 1L << 20;
+
+    /**
+     * Caps the copy bandwidth of the rebuilds of the volume's nexus, running and to come, at {@code bytesPerSecond}
+     * (0 lifts the cap), on top of their yielding to the volume's own I/O. Held by the running nexus, as DRBD's
+     * resync rate set with drbdsetup: a nexus re-created after an io-engine restart starts from the io-engine's
+     * {@code rebuild-bandwidth} again. Returns the nexus and what its io-engine answered.
+     */
+    public Map.Entry<NexusState, NexusInfo> setRebuildRate(String id, long bytesPerSecond) {
+        if (bytesPerSecond != 0 && bytesPerSecond < MIN_REBUILD_RATE) {
+            throw new ControlException(Reply.Kind.INVALID, "a rebuild rate is 0 (no cap) or at least "
+                    + MIN_REBUILD_RATE + " bytes per second (1 MiB/s), not " + bytesPerSecond);
+        }
+        NexusState n = nexusOf(existing(id), "set a rebuild rate on");
+        NexusInfo info = await(io.setRebuildRate(n.node(), n.id(), bytesPerSecond), "set the rebuild rate of nexus "
+                + n.id());
+        return Map.entry(n, info);
+    }
+
     /** Removes every fault injected on the nexus child backed by {@code replica}. */
     public NexusState clearFaults(String id, String replica) {
         VolumeState v = existing(id);
-        NexusState n = nexusOf(v);
+        NexusState n = nexusOf(v, "clear faults of");
         Child c = childOf(v, n, replica);
         await(io.clearFaults(n.node(), n.id(), c.uri()), "clear the faults of " + c.uri());
         return n;
@@ -315,10 +335,10 @@ public final class VolumeService {
         }
     }
 
-    private NexusState nexusOf(VolumeState v) {
+    private NexusState nexusOf(VolumeState v, String purpose) {
         if (!v.published()) {
             throw new ControlException(Reply.Kind.UNPROCESSABLE, "volume '" + v.id() + "' is not published: it has "
-                    + "no nexus to inject faults into");
+                    + "no nexus to " + purpose);
         }
         return entities.nexus(v.nexus()).orElseThrow(() -> new ControlException(Reply.Kind.UNPROCESSABLE,
                 "volume '" + v.id() + "' has no nexus"));

@@ -29,7 +29,7 @@ class ReportChangeTest {
 
     private static NexusInfo nexus(String uuid, ChildState child, int progress) {
         return new NexusInfo(uuid, 1 << 20, Health.ONLINE, Protocol.NONE, "",
-                List.of(new ChildInfo("nvmf://x/r1", child, "", progress)), 3);
+                List.of(new ChildInfo("nvmf://x/r1", child, "", progress)), 3, 0);
     }
 
     private static NodeStateReport report(String instance, long generation, List<PoolInfo> pools,

@@ -36,7 +36,7 @@ class ReportedChildrenTest {
 
     private static NexusInfo reported(ChildState newChild, int progress) {
         return new NexusInfo("n", 1 << 20, Health.DEGRADED, Protocol.NVMF, "nvmf://x",
-                List.of(new ChildInfo(KEPT, ChildState.ONLINE, "", -1), new ChildInfo(NEW, newChild, "", progress)), 3);
+                List.of(new ChildInfo(KEPT, ChildState.ONLINE, "", -1), new ChildInfo(NEW, newChild, "", progress)), 3, 0);
     }
 
     @Test
@@ -81,7 +81,7 @@ class ReportedChildrenTest {
         assertEquals(List.of(),
                 ReportedChildren.of(known(ChildState.ONLINE, false), reported(ChildState.UNKNOWN, -1)));
         NexusInfo stranger = new NexusInfo("n", 1 << 20, Health.ONLINE, Protocol.NVMF, "nvmf://x",
-                List.of(new ChildInfo("bdev:///other", ChildState.FAULTED, "", -1)), 3);
+                List.of(new ChildInfo("bdev:///other", ChildState.FAULTED, "", -1)), 3, 0);
         assertEquals(List.of(), ReportedChildren.of(known(ChildState.ONLINE, false), stranger));
     }
 }

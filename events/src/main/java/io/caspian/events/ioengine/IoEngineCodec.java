@@ -14,6 +14,7 @@ import io.caspian.events.ioengine.IoEngineCommand.Rebuild;
 import io.caspian.events.ioengine.IoEngineCommand.RebuildAction;
 import io.caspian.events.ioengine.IoEngineCommand.RemoveChild;
 import io.caspian.events.ioengine.IoEngineCommand.SetErrorPolicy;
+import io.caspian.events.ioengine.IoEngineCommand.SetRebuildRate;
 import io.caspian.events.ioengine.IoEngineCommand.ShareReplica;
 import io.caspian.events.ioengine.IoEngineCommand.SubscribeState;
 import io.caspian.events.ioengine.IoEngineCommand.UnpublishNexus;
@@ -85,6 +86,9 @@ public final class IoEngineCodec {
         } else if (command instanceof SetErrorPolicy c) {
             b.setSetErrorPolicy(io.caspian.events.proto.ioengine.SetErrorPolicy.newBuilder()
             .setNexus(c.nexus()).setErrorThreshold(c.errorThreshold()));
+        } else if (command instanceof SetRebuildRate c) {
+            b.setSetRebuildRate(io.caspian.events.proto.ioengine.SetRebuildRate.newBuilder()
+            .setNexus(c.nexus()).setBytesPerSecond(c.bytesPerSecond()));
         } else if (command instanceof IoEngineCommand.InjectFault c) {
             b.setInjectFault(io.caspian.events.proto.ioengine.InjectFault.newBuilder()
             .setNexus(c.nexus()).setUri(c.uri())
@@ -141,6 +145,8 @@ public final class IoEngineCodec {
                     fromProto(p.getRebuild().getAction()), r);
             case SET_ERROR_POLICY -> new SetErrorPolicy(p.getSetErrorPolicy().getNexus(),
                     p.getSetErrorPolicy().getErrorThreshold(), r);
+            case SET_REBUILD_RATE -> new SetRebuildRate(p.getSetRebuildRate().getNexus(),
+                    p.getSetRebuildRate().getBytesPerSecond(), r);
             case INJECT_FAULT -> {
                 var c = p.getInjectFault();
                 yield new IoEngineCommand.InjectFault(c.getNexus(), c.getUri(),
@@ -310,7 +316,8 @@ public final class IoEngineCodec {
     static io.caspian.events.proto.ioengine.NexusInfo toProto(NexusInfo n) {
         var b = io.caspian.events.proto.ioengine.NexusInfo.newBuilder().setUuid(n.uuid()).setSize(n.size())
                 .setStatus(Enums.toProto(n.status())).setProtocol(Enums.toProto(n.protocol()))
-                .setDeviceUri(n.deviceUri()).setErrorThreshold(n.errorThreshold());
+                .setDeviceUri(n.deviceUri()).setErrorThreshold(n.errorThreshold())
+                .setRebuildBytesPerSecond(n.rebuildBytesPerSecond());
         for (ChildInfo c : n.children()) {
             b.addChildren(io.caspian.events.proto.ioengine.ChildInfo.newBuilder().setUri(c.uri())
                     .setState(Enums.toProto(c.state())).setReason(c.reason())
@@ -325,7 +332,8 @@ public final class IoEngineCodec {
                         c.getRebuildProgress()))
                 .toList();
         return new NexusInfo(n.getUuid(), n.getSize(), Enums.fromProto(n.getStatus()),
-                Enums.fromProto(n.getProtocol()), n.getDeviceUri(), children, n.getErrorThreshold());
+                Enums.fromProto(n.getProtocol()), n.getDeviceUri(), children, n.getErrorThreshold(),
+                n.getRebuildBytesPerSecond());
     }
 
     static io.caspian.events.proto.ioengine.NexusStats toProto(NexusStats s) {

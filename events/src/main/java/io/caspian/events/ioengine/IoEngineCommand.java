@@ -110,6 +110,14 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
             implements IoEngineCommand {
     }
 
+    /**
+     * Caps the copy bandwidth of the nexus's rebuilds, those running and those to come, in bytes per second; 0
+     * lifts the cap. Held by the running nexus only: a re-created nexus starts from the io-engine's configuration.
+     */
+    record SetRebuildRate(String nexus, long bytesPerSecond, ActorRef<IoEngineReply> replyTo)
+            implements IoEngineCommand {
+    }
+
     /** The kinds of I/O a fault can be injected into. */
     enum FaultOp { READ, WRITE, FLUSH, UNMAP, WRITE_ZEROES }
 

@@ -6,7 +6,7 @@ import java.util.List;
 
 /** A nexus as its io-engine sees it; deviceUri is empty until published. */
 public record NexusInfo(String uuid, long size, Health status, Protocol protocol, String deviceUri,
-                        List<ChildInfo> children, int errorThreshold) {
+                        List<ChildInfo> children, int errorThreshold, long rebuildBytesPerSecond) {
     public NexusInfo {
         children = List.copyOf(children);
     }

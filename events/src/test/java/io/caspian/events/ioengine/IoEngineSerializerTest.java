@@ -61,6 +61,7 @@ class IoEngineSerializerTest {
                 new IoEngineCommand.RemoveChild("n", "bdev:///c", r),
                 new IoEngineCommand.Rebuild("n", "bdev:///c", RebuildAction.PAUSE, r),
                 new IoEngineCommand.SetErrorPolicy("n", 32, r),
+                new IoEngineCommand.SetRebuildRate("n", 64L << 20, r),
                 new IoEngineCommand.InjectFault("n", "bdev:///r", IoEngineCommand.FaultOp.WRITE, 4096, 8192, -1, r),
                 new IoEngineCommand.ClearFaults("n", "bdev:///r", r),
                 new IoEngineCommand.GetNexusStats("n", r),
@@ -77,7 +78,7 @@ class IoEngineSerializerTest {
         ReplicaInfo replica = new ReplicaInfo("r", "p", 10, false, Protocol.NVMF, "nvmf://h/x", Health.DEGRADED);
         NexusInfo nexus = new NexusInfo("n", 10, Health.DEGRADED, Protocol.NVMF, "nvmf://h/n",
                 List.of(new ChildInfo("bdev:///r", ChildState.ONLINE, "", -1),
-                        new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64);
+                        new ChildInfo("nvmf://h/x", ChildState.DEGRADED, "rebuilding", 42)), 64, 32L << 20);
         PoolInfo lost = new PoolInfo("q", "v", "nvmf://h:4420/nqn.x", Health.FAULTED, 100, 10, 250,
                 "disk unreachable for 5000 ms");
         List<IoEngineReply> replies = List.of(new IoEngineReply.PoolDone(pool), new IoEngineReply.PoolDone(lost),

@@ -94,6 +94,19 @@ final class RoleProcess implements AutoCloseable {
         }
     }
 
+    /** Appends the JVM's thread stacks to its log ({@code jcmd Thread.print}), to see what a hung role waits for. */
+    void dumpThreads() throws IOException, InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid()), "Thread.print").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        if (!j.waitFor(60, TimeUnit.SECONDS)) {
+            j.destroyForcibly();
+        }
+    }
+
     /** The {@code i}th argument it was started with. */
     String arg(int i) {
         return args.get(i);

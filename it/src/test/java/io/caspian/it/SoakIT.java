@@ -114,7 +114,10 @@ class SoakIT {
                 awaitHealthy(volume);
             } catch (AssertionError e) {
                 unrecovered++;
-                step("cycle " + cycle + " did not recover: " + e.getMessage());
+                step("cycle " + cycle + " " + fault + " (" + detail + ") did not recover: " + e.getMessage());
+                for (RoleProcess p : processes) {
+                    p.dumpThreads();
+                }
                 break;
             }
             double recovery = (System.nanoTime() - faultAt) / 1e9;

@@ -1,5 +1,6 @@
 package io.caspian.csi;
 
+import io.caspian.metrics.MetricsServer;
 import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -17,19 +18,12 @@ final class CallMetrics {
     private final Counter calls;
     private final Histogram duration;
 
-    private CallMetrics(Counter calls, Histogram duration) {
-        this.calls = calls;
-        this.duration = duration;
-    }
-
     /** Registered on {@code registry}; null: kept but not served. */
-    static CallMetrics on(PrometheusRegistry registry) {
-        Counter.Builder calls = Counter.builder().name("caspian_csi_requests")
-                .help("CSI gRPC calls by method and status code").labelNames("method", "code");
-        Histogram.Builder duration = Histogram.builder().name("caspian_csi_request_duration_seconds")
-                .help("How long CSI gRPC calls took, by method").labelNames("method").classicOnly();
-        return registry == null ? new CallMetrics(calls.build(), duration.build())
-                : new CallMetrics(calls.register(registry), duration.register(registry));
+    CallMetrics(PrometheusRegistry registry) {
+        calls = MetricsServer.register(Counter.builder().name("caspian_csi_requests")
+                .help("CSI gRPC calls by method and status code").labelNames("method", "code"), registry);
+        duration = MetricsServer.register(Histogram.builder().name("caspian_csi_request_duration_seconds")
+                .help("How long CSI gRPC calls took, by method").labelNames("method").classicOnly(), registry);
     }
 
     void ended(String method, Status.Code code, long nanos) {

@@ -73,7 +73,7 @@ public final class CsiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
-        CallLog log = new CallLog(CallMetrics.on(metrics));
+        CallLog log = new CallLog(new CallMetrics(metrics));
         for (BindableService s : services) {
             b.addService(ServerInterceptors.intercept(s, log));
         }

@@ -46,7 +46,7 @@ public final class Operator implements AutoCloseable {
         this.resync = resync;
         this.retry = resync.compareTo(Duration.ofSeconds(2)) < 0 ? resync : Duration.ofSeconds(2);
         this.reconciler = new Reconciler(api, new DiskPoolStore(client));
-        this.metrics = OperatorMetrics.on(metrics);
+        this.metrics = new OperatorMetrics(metrics);
         this.worker = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "diskpool-operator");
             t.setDaemon(true);

@@ -1,5 +1,6 @@
 package io.caspian.diskpool;
 
+import io.caspian.metrics.MetricsServer;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -22,19 +23,12 @@ final class OperatorMetrics {
     private final Counter passes;
     private final Histogram duration;
 
-    private OperatorMetrics(Counter passes, Histogram duration) {
-        this.passes = passes;
-        this.duration = duration;
-    }
-
     /** Registered on {@code registry}; null: kept but not served. */
-    static OperatorMetrics on(PrometheusRegistry registry) {
-        Counter.Builder passes = Counter.builder().name("caspian_diskpool_reconciles")
-                .help("DiskPool reconcile passes by outcome (settled, retry, error)").labelNames("outcome");
-        Histogram.Builder duration = Histogram.builder().name("caspian_diskpool_reconcile_duration_seconds")
-                .help("How long DiskPool reconcile passes took").classicOnly();
-        return registry == null ? new OperatorMetrics(passes.build(), duration.build())
-                : new OperatorMetrics(passes.register(registry), duration.register(registry));
+    OperatorMetrics(PrometheusRegistry registry) {
+        passes = MetricsServer.register(Counter.builder().name("caspian_diskpool_reconciles")
+                .help("DiskPool reconcile passes by outcome (settled, retry, error)").labelNames("outcome"), registry);
+        duration = MetricsServer.register(Histogram.builder().name("caspian_diskpool_reconcile_duration_seconds")
+                .help("How long DiskPool reconcile passes took").classicOnly(), registry);
     }
 
     void passed(String outcome, long startNanos) {

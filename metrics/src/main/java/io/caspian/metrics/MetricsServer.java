@@ -1,5 +1,6 @@
 package io.caspian.metrics;
 
+import io.prometheus.metrics.core.metrics.MetricWithFixedMetadata;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -35,6 +36,15 @@ public final class MetricsServer implements AutoCloseable {
         JvmMetrics.builder().register(registry);
         return new MetricsServer(registry,
                 HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart(), host);
+    }
+
+    /**
+     * {@code metric} registered on {@code registry}, or only built when the role serves no metrics (null), so that
+     * the code that updates it never asks whether it is served.
+     */
+    public static <M extends MetricWithFixedMetadata> M register(MetricWithFixedMetadata.Builder<?, M> metric,
+                                                             PrometheusRegistry registry) {
+        return registry == null ? metric.build() : metric.register(registry);
     }
 
     /** Where the role registers its metrics. */

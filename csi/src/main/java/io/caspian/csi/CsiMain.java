@@ -130,8 +130,8 @@ public final class CsiMain {
 
     /**
      * The {@code /metrics} of {@code --metrics-port} on every address, as the other roles serve it; null when it is
-     * absent or 0 (off), the default because a node often runs both plugins and a fixed port would make the second
-     * one fail to start.
+     * absent or 0 (off), the default of the other separate roles too: plugins often share a machine (tests, a
+     * developer's), and a fixed port would make the second one fail to start.
      */
     static MetricsServer metrics(Map<String, String> f) {
         int port;

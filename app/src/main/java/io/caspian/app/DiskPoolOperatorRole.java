@@ -1,5 +1,7 @@
 package io.caspian.app;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.caspian.control.rest.auth.TokenFile;
 import io.caspian.diskpool.Operator;
 import io.caspian.diskpool.PoolApi;
@@ -7,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
  * stops the watch and lets the pass under way finish, leaving every pool as it is.
  */
 final class DiskPoolOperatorRole {
-    static final Set<String> FLAGS = Set.of("api", "token-file", "namespace", "resync");
+    static final Set<String> FLAGS = Set.of("api", "token-file", "namespace", "resync", "metrics-port");
 
     private DiskPoolOperatorRole() {
     }
@@ -39,19 +42,38 @@ final class DiskPoolOperatorRole {
         if (resync.isZero() || resync.isNegative()) {
             throw new UsageException("--resync must be positive");
         }
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        // The flag, else caspian.metrics as for the other roles (reference.conf: off; -D system properties).
+        Config config = ConfigFactory.load();
+        if (f.has("metrics-port")) {
+            config = ConfigFactory.parseMap(Map.of("caspian.metrics.port", f.integer("metrics-port", 0, 0, 65535)),
+                    "command line").withFallback(config);
+        }
+        MetricsEndpoint metrics = MetricsEndpoint.fromConfig(config);
+        KubernetesClient client;
+        try {
+            client = new KubernetesClientBuilder().build();
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
         String namespace = f.get("namespace").orElseGet(() -> client.getNamespace() == null ? "caspian"
                 : client.getNamespace());
-        Operator operator = new Operator(client, namespace, new PoolApi(api, Duration.ofSeconds(60), token), resync);
+        Operator operator = new Operator(client, namespace, new PoolApi(api, Duration.ofSeconds(60), token), resync,
+                MetricsEndpoint.registryOf(metrics));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             operator.close();
             client.close();
+            if (metrics != null) {
+                metrics.close();
+            }
             stopped.countDown();
         }, "diskpool-operator-stop"));
         operator.start();
         System.out.println("diskpool-operator up: DiskPools of namespace " + namespace + " on "
-                + client.getMasterUrl() + ", pools through " + api);
+                + client.getMasterUrl() + ", pools through " + api + ", metrics " + MetricsEndpoint.describe(metrics));
         try {
             stopped.await();
         } catch (InterruptedException e) {

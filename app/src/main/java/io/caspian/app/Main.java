@@ -44,6 +44,7 @@ public final class Main {
                           API: --api http://control:8080  --token-file F  [--namespace NS (the pod's own, else
                           caspian)]
                           [--resync 30s]; never formats a disk that holds data; in-cluster or ~/.kube/config
+                          --metrics-port P: Prometheus /metrics on 0.0.0.0:P, its passes by outcome (default 0: off)
               common      --data-dir DIR  --host ARTERY_HOST (127.0.0.1)  --config file.conf
                           --kafka host:port[,host:port] (the io bus; off: none)
                           --kafka-client-config FILE: Kafka client properties (security.protocol, sasl.*, ssl.*)

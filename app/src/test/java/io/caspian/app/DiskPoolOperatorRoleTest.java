@@ -30,6 +30,14 @@ class DiskPoolOperatorRoleTest {
     }
 
     @Test
+    void theMetricsPortMustBeAPort() {
+        assertTrue(run(2, "diskpool-operator", "--api", "http://127.0.0.1:1", "--metrics-port", "http")
+                .contains("--metrics-port"));
+        assertTrue(run(2, "diskpool-operator", "--api", "http://127.0.0.1:1", "--metrics-port", "70000")
+                .contains("--metrics-port"));
+    }
+
+    @Test
     void theUsageNamesTheRole() {
         assertTrue(Main.USAGE.contains("diskpool-operator"));
     }

@@ -3,9 +3,12 @@ package io.caspian.csi;
 import io.caspian.csi.controller.CaspianApi;
 import io.caspian.csi.controller.ControllerService;
 import io.caspian.csi.node.NodeService;
+import io.caspian.metrics.MetricsServer;
 import io.grpc.BindableService;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +22,7 @@ import java.util.Set;
 /**
  * The two roles of the {@code caspian} command that make up the CSI driver:
  * {@code csi-controller --endpoint E --api URL} and {@code csi-node --endpoint E --node-id ID [--api URL]
- * [--max-volumes N] [--state-dir DIR]}. Each serves until it is stopped.
+ * [--max-volumes N] [--state-dir DIR]}, each with {@code [--metrics-port P]}. Each serves until it is stopped.
  */
 public final class CsiMain {
     public static final String USAGE = """
@@ -30,6 +33,8 @@ public final class CsiMain {
                           --endpoint unix:///csi/csi.sock|tcp://0.0.0.0:P  --node-id ID (the Kubernetes node name)
                           [--api URL [--token-file F]]  [--max-volumes N (0: no limit)]
                           [--state-dir DIR (/run/caspian-csi)]
+              csi-controller, csi-node: --metrics-port P: Prometheus /metrics on 0.0.0.0:P, with the gRPC calls
+                          by method and status code (default 0: off)
             """;
 
     private CsiMain() {
@@ -55,8 +60,9 @@ public final class CsiMain {
             err.println("caspian " + role + ": " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(r.server()::close, "csi-stop"));
-        err.println("caspian " + role + ": serving " + IdentityService.DRIVER_NAME + " on " + r.endpoint());
+        Runtime.getRuntime().addShutdownHook(new Thread(r::close, "csi-stop"));
+        err.println("caspian " + role + ": serving " + IdentityService.DRIVER_NAME + " on " + r.endpoint()
+                + ", metrics " + (r.metrics() == null ? "off (--metrics-port P serves them)" : r.metrics().url()));
         try {
             r.server().awaitTermination();
         } catch (InterruptedException e) {
@@ -65,19 +71,23 @@ public final class CsiMain {
         return 0;
     }
 
-    /** A started plugin. */
-    public record Running(CsiServer server, Endpoint endpoint) implements AutoCloseable {
+    /** A started plugin; {@code metrics} is null when {@code --metrics-port} is 0 (off). */
+    public record Running(CsiServer server, Endpoint endpoint, MetricsServer metrics) implements AutoCloseable {
         @Override
         public void close() {
             server.close();
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
     /** Starts {@code csi-controller} or {@code csi-node}; IllegalArgumentException for bad flags. */
     public static Running start(String role, List<String> args) {
         Map<String, String> f = flags(args, switch (role) {
-            case "csi-controller" -> Set.of("endpoint", "api", "token-file");
-            case "csi-node" -> Set.of("endpoint", "node-id", "api", "token-file", "max-volumes", "state-dir");
+            case "csi-controller" -> Set.of("endpoint", "api", "token-file", "metrics-port");
+            case "csi-node" -> Set.of("endpoint", "node-id", "api", "token-file", "max-volumes", "state-dir",
+                    "metrics-port");
             default -> throw new IllegalArgumentException("unknown CSI role '" + role + "'");
         });
         Endpoint endpoint = Endpoint.parse(f.get("endpoint"));
@@ -106,7 +116,43 @@ public final class CsiMain {
             services = List.of(new IdentityService(false, () -> api == null || api.reachable()),
                     new NodeService(nodeId, max, Path.of(f.getOrDefault("state-dir", "/run/caspian-csi"))));
         }
-        return new Running(CsiServer.start(endpoint, services), endpoint);
+        MetricsServer metrics = metrics(f);
+        try {
+            return new Running(CsiServer.start(endpoint, services, metrics == null ? null : metrics.registry()),
+                    endpoint, metrics);
+        } catch (RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The {@code /metrics} of {@code --metrics-port} on every address, as the other roles serve it; null when it is
+     * absent or 0 (off), the default of the other separate roles too: plugins often share a machine (tests, a
+     * developer's), and a fixed port would make the second one fail to start.
+     */
+    static MetricsServer metrics(Map<String, String> f) {
+        int port;
+        try {
+            port = Integer.parseInt(f.getOrDefault("metrics-port", "0"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--metrics-port must be a number");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + port);
+        }
+        if (port == 0) {
+            return null;
+        }
+        try {
+            return MetricsServer.start("0.0.0.0", port);
+        } catch (BindException e) {
+            throw new IllegalArgumentException("--metrics-port " + port + ": 0.0.0.0:" + port + " is in use");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve /metrics on 0.0.0.0:" + port + ": " + e.getMessage(), e);
+        }
     }
 
     /**

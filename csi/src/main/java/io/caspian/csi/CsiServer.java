@@ -1,6 +1,8 @@
 package io.caspian.csi;
 
 import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -15,6 +17,7 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,10 +25,12 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running gRPC server for one plugin, on a unix socket or TCP; every call and its outcome is logged. */
+/** A running gRPC server for one plugin, on a unix socket or TCP; every call and its outcome is logged and counted. */
 public final class CsiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CsiServer.class);
 
@@ -40,7 +45,8 @@ public final class CsiServer implements AutoCloseable {
         this.loops = loops;
     }
 
-    public static CsiServer start(Endpoint endpoint, List<BindableService> services) {
+    /** Serves {@code services} on {@code endpoint}, their calls counted on {@code metrics} (null: not served). */
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, PrometheusRegistry metrics) {
         NettyServerBuilder b;
         List<EventLoopGroup> loops = List.of();
         if (endpoint instanceof Endpoint.Unix u) {
@@ -67,8 +73,9 @@ public final class CsiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
+        CallLog log = new CallLog(new CallMetrics(metrics));
         for (BindableService s : services) {
-            b.addService(ServerInterceptors.intercept(s, new CallLog()));
+            b.addService(ServerInterceptors.intercept(s, log));
         }
         try {
             return new CsiServer(b.build().start(), endpoint, loops);
@@ -100,22 +107,45 @@ public final class CsiServer implements AutoCloseable {
         loops.forEach(EventLoopGroup::shutdownGracefully);
     }
 
-    /** Logs each call's method and status code, so that a node's log tells what kubelet asked and what it got. */
+    /**
+     * Logs each call's method and status code, so that a node's log tells what kubelet asked and what it got, and
+     * counts and times it in {@link CallMetrics}. A call whose caller gives up first (kubelet's timeout: the
+     * deadline passes, or it cancels) ends then, as DEADLINE_EXCEEDED or CANCELLED, though its handler still runs:
+     * the answer reaches no one, and the call's context says so at once, where the listener would only once the
+     * handler returned.
+     */
     private static final class CallLog implements ServerInterceptor {
+        private final CallMetrics metrics;
+
+        CallLog(CallMetrics metrics) {
+            this.metrics = metrics;
+        }
+
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                            ServerCallHandler<Q, R> next) {
             long start = System.nanoTime();
-            String method = call.getMethodDescriptor().getBareMethodName();
+            String method = call.getMethodDescriptor().getFullMethodName();
+            AtomicBoolean ended = new AtomicBoolean();
+            Consumer<Status> end = status -> {
+                if (!ended.compareAndSet(false, true)) {
+                    return;
+                }
+                long nanos = System.nanoTime() - start;
+                metrics.ended(method, status.getCode(), nanos);
+                String bare = call.getMethodDescriptor().getBareMethodName();
+                if (status.isOk()) {
+                    LOG.info("{} OK ({} ms)", bare, nanos / 1_000_000);
+                } else {
+                    LOG.info("{} {} ({} ms): {}", bare, status.getCode(), nanos / 1_000_000, status.getDescription());
+                }
+            };
+            // Also cancelled after a call closes; by then the call has ended, with the status it closed with.
+            Context.current().addListener(c -> end.accept(Contexts.statusFromCancelled(c)), Runnable::run);
             return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                 @Override
                 public void close(Status status, Metadata trailers) {
-                    long ms = (System.nanoTime() - start) / 1_000_000;
-                    if (status.isOk()) {
-                        LOG.info("{} OK ({} ms)", method, ms);
-                    } else {
-                        LOG.info("{} {} ({} ms): {}", method, status.getCode(), ms, status.getDescription());
-                    }
+                    end.accept(status);
                     super.close(status, trailers);
                 }
             }, headers);

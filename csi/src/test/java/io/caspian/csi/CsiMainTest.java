@@ -1,8 +1,10 @@
 package io.caspian.csi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,5 +25,17 @@ class CsiMainTest {
         assertThrows(IllegalArgumentException.class, () -> CsiMain.token(Map.of("token-file", empty.toString())));
         assertThrows(IllegalArgumentException.class, () -> CsiMain.token(Map.of("token-file",
                 dir.resolve("absent").toString())));
+    }
+
+    @Test
+    void metricsAreOffUnlessAPortIsGivenAndATakenPortIsABadCommandLine() throws Exception {
+        assertNull(CsiMain.metrics(Map.of()));
+        assertNull(CsiMain.metrics(Map.of("metrics-port", "0")));
+        assertThrows(IllegalArgumentException.class, () -> CsiMain.metrics(Map.of("metrics-port", "http")));
+        assertThrows(IllegalArgumentException.class, () -> CsiMain.metrics(Map.of("metrics-port", "70000")));
+        try (ServerSocket taken = new ServerSocket(0)) {
+            assertThrows(IllegalArgumentException.class, () -> CsiMain.metrics(Map.of("metrics-port",
+                    Integer.toString(taken.getLocalPort()))));
+        }
     }
 }

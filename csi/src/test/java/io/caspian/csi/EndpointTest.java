@@ -41,7 +41,7 @@ class EndpointTest {
         Files.writeString(sock, "left by a killed plugin");
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         CsiServer server = CsiServer.start(Endpoint.parse("unix://" + sock),
-                List.of(new IdentityService(false, () -> true)));
+                List.of(new IdentityService(false, () -> true)), null);
         try {
             assertEquals(-1, server.port());
             ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(sock.toString()))

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
@@ -28,6 +29,7 @@ public final class Operator implements AutoCloseable {
     private final Duration resync;
     private final Duration retry;
     private final Reconciler reconciler;
+    private final OperatorMetrics metrics;
     private final ScheduledThreadPoolExecutor worker;
     private final Set<String> queued = new HashSet<>();
     private SharedIndexInformer<DiskPool> informer;
@@ -35,13 +37,16 @@ public final class Operator implements AutoCloseable {
     /**
      * @param resync how often every DiskPool is reconciled even if nothing changed (status refresh, retry of a
      *               refused spec)
+     * @param metrics where the passes are counted and timed; null: nowhere
      */
-    public Operator(KubernetesClient client, String namespace, PoolApi api, Duration resync) {
+    public Operator(KubernetesClient client, String namespace, PoolApi api, Duration resync,
+                    PrometheusRegistry metrics) {
         this.client = client;
         this.namespace = namespace;
         this.resync = resync;
         this.retry = resync.compareTo(Duration.ofSeconds(2)) < 0 ? resync : Duration.ofSeconds(2);
         this.reconciler = new Reconciler(api, new DiskPoolStore(client));
+        this.metrics = new OperatorMetrics(metrics);
         this.worker = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "diskpool-operator");
             t.setDaemon(true);
@@ -111,9 +116,13 @@ public final class Operator implements AutoCloseable {
             return;
         }
         Reconciler.Outcome outcome;
+        long start = System.nanoTime();
         try {
             outcome = reconciler.reconcile(dp);
+            metrics.passed(outcome == Reconciler.Outcome.SETTLED ? OperatorMetrics.SETTLED : OperatorMetrics.RETRY,
+                    start);
         } catch (RuntimeException e) {
+            metrics.passed(OperatorMetrics.ERROR, start);
             LOG.warn("DiskPool {}: reconcile failed; retrying", key, e);
             outcome = Reconciler.Outcome.RETRY;
         }

@@ -84,7 +84,7 @@ class DiskPoolOperatorTest {
 
     private static Operator startOperator(String api) {
         return new Operator(client, NS, new PoolApi(api, Duration.ofSeconds(10),
-                Optional.of(caspian.token())), Duration.ofSeconds(2)).start();
+                Optional.of(caspian.token())), Duration.ofSeconds(2), null).start();
     }
 
     @Test
@@ -204,7 +204,7 @@ class DiskPoolOperatorTest {
     @Test
     void anUnreachableApiDestroysNothingAndReleasesNothing() {
         try (Operator blind = new Operator(client, "elsewhere", new PoolApi("http://127.0.0.1:1",
-                Duration.ofSeconds(2), Optional.empty()), Duration.ofSeconds(2)).start()) {
+                Duration.ofSeconds(2), Optional.empty()), Duration.ofSeconds(2), null).start()) {
             Resource<DiskPool> r = client.resources(DiskPool.class).inNamespace("elsewhere").resource(
                     diskPool("pool-blind", "elsewhere", OneNodeCaspian.NODE, fileDisk("blind"), Map.of()));
             r.create();

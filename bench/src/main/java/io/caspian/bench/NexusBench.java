@@ -97,10 +97,12 @@ public final class NexusBench {
         malloc.nexus3OverFanOut(), file.nexus3OverFanOut(), nexus3OverFanOut);
     System.out.printf(Locale.ROOT,
         "RESULT nexus1_over_raw=%.3f nexus3_write_over_slowest=%.3f rebuild_over_copy=%.3f "
-            + "io_during_rebuild_over_idle=%.3f nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f "
+            + "io_during_rebuild_over_idle=%.3f io_during_full_speed_rebuild_over_idle=%.3f "
+            + "nexus3_write_over_fanout=%.3f alloc_bytes_per_io=%.2f "
             + "metrics_on_over_off=%.3f metrics_on_over_off_per_cpu=%.3f metrics_on_alloc_bytes_per_io=%.2f "
             + "wil_on_over_off=%.3f%n",
-        nexus1OverRaw, nexus3OverSlowest, rebuild.overCopy(), rebuild.ioOverIdle(), nexus3OverFanOut,
+        nexus1OverRaw, nexus3OverSlowest, rebuild.overCopy(), rebuild.yielding(), rebuild.fullSpeed(),
+        nexus3OverFanOut,
         worstNexusAllocPerIo, metrics.onOverOff(), metrics.cpuOnOverOff(), metrics.onAllocPerIo(),
         wilOnOverOff);
   }
@@ -277,13 +279,10 @@ public final class NexusBench {
     }
   }
 
-  private record Rebuild(double copyRate, double rebuildRate, double idleIops, double duringIops) {
+  /** {@code yielding} and {@code fullSpeed}: front-end IOPS during a rebuild over the same idle, each way. */
+  private record Rebuild(double copyRate, double rebuildRate, double yielding, double fullSpeed) {
     double overCopy() {
       return rebuildRate / copyRate;
-    }
-
-    double ioOverIdle() {
-      return duringIops / idleIops;
     }
   }
 
@@ -328,24 +327,38 @@ public final class NexusBench {
       System.out.printf(Locale.ROOT, "rebuild/copy over %d rounds: %.1f / %.1f MB/s = %.3f%n", rounds,
           rebuildRate / 1e6, copyRate / 1e6, rebuildRate / copyRate);
 
-      nexus.removeChild(dst);
-      RebuildLoop loop = new RebuildLoop(nexus, dst);
-      loop.pause();
-      loop.thread.start();
-      if (!loop.started.await(REBUILD_TIMEOUT_S, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the rebuild of " + dst + " did not start");
-      }
-      double[] w = interleaved(LoadGenerator.Pattern.RANDWRITE,
-          new Run("file nexus, 2 children, idle", nexus, true, loop::pause),
-          new Run("file nexus, 2 children, rebuilding", nexus, false, loop::resume));
-      String progress = loop.progress();
-      loop.stop();
-      System.out.printf(Locale.ROOT, "rebuild under that load: %d finished %s, the last one %s; "
-          + "io during rebuild / idle: %.3f%n", loop.rates.size(), loop.ratesText(), progress, w[1] / w[0]);
-      return new Rebuild(copyRate, rebuildRate, w[0], w[1]);
+      double yielding = underLoad(nexus, dst, "yielding to the workload", RebuildOptions.DEFAULT);
+      double fullSpeed = underLoad(nexus, dst, "at full speed (rebuild-yield off)",
+          new RebuildOptions(RebuildOptions.MAX_TASKS, 0, false));
+      return new Rebuild(copyRate, rebuildRate, yielding, fullSpeed);
     } finally {
       nexus.close();
     }
+  }
+
+  /**
+   * Front-end randwrite IOPS on the 2-child {@code nexus} while {@code dst} is rebuilt with {@code
+   * options}, over the same with that rebuild paused; prints how fast the rebuild went meanwhile.
+   */
+  private double underLoad(Nexus nexus, String dst, String how, RebuildOptions options)
+      throws Exception {
+    nexus.removeChild(dst);
+    nexus.setRebuildOptions(options);
+    RebuildLoop loop = new RebuildLoop(nexus, dst);
+    loop.pause();
+    loop.thread.start();
+    if (!loop.started.await(REBUILD_TIMEOUT_S, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the rebuild of " + dst + " did not start");
+    }
+    double[] w = interleaved(LoadGenerator.Pattern.RANDWRITE,
+        new Run("file nexus, 2 children, idle", nexus, true, loop::pause),
+        new Run("file nexus, 2 children, rebuilding", nexus, false, loop::resume));
+    String progress = loop.progress();
+    loop.stop();
+    System.out.printf(Locale.ROOT, "rebuild %s under that load: %d finished %s, the last one %s; "
+        + "io during rebuild / idle: %.3f%n", how, loop.rates.size(), loop.ratesText(), progress,
+        w[1] / w[0]);
+    return w[1] / w[0];
   }
 
   /**

@@ -76,8 +76,7 @@ public final class ExportBench {
     nbd.export("malloc", malloc, false);
     Subject ourMalloc = fioNbd("caspian nbd, malloc", nbd.port(), "malloc");
     Subject kitMemory = fioNbd("nbdkit memory 1G", startNbdkit("memory", "1G"), "");
-    Ratio.Spread mallocRead = Ratio.compare("nbd_malloc_over_nbdkit", ourMalloc, kitMemory, "randread", plan);
-    Ratio.Spread mallocWrite = Ratio.compare("nbd_malloc_over_nbdkit", ourMalloc, kitMemory, "randwrite", plan);
+    Ratio.Spread nbdMalloc = Ratio.worseOfReadWrite("nbd_malloc_over_nbdkit", ourMalloc, kitMemory, plan);
 
     Path file = dir.resolve("export.img");
     BlockDevice fileDev = opener.open("file://" + file + "?blk_size=4096&size_mb=" + (GIB >> 20));
@@ -87,8 +86,7 @@ public final class ExportBench {
     // cache=none keeps nbdkit's writes out of the page cache, as O_DIRECT keeps ours: with the default,
     // its writes land in RAM and their writeback then runs during our turns of the comparison.
     Subject kitFile = fioNbd("nbdkit file cache=none", startNbdkit("file", file.toString(), "cache=none"), "");
-    Ratio.Spread fileRead = Ratio.compare("nbd_file_over_nbdkit", ourFile, kitFile, "randread", plan);
-    Ratio.Spread fileWrite = Ratio.compare("nbd_file_over_nbdkit", ourFile, kitFile, "randwrite", plan);
+    Ratio.Spread nbdFile = Ratio.worseOfReadWrite("nbd_file_over_nbdkit", ourFile, kitFile, plan);
 
     NvmfTarget target = NvmfTarget.bind(HOST, 0);
     String nqn = "nqn.2019-05.io.caspian:bench-malloc";
@@ -96,8 +94,7 @@ public final class ExportBench {
     NvmfDevice initiator = NvmfDevice.open("nvmf://" + HOST + ":" + target.port() + "/" + nqn
         + "?io_queues=2&queue_depth=128");
     Subject ourNvmf = loadOn("caspian nvmf initiator -> target, malloc", initiator, QD);
-    Ratio.Spread nvmfRead = Ratio.compare("nvmf_over_nbd", ourNvmf, ourMalloc, "randread", plan);
-    Ratio.Spread nvmfWrite = Ratio.compare("nvmf_over_nbd", ourNvmf, ourMalloc, "randwrite", plan);
+    Ratio.Spread nvmfOverNbd = Ratio.worseOfReadWrite("nvmf_over_nbd", ourNvmf, ourMalloc, plan);
 
     LoadGenerator.Result qd1 = new LoadGenerator(initiator, LoadGenerator.Pattern.RANDREAD, 4096, 1,
         initiator.size()).run(seconds);
@@ -112,10 +109,7 @@ public final class ExportBench {
     Metrics metrics = metrics(nbd);
     nbd.close();
     fileDev.close();
-    Ratio.Spread nbdMalloc = Ratio.Spread.worst(mallocRead, mallocWrite);
-    Ratio.Spread nbdFile = Ratio.Spread.worst(fileRead, fileWrite);
     Ratio.Spread nbdOverNbdkit = Ratio.Spread.worst(nbdMalloc, nbdFile);
-    Ratio.Spread nvmfOverNbd = Ratio.Spread.worst(nvmfRead, nvmfWrite);
     System.out.println(nbdOverNbdkit.line("nbd_over_nbdkit, worse of malloc/file and read/write"));
     System.out.println(nvmfOverNbd.line("nvmf_over_nbd, worse of read/write"));
     System.out.println(metrics.onOverOff().line("metrics_on_over_off, worst of nbd/nvmf and read/write"));
@@ -155,8 +149,7 @@ public final class ExportBench {
         pool.countIo(false);
         return load.iops(rw, secs);
       };
-      Ratio.Spread nvmfRead = Ratio.compare("metrics_on_over_off nvmf replica", nvmfOn, nvmfOff, "randread", plan);
-      Ratio.Spread nvmfWrite = Ratio.compare("metrics_on_over_off nvmf replica", nvmfOn, nvmfOff, "randwrite", plan);
+      Ratio.Spread nvmf = Ratio.worseOfReadWrite("metrics_on_over_off nvmf replica", nvmfOn, nvmfOff, plan);
       pool.countIo(true);
       LoadGenerator.Result r = new LoadGenerator(initiator, LoadGenerator.Pattern.RANDWRITE, 4096, QD,
           initiator.size()).run(Math.min(2, seconds));
@@ -185,16 +178,13 @@ public final class ExportBench {
         pool.countIo(false);
         return fio.iops(rw, secs);
       };
-      Ratio.Spread nbdRead = Ratio.compare("metrics_on_over_off nbd volume", nbdOn, nbdOff, "randread", plan);
-      Ratio.Spread nbdWrite = Ratio.compare("metrics_on_over_off nbd volume", nbdOn, nbdOff, "randwrite", plan);
+      Ratio.Spread nbdVolume = Ratio.worseOfReadWrite("metrics_on_over_off nbd volume", nbdOn, nbdOff, plan);
       double nbdAlloc = on[0] / on[1];
       nbd.unexport("volume");
       nexus.close();
-      System.out.printf(Locale.ROOT, "metrics on/off: nbd volume read %.3f write %.3f (%.2f B/io with them on); "
-          + "nvmf replica read %.3f write %.3f (%.2f B/io)%n", nbdRead.median(), nbdWrite.median(), nbdAlloc,
-          nvmfRead.median(), nvmfWrite.median(), r.allocatedBytesPerIo());
-      return new Metrics(Ratio.Spread.worst(nbdRead, nbdWrite, nvmfRead, nvmfWrite),
-          Math.max(nbdAlloc, r.allocatedBytesPerIo()));
+      System.out.printf(Locale.ROOT, "metrics on/off, worse of read/write: nbd volume %.3f (%.2f B/io with them on);"
+          + " nvmf replica %.3f (%.2f B/io)%n", nbdVolume.median(), nbdAlloc, nvmf.median(), r.allocatedBytesPerIo());
+      return new Metrics(Ratio.Spread.worst(nbdVolume, nvmf), Math.max(nbdAlloc, r.allocatedBytesPerIo()));
     } finally {
       target.close();
       pool.export();

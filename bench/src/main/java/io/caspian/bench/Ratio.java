@@ -77,6 +77,11 @@ final class Ratio {
     }
   }
 
+  /** The worse of {@link #compare}'s ratios for random read and random write, each printed. */
+  static Spread worseOfReadWrite(String label, Subject a, Subject b, Plan plan) throws Exception {
+    return Spread.worst(compare(label, a, b, "randread", plan), compare(label, a, b, "randwrite", plan));
+  }
+
   /**
    * IOPS of {@code a} over {@code b}: a short warm-up of each, then the plan's slices, A B in even
    * slices and B A in odd ones, so neither side always runs first (in a warmer cache, before the

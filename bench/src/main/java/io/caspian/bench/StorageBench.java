@@ -52,9 +52,8 @@ public final class StorageBench {
     BlockDevice mallocReplica = mallocPool.createReplica(UUID.randomUUID(), "thick", GIB, false);
     Subject mallocRaw = device("malloc raw", rawMalloc);
     Subject mallocThick = device("malloc thick replica", mallocReplica);
-    Ratio.Spread replicaOverRawMalloc = Ratio.Spread.worst(
-        Ratio.compare("replica_over_raw_malloc", mallocThick, mallocRaw, "randread", plan),
-        Ratio.compare("replica_over_raw_malloc", mallocThick, mallocRaw, "randwrite", plan));
+    Ratio.Spread replicaOverRawMalloc = Ratio.worseOfReadWrite("replica_over_raw_malloc", mallocThick, mallocRaw,
+        plan);
     mallocPool.export();
     rawMalloc.close();
 
@@ -63,8 +62,7 @@ public final class StorageBench {
     fillSequential(fileDev, GIB);
     Subject fileRaw = device("file raw (file://, io_uring)", fileDev);
     Subject fio = fio(rawFile);
-    Ratio.Spread bdevOverFio = Ratio.Spread.worst(Ratio.compare("bdev_over_fio", fileRaw, fio, "randread", plan),
-        Ratio.compare("bdev_over_fio", fileRaw, fio, "randwrite", plan));
+    Ratio.Spread bdevOverFio = Ratio.worseOfReadWrite("bdev_over_fio", fileRaw, fio, plan);
 
     Path poolFile = dir.resolve("pool.img");
     BlockDevice poolDisk = opener.open("file://" + poolFile + "?blk_size=4096&size_mb=" + (POOL_DISK >> 20));
@@ -73,14 +71,11 @@ public final class StorageBench {
     BlockDevice thick = filePool.createReplica(thickId, "thick", GIB, false);
     fillSequential(thick, GIB);
     Subject fileThick = device("file thick replica", thick);
-    Ratio.Spread replicaOverRawFile = Ratio.Spread.worst(
-        Ratio.compare("replica_over_raw_file", fileThick, fileRaw, "randread", plan),
-        Ratio.compare("replica_over_raw_file", fileThick, fileRaw, "randwrite", plan));
+    Ratio.Spread replicaOverRawFile = Ratio.worseOfReadWrite("replica_over_raw_file", fileThick, fileRaw, plan);
     fileDev.close();
     BlockDevice aioDev = opener.open("aio://" + rawFile);
     Subject aio = device("file raw (aio://, Linux AIO)", aioDev);
-    Ratio.compare("aio_over_fio", aio, fio, "randread", plan);
-    Ratio.compare("aio_over_fio", aio, fio, "randwrite", plan);
+    Ratio.worseOfReadWrite("aio_over_fio", aio, fio, plan);
     aioDev.close();
     filePool.destroyReplica(thickId);
 

@@ -15,19 +15,12 @@ class RatioTest {
 
   @Test
   void anOddCountsMedianIsItsMiddleSliceWhateverTheOrder() {
-    Ratio.Spread s = Ratio.Spread.of(1.335, 1.290, 1.312, 1.300, 1.320, 1.310, 1.315);
-    assertEquals(1.312, s.median(), EPS);
-    assertEquals(1.290, s.min(), EPS);
-    assertEquals(1.335, s.max(), EPS);
-    assertEquals(7, s.slices());
+    assertSpread(1.312, 1.290, 1.335, 7, Ratio.Spread.of(1.335, 1.290, 1.312, 1.300, 1.320, 1.310, 1.315));
   }
 
   @Test
   void anEvenCountsMedianIsTheMeanOfItsTwoMiddleSlices() {
-    Ratio.Spread s = Ratio.Spread.of(1.4, 1.0, 1.2, 1.1);
-    assertEquals(1.15, s.median(), EPS);
-    assertEquals(1.0, s.min(), EPS);
-    assertEquals(1.4, s.max(), EPS);
+    assertSpread(1.15, 1.0, 1.4, 4, Ratio.Spread.of(1.4, 1.0, 1.2, 1.1));
   }
 
   @Test
@@ -61,11 +54,7 @@ class RatioTest {
   void theWorstOfSeveralIsTheLowestMedianBetweenTheLowestMinAndTheLowestMax() {
     Ratio.Spread read = Ratio.Spread.of(1.20, 1.25, 1.30);
     Ratio.Spread write = Ratio.Spread.of(0.90, 1.10, 1.28);
-    Ratio.Spread worst = Ratio.Spread.worst(read, write);
-    assertEquals(1.10, worst.median(), EPS);
-    assertEquals(0.90, worst.min(), EPS);
-    assertEquals(1.28, worst.max(), EPS);
-    assertEquals(3, worst.slices());
+    assertSpread(1.10, 0.90, 1.28, 3, Ratio.Spread.worst(read, write));
   }
 
   @Test
@@ -91,8 +80,13 @@ class RatioTest {
     };
     Ratio.Spread s = Ratio.compare("a_over_b", a, b, "randread", new Ratio.Plan(3, 1.5));
     assertEquals(List.of("A 1.5", "B 1.5", "A 1.5", "B 1.5", "B 1.5", "A 1.5", "A 1.5", "B 1.5"), runs);
-    assertEquals(1.1, s.median(), EPS);
-    assertEquals(1.3, s.max(), EPS);
-    assertEquals(3, s.slices());
+    assertSpread(1.1, 1.1, 1.3, 3, s);
+  }
+
+  private static void assertSpread(double median, double min, double max, int slices, Ratio.Spread actual) {
+    assertEquals(median, actual.median(), EPS, "median");
+    assertEquals(min, actual.min(), EPS, "min");
+    assertEquals(max, actual.max(), EPS, "max");
+    assertEquals(slices, actual.slices(), "slices");
   }
 }

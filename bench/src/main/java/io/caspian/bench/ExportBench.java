@@ -39,18 +39,20 @@ public final class ExportBench {
   private static final long GIB = 1L << 30;
 
   private final double seconds;
+  private final Ratio.Plan plan;
   private final Path dir;
   private final DeviceOpener opener = DeviceOpener.standard();
   private final List<Process> children = new ArrayList<>();
 
-  private ExportBench(double seconds, Path dir) {
+  private ExportBench(double seconds, Ratio.Plan plan, Path dir) {
     this.seconds = seconds;
+    this.plan = plan;
     this.dir = dir;
   }
 
   public static void main(String[] args) throws Exception {
-    TimedBench.main("export", args, (seconds, work) -> {
-      ExportBench bench = new ExportBench(seconds, work);
+    TimedBench.sliced("export", args, (seconds, plan, work) -> {
+      ExportBench bench = new ExportBench(seconds, plan, work);
       try {
         bench.run();
       } finally {
@@ -65,16 +67,16 @@ public final class ExportBench {
     if (!Fio.available()) {
       throw new IOException("fio is not installed (apt-get install fio): it drives every NBD figure");
     }
-    System.out.printf(Locale.ROOT, "bench/export: 4 KiB random I/O, QD %d, %.0f s per figure (warm-up, then A B B A)%n",
-        QD, seconds);
+    System.out.printf(Locale.ROOT, "bench/export: 4 KiB random I/O, QD %d; each ratio the median of %d slices of %s s"
+        + " a side (warm-up, then A B and B A in turn); %.0f s per single-run figure%n", QD, plan.slices(),
+        plan.sliceSeconds(), seconds);
     NbdServer nbd = NbdServer.start(HOST, 0);
 
     BlockDevice malloc = opener.open("malloc:///export?size_mb=1024&blk_size=4096");
     nbd.export("malloc", malloc, false);
     Subject ourMalloc = fioNbd("caspian nbd, malloc", nbd.port(), "malloc");
     Subject kitMemory = fioNbd("nbdkit memory 1G", startNbdkit("memory", "1G"), "");
-    double mallocRead = Ratio.abba(ourMalloc, kitMemory, "randread", seconds);
-    double mallocWrite = Ratio.abba(ourMalloc, kitMemory, "randwrite", seconds);
+    Ratio.Spread nbdMalloc = Ratio.worseOfReadWrite("nbd_malloc_over_nbdkit", ourMalloc, kitMemory, plan);
 
     Path file = dir.resolve("export.img");
     BlockDevice fileDev = opener.open("file://" + file + "?blk_size=4096&size_mb=" + (GIB >> 20));
@@ -84,8 +86,7 @@ public final class ExportBench {
     // cache=none keeps nbdkit's writes out of the page cache, as O_DIRECT keeps ours: with the default,
     // its writes land in RAM and their writeback then runs during our turns of the comparison.
     Subject kitFile = fioNbd("nbdkit file cache=none", startNbdkit("file", file.toString(), "cache=none"), "");
-    double fileRead = Ratio.abba(ourFile, kitFile, "randread", seconds);
-    double fileWrite = Ratio.abba(ourFile, kitFile, "randwrite", seconds);
+    Ratio.Spread nbdFile = Ratio.worseOfReadWrite("nbd_file_over_nbdkit", ourFile, kitFile, plan);
 
     NvmfTarget target = NvmfTarget.bind(HOST, 0);
     String nqn = "nqn.2019-05.io.caspian:bench-malloc";
@@ -93,8 +94,7 @@ public final class ExportBench {
     NvmfDevice initiator = NvmfDevice.open("nvmf://" + HOST + ":" + target.port() + "/" + nqn
         + "?io_queues=2&queue_depth=128");
     Subject ourNvmf = loadOn("caspian nvmf initiator -> target, malloc", initiator, QD);
-    double nvmfRead = Ratio.abba(ourNvmf, ourMalloc, "randread", seconds);
-    double nvmfWrite = Ratio.abba(ourNvmf, ourMalloc, "randwrite", seconds);
+    Ratio.Spread nvmfOverNbd = Ratio.worseOfReadWrite("nvmf_over_nbd", ourNvmf, ourMalloc, plan);
 
     LoadGenerator.Result qd1 = new LoadGenerator(initiator, LoadGenerator.Pattern.RANDREAD, 4096, 1,
         initiator.size()).run(seconds);
@@ -109,22 +109,24 @@ public final class ExportBench {
     Metrics metrics = metrics(nbd);
     nbd.close();
     fileDev.close();
-    double nbdOverNbdkit = Math.min(Math.min(mallocRead, mallocWrite), Math.min(fileRead, fileWrite));
-    System.out.printf(Locale.ROOT,
-        "RESULT nbd_over_nbdkit=%.3f nvmf_over_nbd=%.3f qd1_read_us=%.1f nbd_malloc_over_nbdkit=%.3f"
-            + " nbd_file_over_nbdkit=%.3f metrics_on_over_off=%.3f metrics_on_alloc_bytes_per_io=%.2f%n",
-        nbdOverNbdkit, Math.min(nvmfRead, nvmfWrite), qd1.latency().quantile(0.5) / 1e3,
-        Math.min(mallocRead, mallocWrite), Math.min(fileRead, fileWrite), metrics.onOverOff(),
+    Ratio.Spread nbdOverNbdkit = Ratio.Spread.worst(nbdMalloc, nbdFile);
+    System.out.println(nbdOverNbdkit.line("nbd_over_nbdkit, worse of malloc/file and read/write"));
+    System.out.println(nvmfOverNbd.line("nvmf_over_nbd, worse of read/write"));
+    System.out.println(metrics.onOverOff().line("metrics_on_over_off, worst of nbd/nvmf and read/write"));
+    System.out.printf(Locale.ROOT, "RESULT %s %s qd1_read_us=%.1f %s %s %s metrics_on_alloc_bytes_per_io=%.2f%n",
+        nbdOverNbdkit.result("nbd_over_nbdkit"), nvmfOverNbd.result("nvmf_over_nbd"),
+        qd1.latency().quantile(0.5) / 1e3, nbdMalloc.result("nbd_malloc_over_nbdkit"),
+        nbdFile.result("nbd_file_over_nbdkit"), metrics.onOverOff().result("metrics_on_over_off"),
         metrics.onAllocPerIo());
   }
 
   /** The worst metrics-on over metrics-off IOPS ratio, and the most heap bytes per I/O with them on. */
-  private record Metrics(double onOverOff, double onAllocPerIo) {}
+  private record Metrics(Ratio.Spread onOverOff, double onAllocPerIo) {}
 
   /**
    * What the metrics cost per I/O where a volume or a replica is served: fio over NBD on a nexus
    * over a thick replica of a malloc pool (the volume_* and replica_* figures counted), and our
-   * initiator over NVMe/TCP on that replica shared (replica_*); each A B B A with the counting on
+   * initiator over NVMe/TCP on that replica shared (replica_*); each sliced A/B with the counting on
    * (A) and off (B). The fio runs' I/O count is their IOPS times their length, fio's own figures. Malloc is the fastest backend, so the counting weighs
    * most here.
    */
@@ -147,8 +149,7 @@ public final class ExportBench {
         pool.countIo(false);
         return load.iops(rw, secs);
       };
-      double nvmfRead = Ratio.abba(nvmfOn, nvmfOff, "randread", seconds);
-      double nvmfWrite = Ratio.abba(nvmfOn, nvmfOff, "randwrite", seconds);
+      Ratio.Spread nvmf = Ratio.worseOfReadWrite("metrics_on_over_off nvmf replica", nvmfOn, nvmfOff, plan);
       pool.countIo(true);
       LoadGenerator.Result r = new LoadGenerator(initiator, LoadGenerator.Pattern.RANDWRITE, 4096, QD,
           initiator.size()).run(Math.min(2, seconds));
@@ -177,16 +178,13 @@ public final class ExportBench {
         pool.countIo(false);
         return fio.iops(rw, secs);
       };
-      double nbdRead = Ratio.abba(nbdOn, nbdOff, "randread", seconds);
-      double nbdWrite = Ratio.abba(nbdOn, nbdOff, "randwrite", seconds);
+      Ratio.Spread nbdVolume = Ratio.worseOfReadWrite("metrics_on_over_off nbd volume", nbdOn, nbdOff, plan);
       double nbdAlloc = on[0] / on[1];
       nbd.unexport("volume");
       nexus.close();
-      System.out.printf(Locale.ROOT, "metrics on/off: nbd volume read %.3f write %.3f (%.2f B/io with them on); "
-          + "nvmf replica read %.3f write %.3f (%.2f B/io)%n", nbdRead, nbdWrite, nbdAlloc, nvmfRead, nvmfWrite,
-          r.allocatedBytesPerIo());
-      return new Metrics(Math.min(Math.min(nbdRead, nbdWrite), Math.min(nvmfRead, nvmfWrite)),
-          Math.max(nbdAlloc, r.allocatedBytesPerIo()));
+      System.out.printf(Locale.ROOT, "metrics on/off, worse of read/write: nbd volume %.3f (%.2f B/io with them on);"
+          + " nvmf replica %.3f (%.2f B/io)%n", nbdVolume.median(), nbdAlloc, nvmf.median(), r.allocatedBytesPerIo());
+      return new Metrics(Ratio.Spread.worst(nbdVolume, nvmf), Math.max(nbdAlloc, r.allocatedBytesPerIo()));
     } finally {
       target.close();
       pool.export();

@@ -39,7 +39,9 @@ final class Fio {
     Path out = Files.createTempFile("caspian-fio", ".json");
     try {
       List<String> cmd = new ArrayList<>(List.of("fio", "--name=bench", "--rw=" + rw, "--bs=4k",
-          "--iodepth=" + iodepth, "--numjobs=1", "--time_based", "--runtime=" + (int) Math.ceil(seconds),
+          "--iodepth=" + iodepth, "--numjobs=1", "--time_based",
+          // in milliseconds: a whole-second runtime would run a fraction-of-a-second slice longer than its other side
+          "--runtime=" + Math.round(seconds * 1000) + "ms",
           "--randrepeat=0", "--norandommap", "--output-format=json", "--output=" + out));
       cmd.addAll(List.of(target));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

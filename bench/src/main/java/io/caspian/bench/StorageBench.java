@@ -26,22 +26,25 @@ public final class StorageBench {
   private static final long POOL_DISK = GIB + (64L << 20);
 
   private final double seconds;
+  private final Ratio.Plan plan;
   private final Path dir;
   private final DeviceOpener opener = DeviceOpener.standard();
   private double worstAllocPerIo;
 
-  private StorageBench(double seconds, Path dir) {
+  private StorageBench(double seconds, Ratio.Plan plan, Path dir) {
     this.seconds = seconds;
+    this.plan = plan;
     this.dir = dir;
   }
 
   public static void main(String[] args) throws Exception {
-    TimedBench.main("storage", args, (seconds, work) -> new StorageBench(seconds, work).run());
+    TimedBench.sliced("storage", args, (seconds, plan, work) -> new StorageBench(seconds, plan, work).run());
   }
 
   private void run() throws Exception {
-    System.out.printf(Locale.ROOT, "bench/storage: 4 KiB random I/O, QD %d, %.0f s per figure"
-        + " (warm-up, then two halves A B B A), files in %s%n", QD, seconds, dir);
+    System.out.printf(Locale.ROOT, "bench/storage: 4 KiB random I/O, QD %d; each ratio the median of %d slices of %s s"
+        + " a side (warm-up, then A B and B A in turn); %.0f s per thin-replica figure; files in %s%n", QD,
+        plan.slices(), plan.sliceSeconds(), seconds, dir);
 
     BlockDevice rawMalloc = opener.open("malloc:///raw?size_mb=1024&blk_size=4096");
     BlockDevice mallocDisk = opener.open("malloc:///pooldisk?size_mb=" + (POOL_DISK >> 20) + "&blk_size=4096");
@@ -49,9 +52,8 @@ public final class StorageBench {
     BlockDevice mallocReplica = mallocPool.createReplica(UUID.randomUUID(), "thick", GIB, false);
     Subject mallocRaw = device("malloc raw", rawMalloc);
     Subject mallocThick = device("malloc thick replica", mallocReplica);
-    double replicaOverRawMalloc = Math.min(
-        Ratio.abba(mallocThick, mallocRaw, "randread", seconds),
-        Ratio.abba(mallocThick, mallocRaw, "randwrite", seconds));
+    Ratio.Spread replicaOverRawMalloc = Ratio.worseOfReadWrite("replica_over_raw_malloc", mallocThick, mallocRaw,
+        plan);
     mallocPool.export();
     rawMalloc.close();
 
@@ -60,8 +62,7 @@ public final class StorageBench {
     fillSequential(fileDev, GIB);
     Subject fileRaw = device("file raw (file://, io_uring)", fileDev);
     Subject fio = fio(rawFile);
-    double bdevOverFio = Math.min(Ratio.abba(fileRaw, fio, "randread", seconds),
-        Ratio.abba(fileRaw, fio, "randwrite", seconds));
+    Ratio.Spread bdevOverFio = Ratio.worseOfReadWrite("bdev_over_fio", fileRaw, fio, plan);
 
     Path poolFile = dir.resolve("pool.img");
     BlockDevice poolDisk = opener.open("file://" + poolFile + "?blk_size=4096&size_mb=" + (POOL_DISK >> 20));
@@ -70,13 +71,11 @@ public final class StorageBench {
     BlockDevice thick = filePool.createReplica(thickId, "thick", GIB, false);
     fillSequential(thick, GIB);
     Subject fileThick = device("file thick replica", thick);
-    double replicaOverRawFile = Math.min(Ratio.abba(fileThick, fileRaw, "randread", seconds),
-        Ratio.abba(fileThick, fileRaw, "randwrite", seconds));
+    Ratio.Spread replicaOverRawFile = Ratio.worseOfReadWrite("replica_over_raw_file", fileThick, fileRaw, plan);
     fileDev.close();
     BlockDevice aioDev = opener.open("aio://" + rawFile);
     Subject aio = device("file raw (aio://, Linux AIO)", aioDev);
-    Ratio.abba(aio, fio, "randread", seconds);
-    Ratio.abba(aio, fio, "randwrite", seconds);
+    Ratio.worseOfReadWrite("aio_over_fio", aio, fio, plan);
     aioDev.close();
     filePool.destroyReplica(thickId);
 
@@ -92,10 +91,12 @@ public final class StorageBench {
     System.out.printf(Locale.ROOT, "thin first write %.0f IOPS, overwrite %.0f IOPS%n", first.iops(), over.iops());
     // Cluster allocation allocates (metadata records), once per cluster: reported apart from the
     // steady-state figure, which covers every other run.
-    System.out.printf(Locale.ROOT,
-        "RESULT replica_over_raw_malloc=%.3f replica_over_raw_file=%.3f bdev_over_fio=%.3f alloc_bytes_per_io=%.2f"
-            + " thin_first_write_alloc_bytes_per_io=%.2f thin_first_write_over_overwrite=%.3f%n",
-        replicaOverRawMalloc, replicaOverRawFile, bdevOverFio, worstAllocPerIo,
+    System.out.println(replicaOverRawMalloc.line("replica_over_raw_malloc, worse of read/write"));
+    System.out.println(replicaOverRawFile.line("replica_over_raw_file, worse of read/write"));
+    System.out.println(bdevOverFio.line("bdev_over_fio, worse of read/write"));
+    System.out.printf(Locale.ROOT, "RESULT %s %s %s alloc_bytes_per_io=%.2f thin_first_write_alloc_bytes_per_io=%.2f"
+            + " thin_first_write_over_overwrite=%.3f%n", replicaOverRawMalloc.result("replica_over_raw_malloc"),
+        replicaOverRawFile.result("replica_over_raw_file"), bdevOverFio.result("bdev_over_fio"), worstAllocPerIo,
         first.allocatedBytesPerIo(), first.iops() / over.iops());
   }
 

@@ -106,6 +106,26 @@ class NexusRebuildTest {
   }
 
   @Test
+  void aRateCapLiftedWhileTheRebuildRunsTakesEffectOnTheRunningJob() throws Exception {
+    List<String> uris = kids.make("a", "b");
+    // capped at 1 MiB/s, the 4 MiB copy would take 4 s
+    create(uris.subList(0, 1), new RebuildOptions(4, 1L << 20));
+    fill();
+    String b = uris.get(1);
+    CompletableFuture<RebuildRecord> done = nexus.addChild(b);
+    waitFor(() -> stats(b).blocksRecovered() > 0, "progress");
+    assertTrue(stats(b).percent() < 50, "capped: " + stats(b));
+    long lifted = System.nanoTime();
+    nexus.setRebuildOptions(new RebuildOptions(RebuildOptions.MAX_TASKS, 0));
+    RebuildRecord rec = done.get(10, TimeUnit.SECONDS);
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lifted);
+    assertEquals(RebuildState.COMPLETED, rec.state());
+    assertTrue(millis < 2_000, "the rest took " + millis + " ms once uncapped");
+    assertEquals(0, nexus.rebuildOptions().bytesPerSecond());
+    assertArrayEquals(kids.content(uris.get(0)), kids.content(b));
+  }
+
+  @Test
   void aStoppedRebuildKeepsWhatIsLeftMarkedAndOnlineChildFinishesIt() throws Exception {
     List<String> uris = kids.make("a", "b");
     create(uris.subList(0, 1), new RebuildOptions(2, 4L << 20));

@@ -76,6 +76,16 @@ class NexusRebuildTest {
     }
   }
 
+  /** A filled nexus over the first of {@code uris} with {@code rebuild}, rebuilding the second. */
+  private CompletableFuture<RebuildRecord> rebuildingSecondChild(List<String> uris,
+      RebuildOptions rebuild) throws Exception {
+    create(uris.subList(0, 1), rebuild);
+    fill();
+    CompletableFuture<RebuildRecord> done = nexus.addChild(uris.get(1));
+    waitFor(() -> stats(uris.get(1)).blocksRecovered() > 0, "progress");
+    return done;
+  }
+
   @Test
   void pauseResumeAndStatisticsOfAFullRebuild() throws Exception {
     List<String> uris = kids.make("a", "b", "c");
@@ -108,12 +118,9 @@ class NexusRebuildTest {
   @Test
   void aRateCapLiftedWhileTheRebuildRunsTakesEffectOnTheRunningJob() throws Exception {
     List<String> uris = kids.make("a", "b");
-    // capped at 1 MiB/s, the 4 MiB copy would take 4 s
-    create(uris.subList(0, 1), new RebuildOptions(4, 1L << 20));
-    fill();
     String b = uris.get(1);
-    CompletableFuture<RebuildRecord> done = nexus.addChild(b);
-    waitFor(() -> stats(b).blocksRecovered() > 0, "progress");
+    // capped at 1 MiB/s, the 4 MiB copy would take 4 s
+    CompletableFuture<RebuildRecord> done = rebuildingSecondChild(uris, new RebuildOptions(4, 1L << 20));
     assertTrue(stats(b).percent() < 50, "capped: " + stats(b));
     long lifted = System.nanoTime();
     nexus.setRebuildOptions(new RebuildOptions(RebuildOptions.MAX_TASKS, 0));
@@ -128,11 +135,8 @@ class NexusRebuildTest {
   @Test
   void aStoppedRebuildKeepsWhatIsLeftMarkedAndOnlineChildFinishesIt() throws Exception {
     List<String> uris = kids.make("a", "b");
-    create(uris.subList(0, 1), new RebuildOptions(2, 4L << 20));
-    fill();
     String b = uris.get(1);
-    CompletableFuture<RebuildRecord> first = nexus.addChild(b);
-    waitFor(() -> stats(b).blocksRecovered() > 0, "progress");
+    CompletableFuture<RebuildRecord> first = rebuildingSecondChild(uris, new RebuildOptions(2, 4L << 20));
     nexus.stopRebuild(b);
     RebuildRecord stopped = first.get(10, TimeUnit.SECONDS);
     assertEquals(RebuildState.STOPPED, stopped.state());

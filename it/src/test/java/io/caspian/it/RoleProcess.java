@@ -84,14 +84,13 @@ final class RoleProcess implements AutoCloseable {
      * Waits until this start's output holds a line equal to {@code line} (one per start, as a server's "ready"
      * line): the process may then be used. Fails when it ends first or {@code bound} passes.
      */
-    void awaitLine(String line, java.time.Duration bound) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (Files.readAllLines(log).stream().filter(line::equals).count() < starts) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError(name + " did not print '" + line + "' (start " + starts + "); see " + log);
+    void awaitLine(String line, java.time.Duration bound) throws Exception {
+        Waits.await(name + " printing '" + line + "' (start " + starts + ")", bound, log.getParent(), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " ended before printing '" + line + "'; see " + log);
             }
-            Thread.sleep(100);
-        }
+            return Files.readAllLines(log).stream().filter(line::equals).count() >= starts;
+        });
     }
 
     /** Appends the JVM's thread stacks to its log ({@code jcmd Thread.print}), to see what a hung role waits for. */

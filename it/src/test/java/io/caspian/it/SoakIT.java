@@ -60,6 +60,8 @@ class SoakIT {
     private KafkaBroker broker;
     private Path work;
     private Api api;
+    /** The node whose pool disk the last POOL_DISK_LOST took away, until it is back. */
+    private String diskLost;
     private long t0;
 
     @AfterEach
@@ -134,7 +136,7 @@ class SoakIT {
             step(String.format(Locale.ROOT, "cycle %d %s (%s): recovered in %.1f s, longest I/O %.2f s, "
                     + "%d MiB verified", cycle, fault, detail, recovery, stall, verified));
             if (fault == Fault.POOL_DISK_LOST) {
-                step("cycle " + cycle + ": " + returnDisk(detail));
+                step("cycle " + cycle + ": " + returnDisk());
             }
         }
         long[] rebuilt = rebuildBlocks(volume);
@@ -241,6 +243,7 @@ class SoakIT {
                 String node = replicaNodeOffTheNexus(volume);
                 long lost = System.nanoTime();
                 disks.get(node).kill();
+                diskLost = node;
                 Waits.await("pool-" + node + " Faulted", POOL_FAULT_BOUND, work,
                         () -> "Faulted".equals(api.get("/v0/pools/pool-" + node).path("status").asText()));
                 return String.format(Locale.ROOT, "%s; its pool Faulted %.1f s after", node,
@@ -250,9 +253,10 @@ class SoakIT {
         throw new AssertionError(fault);
     }
 
-    /** The disk of the node {@code detail} of a POOL_DISK_LOST names put back, and its pool Online again. */
-    private String returnDisk(String detail) throws Exception {
-        String node = detail.substring(0, detail.indexOf(';'));
+    /** The disk of {@link #diskLost} put back, and its pool Online again. */
+    private String returnDisk() throws Exception {
+        String node = diskLost;
+        diskLost = null;
         RoleProcess disk = disks.get(node);
         long back = System.nanoTime();
         disk.restart();

@@ -153,7 +153,7 @@ public final class RestApi extends AllDirectives {
                 path(segment("volumes").slash(segment()).slash("rebuild_rate").slash(segment()), (id, rate) ->
                         put(() -> run(() -> {
                             var set = volumes.setRebuildRate(volume(id), rebuildRate(rate));
-                            return ok(views.nexus(set.getKey(), set.getValue()));
+                            return ok(views.nexus(set.nexus(), set.answer()));
                         }))),
                 path(segment("volumes").slash(segment()).slash("target"), id -> concat(
                         // host (repeatable): the host NQNs that may connect; none: any host (NBD has no host NQN).

@@ -304,9 +304,9 @@ public final class VolumeService {
      * Caps the copy bandwidth of the rebuilds of the volume's nexus, running and to come, at {@code bytesPerSecond}
      * (0 lifts the cap), on top of their yielding to the volume's own I/O. Held by the running nexus, as DRBD's
      * resync rate set with drbdsetup: a nexus re-created after an io-engine restart starts from the io-engine's
-     * {@code rebuild-bandwidth} again. Returns the nexus and what its io-engine answered.
+     * {@code rebuild-bandwidth} again.
      */
-    public Map.Entry<NexusState, NexusInfo> setRebuildRate(String id, long bytesPerSecond) {
+    public RebuildRateSet setRebuildRate(String id, long bytesPerSecond) {
         if (bytesPerSecond != 0 && bytesPerSecond < MIN_REBUILD_RATE) {
             throw new ControlException(Reply.Kind.INVALID, "a rebuild rate is 0 (no cap) or at least "
                     + MIN_REBUILD_RATE + " bytes per second (1 MiB/s), not " + bytesPerSecond);
@@ -314,7 +314,11 @@ public final class VolumeService {
         NexusState n = nexusOf(existing(id), "set a rebuild rate on");
         NexusInfo info = await(io.setRebuildRate(n.node(), n.id(), bytesPerSecond), "set the rebuild rate of nexus "
                 + n.id());
-        return Map.entry(n, info);
+        return new RebuildRateSet(n, info);
+    }
+
+    /** A nexus given a rebuild rate cap, and what its io-engine answered (its reports may lag). */
+    public record RebuildRateSet(NexusState nexus, NexusInfo answer) {
     }
 
     /** Removes every fault injected on the nexus child backed by {@code replica}. */

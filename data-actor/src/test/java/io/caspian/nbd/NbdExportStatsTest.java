@@ -47,7 +47,9 @@ class NbdExportStatsTest {
       b.send(Nbd.CMD_WRITE, 0, 9, 0, 4096, new byte[4096]);
       a.flush();
       b.flush();
-      awaitDisk(s -> s.inFlight() == 4, "three reads and a write held by the device");
+      awaitDisk(s -> s.inFlight() == 4, "three reads and a write received");
+      // A request counts as in flight once received, before the device holds its completion.
+      awaitHeld(4);
       device.completeAll();
       for (int i = 0; i < 3; i++) {
         assertEquals(0, a.reply().error());
@@ -59,6 +61,17 @@ class NbdExportStatsTest {
     }
     awaitDisk(s -> s.connections() == 0, "both disconnected");
     assertEquals(new NbdExportStats("idle", 0, 0), server.exportStats().get(1));
+  }
+
+  /** Waits (at most 10 s) until the device holds {@code n} completions. */
+  private void awaitHeld(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (device.pending() < n) {
+      if (System.nanoTime() > deadline) {
+        fail("the device holds " + device.pending() + " completions, not " + n);
+      }
+      Thread.sleep(10);
+    }
   }
 
   /** Waits (at most 10 s) until the export "disk" reads as {@code ok}: connections close asynchronously. */

@@ -29,6 +29,8 @@ public final class Main {
               control     the control plane: --rest host:port  --port ARTERY_PORT  --seed host:port ...
                           --journal h2|postgres  --jdbc-url URL  --jdbc-user U  --jdbc-password P
                           --faulted-child-wait D (0s)
+                          --node-timeout D (10s): an io-engine offline this long has its replicas faulted in every
+                          nexus and replaced at once (up too)
                           --token-file F: the REST API's bearer tokens, one a line (e.g. a mounted Secret); without
                           it DIR/rest-token is made (0600) on first start and used. --auth none: no token (dev only)
                           --tls-keystore P12 --tls-keystore-password-file F: the REST API over HTTPS

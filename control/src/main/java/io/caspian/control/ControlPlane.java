@@ -164,14 +164,14 @@ public final class ControlPlane implements AutoCloseable {
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
-                    c.getDuration("faulted-child-wait"), !c.getString("bus.bootstrap-servers").isBlank(),
+                    c.getDuration("faulted-child-wait"), c.getDuration("node-timeout"), !c.getString("bus.bootstrap-servers").isBlank(),
                     c.getDuration("bus.report-grace"));
             PoolService pools = new PoolService(entities, model, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, model,
                     inventory, io, volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
                     ioTimeout, operations, metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
-                    operations)), "data-node-watcher", Props.empty());
+                    operations, system, c.getDuration("node-timeout"))), "data-node-watcher", Props.empty());
 
             RestApi api = new RestApi(entities, model, inventory, volumes, pools,
                     new VolumeStatsService(entities, io, clock, ioTimeout), operations);
@@ -224,9 +224,14 @@ public final class ControlPlane implements AutoCloseable {
                 .withSecurity(security), sink);
     }
 
-    /** Registers nodes as they report and marks them offline when they go; both trigger a reconciliation. */
+    /**
+     * Registers nodes as they report and marks them offline when they go; both trigger a reconciliation, and a node
+     * gone another one once it has been offline for the node timeout, when its replicas are given up on (nothing
+     * else may happen then on an idle cluster).
+     */
     private static NodeListener listener(Entities entities, Inventory inventory,
-                                         ActorRef<Reconciler.Message> reconciler, ExecutorService operations) {
+                                         ActorRef<Reconciler.Message> reconciler, ExecutorService operations,
+                                         ActorSystem<?> system, Duration nodeTimeout) {
         return new NodeListener() {
             @Override
             public void reported(NodeStateReport r, NodeStateReport previous) {
@@ -250,6 +255,10 @@ public final class ControlPlane implements AutoCloseable {
                 operation(() -> entities.node(node, NodeCommand.MarkOffline::new), operations)
                         .whenComplete((ok, e) -> reconciler.tell(new Reconciler.Trigger("node " + node
                                 + " offline")));
+                // A little after the timeout: the inventory's clock must have passed it when the sweep looks.
+                system.scheduler().scheduleOnce(nodeTimeout.plusMillis(100), () -> reconciler.tell(
+                        new Reconciler.Trigger("node " + node + " offline for the node timeout")),
+                        system.executionContext());
             }
         };
     }

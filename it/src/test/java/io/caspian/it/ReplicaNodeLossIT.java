@@ -1,119 +1,103 @@
 package io.caspian.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.caspian.bdev.DirectMemory;
-import io.caspian.bdev.SyncIo;
 import io.caspian.nvmf.host.NvmfDevice;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.Set;
 import java.util.UUID;
-import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A replica node that hangs (SIGSTOP) or dies (SIGKILL) under a volume's writes, on separate JVMs: the volume's
  * writes stall at most the child I/O timeout plus one second while the node hangs, and about one reconnect attempt
- * when it dies, because its refused connection is positive evidence the replica is gone. Every block written
- * before, during and after reads back with its checksum. The volume's client is our NVMe/TCP initiator in this JVM
- * with the Linux host's 30 s I/O timeout, so no client-side timeout hides a stall.
+ * when it dies, because its refused connection is positive evidence the replica is gone. A replica node that dies
+ * while the volume is idle, which only the control plane can notice, is replaced once it has been offline for the
+ * node timeout, although the faulted-child wait is much longer. Every block written before, during and after reads
+ * back with its checksum. The volume's client is our NVMe/TCP initiator in this JVM with the Linux host's 30 s I/O
+ * timeout, so no client-side timeout hides a stall.
  */
 class ReplicaNodeLossIT {
     private static final Duration CHILD_IO_TIMEOUT = Duration.ofSeconds(6);
-    private static final int BLOCK = 64 * 1024;
+    private static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+    /** Longer than the test: a replacement before it ends comes from the node timeout. */
+    private static final Duration FAULTED_CHILD_WAIT = Duration.ofMinutes(10);
     private static final long VOLUME_BYTES = 32L << 20;
-
-    private final List<RoleProcess> processes = new ArrayList<>();
-    private final Map<Long, Long> written = new LinkedHashMap<>();
-
-    @AfterEach
-    void stopAll() throws Exception {
-        for (RoleProcess p : processes) {
-            if (p.alive()) {
-                p.signal("CONT");
-            }
-            p.close();
-        }
-    }
 
     @Test
     void aHungOrDeadReplicaNodeStallsTheVolumeOnlyBriefly() throws Exception {
-        Path work = Files.createDirectories(Path.of(System.getProperty("caspian.it.work", "target/it-work"))
-                .resolve("replica-node-loss-" + System.currentTimeMillis()));
-        int controlPort = Ports.free();
-        int restPort = Ports.free();
-        List<Integer> enginePorts = List.of(Ports.free(), Ports.free(), Ports.free(), Ports.free());
-        List<String> control = new ArrayList<>(List.of("control", "--data-dir", work.resolve("control").toString(),
-                "--port", String.valueOf(controlPort), "--rest", "127.0.0.1:" + restPort,
-                "--seed", "127.0.0.1:" + controlPort));
-        enginePorts.forEach(p -> control.addAll(List.of("--seed", "127.0.0.1:" + p)));
-        processes.add(RoleProcess.start("control", work, control));
-        Map<String, RoleProcess> engines = new LinkedHashMap<>();
-        for (int i = 1; i <= enginePorts.size(); i++) {
-            String node = "node-" + i;
-            RoleProcess e = RoleProcess.start(node, work, List.of("io-engine", "--node-id", node,
-                    "--data-dir", work.resolve(node).toString(), "--port", String.valueOf(enginePorts.get(i - 1)),
-                    "--seed", "127.0.0.1:" + controlPort, "--nbd-port", String.valueOf(Ports.free()),
-                    "--nvmf-port", String.valueOf(Ports.free()),
-                    "--child-io-timeout", CHILD_IO_TIMEOUT.toSeconds() + "s"));
-            processes.add(e);
-            engines.put(node, e);
+        try (EngineCluster cluster = EngineCluster.start("replica-node-loss", 5,
+                List.of("--node-timeout", NODE_TIMEOUT.toSeconds() + "s",
+                        "--faulted-child-wait", FAULTED_CHILD_WAIT.toSeconds() + "s"),
+                List.of("--child-io-timeout", CHILD_IO_TIMEOUT.toSeconds() + "s"))) {
+            run(cluster);
         }
-        Api api = new Api(restPort, work.resolve("control"));
-        for (String node : engines.keySet()) {
-            Waits.await(node + " online", Duration.ofSeconds(120), work,
-                    () -> "Online".equals(api.get("/v0/nodes/" + node).path("status").asText()));
-            String disk = "file://" + work.resolve(node).resolve("pool.img").toAbsolutePath() + "?size_mb=96";
-            api.put("/v0/nodes/" + node + "/pools/pool-" + node, "{\"disks\":[\"" + disk + "\"]}");
-        }
-        String volume = UUID.randomUUID().toString();
-        api.put("/v0/volumes/" + volume, "{\"size\":" + VOLUME_BYTES + ",\"replicas\":3,\"thin\":false}");
-        api.put("/v0/volumes/" + volume + "/target?protocol=nvmf", null);
-        Waits.await("volume online", Duration.ofSeconds(60), work,
-                () -> "Online".equals(api.get("/v0/volumes/" + volume).path("status").asText()));
-        JsonNode target = api.get("/v0/volumes/" + volume).path("target");
-        String nexusNode = target.path("node").asText();
+    }
 
+    private static void run(EngineCluster cluster) throws Exception {
+        Api api = cluster.api;
+        String volume = UUID.randomUUID().toString();
+        JsonNode target = cluster.publishedVolume(volume, VOLUME_BYTES, 3);
+        String nexusNode = target.path("node").asText();
+        CheckedBlocks blocks = new CheckedBlocks();
         try (NvmfDevice dev = NvmfDevice.open(target.path("device_uri").asText()
                 + "?io_queues=1&queue_depth=8&io_timeout_ms=30000")) {
             long next = 0;
-            next = writeBlocks(dev, next, 8);
+            blocks.write(dev, next, 8);
+            next += 8L * CheckedBlocks.BLOCK;
 
-            RoleProcess hung = engines.get(replicaNodeOtherThan(api, volume, nexusNode));
+            RoleProcess hung = cluster.engines.get(replicaNodeOtherThan(api, volume, nexusNode));
             hung.signal("STOP");
-            long hungStall = maxWriteMillis(dev, next, 16);
-            next += 16L * BLOCK;
+            long hungStall = blocks.write(dev, next, 16);
+            next += 16L * CheckedBlocks.BLOCK;
             System.out.printf("[ReplicaNodeLossIT] %s SIGSTOPped: longest write %d ms (child I/O timeout %d ms)%n",
                     hung.name(), hungStall, CHILD_IO_TIMEOUT.toMillis());
             assertTrue(hungStall <= CHILD_IO_TIMEOUT.toMillis() + 1000,
                     "a write stalled " + hungStall + " ms behind a hung replica node");
             hung.signal("CONT");
-            verifyAll(dev);
+            blocks.verify(dev);
 
-            Waits.await("volume back to 3 online replicas", Duration.ofSeconds(180), work,
-                    () -> onlineChildren(api, volume) == 3);
-            RoleProcess dead = engines.get(replicaNodeOtherThan(api, volume, nexusNode));
+            Waits.await("volume back to 3 online replicas", Duration.ofSeconds(180), cluster.work,
+                    () -> cluster.onlineChildren(volume) == 3);
+            RoleProcess dead = cluster.engines.get(replicaNodeOtherThan(api, volume, nexusNode));
             dead.kill();
-            long deadStall = maxWriteMillis(dev, next, 16);
+            long deadStall = blocks.write(dev, next, 16);
+            next += 16L * CheckedBlocks.BLOCK;
             System.out.printf("[ReplicaNodeLossIT] %s SIGKILLed: longest write %d ms%n", dead.name(), deadStall);
             assertTrue(deadStall < CHILD_IO_TIMEOUT.toMillis() / 2,
                     "a write waited " + deadStall + " ms for a replica node that refuses connections");
-            verifyAll(dev);
+            blocks.verify(dev);
+
+            Waits.await("volume back to 3 online replicas after a node loss", Duration.ofSeconds(120),
+                    cluster.work, () -> cluster.onlineChildren(volume) == 3);
+            Set<String> before = childReplicas(api, volume);
+            String idleNode = replicaNodeOtherThan(api, volume, nexusNode);
+            long killed = System.nanoTime();
+            cluster.engines.get(idleNode).kill();
+            Waits.await("the volume no longer Online with " + idleNode + " gone", Duration.ofSeconds(30),
+                    cluster.work, () -> !"Online".equals(api.get("/v0/volumes/" + volume).path("status").asText()));
+            long degradedMs = (System.nanoTime() - killed) / 1_000_000;
+            Waits.await("a replacement for the replica on idle " + idleNode, Duration.ofSeconds(60), cluster.work,
+                    () -> !before.containsAll(childReplicas(api, volume)));
+            long replacedMs = (System.nanoTime() - killed) / 1_000_000;
+            System.out.printf("[ReplicaNodeLossIT] %s SIGKILLed with the volume idle: volume not Online after %d ms, "
+                    + "replacement child added after %d ms (node timeout %d ms); nexus %s%n", idleNode, degradedMs,
+                    replacedMs, NODE_TIMEOUT.toMillis(), api.get("/v0/nexuses/" + volume).path("children"));
+            assertTrue(replacedMs >= NODE_TIMEOUT.toMillis(), "replaced after " + replacedMs
+                    + " ms, before the node timeout");
+            assertTrue(replacedMs <= NODE_TIMEOUT.toMillis() + 20_000, "replaced only after " + replacedMs + " ms");
+            blocks.write(dev, next, 16);
+            Waits.await("volume back to 3 online replicas after an idle node loss", Duration.ofSeconds(120),
+                    cluster.work, () -> cluster.onlineChildren(volume) == 3);
+            blocks.verify(dev);
         }
     }
 
     /** A node holding an online replica of the volume, not the nexus's node. */
-    private static String replicaNodeOtherThan(Api api, String volume, String nexusNode) throws Exception {
+    static String replicaNodeOtherThan(Api api, String volume, String nexusNode) throws Exception {
         for (JsonNode child : api.get("/v0/nexuses/" + volume).path("children")) {
             if (!"Online".equals(child.path("state").asText())) {
                 continue;
@@ -127,48 +111,11 @@ class ReplicaNodeLossIT {
                 + api.get("/v0/nexuses/" + volume));
     }
 
-    private static int onlineChildren(Api api, String volume) throws Exception {
-        int n = 0;
+    static Set<String> childReplicas(Api api, String volume) throws Exception {
+        Set<String> replicas = new HashSet<>();
         for (JsonNode child : api.get("/v0/nexuses/" + volume).path("children")) {
-            n += "Online".equals(child.path("state").asText()) ? 1 : 0;
+            replicas.add(child.path("replica").asText());
         }
-        return n;
-    }
-
-    private long writeBlocks(NvmfDevice dev, long offset, int count) throws Exception {
-        maxWriteMillis(dev, offset, count);
-        return offset + (long) count * BLOCK;
-    }
-
-    /** Writes {@code count} checksummed blocks from {@code offset}; the longest single write in ms. */
-    private long maxWriteMillis(NvmfDevice dev, long offset, int count) throws Exception {
-        long longest = 0;
-        ByteBuffer buf = DirectMemory.allocate(BLOCK);
-        for (int i = 0; i < count; i++) {
-            long at = offset + (long) i * BLOCK;
-            SplittableRandom r = new SplittableRandom(at ^ System.nanoTime());
-            for (int j = 0; j < BLOCK; j += 8) {
-                buf.putLong(j, r.nextLong());
-            }
-            long t0 = System.nanoTime();
-            SyncIo.write(dev, at, buf, 0, BLOCK);
-            longest = Math.max(longest, (System.nanoTime() - t0) / 1_000_000);
-            written.put(at, crc(buf));
-        }
-        return longest;
-    }
-
-    private void verifyAll(NvmfDevice dev) throws Exception {
-        ByteBuffer buf = DirectMemory.allocate(BLOCK);
-        for (Map.Entry<Long, Long> w : written.entrySet()) {
-            SyncIo.read(dev, w.getKey(), buf, 0, BLOCK);
-            assertEquals(w.getValue(), crc(buf), "block at " + w.getKey() + " reads back wrong");
-        }
-    }
-
-    private static long crc(ByteBuffer b) {
-        CRC32C c = new CRC32C();
-        c.update(b.duplicate().clear().limit(BLOCK));
-        return c.getValue();
+        return replicas;
     }
 }

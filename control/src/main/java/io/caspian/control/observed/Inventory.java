@@ -58,6 +58,8 @@ public final class Inventory {
     private final Set<String> cordoned = ConcurrentHashMap.newKeySet();
     private final Map<String, PoolSpec> poolSpecs = new ConcurrentHashMap<>();
     private final Map<String, Instant> recentlyCreated = new ConcurrentHashMap<>();
+    /** When each node now Offline was seen going: how long it has been gone decides when its replicas are replaced. */
+    private final Map<String, Instant> offlineSince = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Duration staleAfter;
 
@@ -94,6 +96,7 @@ public final class Inventory {
             changed[0] = true;
             return new Observed(r, true, now, NodeHealth.ONLINE);
         });
+        offlineSince.remove(r.node());
         return changed[0];
     }
 
@@ -103,6 +106,7 @@ public final class Inventory {
             if (o.report().dataNode().equals(ref) && o.alive()) {
                 nodes.computeIfPresent(o.node(), (k, old) -> new Observed(old.report(), false, old.received(),
                         NodeHealth.OFFLINE));
+                offlineSince.putIfAbsent(o.node(), clock.instant());
                 return Optional.of(o.node());
             }
         }
@@ -120,6 +124,16 @@ public final class Inventory {
     /** The node's health for a person: ONLINE, OFFLINE, UNKNOWN, or that it was never heard from. */
     public String describe(String node) {
         return node(node).map(o -> o.health().name()).orElse("not heard from since the control plane started");
+    }
+
+    /**
+     * Whether the node has been Offline — positive evidence it is gone — for at least {@code timeout} without a
+     * report since. A node merely quiet (Unknown) or not heard from since this control node started never is.
+     */
+    public boolean offlineFor(String node, Duration timeout) {
+        Instant since = offlineSince.get(node);
+        return since != null && node(node).map(o -> o.health() == NodeHealth.OFFLINE).orElse(false)
+                && !since.plus(timeout).isAfter(clock.instant());
     }
 
     public Optional<ActorRef<IoEngineCommand>> dataNode(String node) {
@@ -144,7 +158,9 @@ public final class Inventory {
      * failed metadata write faults it until it is imported) and in which its report is evidence of what it holds.
      */
     public boolean poolOnline(String node, String name) {
-        return pool(node, name).filter(p -> p.status() == io.caspian.events.Health.ONLINE).isPresent();
+        // Only a fresh report of a node that is Online counts: an Offline or quiet node's last word may be stale.
+        return node(node).filter(Observed::online).isPresent()
+                && pool(node, name).filter(p -> p.status() == io.caspian.events.Health.ONLINE).isPresent();
     }
 
     public Optional<PoolInfo> pool(String node, String name) {

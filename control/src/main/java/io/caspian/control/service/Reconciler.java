@@ -6,6 +6,7 @@ import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.control.readmodel.ModelKind;
 import io.caspian.control.readmodel.ReadModel;
+import io.caspian.events.ioengine.NexusInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
@@ -261,8 +262,19 @@ public final class Reconciler {
         }
     }
 
-    /** A replica on an io-engine with no live Replica entity was left behind by a crash or an offline node. */
+    /**
+     * A replica on an io-engine with no live Replica entity was left behind by a crash or an offline node; a nexus
+     * the journal does not place on its node, by a failover while the node was away.
+     */
     private void orphans() {
+        for (Inventory.Observed o : inventory.nodes()) {
+            if (!o.online()) {
+                continue;
+            }
+            for (NexusInfo n : o.report().nexuses()) {
+                guarded("stray nexus " + n.uuid(), () -> volumes.destroyStrayNexus(o.node(), n.uuid()));
+            }
+        }
         for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
             String uuid = r.info().uuid();
             boolean poolOnline = inventory.poolOnline(r.node(), r.info().pool());

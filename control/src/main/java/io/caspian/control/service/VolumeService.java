@@ -58,6 +58,7 @@ public final class VolumeService {
     private final Scheduler scheduler;
     private final Duration ioTimeout;
     private final FaultedChildWait faultWait;
+    private final Duration nodeTimeout;
     private final boolean consumesBus;
     private final BusGrace busGrace;
     /**
@@ -79,19 +80,17 @@ public final class VolumeService {
         }
     }
 
-    public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
-                         Duration ioTimeout) {
-        this(entities, inventory, io, scheduler, ioTimeout, Clock.systemUTC(), Duration.ZERO, false, Duration.ZERO);
-    }
-
     /**
      * {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced;
+     * {@code nodeTimeout}: how long an io-engine may be Offline before its replicas are faulted in every nexus that
+     * uses them and replaced (the faulted-child wait does not apply on top: the node already had its time);
      * {@code consumesBus}: this plane consumes the io bus, which then carries the child and rebuild events of every
      * io-engine that publishes to it, and state reports wait {@code reportGrace} for it (see {@link ReportedChildren}).
      */
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
-                         Duration ioTimeout, Clock clock, Duration faultedWait, boolean consumesBus,
-                         Duration reportGrace) {
+                         Duration ioTimeout, Clock clock, Duration faultedWait, Duration nodeTimeout,
+                         boolean consumesBus, Duration reportGrace) {
+        this.nodeTimeout = nodeTimeout;
         this.consumesBus = consumesBus;
         this.busGrace = new BusGrace(clock, reportGrace);
         this.entities = entities;
@@ -359,10 +358,34 @@ public final class VolumeService {
         return locked(id, () -> entities.volume(id).map(this::reconcileLocked));
     }
 
+    /**
+     * Destroys a nexus an io-engine runs where the journal has none: its target failed over while the node was away,
+     * or a crash came between making it and journaling it. The evidence is the journal's, read again under the
+     * volume's lock (a nexus id is its volume's id), and the node's fresh report; the data is on the replicas.
+     */
+    public void destroyStrayNexus(String node, String nexus) {
+        locked(nexus, () -> {
+            boolean onRecordHere = entities.nexus(nexus).filter(n -> n.node().equals(node)).isPresent();
+            if (!onRecordHere && nodeOnline(node) && inventory.nexus(node, nexus).isPresent()) {
+                LOG.warn("destroying stray nexus {} on node {}: the journal has it {}", nexus, node,
+                        entities.nexus(nexus).map(n -> "on node " + n.node()).orElse("nowhere"));
+                ignoreUnavailable(() -> await(io.destroyNexus(node, nexus), "destroy stray nexus " + nexus));
+            }
+            return null;
+        });
+    }
+
     // ------------------------------------------------------------------ reconciliation
 
     private VolumeState reconcileLocked(VolumeState v) {
         String id = v.id();
+        if (v.published()) {
+            Optional<NexusState> lostTarget = entities.nexus(v.nexus()).filter(n -> nodeLost(n.node()));
+            if (lostTarget.isPresent()) {
+                failOver(v, lostTarget.get());
+                v = existing(id);
+            }
+        }
         Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         Optional<NexusInfo> observedNexus = nexus.flatMap(n -> inventory.nexus(n.node(), n.id()));
         LOG.debug("volume {}: reconciling; nexus {}, observed {}", id, nexus.map(NexusState::children).orElse(null),
@@ -375,7 +398,7 @@ public final class VolumeService {
             recreateNexus(v, entities.nexus(v.nexus()).orElseThrow());
         }
         if (nexus.isPresent() && nexusNodeOnline && observedNexus.isPresent()) {
-            faultChildrenOnFaultedReplicas(entities.nexus(v.nexus()).orElseThrow());
+            faultChildrenOnEvidence(entities.nexus(v.nexus()).orElseThrow());
         }
         NexusState current = nexus.flatMap(n -> entities.nexus(n.id())).orElse(null);
         // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
@@ -461,7 +484,8 @@ public final class VolumeService {
     /**
      * The faulted children still within their wait period. While its replica is reachable, each is asked back
      * (partial rebuild from the nexus's segment map) at most every third of the period; a child that faults again
-     * is asked again until the period ends, then replaced.
+     * is asked again until the period ends, then replaced. A child whose node has been Offline for the node timeout
+     * waits no longer: the node had its time.
      */
     private Map<String, Child> waitForFaulted(VolumeState v, NexusState nexus, Map<String, Child> faulted) {
         Set<String> uris = nexus == null ? Set.of() : nexus.children().stream()
@@ -473,7 +497,8 @@ public final class VolumeService {
         }
         for (Map.Entry<String, Child> e : faulted.entrySet()) {
             Child c = e.getValue();
-            if (!faultWait.waiting(v.id(), c.uri())) {
+            boolean nodeLost = entities.replica(e.getKey()).map(r -> nodeLost(r.spec().node())).orElse(false);
+            if (nodeLost || !faultWait.waiting(v.id(), c.uri())) {
                 continue;
             }
             waiting.put(e.getKey(), c);
@@ -549,32 +574,55 @@ public final class VolumeService {
     }
 
     /**
-     * A replica whose own io-engine reports it Faulted (its pool's disk failed) is positive evidence that its child
-     * cannot keep up: fault it in the nexus and take it out of the I/O path at once rather than let every write wait
-     * for the remote side's timeout. The faulted-child rules then replace it. The last in-sync child stays: the
-     * nexus would have nothing left to read from.
+     * Faults, in the nexus, every child there is positive evidence against, and takes it out of the I/O path at once
+     * rather than let every write wait for the remote side's timeout; the faulted-child rules then replace it. The
+     * last in-sync child stays: the nexus would have nothing left to read from.
      */
-    private void faultChildrenOnFaultedReplicas(NexusState nexus) {
+    private void faultChildrenOnEvidence(NexusState nexus) {
         long inSync = nexus.children().stream().filter(Child::inSync).count();
         for (Child c : nexus.children()) {
             if (c.state() == ChildState.FAULTED || c.inSync() && inSync <= 1) {
                 continue;
             }
-            Optional<Inventory.On<ReplicaInfo>> r = inventory.replica(c.replica())
-                    .filter(o -> nodeOnline(o.node()) && o.info().status() == Health.FAULTED);
-            if (r.isEmpty()) {
+            String why = evidenceAgainst(c);
+            if (why == null) {
                 continue;
             }
-            String why = "replica " + c.replica() + " is Faulted on node " + r.get().node() + " (pool "
-                    + r.get().info().pool() + " "
-                    + inventory.pool(r.get().node(), r.get().info().pool()).map(PoolInfo::status).orElse(Health.UNKNOWN)
-                    + ")";
             LOG.warn("nexus {}: faulting child {}: {}", nexus.id(), c.uri(), why);
             entities.nexus(nexus.id(), x -> new NexusCommand.SetChildState(c.uri(), ChildState.FAULTED, why, x));
             ignoreUnavailable(() -> await(io.removeChild(nexus.node(), nexus.id(), c.uri()),
                     "take faulted child " + c.uri() + " out of nexus " + nexus.id()));
             inSync -= c.inSync() ? 1 : 0;
         }
+    }
+
+    /**
+     * Why a child cannot keep up, or null: its replica's own io-engine reports it Faulted (its pool's disk failed),
+     * or its io-engine has been Offline for the node timeout. A child on an Offline node that no I/O touched would
+     * otherwise stay Online in the nexus, and the volume with it, for as long as the node stays away.
+     */
+    private String evidenceAgainst(Child c) {
+        Optional<Inventory.On<ReplicaInfo>> faulted = inventory.replica(c.replica())
+                .filter(o -> nodeOnline(o.node()) && o.info().status() == Health.FAULTED);
+        if (faulted.isPresent()) {
+            return "replica " + c.replica() + " is Faulted on node " + faulted.get().node() + " (pool "
+                    + faulted.get().info().pool() + " " + inventory.pool(faulted.get().node(),
+                    faulted.get().info().pool()).map(PoolInfo::status).orElse(Health.UNKNOWN) + ")";
+        }
+        return entities.replica(c.replica()).map(r -> r.spec().node()).filter(this::nodeLost)
+                .map(node -> "node " + node + " has been offline for more than the node timeout ("
+                        + nodeTimeout.toSeconds() + " s)").orElse(null);
+    }
+
+    /** Whether the replica's node is Offline (positive evidence it is gone), however briefly. */
+    private boolean replicaNodeOffline(String replica) {
+        return entities.replica(replica).flatMap(r -> inventory.node(r.spec().node()))
+                .map(o -> o.health() == Inventory.NodeHealth.OFFLINE).orElse(false);
+    }
+
+    /** Whether the node has been Offline for the node timeout: its replicas are given up on. */
+    private boolean nodeLost(String node) {
+        return inventory.offlineFor(node, nodeTimeout);
     }
 
     /**
@@ -620,6 +668,81 @@ public final class VolumeService {
                 entities.nexus(nexus.id(), x -> new NexusCommand.SetChildState(c.uri(), ChildState.FAULTED, why, x));
             }
         }
+    }
+
+    /**
+     * The nexus's node has been Offline for the node timeout: the target moves. The nexus is re-created on another
+     * node, under the same volume NQN, from the children the journal records as in sync and whose replicas a fresh
+     * report lists (never from one that may have missed an acknowledged write), and published to the same hosts.
+     * Sharing each remote replica to the new node closes the old node's connections to it, so an old nexus that
+     * comes back cannot write through them. The other children join as Faulted (their nodes are gone or they were
+     * out of sync), and the faulted-child rules replace them. With no such child reachable the volume stays down
+     * until one reports: a target on stale data would be worse than none.
+     */
+    private void failOver(VolumeState v, NexusState old) {
+        List<Child> inSync = new ArrayList<>();
+        List<Child> left = new ArrayList<>();
+        for (Child c : old.children()) {
+            Optional<ReplicaState> r = entities.replica(c.replica());
+            boolean usable = c.inSync() && r.isPresent() && reachable(r.get())
+                    && !r.get().spec().node().equals(old.node());
+            (usable ? inSync : left).add(c);
+        }
+        if (inSync.isEmpty()) {
+            LOG.error("volume {}: node {} running its nexus is lost and no child known to be in sync is reachable; "
+                    + "the target stays down until one reports", v.id(), old.node());
+            return;
+        }
+        Set<String> onNodes = new HashSet<>();
+        inSync.forEach(c -> entities.replica(c.replica()).ifPresent(r -> onNodes.add(r.spec().node())));
+        Optional<String> placed = scheduler.placeNexus(null, Candidates.nodes(inventory), onNodes);
+        if (placed.isEmpty()) {
+            LOG.error("volume {}: node {} running its nexus is lost and no online, uncordoned node can take it",
+                    v.id(), old.node());
+            return;
+        }
+        String target = placed.get();
+        LOG.warn("volume {}: node {} running its nexus has been offline for more than the node timeout; failing "
+                + "the target over to node {} with {} in-sync children", v.id(), old.node(), target, inSync.size());
+        List<Child> children = new ArrayList<>();
+        for (Child c : inSync) {
+            ReplicaState r = entities.replica(c.replica()).orElseThrow();
+            if (r.spec().node().equals(target) && r.share() == Protocol.NVMF) {
+                // The new nexus opens this replica locally, but its share still admits the old nexus's node: narrow
+                // it to the new node, which closes the old node's connection before anything is written here.
+                await(io.shareReplica(target, r.id(), Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn(target))),
+                        "fence replica " + r.id() + " off node " + old.node());
+            }
+            children.add(new Child(childUri(r, target), r.id(), ChildState.ONLINE, ""));
+        }
+        // The io-engine first, the journal after: until the journal names the new node, the old nexus is the one on
+        // record, a failure here leaves nothing to undo but the half-made nexus, and the next pass tries again. A
+        // nexus made there and never journaled (a crash in between) is an orphan the sweep destroys.
+        NexusInfo info;
+        try {
+            await(io.createNexus(target, old.id(), old.size(), children.stream().map(Child::uri).toList()),
+                    "create nexus " + old.id() + " on node " + target);
+            info = await(io.publishNexus(target, old.id(), old.protocol(), Set.copyOf(v.hosts())),
+                    "publish nexus " + old.id() + " on node " + target);
+        } catch (RuntimeException e) {
+            LOG.warn("volume {}: failing over to node {} failed, trying again next pass: {}", v.id(), target,
+                    e.getMessage());
+            ignoreUnavailable(() -> await(io.destroyNexus(target, old.id()), "destroy nexus " + old.id()));
+            throw e;
+        }
+        entities.nexus(old.id(), NexusCommand.Unpublish::new);
+        entities.nexus(old.id(), NexusCommand.Destroy::new);
+        entities.nexus(old.id(), r -> new NexusCommand.Create(new NexusSpec(target, old.size(), v.id(), children),
+                r));
+        entities.nexus(old.id(), r -> new NexusCommand.Publish(old.protocol(), info.deviceUri(), r));
+        for (Child c : left) {
+            String why = c.inSync() ? "not reachable when the target failed over from node " + old.node()
+                    : "out of sync when the target failed over: " + c.reason();
+            entities.nexus(old.id(), r -> new NexusCommand.AddChild(new Child(c.uri(), c.replica(),
+                    ChildState.FAULTED, why), r));
+        }
+        entities.volume(v.id(), r -> new VolumeCommand.Publish(v.nexus(), target, old.protocol(), info.deviceUri(),
+                v.hosts(), r));
     }
 
     /**
@@ -780,9 +903,16 @@ public final class VolumeService {
                 return new Status(Health.FAULTED, "its nexus is not running on node " + node + " (node "
                         + inventory.describe(node) + ")");
             }
-            good = observed.get().children().stream().filter(c -> c.state() == ChildState.ONLINE).count();
-            missing = observed.get().children().stream().filter(c -> c.state() != ChildState.ONLINE)
-                    .map(c -> c.uri() + " " + c.state() + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")"))
+            // A child the nexus still calls Online on a node known to be gone is not counted on: no I/O may have
+            // touched it since, and the volume must not say Online until the node timeout replaces it.
+            Set<String> gone = n.map(x -> x.children().stream().filter(c -> replicaNodeOffline(c.replica()))
+                    .map(Child::uri).collect(Collectors.toSet())).orElse(Set.of());
+            good = observed.get().children().stream()
+                    .filter(c -> c.state() == ChildState.ONLINE && !gone.contains(c.uri())).count();
+            missing = observed.get().children().stream()
+                    .filter(c -> c.state() != ChildState.ONLINE || gone.contains(c.uri()))
+                    .map(c -> c.uri() + " " + (gone.contains(c.uri()) ? "on an offline node" : c.state()
+                            + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")")))
                     .collect(Collectors.joining(", "));
         } else {
             List<String> bad = new ArrayList<>();

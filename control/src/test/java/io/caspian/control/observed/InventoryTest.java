@@ -95,4 +95,24 @@ class InventoryTest {
         assertTrue(inv.update(report("i2", 1, List.of())), "a new instance starts again at generation 1");
         assertEquals(NodeHealth.ONLINE, inv.node("node-1").orElseThrow().health());
     }
+
+    @Test
+    void onlyANodeOfflineForTheWholeTimeoutCountsAsLost() {
+        Manual clock = new Manual();
+        Inventory inv = new Inventory(clock, Duration.ofSeconds(15));
+        Duration timeout = Duration.ofSeconds(10);
+        inv.update(report("i1", 1, List.of()));
+        clock.advance(Duration.ofSeconds(20));
+        assertFalse(inv.offlineFor("node-1", timeout), "a quiet (Unknown) node is no evidence of a loss");
+        inv.offline(dataNode);
+        clock.advance(Duration.ofSeconds(9));
+        assertFalse(inv.offlineFor("node-1", timeout), "offline for 9 s of 10");
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(inv.offlineFor("node-1", timeout));
+        assertTrue(inv.update(report("i2", 1, List.of())));
+        assertFalse(inv.offlineFor("node-1", timeout), "a report brings it back");
+        inv.offline(dataNode);
+        assertFalse(inv.offlineFor("node-1", timeout), "going again starts the clock again");
+        assertFalse(inv.offlineFor("node-9", Duration.ZERO), "a node never heard from");
+    }
 }

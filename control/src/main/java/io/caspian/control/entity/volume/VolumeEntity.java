@@ -85,9 +85,11 @@ public final class VolumeEntity extends ControlEntity<VolumeCommand, VolumeEvent
                 return reject(c, Reply.Kind.CONFLICT, "volume '" + id + "' is already published over "
                         + s.protocol().name().toLowerCase() + " at " + s.deviceUri());
             }
-            // Published again to other hosts: the same target, a new list (journaled: who may connect changed).
-            return unlessAlready(s.hosts().equals(c.hosts()), s, c,
-                    () -> new VolumePublished(s.nexus(), s.targetNode(), s.protocol(), s.deviceUri(), c.hosts()));
+            // Published again to other hosts (journaled: who may connect changed), or the target failed over to
+            // another node: its new place and address are journaled, the same volume NQN.
+            return unlessAlready(s.hosts().equals(c.hosts()) && s.targetNode().equals(c.node())
+                    && s.deviceUri().equals(c.deviceUri()), s, c,
+                    () -> new VolumePublished(s.nexus(), c.node(), s.protocol(), c.deviceUri(), c.hosts()));
         }
         return persist(new VolumePublished(c.nexus(), c.node(), c.protocol(), c.deviceUri(), c.hosts()), c);
     }

@@ -94,6 +94,11 @@ class VolumeEntityTest {
                 r));
         assertEquals(List.of(new VolumePublished("v1", "n1", Protocol.NVMF, "nvmf://x", h2)), again.events());
         assertEquals(h2, okState(again.reply(), VolumeState.class).hosts());
+        // The target failed over: its new node and address are journaled, the rest kept.
+        var moved = kit.<Reply>runCommand(r -> new VolumeCommand.Publish("v1", "n2", Protocol.NVMF, "nvmf://y", h2,
+                r));
+        assertEquals(List.of(new VolumePublished("v1", "n2", Protocol.NVMF, "nvmf://y", h2)), moved.events());
+        assertEquals("n2", okState(moved.reply(), VolumeState.class).targetNode());
         assertEquals(Reply.Kind.CONFLICT, rejection(kit.<Reply>runCommand(
                 r -> new VolumeCommand.Publish("v1", "n1", Protocol.NBD, "nbd://x", List.of(), r)).reply()));
 

@@ -151,12 +151,16 @@ final class Pages {
   private static final int ANA_HEADER = 16;
   private static final int ANA_DESCRIPTOR = 32;
 
-  /** The Identify Controller fields of ANA: ANATT, ANACAP, ANAGRPMAX, NANAGRPID, MNAN. */
+  /**
+   * The Identify Controller fields of ANA: ANATT (byte 342), ANACAP (343), ANAGRPMAX (344-347),
+   * NANAGRPID (348-351), MNAN (540-543); offsets as in NVMe 1.4 figure 247 and Linux's struct
+   * nvme_id_ctrl (a first version one byte off still worked with Linux, by luck: see the ADR).
+   */
   private static void ana(ByteBuf b) {
-    b.setByte(343, ANATT_S);
-    b.setByte(344, ANACAP);
-    b.setIntLE(345, Subsystem.ANA_GROUP);
-    b.setIntLE(349, Subsystem.ANA_GROUP);
+    b.setByte(342, ANATT_S);
+    b.setByte(343, ANACAP);
+    b.setIntLE(344, Subsystem.ANA_GROUP);
+    b.setIntLE(348, Subsystem.ANA_GROUP);
     // MNAN: Linux refuses ANA when it is 0 or above NN, and sizes its ANA log buffer by it.
     b.setIntLE(540, 1);
   }

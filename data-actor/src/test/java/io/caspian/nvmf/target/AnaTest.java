@@ -160,10 +160,10 @@ class AnaTest {
     byte[] id = a.read(ADMIN_IDENTIFY, 0, 4096, CNS_CONTROLLER, 0);
     assertEquals(0x0B, id[76], "CMIC: multi-port, multi-controller, ANA reporting");
     assertEquals(AEN_CFG_ANA_CHANGE, le32(id, 92) & AEN_CFG_ANA_CHANGE, "OAES: ANA change");
-    assertEquals(Pages.ANATT_S, id[343], "ANATT");
-    assertEquals(0x5F, id[344] & 0xFF, "ANACAP");
-    assertEquals(1, le32(id, 345), "ANAGRPMAX");
-    assertEquals(1, le32(id, 349), "NANAGRPID");
+    assertEquals(Pages.ANATT_S, id[342], "ANATT");
+    assertEquals(0x5F, id[343] & 0xFF, "ANACAP");
+    assertEquals(1, le32(id, 344), "ANAGRPMAX");
+    assertEquals(1, le32(id, 348), "NANAGRPID");
     assertEquals(1, le32(id, 540), "MNAN (Linux wants 1..NN)");
     assertEquals(1, le32(id, 516), "NN");
     byte[] ns = a.read(ADMIN_IDENTIFY, 1, 4096, CNS_NAMESPACE, 0);

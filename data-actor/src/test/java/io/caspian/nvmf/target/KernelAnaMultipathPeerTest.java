@@ -63,6 +63,9 @@ class KernelAnaMultipathPeerTest {
       for e in "$SUB"/nvme*; do [[ ${e##*/} =~ ^nvme[0-9]+$ ]] && CTRLS=$((CTRLS + 1)); done
       log "subsystem ${SUB##*/} head /dev/$HEAD controllers $CTRLS"
       nvme list-subsys 2>&1
+      for e in "$SUB"/nvme*; do
+        [[ ${e##*/} =~ ^nvme[0-9]+$ ]] && log "${e##*/} id-ctrl: $(nvme id-ctrl "/dev/${e##*/}"           | grep -E '^(cntlid|cmic|oaes|anatt|anacap|anagrpmax|nanagrpid|mnan) ' | tr -s ' ' | tr '\n' ' ')"
+      done
       [ "$CTRLS" = 2 ] || fail "expected 2 controllers in ${SUB##*/}, saw $CTRLS"
       NHEADS=0
       for e in "$SUB"/nvme*; do [[ ${e##*/} =~ ^nvme[0-9]+n[0-9]+$ ]] && NHEADS=$((NHEADS + 1)); done
@@ -105,9 +108,15 @@ class KernelAnaMultipathPeerTest {
       log "writes across the flip done after $(( (${EPOCHREALTIME/./} - ${T0/./}) / 1000 )) ms"
       dd if="/dev/$HEAD" of=/tmp/r2 bs=4k skip=2048 count=2048 iflag=direct status=none || fail "read 2"
       cmp /tmp/p2 /tmp/r2 || fail "data written across the flip differs"
-      dd if=/dev/urandom of=/tmp/p3 bs=1M count=4 status=none
-      dd if=/tmp/p3 of="/dev/$HEAD" bs=1M oflag=direct conv=fsync status=none || fail "write 3"
-      dd if="/dev/$HEAD" of=/tmp/r3 bs=1M count=4 iflag=direct status=none || fail "read 3"
+      for e in "$SUB"/nvme*; do
+        [[ ${e##*/} =~ ^nvme[0-9]+$ ]] && { log "${e##*/} ana-log:"; nvme ana-log "/dev/${e##*/}" 2>&1; }
+      done
+      # The same writes after the flip, to compare their time with the writes across it.
+      dd if=/dev/urandom of=/tmp/p3 bs=1M count=8 status=none
+      T2=$EPOCHREALTIME
+      dd if=/tmp/p3 of="/dev/$HEAD" bs=4k oflag=direct conv=fsync status=none || fail "write 3"
+      log "the same writes after the flip took $(( (${EPOCHREALTIME/./} - ${T2/./}) / 1000 )) ms"
+      dd if="/dev/$HEAD" of=/tmp/r3 bs=1M count=8 iflag=direct status=none || fail "read 3"
       cmp /tmp/p3 /tmp/r3 || fail "data 3 differs"
       log "across md5 $(md5sum < /tmp/p2 | cut -c1-32) phase3 md5 $(md5sum < /tmp/p3 | cut -c1-32) verified through B"
       dmesg | grep -iE "nvme|ana" | tail -n 20
@@ -152,10 +161,13 @@ class KernelAnaMultipathPeerTest {
         assertEquals(0, rc, "java-vm.sh run failed: " + p.verdict());
         assertTrue(p.printed("ana-guest: PASS"));
         assertTrue(p.printed("before: A=optimized B=inaccessible"));
+        // nvme-cli's reading of Identify Controller: the ANA fields at the offsets Linux uses.
+        assertTrue(p.printed("anatt : " + Pages.ANATT_S + " anacap : " + Pages.ANACAP
+            + " anagrpmax : 1 nanagrpid : 1 mnan : 1"), "Identify Controller's ANA fields");
         assertTrue(p.printed("SEEN after: A=inaccessible B=optimized"));
         // What the kernel wrote last is in the shared device: the md5 it printed is ours too.
         String guestMd5 = guestMd5(p.lines(), "phase3 md5 ");
-        assertEquals(guestMd5, md5(dev, 0, 4 * MB), "the device holds what the guest wrote last");
+        assertEquals(guestMd5, md5(dev, 0, 8 * MB), "the device holds what the guest wrote last");
         assertEquals(guestMd5(p.lines(), "across md5 "), md5(dev, 8L * MB, 8 * MB),
             "the device holds what the guest wrote across the flip");
       }

@@ -3,7 +3,13 @@ package io.caspian.nvmf.target;
 import static io.caspian.nvmf.Nvme.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.caspian.bdev.BdevException;
+import io.caspian.bdev.DirectMemory;
 import io.caspian.bdev.MallocDevice;
+import io.caspian.bdev.SyncIo;
+import io.caspian.nvmf.Nvme;
+import io.caspian.nvmf.host.NvmfDevice;
+import java.nio.ByteBuffer;
 import io.caspian.nvmf.ConnectData;
 import io.caspian.nvmf.LeakWatch;
 import io.caspian.nvmf.Pdu;
@@ -25,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Asymmetric Namespace Access on the target pipeline (an {@link EmbeddedChannel}, driven PDU by
  * PDU as a host would): the Identify fields, the ANA log page and its change count, the path
- * errors of I/O in each state, and ANA change notices on Async Event Requests.
+ * errors of I/O in each state, and ANA change notices on Async Event Requests; and once over TCP
+ * with our own initiator.
  */
 class AnaTest {
 
@@ -291,6 +298,34 @@ class AnaTest {
     exports.ana(NQN, AnaState.INACCESSIBLE);
     assertTrue(a.receive().isEmpty());
     assertEquals(0x03, anaLog(a, false)[32]);
+  }
+
+  @Test
+  void ourInitiatorGetsThePathErrorOverTcpAndIoResumesWhenThePathServesAgain() throws Exception {
+    MallocDevice dev = new MallocDevice("malloc:///ana-tcp", 4 << 20, 512);
+    String nqn = Nvme.nqnFor(UUID.randomUUID());
+    try (NvmfTarget t = NvmfTarget.bind("127.0.0.1", 0, TargetConfig.defaults(), 1)) {
+      t.addSubsystem(nqn, dev, Set.of());
+      assertEquals(AnaState.OPTIMIZED, t.anaState(nqn));
+      try (NvmfDevice d = NvmfDevice.open("nvmf://127.0.0.1:" + t.port() + "/" + nqn
+          + "?hostnqn=" + HOST + "&io_queues=1&queue_depth=4")) {
+        ByteBuffer buf = DirectMemory.allocate(4096);
+        buf.putLong(0, 0x5EED);
+        SyncIo.write(d, 0, buf, 0, 4096);
+        assertTrue(t.setAnaState(nqn, AnaState.INACCESSIBLE));
+        assertEquals(AnaState.INACCESSIBLE, t.anaState(nqn));
+        BdevException e = assertThrows(BdevException.class, () -> SyncIo.read(d, 0, buf, 0, 4096));
+        assertTrue(e.getMessage().contains("SCT 3 SC 0x02"), e.getMessage());
+        assertThrows(BdevException.class, () -> SyncIo.write(d, 0, buf, 0, 4096));
+        assertThrows(BdevException.class, () -> SyncIo.flush(d));
+        t.setAnaState(nqn, AnaState.NON_OPTIMIZED);
+        buf.putLong(0, 0);
+        SyncIo.read(d, 0, buf, 0, 4096);
+        assertEquals(0x5EED, buf.getLong(0), "the path serves again, with the data");
+      }
+    } finally {
+      dev.close();
+    }
   }
 
   @Test

@@ -23,14 +23,16 @@ import org.junit.jupiter.api.Test;
  * namespace uuid over one device, A optimized and B inaccessible. The kernel must join them into
  * one multipath namespace with two controllers and send I/O down A; then the test flips the states
  * (B optimized, A inaccessible) while the guest writes, and the kernel must see the change
- * (through the ANA change notices, or the path errors of A) and keep every byte.
+ * (through the ANA change notices, or the path errors of A) and keep every byte. A last flip back
+ * with no I/O running shows the notices alone suffice.
  */
 class KernelAnaMultipathPeerTest {
 
   private static final long TIMEOUT_S = 420;
   private static final int MB = 1 << 20;
   private static final String FLIP_MARKER = "ana-guest: FLIP-NOW";
-  private static final String SEEN_MARKER = "ana-guest: SEEN";
+  private static final String SEEN_MARKER = "ana-guest: SEEN after";
+  private static final String FLIP_BACK_MARKER = "ana-guest: FLIP-BACK-NOW";
 
   /**
    * The guest's part, with the host's 127.0.0.1 as 10.0.2.2. Polls sysfs with bash builtins and
@@ -119,6 +121,14 @@ class KernelAnaMultipathPeerTest {
       dd if="/dev/$HEAD" of=/tmp/r3 bs=1M count=8 iflag=direct status=none || fail "read 3"
       cmp /tmp/p3 /tmp/r3 || fail "data 3 differs"
       log "across md5 $(md5sum < /tmp/p2 | cut -c1-32) phase3 md5 $(md5sum < /tmp/p3 | cut -c1-32) verified through B"
+      # Back again with no I/O running: no path error can tell the kernel, only the notices.
+      T0=$EPOCHREALTIME
+      log "FLIP-BACK-NOW"
+      for i in $(seq 1200); do states; [ "$SA" = optimized ] && [ "$SB" = inaccessible ] && break; nap 0.05; done
+      log "SEEN back: A=$SA B=$SB $(( (${EPOCHREALTIME/./} - ${T0/./}) / 1000 )) ms after the marker, with no I/O running"
+      [ "$SA" = optimized ] && [ "$SB" = inaccessible ] || fail "the kernel did not see the flip back"
+      dd if="/dev/$HEAD" of=/tmp/r4 bs=1M count=8 iflag=direct status=none || fail "read 4"
+      cmp /tmp/p3 /tmp/r4 || fail "data 3 differs when read through A"
       dmesg | grep -iE "nvme|ana" | tail -n 20
       nvme disconnect -n "$NQN" || fail "disconnect"
       log "PASS"
@@ -156,6 +166,13 @@ class KernelAnaMultipathPeerTest {
         }
         System.out.printf("host: the guest reported the flip %d ms after the host made it"
             + " (includes ~0.2 s of output polling)%n", (System.nanoTime() - flipped) / 1_000_000);
+        while (!p.printed(FLIP_BACK_MARKER) && p.alive() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertTrue(p.printed(FLIP_BACK_MARKER), "the guest never reached the flip back: " + p.verdict());
+        a.setAnaState(nqn, AnaState.OPTIMIZED);
+        b.setAnaState(nqn, AnaState.INACCESSIBLE);
+        System.out.println("host: flipped back (A optimized, B inaccessible)");
         int rc = p.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L));
         System.out.println("peer verdict: " + p.verdict());
         assertEquals(0, rc, "java-vm.sh run failed: " + p.verdict());
@@ -165,6 +182,7 @@ class KernelAnaMultipathPeerTest {
         assertTrue(p.printed("anatt : " + Pages.ANATT_S + " anacap : " + Pages.ANACAP
             + " anagrpmax : 1 nanagrpid : 1 mnan : 1"), "Identify Controller's ANA fields");
         assertTrue(p.printed("SEEN after: A=inaccessible B=optimized"));
+        assertTrue(p.printed("SEEN back: A=optimized B=inaccessible"));
         // What the kernel wrote last is in the shared device: the md5 it printed is ours too.
         String guestMd5 = guestMd5(p.lines(), "phase3 md5 ");
         assertEquals(guestMd5, md5(dev, 0, 8 * MB), "the device holds what the guest wrote last");

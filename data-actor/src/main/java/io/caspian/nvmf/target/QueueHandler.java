@@ -358,6 +358,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     long dwords = ((c.cdw10() >>> 16) | ((long) (c.cdw11() & 0xFFFF) << 16)) + 1;
     long offset = (c.cdw12() & 0xFFFFFFFFL) | ((long) c.cdw13() << 32);
     ByteBuf page;
+    boolean clearsAnaEvent = false;
     if (lid == LOG_DISCOVERY && ctrl.discovery()) {
       page = Pages.discoveryLog(ctx.alloc(), exports.genctr(), exports.visibleTo(ctrl.hostNqn),
           exports.traddr, exports.trsvcid);
@@ -367,11 +368,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       page = Pages.smartLog(ctx.alloc());
     } else if (lid == LOG_ANA && !ctrl.discovery()) {
       page = Pages.anaLog(ctx.alloc(), ctrl.subsystem, (c.cdw10() & LOG_ANA_RGO) != 0);
-      if ((c.cdw10() & LOG_RAE) == 0) {
-        // The host has read the current state: the event it was told about is cleared.
-        ctrl.anaEventMasked = false;
-        ctrl.anaEventPending = false;
-      }
+      clearsAnaEvent = (c.cdw10() & LOG_RAE) == 0;
     } else {
       respond(c.cid(), SC_INVALID_FIELD | DNR);
       return;
@@ -388,6 +385,11 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       out.setBytes(0, page, (int) offset, n);
     }
     page.release();
+    if (clearsAnaEvent) {
+      // The host reads the current state: the event it was told of, or not yet, is cleared.
+      ctrl.anaEventMasked = false;
+      ctrl.anaEventPending = false;
+    }
     sendData(c, out, 0);
   }
 

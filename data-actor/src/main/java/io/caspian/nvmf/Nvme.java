@@ -73,6 +73,24 @@ public final class Nvme {
   public static final int SC_READ_ERROR = 0x281;
   public static final int DNR = 0x4000;
 
+  // Asymmetric Namespace Access (NVMe 1.4 section 8.20), grouped here for the target's ANA support.
+  /** The ANA log page (Get Log Page LID). */
+  public static final int LOG_ANA = 0x0C;
+  /** Get Log Page LSP bit 0 (CDW10 bit 8) for the ANA log: return groups only, no NSID lists. */
+  public static final int LOG_ANA_RGO = 1 << 8;
+  /** Get Log Page CDW10 bit 15: retain the asynchronous event (do not clear it by this read). */
+  public static final int LOG_RAE = 1 << 15;
+  /** Async Event Configuration (Set Features 0Bh) and OAES bit for ANA change notices. */
+  public static final int AEN_CFG_ANA_CHANGE = 1 << 11;
+  /** Async event completion dword 0: type 2 (notice), info 03h (ANA change), log page 0Ch. */
+  public static final int AEN_ANA_CHANGE = LOG_ANA << 16 | 0x03 << 8 | 0x02;
+  /** Path-related status (SCT 3) of a command to a namespace its ANA state does not serve. */
+  public static final int SC_ANA_PERSISTENT_LOSS = 0x301;
+  public static final int SC_ANA_INACCESSIBLE = 0x302;
+  public static final int SC_ANA_TRANSITION = 0x303;
+  /** Async Event Request completed with "Asynchronous Event Request Limit Exceeded". */
+  public static final int SC_AER_LIMIT = 0x105;
+
   /** An UUID-style NQN for a device of this uuid. */
   public static String nqnFor(java.util.UUID uuid) {
     return NQN_PREFIX + uuid;

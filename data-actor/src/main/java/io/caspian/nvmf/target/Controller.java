@@ -34,6 +34,10 @@ final class Controller {
   /** Keep-alive timeout in ms; 0 disables it. */
   volatile int katoMs;
   volatile long lastKeepAliveNanos = System.nanoTime();
+  /** An ANA change happened that the host has not been sent a notice of (admin loop only). */
+  boolean anaEventPending;
+  /** A notice was sent and the host has not read the ANA log since (admin loop only). */
+  boolean anaEventMasked;
 
   Controller(int cntlid, Subsystem subsystem, String hostNqn, Channel admin, int katoMs,
       int maxIoQueues) {

@@ -161,8 +161,10 @@ final class Exports {
 
   Controller newController(Subsystem s, String hostNqn, Channel admin, int katoMs) {
     int id;
+    int min = cntlidMin;
+    int span = cntlidMax - min + 1;
     do {
-      id = nextCntlid.getAndUpdate(v -> v >= 0xFFEF ? 1 : v + 1);
+      id = min + Math.floorMod(nextCntlid.getAndIncrement() - 1, span);
     } while (controllers.containsKey(id));
     Controller c = new Controller(id, s, hostNqn, admin, katoMs, config.maxIoQueues());
     controllers.put(id, c);
@@ -177,6 +179,41 @@ final class Exports {
   List<ChannelFuture> drop(Controller c) {
     controllers.remove(c.cntlid, c);
     return c.destroy();
+  }
+
+  // ------------------------------------------------------------------ ANA
+
+  /**
+   * The controller ids this target hands out. A subsystem exported by several targets (one per
+   * ANA path) needs ids unique across all of them: Linux refuses a second controller whose id
+   * it already has in that subsystem.
+   */
+  private volatile int cntlidMin = 1;
+  private volatile int cntlidMax = 0xFFEF;
+
+  synchronized void cntlidRange(int min, int max) {
+    cntlidMin = min;
+    cntlidMax = max;
+  }
+
+  /**
+   * Sets the ANA state of {@code nqn} and, if it changed, tells every controller of it on its
+   * admin queue's event loop. Returns false when {@code nqn} is not exported.
+   */
+  boolean ana(String nqn, AnaState state) {
+    Subsystem s = subsystems.get(nqn);
+    if (s == null) {
+      return false;
+    }
+    if (s.ana(state)) {
+      for (Controller c : controllers.values()) {
+        QueueHandler h = c.subsystem == s ? c.admin.pipeline().get(QueueHandler.class) : null;
+        if (h != null) {
+          h.execute(h::anaChanged);
+        }
+      }
+    }
+    return true;
   }
 
   void dropAll() {

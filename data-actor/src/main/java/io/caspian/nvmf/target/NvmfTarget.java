@@ -174,6 +174,41 @@ public final class NvmfTarget implements AutoCloseable {
     return exports.stats();
   }
 
+  // ------------------------------------------------------------------ ANA
+
+  /**
+   * Sets the ANA state this target reports for {@code nqn}'s namespace, i.e. of this path to it.
+   * A change bumps the ANA change count and sends an ANA change notice to every controller of
+   * {@code nqn} that enabled it (at once on an outstanding Async Event Request, else on the
+   * next). I/O commands already running finish normally; later ones get the state's path error
+   * while it is INACCESSIBLE, PERSISTENT_LOSS or CHANGE.
+   *
+   * @return false if {@code nqn} is not exported
+   */
+  public boolean setAnaState(String nqn, AnaState state) {
+    return exports.ana(nqn, java.util.Objects.requireNonNull(state));
+  }
+
+  /** The ANA state of {@code nqn} on this target, or null when it is not exported. */
+  public AnaState anaState(String nqn) {
+    Subsystem s = exports.subsystem(nqn);
+    return s == null ? null : s.ana().state();
+  }
+
+  /**
+   * Restricts the controller ids this target hands out to {@code min..max}; call before hosts
+   * connect. Targets exporting the same subsystem NQN (ANA paths of one volume) need disjoint
+   * ranges, because the Linux host refuses a second controller with an id it already has in a
+   * subsystem.
+   */
+  public void controllerIds(int min, int max) {
+    if (min < 1 || max > 0xFFEF || min > max) {
+      throw new IllegalArgumentException("controller ids must be 1 <= min <= max <= 0xFFEF, not "
+          + min + ".." + max);
+    }
+    exports.cntlidRange(min, max);
+  }
+
   @Override
   public void close() {
     server.close().syncUninterruptibly();

@@ -35,11 +35,13 @@ final class Pages {
     ascii(b, 64, 8, FIRMWARE);
     b.setByte(72, 6);
     b.setMediumLE(73, OUI);
-    b.setByte(76, c.discovery() ? 0 : 0x02);
+    // CMIC: multiple ports and controllers, ANA reporting (bit 3), so that Linux joins the paths
+    // of one subsystem (Caspian's targets on several nodes) into one multipath namespace.
+    b.setByte(76, c.discovery() ? 0 : CMIC_MULTI_PORT_CTRL_ANA);
     b.setByte(77, c.discovery() ? 0 : cfg.mdtsShift());
     b.setShortLE(78, c.cntlid);
     b.setIntLE(80, VERSION);
-    b.setIntLE(92, c.discovery() ? 0 : 1 << 8);
+    b.setIntLE(92, c.discovery() ? 0 : 1 << 8 | Nvme.AEN_CFG_ANA_CHANGE);
     b.setByte(111, c.discovery() ? 2 : 1);
     if (!c.discovery()) {
       uuid(b, 112, s.uuid());
@@ -50,6 +52,9 @@ final class Pages {
     b.setByte(261, 0x04);
     b.setShortLE(266, 0x157).setShortLE(268, 0x175);
     b.setShortLE(320, 10);
+    if (!c.discovery()) {
+      ana(b);
+    }
     b.setByte(512, 0x66).setByte(513, 0x44);
     b.setShortLE(514, queueEntries);
     if (!c.discovery()) {
@@ -74,7 +79,8 @@ final class Pages {
     long blocks = d.blockCount();
     b.setLongLE(0, blocks).setLongLE(8, blocks).setLongLE(16, blocks);
     b.setByte(24, d.supports(IoType.UNMAP) ? 1 : 0);
-    b.setByte(30, 1);
+    b.setByte(30, 1); // NMIC: shared, so the paths of several targets are one namespace
+    b.setIntLE(92, Subsystem.ANA_GROUP);
     b.setLongLE(48, d.size());
     uuid(b, 104, s.uuid());
     b.setIntLE(128, Integer.numberOfTrailingZeros(d.blockSize()) << 16);
@@ -130,6 +136,53 @@ final class Pages {
       ascii0(b, e + 32, 32, Integer.toString(port));
       ascii0(b, e + 256, 256, nqns.get(i));
       ascii0(b, e + 512, 256, traddr);
+    }
+    return b;
+  }
+
+  // ------------------------------------------------------------------ ANA
+
+  /** CMIC bits 0, 1 and 3: multi-port, multi-controller, ANA reporting. */
+  static final int CMIC_MULTI_PORT_CTRL_ANA = 0x0B;
+  /** ANA transition time in seconds: how long a host waits for a path in state CHANGE. */
+  static final int ANATT_S = 10;
+  /** ANACAP: every state reportable (bits 0-4), and ANAGRPID stays while attached (bit 6). */
+  static final int ANACAP = 0x5F;
+  private static final int ANA_HEADER = 16;
+  private static final int ANA_DESCRIPTOR = 32;
+
+  /**
+   * The Identify Controller fields of ANA: ANATT (byte 342), ANACAP (343), ANAGRPMAX (344-347),
+   * NANAGRPID (348-351), MNAN (540-543); offsets as in NVMe 1.4 figure 247 and Linux's struct
+   * nvme_id_ctrl (a first version one byte off still worked with Linux, by luck: see the ADR).
+   */
+  private static void ana(ByteBuf b) {
+    b.setByte(342, ANATT_S);
+    b.setByte(343, ANACAP);
+    b.setIntLE(344, Subsystem.ANA_GROUP);
+    b.setIntLE(348, Subsystem.ANA_GROUP);
+    // MNAN: Linux refuses ANA when it is 0 or above NN, and sizes its ANA log buffer by it.
+    b.setIntLE(540, 1);
+  }
+
+  /**
+   * The ANA log page: one group descriptor (group 1, namespace 1) in the subsystem's state; with
+   * {@code rgo} (Return Groups Only) the descriptor lists no namespaces.
+   */
+  static ByteBuf anaLog(ByteBufAllocator alloc, Subsystem s, boolean rgo) {
+    Subsystem.Ana a = s.ana();
+    int nsids = rgo ? 0 : 1;
+    int len = ANA_HEADER + ANA_DESCRIPTOR + 4 * nsids;
+    ByteBuf b = alloc.heapBuffer(len).writeZero(len);
+    b.setLongLE(0, a.changeCount());
+    b.setShortLE(8, 1);
+    int d = ANA_HEADER;
+    b.setIntLE(d, Subsystem.ANA_GROUP);
+    b.setIntLE(d + 4, nsids);
+    b.setLongLE(d + 8, a.changeCount());
+    b.setByte(d + 16, a.state().wireValue());
+    if (!rgo) {
+      b.setIntLE(d + ANA_DESCRIPTOR, 1);
     }
     return b;
   }

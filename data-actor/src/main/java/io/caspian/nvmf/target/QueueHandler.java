@@ -47,6 +47,8 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
   private int[] free;
   private int freeTop;
   private int outstandingAers;
+  /** Command ids of the outstanding Async Event Requests (admin queue), oldest first. */
+  private final int[] aerCids = new int[Pages.AER_LIMIT];
   private ScheduledFuture<?> keepAliveCheck;
   private final ResponsePdu resp = new ResponsePdu();
   private final R2tPdu r2t = new R2tPdu();
@@ -313,11 +315,12 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
         respond(c.cid(), SC_SUCCESS);
       }
       case ADMIN_ASYNC_EVENT -> {
-        // Held until the controller goes away: this target raises no events yet.
+        // Held until an event completes it (see sendAsyncEvents), or the controller goes away.
         if (outstandingAers >= Pages.AER_LIMIT) {
-          respond(c.cid(), 0x105 | DNR);
+          respond(c.cid(), SC_AER_LIMIT | DNR);
         } else {
-          outstandingAers++;
+          aerCids[outstandingAers++] = c.cid();
+          sendAsyncEvents();
         }
       }
       case ADMIN_ABORT -> respond(c.cid(), SC_SUCCESS, 1, 0);
@@ -355,6 +358,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     long dwords = ((c.cdw10() >>> 16) | ((long) (c.cdw11() & 0xFFFF) << 16)) + 1;
     long offset = (c.cdw12() & 0xFFFFFFFFL) | ((long) c.cdw13() << 32);
     ByteBuf page;
+    boolean clearsAnaEvent = false;
     if (lid == LOG_DISCOVERY && ctrl.discovery()) {
       page = Pages.discoveryLog(ctx.alloc(), exports.genctr(), exports.visibleTo(ctrl.hostNqn),
           exports.traddr, exports.trsvcid);
@@ -362,6 +366,9 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       page = Pages.errorLog(ctx.alloc());
     } else if (lid == LOG_SMART && !ctrl.discovery()) {
       page = Pages.smartLog(ctx.alloc());
+    } else if (lid == LOG_ANA && !ctrl.discovery()) {
+      page = Pages.anaLog(ctx.alloc(), ctrl.subsystem, (c.cdw10() & LOG_ANA_RGO) != 0);
+      clearsAnaEvent = (c.cdw10() & LOG_RAE) == 0;
     } else {
       respond(c.cid(), SC_INVALID_FIELD | DNR);
       return;
@@ -378,7 +385,40 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       out.setBytes(0, page, (int) offset, n);
     }
     page.release();
+    if (clearsAnaEvent) {
+      // The host reads the current state: the event it was told of, or not yet, is cleared.
+      ctrl.anaEventMasked = false;
+      ctrl.anaEventPending = false;
+    }
     sendData(c, out, 0);
+  }
+
+  // ------------------------------------------------------------------ async events
+
+  /**
+   * On the admin queue's event loop: the subsystem's ANA state changed. The notice goes out on
+   * an outstanding Async Event Request, or waits for the next one; like any event type, it is
+   * then masked until the host reads the ANA log (without RAE), so a burst of changes is one
+   * notice and one read.
+   */
+  void anaChanged() {
+    if (ctrl == null || qid != 0 || !ctx.channel().isActive()
+        || (ctrl.asyncEventConfig & AEN_CFG_ANA_CHANGE) == 0) {
+      return;
+    }
+    ctrl.anaEventPending = true;
+    sendAsyncEvents();
+  }
+
+  /** Completes the oldest outstanding Async Event Request with a pending, unmasked event. */
+  private void sendAsyncEvents() {
+    if (ctrl.anaEventPending && !ctrl.anaEventMasked && outstandingAers > 0) {
+      int cid = aerCids[0];
+      System.arraycopy(aerCids, 1, aerCids, 0, --outstandingAers);
+      ctrl.anaEventPending = false;
+      ctrl.anaEventMasked = true;
+      respond(cid, SC_SUCCESS, AEN_ANA_CHANGE, 0);
+    }
   }
 
   private void setFeatures(CommandPdu c) {
@@ -447,6 +487,13 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
     if (c.nsid() != 1 && !(op == IO_FLUSH && c.nsid() == -1)) {
       respond(c.cid(), SC_INVALID_NS | DNR);
+      return;
+    }
+    // ANA: a path that does not serve the namespace answers every I/O command with a
+    // retryable path error, so the host's multipath sends it down another path.
+    int anaStatus = ctrl.subsystem.anaIoStatus();
+    if (anaStatus != 0) {
+      respond(c.cid(), anaStatus);
       return;
     }
     if (freeTop == 0) {

@@ -71,6 +71,47 @@ final class Subsystem {
     return Long.toHexString(uuid.getMostSignificantBits() ^ uuid.getLeastSignificantBits());
   }
 
+  // ------------------------------------------------------------------ ANA
+
+  /**
+   * The only ANA group: one per subsystem, because a subsystem has exactly one namespace (one
+   * volume) and is reached through one path per target, so every state change concerns the
+   * whole subsystem and finer groups would add descriptors without adding choices.
+   */
+  static final int ANA_GROUP = 1;
+
+  /** An ANA state and the change count that came with it, read together by the log page. */
+  record Ana(AnaState state, long changeCount) {}
+
+  private volatile Ana ana = new Ana(AnaState.OPTIMIZED, 0);
+  /**
+   * The status I/O commands get while the ANA state does not serve them, else 0: the only thing
+   * the I/O path reads for ANA, one volatile int.
+   */
+  private volatile int anaIoStatus;
+
+  Ana ana() {
+    return ana;
+  }
+
+  int anaIoStatus() {
+    return anaIoStatus;
+  }
+
+  /**
+   * Sets the ANA state; returns false (and bumps nothing) when it already was {@code state}.
+   * Synchronized so that concurrent changes each get their own change count.
+   */
+  synchronized boolean ana(AnaState state) {
+    Ana was = ana;
+    if (was.state() == state) {
+      return false;
+    }
+    anaIoStatus = state.ioStatus();
+    ana = new Ana(state, was.changeCount() + 1);
+    return true;
+  }
+
   private static UUID uuidOf(String nqn) {
     if (nqn.startsWith(Nvme.NQN_PREFIX)) {
       try {

@@ -22,6 +22,8 @@ final class Controller {
   /** null for a discovery controller. */
   final Subsystem subsystem;
   final String hostNqn;
+  /** The Host Identifier of the Connect data: whom reservations know this controller as. */
+  final java.util.UUID hostId;
   final Channel admin;
   final Map<Integer, Channel> ioQueues = new ConcurrentHashMap<>();
   final int maxIoQueues;
@@ -35,8 +37,9 @@ final class Controller {
   volatile int katoMs;
   volatile long lastKeepAliveNanos = System.nanoTime();
 
-  Controller(int cntlid, Subsystem subsystem, String hostNqn, Channel admin, int katoMs,
-      int maxIoQueues) {
+  Controller(int cntlid, Subsystem subsystem, String hostNqn, java.util.UUID hostId,
+      Channel admin, int katoMs, int maxIoQueues) {
+    this.hostId = hostId;
     this.cntlid = cntlid;
     this.subsystem = subsystem;
     this.hostNqn = hostNqn;

@@ -159,12 +159,13 @@ final class Exports {
     return genctr.get();
   }
 
-  Controller newController(Subsystem s, String hostNqn, Channel admin, int katoMs) {
+  Controller newController(Subsystem s, String hostNqn, java.util.UUID hostId, Channel admin,
+      int katoMs) {
     int id;
     do {
       id = nextCntlid.getAndUpdate(v -> v >= 0xFFEF ? 1 : v + 1);
     } while (controllers.containsKey(id));
-    Controller c = new Controller(id, s, hostNqn, admin, katoMs, config.maxIoQueues());
+    Controller c = new Controller(id, s, hostNqn, hostId, admin, katoMs, config.maxIoQueues());
     controllers.put(id, c);
     return c;
   }

@@ -23,22 +23,26 @@ import java.util.UUID;
  * of the preempted key, so the old nexus's host is no longer registered either. See
  * docs/adr/nexus-fencing.md.
  *
+ * <p>Public so that the target's owner can persist it (see {@link ReservationStore}); only
+ * this package changes it.
+ *
  * @param generation PRGEN: counts successful register, unregister, replace and preempt
  * @param registrants the registered hosts, at most one entry per host
  * @param holder the host holding the reservation, or null when none is held
  * @param type the reservation type (RTYPE) when {@code holder} is not null, else 0
  */
-record Reservations(long generation, List<Registrant> registrants, UUID holder, int type) {
+public record Reservations(long generation, List<Registrant> registrants, UUID holder, int type) {
 
   /** One registered host and its reservation key. */
-  record Registrant(UUID hostId, long key) {}
+  public record Registrant(UUID hostId, long key) {}
 
   /** The result of a reservation command: an NVMe status and the state after it. */
   record Change(int status, Reservations next) {}
 
-  static final Reservations NONE = new Reservations(0, List.of(), null, 0);
+  /** No registrant, no reservation: a namespace's state before any command. */
+  public static final Reservations NONE = new Reservations(0, List.of(), null, 0);
 
-  Reservations {
+  public Reservations {
     registrants = List.copyOf(registrants);
     if (holder == null) {
       type = 0;

@@ -119,11 +119,6 @@ final class Subsystem {
     return c.status();
   }
 
-  /** Where a subsystem's reservations persist (the pool registry, on an io-engine). */
-  interface ReservationStore {
-    void save(String nqn, Reservations r) throws java.io.IOException;
-  }
-
   private static UUID uuidOf(String nqn) {
     if (nqn.startsWith(Nvme.NQN_PREFIX)) {
       try {

@@ -48,6 +48,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * up again, like the Linux host's {@code fast_io_fail_tmo}. A nexus then faults the child within
  * one reconnect attempt instead of stalling its writes for the whole I/O timeout. A connect that
  * merely times out (a hung or unreachable host) proves nothing, and I/Os keep waiting for it.
+ *
+ * <p>Reservations: {@link #register}, {@link #acquire}, {@link #preempt}, {@link #release} and
+ * {@link #reservationReport} send the NVMe reservation commands on the first I/O queue, keyed by
+ * this host's identifier ({@code hostid=}); {@link #fence} combines them for a nexus generation.
+ * A write refused with Reservation Conflict completes with {@link
+ * BdevException.Kind#RESERVATION_CONFLICT} at once and is not resent: another host holds the
+ * namespace, and that will not change by waiting.
  */
 public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable {
 
@@ -480,6 +487,13 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
    */
   @Override
   public CompletableFuture<Void> fence(long generation) {
+    Identity.Controller c = controller;
+    if (c != null && (c.oncs() & ONCS_RESERVATIONS) == 0) {
+      // A target without reservations (an older kernel's nvmet) cannot fence: say so plainly.
+      return CompletableFuture.failedFuture(BdevException.io(BdevException.Kind.NOT_SUPPORTED,
+          opts.uri(), "the target does not support reservations (ONCS bit 5 clear); cannot fence"
+          + " with generation " + generation));
+    }
     return reservationReport().thenCompose(rep -> {
       java.util.UUID me = opts.hostId();
       CompletableFuture<Void> registered = CompletableFuture.completedFuture(null);

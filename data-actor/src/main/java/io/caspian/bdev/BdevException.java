@@ -28,7 +28,12 @@ public final class BdevException extends Exception {
     /** More I/Os are outstanding than the device can track. */
     QUEUE_FULL,
     /** The URI names no device, or a device that cannot be opened. */
-    CANT_OPEN
+    CANT_OPEN,
+    /**
+     * Another host holds the device's reservation (NVMe Reservation Conflict): this host has
+     * been fenced off, and retrying cannot help until it is registered again.
+     */
+    RESERVATION_CONFLICT
   }
 
   private final Kind kind;

@@ -42,6 +42,8 @@ final class Failures {
         case INVALID, OUT_OF_RANGE -> FailureKind.INVALID_ARGUMENT;
         case CANT_OPEN, CLOSED, IO_ERROR, TIMED_OUT -> FailureKind.UNAVAILABLE;
         case NO_SPACE -> FailureKind.RESOURCE_EXHAUSTED;
+        // A newer nexus holds the replica: this one was superseded, retrying cannot help.
+        case RESERVATION_CONFLICT -> FailureKind.FAILED_PRECONDITION;
         default -> FailureKind.INTERNAL;
       }, b.getMessage());
     }

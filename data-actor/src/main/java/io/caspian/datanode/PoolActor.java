@@ -466,6 +466,7 @@ final class PoolActor {
     serial.run(() -> {
       unshareAndForget(r.uuid());
       services.registry().setShared(name, r.uuid(), false);
+      services.registry().forgetReservations(r.uuid());
       p.destroyReplica(existing.uuid());
       return null;
     }, (v, err) -> {
@@ -530,8 +531,18 @@ final class PoolActor {
    * host can tell a replica from a volume; {@code hosts} empty admits any host.
    */
   private void share(String replica, Set<String> hosts) throws BdevException {
+    // The reservations come back before any host can connect, and every change is on disk
+    // before it takes effect: a restart must not let a fenced nexus write again.
+    PoolRegistry registry = services.registry();
     services.nvmf().addSubsystem(services.replicaNqn(replica), services.replicas().view(replica),
-        hosts, NodeServices.namespaceUuid(replica), NodeServices.REPLICA_MODEL);
+        hosts, NodeServices.namespaceUuid(replica), NodeServices.REPLICA_MODEL,
+        (nqn, r) -> {
+          try {
+            registry.reservations(replica, r);
+          } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+          }
+        }, registry.reservations(replica));
   }
 
   private void unshareAndForget(String replica) {

@@ -1,5 +1,6 @@
 package io.caspian.datanode;
 
+import io.caspian.nvmf.target.Reservations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -18,11 +19,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * The node-local list of pools (name, uuid, disk URI) and of the replicas shared over NVMe/TCP,
  * which is what a restarted io-engine imports, with the hosts each share admits (so that a restart
- * never widens a share to any host). A pool's contents live on its disk; this file only says which
+ * never widens a share to any host), and the NVMe reservations of each replica's namespace ({@code
+ * resv} and {@code rkey} lines: so that a restart never lets a fenced nexus write again). A
+ * pool's contents live on its disk; this file only says which
  * disks to look at. Every change rewrites the file atomically (temp file, fsync,
  * rename, fsync of the directory), so a crash leaves the old or the new list, never a torn one.
  * Thread-safe: pool actors update it from the blocking dispatcher.
@@ -44,6 +48,12 @@ final class PoolRegistry {
   private final Map<String, Entry> entries = new LinkedHashMap<>();
   /** The host NQNs each shared replica admits, by replica uuid; absent means any host. */
   private final Map<String, Set<String>> hosts = new TreeMap<>();
+  /**
+   * The NVMe reservations of each replica's namespace, by replica uuid; absent means none. Kept
+   * until the replica is destroyed, shared or not: a replica shared again must go on fencing
+   * the nexus its holder superseded (docs/adr/nexus-fencing.md).
+   */
+  private final Map<String, Reservations> reservations = new TreeMap<>();
 
   private PoolRegistry(Path dir) {
     this.dir = dir;
@@ -72,6 +82,18 @@ final class PoolRegistry {
         shares.computeIfAbsent(dec(f[1]), k -> new TreeSet<>()).add(dec(f[2]));
       } else if (f.length == 3 && f[0].equals("host")) {
         r.hosts.computeIfAbsent(dec(f[1]), k -> new TreeSet<>()).add(dec(f[2]));
+      } else if (f.length == 5 && f[0].equals("resv")) {
+        // resv <replica> <PRGEN> <type> <holder host id, or - for none>
+        Reservations old = r.reservations.getOrDefault(dec(f[1]), Reservations.NONE);
+        r.reservations.put(dec(f[1]), new Reservations(Long.parseLong(f[2]), old.registrants(),
+            f[4].equals("-") ? null : UUID.fromString(f[4]), Integer.parseInt(f[3])));
+      } else if (f.length == 4 && f[0].equals("rkey")) {
+        // rkey <replica> <host id> <key, unsigned>; after its replica's resv line
+        Reservations old = r.reservations.getOrDefault(dec(f[1]), Reservations.NONE);
+        List<Reservations.Registrant> regs = new ArrayList<>(old.registrants());
+        regs.add(new Reservations.Registrant(UUID.fromString(f[2]), Long.parseUnsignedLong(f[3])));
+        r.reservations.put(dec(f[1]), new Reservations(old.generation(), regs, old.holder(),
+            old.type()));
       } else if (!lines.get(i).isBlank()) {
         throw new IOException(r.file + ": line " + (i + 1) + " is malformed: " + lines.get(i));
       }
@@ -136,6 +158,31 @@ final class PoolRegistry {
     return Set.copyOf(hosts.getOrDefault(replica, Set.of()));
   }
 
+  /** The saved reservations of a replica's namespace; {@link Reservations#NONE} when none. */
+  synchronized Reservations reservations(String replica) {
+    return reservations.getOrDefault(replica, Reservations.NONE);
+  }
+
+  /** Records a replica's reservations durably (the file is rewritten and synced before return). */
+  synchronized void reservations(String replica, Reservations r) {
+    if (r.equals(reservations(replica))) {
+      return;
+    }
+    if (r.registrants().isEmpty() && r.holder() == null) {
+      reservations.remove(replica);
+    } else {
+      reservations.put(replica, r);
+    }
+    save();
+  }
+
+  /** Forgets a destroyed replica's reservations. */
+  synchronized void forgetReservations(String replica) {
+    if (reservations.remove(replica) != null) {
+      save();
+    }
+  }
+
   private void save() {
     List<String> lines = new ArrayList<>();
     lines.add(HEADER);
@@ -148,6 +195,14 @@ final class PoolRegistry {
         }
       }
     }
+    reservations.forEach((replica, r) -> {
+      lines.add("resv " + enc(replica) + " " + r.generation() + " " + r.type() + " "
+          + (r.holder() == null ? "-" : r.holder()));
+      for (Reservations.Registrant k : r.registrants()) {
+        lines.add("rkey " + enc(replica) + " " + k.hostId() + " "
+            + Long.toUnsignedString(k.key()));
+      }
+    });
     byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
     Path tmp = dir.resolve(FILE + ".tmp");
     try {

@@ -106,6 +106,7 @@ final class Nbd {
       case INVALID, NOT_SUPPORTED -> EINVAL;
       case NO_SPACE -> ENOSPC;
       case CLOSED -> ESHUTDOWN;
+      case RESERVATION_CONFLICT -> EIO; // the kernel's own choice for a fenced SCSI/NVMe write
       default -> EIO;
     };
   }

@@ -29,7 +29,9 @@ public sealed interface ChildState {
     REBUILD_FAILED,
     NO_SPACE,
     TIMED_OUT,
-    BY_CLIENT
+    BY_CLIENT,
+    /** The replica answered Reservation Conflict: a newer nexus has taken the volume over. */
+    FENCED
   }
 
   static ChildState degraded(DegradedReason reason) {

@@ -104,6 +104,8 @@ public final class Nexus implements BlockDevice {
   static final int MIN_PROMISED_ALIGNMENT = 4096;
   private final DeviceOpener opener;
   private final ScheduledExecutorService executor;
+  /** The generation this nexus fences its remote children with; 0 for none. */
+  private final long generation;
   private final boolean ownExecutor;
   private final LongSupplier clock;
   private final RangeGate gate = new RangeGate(SEGMENT_SIZE, GATE_STRIPES);
@@ -151,6 +153,7 @@ public final class Nexus implements BlockDevice {
     this.policy = options.errorPolicy();
     this.rebuildOptions = options.rebuild();
     this.clock = options.nanoClock();
+    this.generation = options.generation();
     if (options.executor() != null) {
       this.executor = options.executor();
       this.ownExecutor = false;
@@ -225,6 +228,9 @@ public final class Nexus implements BlockDevice {
       if (size % bs != 0) {
         throw BdevException.of(BdevException.Kind.INVALID, name,
             "size " + size + " is not a multiple of the " + bs + "-byte block size");
+      }
+      for (BlockDevice d : opened) {
+        fence(name, d, options.generation());
       }
       IntentRecovery recovery = null;
       WriteIntentLog log = null;
@@ -698,6 +704,14 @@ public final class Nexus implements BlockDevice {
         if (c.removed || !children.isWritable(c)) {
           continue;
         }
+        if (e.kind() == BdevException.Kind.RESERVATION_CONFLICT) {
+          // A newer nexus holds this replica: positive evidence, not an error to count. The
+          // child goes even if it is the last one; this nexus must not write anywhere it was
+          // superseded, and retrying would only be refused again.
+          faultLocked(c, ChildState.FaultReason.FENCED, io.type + " refused: fenced by a newer"
+              + " nexus (" + e.getMessage() + ")", false, events);
+          continue;
+        }
         int r = c.errors.record(io.type, clock.getAsLong(), policy);
         if (io.type != IoType.UNMAP) {
           faultLocked(c, reasonFor(e), io.type + " failed: " + e.getMessage(), true, events);
@@ -756,6 +770,7 @@ public final class Nexus implements BlockDevice {
     return switch (e.kind()) {
       case NO_SPACE -> ChildState.FaultReason.NO_SPACE;
       case TIMED_OUT -> ChildState.FaultReason.TIMED_OUT;
+      case RESERVATION_CONFLICT -> ChildState.FaultReason.FENCED;
       default -> ChildState.FaultReason.IO_ERROR;
     };
   }
@@ -1170,7 +1185,54 @@ public final class Nexus implements BlockDevice {
       dev.close();
       throw BdevException.of(BdevException.Kind.INVALID, uri, "child " + childUri + " " + wrong);
     }
+    try {
+      fence(uri, dev, generation);
+    } catch (BdevException e) {
+      dev.close();
+      throw e;
+    }
     return dev;
+  }
+
+  /**
+   * Before a child takes any write of this nexus: makes this nexus its only writer for {@code
+   * generation}, when the child is a remote replica that can be fenced (a local device needs
+   * nothing). Fails when a nexus of a generation as new or newer holds it: this one is stale.
+   */
+  private static void fence(String name, BlockDevice dev, long generation) throws BdevException {
+    if (generation == 0) {
+      return;
+    }
+    BlockDevice d = dev;
+    while (!(d instanceof io.caspian.bdev.Fenceable)
+        && d instanceof io.caspian.bdev.ForwardingDevice f) {
+      d = f.inner();
+    }
+    if (!(d instanceof io.caspian.bdev.Fenceable f)) {
+      return;
+    }
+    try {
+      f.fence(generation).get(ADMIN_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
+      LOG.log(System.Logger.Level.INFO, "{0}: fenced child {1} with generation {2}", name,
+          dev.uri(), generation);
+    } catch (java.util.concurrent.ExecutionException e) {
+      BdevException.Kind kind = e.getCause() instanceof BdevException b ? b.kind()
+          : BdevException.Kind.IO_ERROR;
+      throw BdevException.of(kind, name, "cannot fence child " + dev.uri() + " with generation "
+          + generation + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw BdevException.of(BdevException.Kind.TIMED_OUT, name, "fencing child " + dev.uri()
+          + " took over " + ADMIN_TIMEOUT_S + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw BdevException.of(BdevException.Kind.IO_ERROR, name, "interrupted fencing child "
+          + dev.uri());
+    }
+  }
+
+  /** The generation this nexus fences its remote children with; 0 when it fences none. */
+  public long generation() {
+    return generation;
   }
 
   /**

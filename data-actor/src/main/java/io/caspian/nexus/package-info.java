@@ -9,5 +9,11 @@
  * acknowledged, and from then on every write it misses is marked in its
  * {@link io.caspian.rebuild.SegmentMap}; when it comes back only those segments are copied (partial
  * rebuild) and it re-enters the read set only after they are.
+ *
+ * <p>Fencing: a nexus created with a generation ({@link io.caspian.nexus.NexusOptions#generation})
+ * fences each remote child with it before the child takes a write ({@link
+ * io.caspian.bdev.Fenceable}), and faults a child that answers Reservation Conflict at once, even
+ * the last one ({@code FENCED}): a newer nexus has taken the volume over, and none of this one's
+ * writes may land (docs/adr/nexus-fencing.md).
  */
 package io.caspian.nexus;

@@ -27,6 +27,16 @@ public final class Nvme {
   public static final int IO_READ = 0x02;
   public static final int IO_WRITE_ZEROES = 0x08;
   public static final int IO_DSM = 0x09;
+  // Reservations (NVMe base spec 1.4, 8.8 and 6.10-6.13); see target.Reservations.
+  public static final int IO_RESV_REGISTER = 0x0D;
+  public static final int IO_RESV_REPORT = 0x0E;
+  public static final int IO_RESV_ACQUIRE = 0x11;
+  public static final int IO_RESV_RELEASE = 0x15;
+  /** Reservation types (RTYPE). */
+  public static final int RTYPE_WRITE_EXCLUSIVE = 1;
+  public static final int RTYPE_WRITE_EXCLUSIVE_REG_ONLY = 3;
+  /** Identify Controller ONCS bit 5: the controller supports reservations. */
+  public static final int ONCS_RESERVATIONS = 0x20;
 
   // Identify CNS values.
   public static final int CNS_NAMESPACE = 0x00;
@@ -67,6 +77,7 @@ public final class Nvme {
   public static final int SC_LBA_RANGE = 0x80;
   public static final int SC_CAP_EXCEEDED = 0x81;
   public static final int SC_NS_NOT_READY = 0x82;
+  public static final int SC_RESERVATION_CONFLICT = 0x83;
   public static final int SC_CONNECT_INVALID_PARAM = 0x182;
   public static final int SC_CONNECT_INVALID_HOST = 0x184;
   public static final int SC_WRITE_FAULT = 0x280;

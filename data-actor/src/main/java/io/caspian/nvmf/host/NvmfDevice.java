@@ -48,8 +48,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * up again, like the Linux host's {@code fast_io_fail_tmo}. A nexus then faults the child within
  * one reconnect attempt instead of stalling its writes for the whole I/O timeout. A connect that
  * merely times out (a hung or unreachable host) proves nothing, and I/Os keep waiting for it.
+ *
+ * <p>Reservations: {@link #register}, {@link #acquire}, {@link #preempt}, {@link #release} and
+ * {@link #reservationReport} send the NVMe reservation commands on the first I/O queue, keyed by
+ * this host's identifier ({@code hostid=}); {@link #fence} combines them for a nexus generation.
+ * A write refused with Reservation Conflict completes with {@link
+ * BdevException.Kind#RESERVATION_CONFLICT} at once and is not resent: another host holds the
+ * namespace, and that will not change by waiting.
  */
-public final class NvmfDevice implements BlockDevice {
+public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable {
 
   private static final System.Logger LOG = System.getLogger(NvmfDevice.class.getName());
   private static final int ADMIN_DEPTH = 32;
@@ -397,6 +404,8 @@ public final class NvmfDevice implements BlockDevice {
       case SC_LBA_RANGE -> BdevException.Kind.OUT_OF_RANGE;
       case SC_INVALID_FIELD, SC_INVALID_OPCODE, SC_SGL_INVALID_DATA -> BdevException.Kind.INVALID;
       case SC_CAP_EXCEEDED -> BdevException.Kind.NO_SPACE;
+      // Positive evidence that another host (a newer nexus) holds the namespace.
+      case SC_RESERVATION_CONFLICT -> BdevException.Kind.RESERVATION_CONFLICT;
       default -> BdevException.Kind.IO_ERROR;
     };
     return BdevException.io(kind, opts.uri(), type + " failed: " + statusText(status));
@@ -405,6 +414,166 @@ public final class NvmfDevice implements BlockDevice {
   static String statusText(int status) {
     return String.format("NVMe status SCT %d SC 0x%02x%s", (status >> 8) & 7, status & 0xFF,
         (status & DNR) != 0 ? " (DNR)" : "");
+  }
+
+  // ------------------------------------------------------------------ reservations
+
+  /** One registered host of a Reservation Report. */
+  public record Registrant(java.util.UUID hostId, long key, boolean holder) {}
+
+  /**
+   * The namespace's reservation status.
+   *
+   * @param type the reservation type held (RTYPE), 0 when none is held
+   */
+  public record ReservationReport(long generation, int type, java.util.List<Registrant> registrants) {
+
+    /** The holder's registration, or null when nobody holds the reservation. */
+    public Registrant holder() {
+      for (Registrant r : registrants) {
+        if (r.holder()) {
+          return r;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** This host's identifier, the one the target keys its registration by. */
+  public java.util.UUID hostId() {
+    return opts.hostId();
+  }
+
+  /** Registers {@code key} for this host (Reservation Register, RREGA 000b). */
+  public CompletableFuture<Void> register(long key) {
+    return reservation("Reservation Register", IO_RESV_REGISTER, 0, key, key);
+  }
+
+  /** Removes this host's registration, releasing what it holds (RREGA 001b). */
+  public CompletableFuture<Void> unregister(long key) {
+    return reservation("Reservation Unregister", IO_RESV_REGISTER, 1, key, 0);
+  }
+
+  /** Acquires a reservation of {@code type} (an {@code Nvme.RTYPE_*}) with {@code key}. */
+  public CompletableFuture<Void> acquire(long key, int type) {
+    return reservation("Reservation Acquire", IO_RESV_ACQUIRE, type << 8, key, 0);
+  }
+
+  /**
+   * Preempts the registrants of {@code preemptKey} and takes their reservation (RACQA 001b).
+   * Caspian's target refuses unless {@code key} is greater than {@code preemptKey}.
+   */
+  public CompletableFuture<Void> preempt(long key, long preemptKey, int type) {
+    return reservation("Reservation Acquire (preempt " + preemptKey + ")", IO_RESV_ACQUIRE,
+        type << 8 | 1, key, preemptKey);
+  }
+
+  /** Releases this host's reservation of {@code type} (Reservation Release, RRELA 000b). */
+  public CompletableFuture<Void> release(long key, int type) {
+    return reservation("Reservation Release", IO_RESV_RELEASE, type << 8, key, -1);
+  }
+
+  /** The namespace's reservation status (Reservation Report, extended data structure). */
+  public CompletableFuture<ReservationReport> reservationReport() {
+    int len = 64 + 64 * 32;
+    return ioCall("Reservation Report", io[0].call(IO_RESV_REPORT, 1, len / 4 - 1, 1, 0, 0,
+        null, len)).thenApply(r -> parseReport(r.data()));
+  }
+
+  /**
+   * Report, register and acquire Write Exclusive with key {@code generation}, preempting a
+   * holder with a lower key. A holder with an equal key and another host id is a second nexus
+   * of the same generation, which the control plane never creates: refused as a conflict.
+   */
+  @Override
+  public CompletableFuture<Void> fence(long generation) {
+    Identity.Controller c = controller;
+    if (c != null && (c.oncs() & ONCS_RESERVATIONS) == 0) {
+      // A target without reservations (an older kernel's nvmet) cannot fence: say so plainly.
+      return CompletableFuture.failedFuture(BdevException.io(BdevException.Kind.NOT_SUPPORTED,
+          opts.uri(), "the target does not support reservations (ONCS bit 5 clear); cannot fence"
+          + " with generation " + generation));
+    }
+    return reservationReport().thenCompose(rep -> {
+      java.util.UUID me = opts.hostId();
+      CompletableFuture<Void> registered = CompletableFuture.completedFuture(null);
+      Registrant mine = null;
+      for (Registrant r : rep.registrants()) {
+        if (r.hostId().equals(me)) {
+          mine = r;
+        }
+      }
+      if (mine == null) {
+        registered = register(generation);
+      } else if (mine.key() != generation) {
+        // This host once registered another generation (a nexus before this one, here).
+        registered = reservation("Reservation Register (replace)", IO_RESV_REGISTER, 2,
+            mine.key(), generation);
+      }
+      Registrant holder = rep.holder();
+      return registered.thenCompose(v -> {
+        if (holder == null) {
+          return acquire(generation, RTYPE_WRITE_EXCLUSIVE);
+        }
+        if (holder.hostId().equals(me)) {
+          return rep.type() == RTYPE_WRITE_EXCLUSIVE ? CompletableFuture.completedFuture(null)
+              : preempt(generation, holder.key(), RTYPE_WRITE_EXCLUSIVE);
+        }
+        if (Long.compareUnsigned(holder.key(), generation) >= 0) {
+          return CompletableFuture.failedFuture(BdevException.io(
+              BdevException.Kind.RESERVATION_CONFLICT, opts.uri(), "generation " + generation
+              + " is superseded: host " + holder.hostId() + " holds the reservation with key "
+              + holder.key()));
+        }
+        return preempt(generation, holder.key(), RTYPE_WRITE_EXCLUSIVE);
+      });
+    });
+  }
+
+  private CompletableFuture<Void> reservation(String what, int opcode, int cdw10, long k1,
+      long k2) {
+    io.netty.buffer.ByteBuf keys = ByteBufAllocator.DEFAULT.heapBuffer(16);
+    keys.writeLongLE(k1);
+    if (opcode != IO_RESV_RELEASE) {
+      keys.writeLongLE(k2);
+    }
+    return ioCall(what, io[0].call(opcode, 1, cdw10, 0, 0, 0, keys, 0)).thenApply(r -> null);
+  }
+
+  /** A reservation command's outcome: its reply, or a BdevException of the status's kind. */
+  private CompletableFuture<HostQueue.Reply> ioCall(String what,
+      CompletableFuture<HostQueue.Reply> call) {
+    if (closed) {
+      return CompletableFuture.failedFuture(closedError());
+    }
+    return call.orTimeout(opts.ioTimeoutMs(), TimeUnit.MILLISECONDS).handle((r, e) -> {
+      if (e != null) {
+        throw new java.util.concurrent.CompletionException(BdevException.io(
+            e instanceof TimeoutException ? BdevException.Kind.TIMED_OUT
+                : BdevException.Kind.IO_ERROR, opts.uri(), what + " failed: " + reason(e)));
+      }
+      if (r.status() != 0) {
+        BdevException err = statusError(null, r.status());
+        throw new java.util.concurrent.CompletionException(BdevException.io(err.kind(),
+            opts.uri(), what + " failed: " + statusText(r.status())));
+      }
+      return r;
+    });
+  }
+
+  static ReservationReport parseReport(byte[] b) {
+    java.nio.ByteBuffer le = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer be = java.nio.ByteBuffer.wrap(b);
+    long gen = le.getInt(0) & 0xFFFFFFFFL;
+    int type = b[4] & 0xFF;
+    int n = le.getShort(5) & 0xFFFF;
+    java.util.List<Registrant> regs = new java.util.ArrayList<>();
+    for (int i = 0; i < n && 64 + 64 * (i + 1) <= b.length; i++) {
+      int e = 64 + 64 * i;
+      regs.add(new Registrant(new java.util.UUID(be.getLong(e + 16), be.getLong(e + 24)),
+          le.getLong(e + 8), (b[e + 2] & 1) != 0));
+    }
+    return new ReservationReport(gen, type, java.util.List.copyOf(regs));
   }
 
   // ------------------------------------------------------------------ BlockDevice

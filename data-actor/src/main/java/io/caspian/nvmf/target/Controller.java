@@ -22,6 +22,8 @@ final class Controller {
   /** null for a discovery controller. */
   final Subsystem subsystem;
   final String hostNqn;
+  /** The Host Identifier of the Connect data: whom reservations know this controller as. */
+  final java.util.UUID hostId;
   final Channel admin;
   final Map<Integer, Channel> ioQueues = new ConcurrentHashMap<>();
   final int maxIoQueues;
@@ -39,8 +41,9 @@ final class Controller {
   /** A notice was sent and the host has not read the ANA log since (admin loop only). */
   boolean anaEventMasked;
 
-  Controller(int cntlid, Subsystem subsystem, String hostNqn, Channel admin, int katoMs,
-      int maxIoQueues) {
+  Controller(int cntlid, Subsystem subsystem, String hostNqn, java.util.UUID hostId,
+      Channel admin, int katoMs, int maxIoQueues) {
+    this.hostId = hostId;
     this.cntlid = cntlid;
     this.subsystem = subsystem;
     this.hostNqn = hostNqn;

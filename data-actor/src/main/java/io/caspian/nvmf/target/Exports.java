@@ -159,14 +159,15 @@ final class Exports {
     return genctr.get();
   }
 
-  Controller newController(Subsystem s, String hostNqn, Channel admin, int katoMs) {
+  Controller newController(Subsystem s, String hostNqn, java.util.UUID hostId, Channel admin,
+      int katoMs) {
     int id;
     int min = cntlidMin;
     int span = cntlidMax - min + 1;
     do {
       id = min + Math.floorMod(nextCntlid.getAndIncrement() - 1, span);
     } while (controllers.containsKey(id));
-    Controller c = new Controller(id, s, hostNqn, admin, katoMs, config.maxIoQueues());
+    Controller c = new Controller(id, s, hostNqn, hostId, admin, katoMs, config.maxIoQueues());
     controllers.put(id, c);
     return c;
   }

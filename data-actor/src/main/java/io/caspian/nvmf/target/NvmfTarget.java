@@ -126,6 +126,31 @@ public final class NvmfTarget implements AutoCloseable {
   }
 
   /**
+   * Exports {@code device} as {@link #addSubsystem(String, BlockDevice, Set, UUID, String)} does,
+   * with reservations that persist: the namespace starts from {@code restored} (what {@code
+   * store} saved before a restart, or {@link Reservations#NONE}) before any host can connect,
+   * and every change is saved to {@code store} before it takes effect.
+   */
+  public void addSubsystem(String nqn, BlockDevice device, Set<String> allowedHosts, UUID uuid,
+      String model, ReservationStore store, Reservations restored) {
+    checkNqn(nqn);
+    if (model == null || model.isEmpty() || model.length() > 40
+        || !model.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
+      throw new IllegalArgumentException("a model number is 1..40 printable ASCII characters, not '"
+          + model + "'");
+    }
+    Subsystem s = new Subsystem(nqn, device, allowedHosts, uuid, model);
+    s.persistReservations(store, restored == null ? Reservations.NONE : restored);
+    exports.add(s);
+  }
+
+  /** The reservation state of {@code nqn}'s namespace, or null when it is not exported. */
+  public Reservations reservations(String nqn) {
+    Subsystem s = exports.subsystem(nqn);
+    return s == null ? null : s.reservations();
+  }
+
+  /**
    * Replaces the hosts allowed on {@code nqn} (empty: any host); connected hosts no longer on the
    * list are disconnected before this returns, and discovery shows the change at once.
    *

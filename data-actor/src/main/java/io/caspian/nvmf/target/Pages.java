@@ -59,7 +59,7 @@ final class Pages {
     b.setShortLE(514, queueEntries);
     if (!c.discovery()) {
       b.setIntLE(516, 1);
-      b.setShortLE(520, 0x0C);
+      b.setShortLE(520, 0x0C | Nvme.ONCS_RESERVATIONS);
       b.setByte(525, 1);
       b.setShortLE(530, 1);
       b.setIntLE(536, 0x100001);
@@ -81,6 +81,10 @@ final class Pages {
     b.setByte(24, d.supports(IoType.UNMAP) ? 1 : 0);
     b.setByte(30, 1); // NMIC: shared, so the paths of several targets are one namespace
     b.setIntLE(92, Subsystem.ANA_GROUP);
+    // RESCAP: Write Exclusive (bit 1) and Write Exclusive - Registrants Only (bit 3); persist
+    // through power loss (bit 0) is not claimed: the target persists when its owner gives it a
+    // store (see Subsystem.persistReservations), which a host cannot ask for.
+    b.setByte(31, 0x02 | 0x08);
     b.setLongLE(48, d.size());
     uuid(b, 104, s.uuid());
     b.setIntLE(128, Integer.numberOfTrailingZeros(d.blockSize()) << 16);

@@ -210,7 +210,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     sqhd = 1 % queueEntries;
     sqFlowDisabled = (cattr & 0x04) != 0;
     if (q == 0) {
-      ctrl = exports.newController(s, d.hostNqn(), ctx.channel(), kato);
+      ctrl = exports.newController(s, d.hostNqn(), d.hostId(), ctx.channel(), kato);
       qid = 0;
       armKeepAliveCheck();
       LOG.log(Level.INFO, "controller {0} for {1} on {2}, host {3}, kato {4} ms", ctrl.cntlid,
@@ -480,6 +480,11 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
 
   private void io(CommandPdu c) {
     int op = c.opcode();
+    if (op == IO_RESV_REGISTER || op == IO_RESV_ACQUIRE || op == IO_RESV_RELEASE
+        || op == IO_RESV_REPORT) {
+      reservation(c);
+      return;
+    }
     if (op != IO_READ && op != IO_WRITE && op != IO_FLUSH && op != IO_WRITE_ZEROES
         && op != IO_DSM) {
       respond(c.cid(), SC_INVALID_OPCODE | DNR);
@@ -498,6 +503,12 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     }
     if (freeTop == 0) {
       respond(c.cid(), SC_CMD_SEQ_ERROR);
+      return;
+    }
+    if ((op == IO_WRITE || op == IO_WRITE_ZEROES || op == IO_DSM)
+        && !ctrl.subsystem.mayWrite(ctrl.hostId)) {
+      // Another host holds a write-exclusive reservation: this host has been fenced.
+      respond(c.cid(), SC_RESERVATION_CONFLICT);
       return;
     }
     int bs = device.blockSize();
@@ -607,6 +618,58 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     device.unmap(x.dsmOffset[i], x.dsmLength[i], x);
   }
 
+  // ------------------------------------------------------------------ reservations
+
+  /**
+   * Reservation Register, Acquire, Release and Report on namespace 1. Rare control commands:
+   * they may allocate, and run under the subsystem's lock (see {@link Subsystem#reserve}). The
+   * 8 or 16 bytes of keys come in the capsule, as every host sends data this small.
+   */
+  private void reservation(CommandPdu c) {
+    if (c.nsid() != 1) {
+      respond(c.cid(), SC_INVALID_NS | DNR);
+      return;
+    }
+    Subsystem s = ctrl.subsystem;
+    java.util.UUID host = ctrl.hostId;
+    int op = c.opcode();
+    int cdw10 = c.cdw10();
+    if (op == IO_RESV_REPORT) {
+      boolean extended = (c.cdw11() & 1) != 0;
+      byte[] report = s.reservations().report(extended);
+      long want = ((cdw10 & 0xFFFFFFFFL) + 1) * 4;
+      int len = (int) Math.min(report.length, want);
+      ByteBuf page = ctx.alloc().heapBuffer(Math.max(len, 1));
+      page.writeBytes(report, 0, len);
+      sendData(c, page, SC_SUCCESS);
+      return;
+    }
+    int need = op == IO_RESV_RELEASE ? 8 : 16;
+    if (!c.hasData() || c.sglId() != SGL_INCAPSULE || c.dataLength() < need) {
+      respond(c.cid(), SC_SGL_INVALID_DATA | DNR);
+      return;
+    }
+    byte[] keys = new byte[c.dataLength()];
+    c.copyDataTo(keys, 0);
+    java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(keys).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    long crkey = k.getLong(0);
+    long second = need == 16 ? k.getLong(8) : 0;
+    int action = cdw10 & 7;
+    boolean iekey = (cdw10 & 8) != 0;
+    int rtype = (cdw10 >>> 8) & 0xFF;
+    int status = switch (op) {
+      case IO_RESV_REGISTER -> s.reserve(r -> r.register(host, action, iekey, crkey, second));
+      case IO_RESV_ACQUIRE -> s.reserve(r -> r.acquire(host, action, rtype, crkey, second));
+      default -> s.reserve(r -> r.release(host, action, rtype, crkey));
+    };
+    if (status != SC_SUCCESS) {
+      LOG.log(Level.INFO, "{0}: reservation command 0x{1} from host {2} ({3}) refused: status"
+          + " 0x{4}", s.nqn(), Integer.toHexString(op), ctrl.hostNqn, host,
+          Integer.toHexString(status));
+    }
+    respond(c.cid(), status);
+  }
+
   private void h2cData(DataPdu d) throws PduException {
     IoContext x = slots == null || d.ttag() >= slots.length ? null : slots[d.ttag()];
     if (x == null || !x.awaitingData || x.cid != d.cccid()) {
@@ -622,7 +685,12 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
     x.received += len;
     if (x.received == x.length) {
       x.awaitingData = false;
-      if (x.opcode == IO_DSM) {
+      if (!ctrl.subsystem.mayWrite(ctrl.hostId)) {
+        // Preempted while the data was on its way: the write must not land after the preempt.
+        x.error = BdevException.io(BdevException.Kind.RESERVATION_CONFLICT, device.uri(),
+            "host " + ctrl.hostNqn + " lost its reservation");
+        complete(x);
+      } else if (x.opcode == IO_DSM) {
         startRanges(x);
       } else {
         device.write(x.offset, x.buf, 0, x.length, x);
@@ -659,6 +727,7 @@ final class QueueHandler extends ChannelInboundHandlerAdapter {
       case NO_SPACE -> SC_CAP_EXCEEDED | DNR;
       case IO_ERROR -> op == IO_READ ? SC_READ_ERROR : SC_WRITE_FAULT;
       case TIMED_OUT, QUEUE_FULL, CLOSED -> SC_NS_NOT_READY;
+      case RESERVATION_CONFLICT -> SC_RESERVATION_CONFLICT;
       default -> SC_INTERNAL;
     };
   }

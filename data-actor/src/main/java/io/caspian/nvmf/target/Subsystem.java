@@ -112,6 +112,54 @@ final class Subsystem {
     return true;
   }
 
+  // ------------------------------------------------------------------ reservations
+
+  /** The namespace's reservations; read by every I/O queue per write (see Reservations). */
+  private volatile Reservations reservations = Reservations.NONE;
+  /** Makes a new reservation state durable before it takes effect; null keeps it in memory. */
+  private ReservationStore store;
+
+  Reservations reservations() {
+    return reservations;
+  }
+
+  /** Whether a controller of {@code hostId} may write: one volatile read, no allocation. */
+  boolean mayWrite(UUID hostId) {
+    return reservations.mayWrite(hostId);
+  }
+
+  /**
+   * Sets where the reservations persist and starts from {@code restored} (what the store held,
+   * or {@link Reservations#NONE}): a replica shared again after a restart keeps fencing the
+   * nexus its last holder superseded.
+   */
+  synchronized void persistReservations(ReservationStore store, Reservations restored) {
+    this.store = store;
+    this.reservations = restored;
+  }
+
+  /**
+   * Runs one reservation command against the current state and publishes the result. A change
+   * is made durable first: if it cannot be, the command fails and the old state stays, so a
+   * host is never told it holds (or preempted) a reservation that a restart would forget.
+   */
+  synchronized int reserve(java.util.function.Function<Reservations, Reservations.Change> cmd) {
+    Reservations.Change c = cmd.apply(reservations);
+    if (c.status() == Nvme.SC_SUCCESS && !c.next().equals(reservations)) {
+      if (store != null) {
+        try {
+          store.save(nqn, c.next());
+        } catch (java.io.IOException e) {
+          System.getLogger(Subsystem.class.getName()).log(System.Logger.Level.ERROR,
+              "cannot persist the reservations of " + nqn, e);
+          return Nvme.SC_INTERNAL;
+        }
+      }
+      reservations = c.next();
+    }
+    return c.status();
+  }
+
   private static UUID uuidOf(String nqn) {
     if (nqn.startsWith(Nvme.NQN_PREFIX)) {
       try {

@@ -218,6 +218,44 @@ class TargetPipelineTest {
     release(r);
   }
 
+  /**
+   * Fencing at the last moment: a write whose command arrived while its host held the
+   * reservation, but whose data (after R2T) arrives once a newer host preempted it, is refused
+   * with Reservation Conflict and never reaches the device.
+   */
+  @Test
+  void aWriteWhoseDataArrivesAfterAPreemptIsRefused() {
+    Host a = new Host(false, false);
+    int cntlid = adminUp(a);
+    Host q = new Host(false, false);
+    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    ByteBuf keys = Unpooled.directBuffer(16).writeLongLE(0).writeLongLE(1);
+    assertEquals(SC_SUCCESS, ((Pdu.CapsuleResp) q.command(IO_RESV_REGISTER, 1, SGL_INCAPSULE,
+        16, 0, 0, 0, keys).get(0)).status());
+    keys = Unpooled.directBuffer(16).writeLongLE(1).writeLongLE(0);
+    assertEquals(SC_SUCCESS, ((Pdu.CapsuleResp) q.command(IO_RESV_ACQUIRE, 1, SGL_INCAPSULE,
+        16, RTYPE_WRITE_EXCLUSIVE << 8, 0, 0, keys).get(0)).status());
+
+    int len = 64 * 1024;
+    Pdu.R2T t = (Pdu.R2T) q.command(IO_WRITE, 1, SGL_TRANSPORT, len, 0, 0, len / 512 - 1, null)
+        .get(0);
+    Subsystem s = exports.subsystem(NQN);
+    UUID newer = UUID.randomUUID();
+    assertEquals(SC_SUCCESS, s.reserve(r -> r.register(newer, 0, false, 0, 2)));
+    assertEquals(SC_SUCCESS, s.reserve(r -> r.acquire(newer, 1, RTYPE_WRITE_EXCLUSIVE, 2, 1)));
+    ByteBuf data = Unpooled.directBuffer(len);
+    for (int i = 0; i < len; i++) {
+      data.writeByte(0x5A);
+    }
+    q.sendRaw(new Pdu.H2CData(t.cccid(), t.ttag(), 0, true, data));
+    assertEquals(SC_RESERVATION_CONFLICT, ((Pdu.CapsuleResp) q.receive().get(0)).status());
+    assertEquals(SC_RESERVATION_CONFLICT, q.simple(IO_WRITE_ZEROES, 1, 0, 0, 7).status());
+    List<Pdu> r = q.command(IO_READ, 1, SGL_TRANSPORT, 4096, 0, 0, 7, null);
+    assertEquals(0, ((Pdu.C2HData) r.get(0)).data().getByte(5), "the refused data is not there");
+    assertEquals(0, ((Pdu.CapsuleResp) r.get(1)).status(), "reads still pass");
+    release(r);
+  }
+
   @Test
   void malformedPdusCloseTheConnectionWithATermReq() {
     Host a = new Host(false, false);

@@ -134,7 +134,8 @@ final class NexusActor {
     this.timers = timers;
     NexusOptions options = NexusOptions.defaults().withExecutor(services.rebuilds())
         .withRebuild(services.rebuild())
-        .withIntentLog(IntentLogOptions.at(services.intentLog(c.uuid())));
+        .withIntentLog(IntentLogOptions.at(services.intentLog(c.uuid())))
+        .withGeneration(c.generation());
     ActorRef<Object> me = ctx.getSelf();
     NexusListener listener = e -> me.tell(REFRESH);
     serial.run(() -> {

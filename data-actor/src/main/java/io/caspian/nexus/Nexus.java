@@ -132,6 +132,13 @@ public final class Nexus implements BlockDevice {
   private volatile ErrorPolicy policy;
   private volatile RebuildOptions rebuildOptions;
   private volatile boolean closed;
+  /**
+   * Why this nexus was superseded, or null: a child refused a write because a newer nexus holds
+   * it. From then on every front-end I/O fails, here included the write that found out, although
+   * a local child may have taken it: acknowledging what the volume's current nexus never sees
+   * would lose it, and reading here could return what the current nexus has since overwritten.
+   */
+  private volatile String supersededBy;
   /** Null without a write-intent log. */
   private final IntentGate intent;
   /**
@@ -389,6 +396,7 @@ public final class Nexus implements BlockDevice {
   @Override
   public void read(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     BdevException err = closed ? closedError(IoType.READ)
+        : supersededBy != null ? supersededError(IoType.READ)
         : IoChecks.data(this, IoType.READ, offset, buf, bufOffset, length);
     if (err != null) {
       done.ioDone(err);
@@ -402,18 +410,22 @@ public final class Nexus implements BlockDevice {
   @Override
   public void write(long offset, ByteBuffer buf, int bufOffset, int length, IoCompletion done) {
     BdevException err = closed ? closedError(IoType.WRITE)
+        : supersededBy != null ? supersededError(IoType.WRITE)
         : IoChecks.data(this, IoType.WRITE, offset, buf, bufOffset, length);
     mirrored(err, IoType.WRITE, offset, length, buf, bufOffset, done);
   }
 
   @Override
   public void flush(IoCompletion done) {
-    mirrored(closed ? closedError(IoType.FLUSH) : null, IoType.FLUSH, 0, 0, null, 0, done);
+    BdevException err = closed ? closedError(IoType.FLUSH)
+        : supersededBy != null ? supersededError(IoType.FLUSH) : null;
+    mirrored(err, IoType.FLUSH, 0, 0, null, 0, done);
   }
 
   @Override
   public void unmap(long offset, long length, IoCompletion done) {
     BdevException err = closed ? closedError(IoType.UNMAP)
+        : supersededBy != null ? supersededError(IoType.UNMAP)
         : IoChecks.range(this, IoType.UNMAP, offset, length);
     mirrored(err, IoType.UNMAP, offset, length, null, 0, done);
   }
@@ -421,6 +433,7 @@ public final class Nexus implements BlockDevice {
   @Override
   public void writeZeroes(long offset, long length, IoCompletion done) {
     BdevException err = closed ? closedError(IoType.WRITE_ZEROES)
+        : supersededBy != null ? supersededError(IoType.WRITE_ZEROES)
         : IoChecks.range(this, IoType.WRITE_ZEROES, offset, length);
     mirrored(err, IoType.WRITE_ZEROES, offset, length, null, 0, done);
   }
@@ -710,6 +723,11 @@ public final class Nexus implements BlockDevice {
           // superseded, and retrying would only be refused again.
           faultLocked(c, ChildState.FaultReason.FENCED, io.type + " refused: fenced by a newer"
               + " nexus (" + e.getMessage() + ")", false, events);
+          if (supersededBy == null) {
+            supersededBy = c.uri + " refused " + io.type + ": " + e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "{0}: superseded by a newer nexus; every I/O fails"
+                + " from now on: {1}", uri, supersededBy);
+          }
           continue;
         }
         int r = c.errors.record(io.type, clock.getAsLong(), policy);
@@ -727,6 +745,9 @@ public final class Nexus implements BlockDevice {
       }
     }
     dispatch(events);
+    if (supersededBy != null) {
+      return supersededError(io.type);
+    }
     return ok ? null : failedEverywhere(io, "in-sync child");
   }
 
@@ -773,6 +794,11 @@ public final class Nexus implements BlockDevice {
       case RESERVATION_CONFLICT -> ChildState.FaultReason.FENCED;
       default -> ChildState.FaultReason.IO_ERROR;
     };
+  }
+
+  private BdevException supersededError(IoType type) {
+    return BdevException.io(BdevException.Kind.RESERVATION_CONFLICT, uri, type + " on a nexus a newer"
+        + " one superseded (" + supersededBy + ")");
   }
 
   private BdevException closedError(IoType type) {

@@ -166,6 +166,30 @@ class NexusFencingTest {
         + "it all failed; 2 replicas x %d blocks checked%n", BLOCKS, wroteB, failed, BLOCKS);
   }
 
+  /**
+   * A superseded nexus with a local child (the replica on its own node, which no target guards)
+   * must not acknowledge a write the local child took: the first refusal from a remote replica
+   * stops the whole nexus, reads included, since what it holds locally is no longer the volume.
+   */
+  @Test
+  void aSupersededNexusWithALocalChildAcknowledgesNothing() throws Exception {
+    Nexus a = Nexus.create(volume, SIZE, List.of("malloc:///a-local?size_mb=16",
+        children(NODE_A).get(0)), opener, NexusOptions.defaults().withGeneration(1));
+    nexuses.add(a);
+    write(a, 0, 1);
+    Nexus b = nexus(NODE_B, 2);
+    long fromB = write(b, 0, 2);
+
+    BdevException e = assertThrows(BdevException.class, () -> write(a, 0, 3),
+        "a superseded nexus acknowledged a write its local child took");
+    assertEquals(BdevException.Kind.RESERVATION_CONFLICT, e.kind(), e.getMessage());
+    assertEquals(BdevException.Kind.RESERVATION_CONFLICT,
+        assertThrows(BdevException.class, () -> read(a, 0)).kind(),
+        "a superseded nexus still serves reads from its local child");
+    assertEquals(fromB, read(replicas.get(0), 0), "the replica holds the newer nexus's data");
+    assertEquals(fromB, read(b, 0));
+  }
+
   @Test
   void aNexusOfAnOlderGenerationCannotBeCreated() throws Exception {
     nexus(NODE_B, 5);

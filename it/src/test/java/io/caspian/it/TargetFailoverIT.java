@@ -88,6 +88,7 @@ class TargetFailoverIT {
             System.out.printf("[TargetFailoverIT] %s SIGSTOPped: target on %s; after SIGCONT the old target "
                     + "acknowledged %d of 8 writes, none reached the new nexus's replicas (%d blocks verified)%n",
                     second, third.path("node").asText(), acknowledged, blocks.count());
+            assertEquals(0, acknowledged, "a superseded target acknowledged writes");
             Waits.await("the old nexus on " + second + " destroyed as a stray", Duration.ofSeconds(60),
                     cluster.work, () -> !tryWrite(old, 0, stale));
         }

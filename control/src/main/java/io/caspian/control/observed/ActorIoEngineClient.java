@@ -65,8 +65,10 @@ public final class ActorIoEngineClient implements IoEngineClient {
     }
 
     @Override
-    public CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children) {
-        return ask(node, "create nexus " + uuid, r -> new IoEngineCommand.CreateNexus(uuid, size, children, r))
+    public CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children,
+                                                  long generation) {
+        return ask(node, "create nexus " + uuid, r -> new IoEngineCommand.CreateNexus(uuid, size, children,
+                generation, r))
                 .thenApply(x -> expect(x, IoEngineReply.NexusDone.class, node).nexus());
     }
 

@@ -36,7 +36,8 @@ public interface IoEngineClient {
     /** {@code allowedHosts}: the host NQNs that may connect; empty: any host. Another list replaces it. */
     CompletionStage<ReplicaInfo> shareReplica(String node, String uuid, Protocol protocol, Set<String> allowedHosts);
 
-    CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children);
+    CompletionStage<NexusInfo> createNexus(String node, String uuid, long size, List<String> children,
+                                           long generation);
 
     CompletionStage<Void> destroyNexus(String node, String uuid);
 

@@ -235,11 +235,14 @@ public final class VolumeService {
                 throw new ControlException(Reply.Kind.UNAVAILABLE, "volume '" + id + "' has no reachable replica "
                         + "known to be in sync; it cannot be published");
             }
-            entities.nexus(id, r -> new NexusCommand.Create(new NexusSpec(target, v.spec().size(), id, online), r));
+            // Each incarnation one generation up: the replicas then refuse the writes of every earlier one.
+            long generation = previous.generation() + 1;
+            entities.nexus(id, r -> new NexusCommand.Create(new NexusSpec(target, v.spec().size(), id, online,
+                    generation), r));
             NexusInfo info;
             try {
-                await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList()),
-                        "create nexus " + id);
+                await(io.createNexus(target, id, v.spec().size(), online.stream().map(Child::uri).toList(),
+                        generation), "create nexus " + id);
                 info = await(io.publishNexus(target, id, protocol, hosts), "publish nexus " + id);
             } catch (RuntimeException e) {
                 // Leave no half-made nexus behind: the volume is not published, so nothing else would remove it.
@@ -650,7 +653,9 @@ public final class VolumeService {
         }
         LOG.info("volume {}: re-creating nexus {} on node {} from {} in-sync children", v.id(), nexus.id(),
                 nexus.node(), inSync.size());
-        await(io.createNexus(nexus.node(), nexus.id(), nexus.size(), inSync.stream().map(Child::uri).toList()),
+        // The same incarnation on the same node (whose host identity holds the replicas' reservations): its generation.
+        await(io.createNexus(nexus.node(), nexus.id(), nexus.size(), inSync.stream().map(Child::uri).toList(),
+                nexus.generation()),
                 "re-create nexus " + nexus.id());
         await(io.publishNexus(nexus.node(), nexus.id(), nexus.protocol(), Set.copyOf(v.hosts())),
                 "re-publish nexus " + nexus.id());
@@ -720,8 +725,8 @@ public final class VolumeService {
         // nexus made there and never journaled (a crash in between) is an orphan the sweep destroys.
         NexusInfo info;
         try {
-            await(io.createNexus(target, old.id(), old.size(), children.stream().map(Child::uri).toList()),
-                    "create nexus " + old.id() + " on node " + target);
+            await(io.createNexus(target, old.id(), old.size(), children.stream().map(Child::uri).toList(),
+                    old.generation() + 1), "create nexus " + old.id() + " on node " + target);
             info = await(io.publishNexus(target, old.id(), old.protocol(), Set.copyOf(v.hosts())),
                     "publish nexus " + old.id() + " on node " + target);
         } catch (RuntimeException e) {
@@ -732,8 +737,8 @@ public final class VolumeService {
         }
         entities.nexus(old.id(), NexusCommand.Unpublish::new);
         entities.nexus(old.id(), NexusCommand.Destroy::new);
-        entities.nexus(old.id(), r -> new NexusCommand.Create(new NexusSpec(target, old.size(), v.id(), children),
-                r));
+        entities.nexus(old.id(), r -> new NexusCommand.Create(new NexusSpec(target, old.size(), v.id(), children,
+                old.generation() + 1), r));
         entities.nexus(old.id(), r -> new NexusCommand.Publish(old.protocol(), info.deviceUri(), r));
         for (Child c : left) {
             String why = c.inSync() ? "not reachable when the target failed over from node " + old.node()

@@ -63,7 +63,7 @@ class ControlSerializerTest {
                 Reply.ok(new NexusState("x", Lifecycle.ACTIVE, "n", 10, "v",
                         List.of(new Child("bdev:///r", "r", ChildState.DEGRADED, "rebuilding")), Protocol.NONE, "",
                         Health.ONLINE, Map.of("node|caspian.io.faults", new BusMark("node", "caspian.io.faults",
-                        "node/1", 7, 1234)), Set.of("bdev:///r"))),
+                        "node/1", 7, 1234)), Set.of("bdev:///r"), 3)),
                 Reply.ok(new VolumeState("v", Lifecycle.ACTIVE, new VolumeSpec(10, 2, false, Map.of(),
                         Map.of("t", "x")), List.of("r"), "", "", Protocol.NONE, "", List.of(), Health.FAULTED,
                         "no replica reachable")),

@@ -31,7 +31,7 @@ class ReportedChildrenTest {
         return new NexusState("n", Lifecycle.ACTIVE, "node-1", 1 << 20, "v",
                 List.of(new Child(KEPT, "k", ChildState.ONLINE, ""), new Child(NEW, "r", newChild, "new replica")),
                 Protocol.NVMF, "nvmf://x", Health.DEGRADED, Map.<String, BusMark>of(),
-                rebuilding ? Set.of(NEW) : Set.of());
+                rebuilding ? Set.of(NEW) : Set.of(), 0);
     }
 
     private static NexusInfo reported(ChildState newChild, int progress) {

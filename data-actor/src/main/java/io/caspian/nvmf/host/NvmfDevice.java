@@ -75,6 +75,11 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
   private final AtomicBoolean reconnecting = new AtomicBoolean(true);
   /** The last reconnect was refused: I/Os fail at once rather than wait for a target not there. */
   private volatile boolean refused;
+  /**
+   * What a refused reconnect fails I/Os with: {@link BdevException.Kind#RESERVATION_CONFLICT} when
+   * the subsystem no longer admits this host (see {@link HostNotAllowed}), else IO_ERROR.
+   */
+  private volatile BdevException.Kind refusedKind = BdevException.Kind.IO_ERROR;
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
   private volatile DeviceWatcher watcher;
@@ -181,11 +186,13 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
     HostQueue.Reply r = await(q.call(FABRICS, FCTYPE_CONNECT, q.qid << 16, depth - 1,
         q.qid == 0 ? opts.katoMs() : 0, 0, data.encode(ByteBufAllocator.DEFAULT), 0),
         "Fabrics Connect of queue " + q.qid);
+    if (r.status() == (SC_CONNECT_INVALID_HOST | DNR) || r.status() == SC_CONNECT_INVALID_HOST) {
+      throw new HostNotAllowed("Fabrics Connect of queue " + q.qid + " refused: host " + opts.hostNqn()
+          + " is not allowed on " + opts.subNqn());
+    }
     if (r.status() != 0) {
-      String why = r.status() == (SC_CONNECT_INVALID_HOST | DNR) || r.status() == SC_CONNECT_INVALID_HOST
-          ? "host " + opts.hostNqn() + " is not allowed on " + opts.subNqn()
-          : statusText(r.status());
-      throw new java.io.IOException("Fabrics Connect of queue " + q.qid + " refused: " + why);
+      throw new java.io.IOException("Fabrics Connect of queue " + q.qid + " refused: "
+          + statusText(r.status()));
     }
     return r;
   }
@@ -366,7 +373,11 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
           lastError = reason(e);
         }
         if (refusedConnect(e)) {
-          failHeld(reason(e));
+          failHeld(reason(e), BdevException.Kind.IO_ERROR);
+        } else if (hostNotAllowed(e)) {
+          // Positive evidence this host was superseded: the subsystem's owner took it off the list
+          // (a replica is shared to the node of a newer nexus), so a nexus must stop, not go on.
+          failHeld(reason(e), BdevException.Kind.RESERVATION_CONFLICT);
         }
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
@@ -386,8 +397,28 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
     return false;
   }
 
+  /**
+   * A Fabrics Connect the target refused because the subsystem does not admit this host NQN:
+   * unlike a refused TCP connection, it says the target is there and will not take this host.
+   */
+  static final class HostNotAllowed extends java.io.IOException {
+    HostNotAllowed(String message) {
+      super(message);
+    }
+  }
+
+  static boolean hostNotAllowed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof HostNotAllowed) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Fails what the queues hold, and what is submitted until the next association is up. */
-  private void failHeld(String why) {
+  private void failHeld(String why, BdevException.Kind kind) {
+    refusedKind = kind;
     refused = true;
     for (HostQueue q : io) {
       q.loop.execute(() -> q.failAll(refusedError(why)));
@@ -395,7 +426,7 @@ public final class NvmfDevice implements BlockDevice, io.caspian.bdev.Fenceable 
   }
 
   private BdevException refusedError(String why) {
-    return BdevException.io(BdevException.Kind.IO_ERROR, opts.uri(),
+    return BdevException.io(refusedKind, opts.uri(),
         "the target refused the connection, I/O failed without waiting: " + why);
   }
 

@@ -534,4 +534,41 @@ class NvmfLoopbackTest {
       assertEquals(crc(pattern(4096, 3), 4096), crc(buf, 4096));
     }
   }
+
+  /**
+   * A subsystem that stops admitting this host (its replica shared to a newer nexus's node) closes
+   * the connection, and the reconnect's refusal reads as a reservation conflict, positive evidence
+   * of being superseded, so that a nexus stops instead of going on without the child.
+   */
+  @Test
+  void aHostTakenOffTheListFailsItsWritesAsFenced() throws Exception {
+    try (NvmfDevice d = NvmfDevice.open(uri("&io_queues=1&queue_depth=8&io_timeout_ms=30000"))) {
+      ByteBuffer data = pattern(4096, 5);
+      SyncIo.write(d, 0, data, 0, 4096);
+      target.allowHosts(nqn, Set.of("nqn.2014-08.org.nvmexpress:uuid:99999999-2222-3333-4444-555555555555"));
+      long t0 = System.nanoTime();
+      BdevException e = null;
+      while (e == null && System.nanoTime() - t0 < 20_000_000_000L) {
+        try {
+          SyncIo.write(d, 4096, data, 0, 4096);
+          Thread.sleep(50);
+        } catch (BdevException x) {
+          e = x;
+        }
+      }
+      assertNotNull(e, "writes still succeed after the host was taken off the list");
+      // The first failure may be the dropped connection itself; the refusal follows at once.
+      while (e.kind() != BdevException.Kind.RESERVATION_CONFLICT
+          && System.nanoTime() - t0 < 20_000_000_000L) {
+        try {
+          SyncIo.write(d, 4096, data, 0, 4096);
+          fail("a write succeeded after the host was taken off the list");
+        } catch (BdevException x) {
+          e = x;
+          Thread.sleep(50);
+        }
+      }
+      assertEquals(BdevException.Kind.RESERVATION_CONFLICT, e.kind(), e.getMessage());
+    }
+  }
 }

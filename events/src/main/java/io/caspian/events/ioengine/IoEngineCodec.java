@@ -62,7 +62,7 @@ public final class IoEngineCodec {
             .addAllAllowedHosts(new TreeSet<>(c.allowedHosts())));
         } else if (command instanceof CreateNexus c) {
             b.setCreateNexus(io.caspian.events.proto.ioengine.CreateNexus.newBuilder()
-            .setUuid(c.uuid()).setSize(c.size()).addAllChildren(c.children()));
+            .setUuid(c.uuid()).setSize(c.size()).addAllChildren(c.children()).setGeneration(c.generation()));
         } else if (command instanceof DestroyNexus c) {
             b.setDestroyNexus(io.caspian.events.proto.ioengine.DestroyNexus.newBuilder()
             .setUuid(c.uuid()));
@@ -132,7 +132,7 @@ public final class IoEngineCodec {
                     Set.copyOf(p.getShareReplica().getAllowedHostsList()), r);
             case CREATE_NEXUS -> {
                 var c = p.getCreateNexus();
-                yield new CreateNexus(c.getUuid(), c.getSize(), c.getChildrenList(), r);
+                yield new CreateNexus(c.getUuid(), c.getSize(), c.getChildrenList(), c.getGeneration(), r);
             }
             case DESTROY_NEXUS -> new DestroyNexus(p.getDestroyNexus().getUuid(), r);
             case PUBLISH_NEXUS -> new PublishNexus(p.getPublishNexus().getUuid(),

@@ -61,11 +61,20 @@ public sealed interface IoEngineCommand extends IoEngineMessage {
         }
     }
 
-    /** Children are replica URIs: {@code bdev:///uuid} on the same node, {@code nvmf://...} elsewhere. */
-    record CreateNexus(String uuid, long size, List<String> children, ActorRef<IoEngineReply> replyTo)
+    /**
+     * Children are replica URIs: {@code bdev:///uuid} on the same node, {@code nvmf://...} elsewhere;
+     * {@code generation} the incarnation the control plane journaled (0: fence nothing).
+     */
+    record CreateNexus(String uuid, long size, List<String> children, long generation,
+                       ActorRef<IoEngineReply> replyTo)
             implements IoEngineCommand {
         public CreateNexus {
             children = List.copyOf(children);
+        }
+
+        /** A nexus that fences nothing: for callers outside a control plane that journals generations. */
+        public CreateNexus(String uuid, long size, List<String> children, ActorRef<IoEngineReply> replyTo) {
+            this(uuid, size, children, 0, replyTo);
         }
     }
 

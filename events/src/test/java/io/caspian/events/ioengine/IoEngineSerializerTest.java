@@ -53,6 +53,7 @@ class IoEngineSerializerTest {
                 new IoEngineCommand.ShareReplica("r", Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn("node-b"),
                         "nqn.2014-08.org.nvmexpress:uuid:1"), r),
                 new IoEngineCommand.CreateNexus("n", 1 << 20, List.of("bdev:///r", "nvmf://h:4420/x"), r),
+                new IoEngineCommand.CreateNexus("n", 1 << 20, List.of("bdev:///r"), 7, r),
                 new IoEngineCommand.DestroyNexus("n", r),
                 new IoEngineCommand.PublishNexus("n", Protocol.NBD, r),
                 new IoEngineCommand.PublishNexus("n", Protocol.NVMF, Set.of("nqn.2014-08.org.nvmexpress:uuid:h"), r),

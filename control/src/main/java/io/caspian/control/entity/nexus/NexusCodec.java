@@ -39,13 +39,15 @@ public final class NexusCodec {
     }
 
     private static NexusCreated spec(NexusSpec s) {
-        var b = NexusCreated.newBuilder().setNode(s.node()).setSize(s.size()).setVolume(s.volume());
+        var b = NexusCreated.newBuilder().setNode(s.node()).setSize(s.size()).setVolume(s.volume())
+                .setGeneration(s.generation());
         s.children().forEach(c -> b.addChildren(toProto(c)));
         return b.build();
     }
 
     private static NexusSpec spec(NexusCreated p) {
-        return new NexusSpec(p.getNode(), p.getSize(), p.getVolume(), children(p.getChildrenList()));
+        return new NexusSpec(p.getNode(), p.getSize(), p.getVolume(), children(p.getChildrenList()),
+                p.getGeneration());
     }
 
     private static io.caspian.events.proto.control.BusMark toProto(BusMark m) {
@@ -161,7 +163,7 @@ public final class NexusCodec {
         var b = io.caspian.events.proto.control.NexusState.newBuilder().setId(s.id())
                 .setLifecycle(LifecycleCodec.toProto(s.lifecycle())).setNode(s.node()).setSize(s.size()).setVolume(s.volume())
                 .setProtocol(Enums.toProto(s.protocol())).setDeviceUri(s.deviceUri())
-                .setStatus(Enums.toProto(s.status()));
+                .setStatus(Enums.toProto(s.status())).setGeneration(s.generation());
         s.children().forEach(c -> b.addChildren(toProto(c)));
         s.marks().values().forEach(m -> b.addMarks(toProto(m)));
         b.addAllRebuilding(new java.util.TreeSet<>(s.rebuilding()));
@@ -173,7 +175,7 @@ public final class NexusCodec {
                 p.getVolume(), children(p.getChildrenList()), Enums.fromProto(p.getProtocol()), p.getDeviceUri(),
                 Enums.fromProto(p.getStatus()), p.getMarksList().stream().map(NexusCodec::fromProto)
                         .collect(java.util.stream.Collectors.toMap(BusMark::stream, m -> m, (a, c) -> c)),
-                Set.copyOf(p.getRebuildingList()));
+                Set.copyOf(p.getRebuildingList()), p.getGeneration());
     }
 
     public static io.caspian.events.proto.control.NexusCommand toProto(NexusCommand c, ActorRefResolver refs) {

@@ -16,11 +16,12 @@ import java.util.Set;
  * A nexus: where it runs, its children, its target (empty device URI when unpublished) and health.
  * {@code marks} holds, per io-bus stream ({@link BusMark#stream()}), the mark of the last record journaled, so
  * that redelivered bus records are recognised after a restart too; {@code rebuilding} the children a rebuild is
- * known to run onto.
+ * known to run onto; {@code generation} the incarnation the last create journaled, which fences older ones
+ * (docs/adr/nexus-fencing.md).
  */
 public record NexusState(String id, Lifecycle lifecycle, String node, long size, String volume, List<Child> children,
                          Protocol protocol, String deviceUri, Health status, Map<String, BusMark> marks,
-                         Set<String> rebuilding)
+                         Set<String> rebuilding, long generation)
         implements EntityState {
     public NexusState {
         children = List.copyOf(children);
@@ -30,7 +31,7 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
 
     public NexusState(String id, Lifecycle lifecycle, String node, long size, String volume, List<Child> children,
                       Protocol protocol, String deviceUri, Health status) {
-        this(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, Map.of(), Set.of());
+        this(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, Map.of(), Set.of(), 0);
     }
 
     /** Whether the bus record with this mark was journaled already or belongs to a superseded incarnation. */
@@ -66,11 +67,12 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
 
     NexusState created(NexusSpec s) {
         return new NexusState(id, Lifecycle.ACTIVE, s.node(), s.size(), s.volume(), s.children(), Protocol.NONE, "",
-                Health.UNKNOWN, marks, Set.of());
+                Health.UNKNOWN, marks, Set.of(), s.generation());
     }
 
     NexusState withTarget(Protocol p, String uri) {
-        return new NexusState(id, lifecycle, node, size, volume, children, p, uri, status, marks, rebuilding);
+        return new NexusState(id, lifecycle, node, size, volume, children, p, uri, status, marks, rebuilding,
+                generation);
     }
 
     /** Records that the bus record with {@code mark} was journaled; a mark of another incarnation replaces it. */
@@ -80,7 +82,8 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
         }
         Map<String, BusMark> m = new HashMap<>(marks);
         m.put(mark.stream(), mark);
-        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, m, rebuilding);
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, m,
+                rebuilding, generation);
     }
 
     NexusState withRebuild(String uri, boolean running) {
@@ -90,14 +93,16 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
         } else {
             r.remove(uri);
         }
-        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, marks, r);
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, status, marks, r,
+                generation);
     }
 
     NexusState withChild(Child child) {
         List<Child> c = new ArrayList<>(children);
         c.removeIf(x -> x.uri().equals(child.uri()));
         c.add(child);
-        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, rebuilding);
+        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, rebuilding,
+                generation);
     }
 
     NexusState withoutChild(String uri) {
@@ -105,7 +110,7 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
         c.removeIf(x -> x.uri().equals(uri));
         Set<String> r = new HashSet<>(rebuilding);
         r.remove(uri);
-        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, r);
+        return new NexusState(id, lifecycle, node, size, volume, c, protocol, deviceUri, status, marks, r, generation);
     }
 
     NexusState withChildState(String uri, ChildState state, String reason) {
@@ -114,11 +119,12 @@ public record NexusState(String id, Lifecycle lifecycle, String node, long size,
     }
 
     NexusState withStatus(Health h) {
-        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, h, marks, rebuilding);
+        return new NexusState(id, lifecycle, node, size, volume, children, protocol, deviceUri, h, marks, rebuilding,
+                generation);
     }
 
     NexusState destroyed() {
         return new NexusState(id, Lifecycle.DESTROYED, node, size, volume, children, Protocol.NONE, "",
-                Health.UNKNOWN, marks, Set.of());
+                Health.UNKNOWN, marks, Set.of(), generation);
     }
 }

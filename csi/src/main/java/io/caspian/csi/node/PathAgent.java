@@ -292,13 +292,12 @@ public final class PathAgent implements AutoCloseable {
         if (o.dead.contains(to)) {
             // Either the control plane has not failed over yet (node timeout), or the kernel is already
             // reconnecting to the new address (connecting): either way the kernel's own retries go on.
-            return waiting(w, o, "the target is still at " + to + " (" + (paths.stream().anyMatch(c ->
-                    to.equals(new Address(c.traddr(), c.trsvcid())) && c.state().equals("connecting"))
-                    ? "the kernel is reconnecting" : "no failover yet") + ")");
+            return waiting(w, o, "the control plane still names " + to + " (no failover yet, or the kernel is "
+                    + "reconnecting there)");
         }
-        NvmeFabrics.ConnectOptions opts = w.options() != null ? w.options() : fromSysfs(paths.get(0).name());
         long t0 = System.nanoTime();
         try {
+            NvmeFabrics.ConnectOptions opts = w.options() != null ? w.options() : fromSysfs(paths.get(0).name());
             nvme.addPath(w.nqn(), to.traddr(), to.port(), opts);
         } catch (RuntimeException e) {
             // E.g. the host still holds a controller with the id the new target gave ("Duplicate cntlid"): the

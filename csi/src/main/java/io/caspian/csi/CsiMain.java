@@ -31,7 +31,8 @@ public final class CsiMain {
                           F's first line that is not blank or a # comment, e.g. a mounted Secret)
               csi-node    the CSI node plugin (root; attaches volumes to this machine's kernel):
                           --endpoint unix:///csi/csi.sock|tcp://0.0.0.0:P  --node-id ID (the Kubernetes node name)
-                          [--api URL [--token-file F]]  [--max-volumes N (0: no limit)]
+                          [--api URL [--token-file F]] (with it, a path agent moves NVMe/TCP paths to a
+                          failed-over target)  [--max-volumes N (0: no limit)]
                           [--state-dir DIR (/run/caspian-csi)]
               csi-controller, csi-node: --metrics-port P: Prometheus /metrics on 0.0.0.0:P, with the gRPC calls
                           by method and status code (default 0: off)
@@ -110,11 +111,13 @@ public final class CsiMain {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--max-volumes must be a number");
             }
-            // The node plugin attaches through the kernel only; the API, when given, is what Probe checks.
+            // The node plugin attaches through the kernel; the API, when given, is what Probe checks and where the
+            // path agent asks for a failed-over target (short timeout: it asks again half a second later).
             CaspianApi api = f.containsKey("api") ? new CaspianApi(f.get("api"), Duration.ofSeconds(10), token(f))
                     : null;
+            CaspianApi agentApi = api == null ? null : new CaspianApi(f.get("api"), Duration.ofSeconds(3), token(f));
             services = List.of(new IdentityService(false, () -> api == null || api.reachable()),
-                    new NodeService(nodeId, max, Path.of(f.getOrDefault("state-dir", "/run/caspian-csi"))));
+                    new NodeService(nodeId, max, Path.of(f.getOrDefault("state-dir", "/run/caspian-csi")), agentApi));
         }
         MetricsServer metrics = metrics(f);
         try {

@@ -39,10 +39,14 @@ public final class CsiServer implements AutoCloseable {
     /** Event loops this server made (a unix socket needs epoll ones); gRPC does not stop loops it was given. */
     private final List<EventLoopGroup> loops;
 
-    private CsiServer(Server server, Endpoint endpoint, List<EventLoopGroup> loops) {
+    /** Services that run something of their own (the node plugin's path agent): closed with the server. */
+    private final List<AutoCloseable> owned;
+
+    private CsiServer(Server server, Endpoint endpoint, List<EventLoopGroup> loops, List<AutoCloseable> owned) {
         this.server = server;
         this.endpoint = endpoint;
         this.loops = loops;
+        this.owned = owned;
     }
 
     /** Serves {@code services} on {@code endpoint}, their calls counted on {@code metrics} (null: not served). */
@@ -78,7 +82,8 @@ public final class CsiServer implements AutoCloseable {
             b.addService(ServerInterceptors.intercept(s, log));
         }
         try {
-            return new CsiServer(b.build().start(), endpoint, loops);
+            return new CsiServer(b.build().start(), endpoint, loops, services.stream()
+                    .filter(AutoCloseable.class::isInstance).map(AutoCloseable.class::cast).toList());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve gRPC on " + endpoint + ": " + e.getMessage(), e);
         }
@@ -105,6 +110,13 @@ public final class CsiServer implements AutoCloseable {
             server.shutdownNow();
         }
         loops.forEach(EventLoopGroup::shutdownGracefully);
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 
 /**
@@ -28,6 +29,7 @@ public final class CaspianCluster implements AutoCloseable {
     final String api;
     final List<Integer> nvmfPorts = new ArrayList<>();
     final List<Integer> nbdPorts = new ArrayList<>();
+    private final Map<String, ActorRef<?>> engines = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CaspianCluster(ControlPlane control) {
         this.control = control;
@@ -35,14 +37,21 @@ public final class CaspianCluster implements AutoCloseable {
     }
 
     public static CaspianCluster start(Path dir, int poolMb) throws InterruptedException {
-        ControlPlane control = ControlPlane.start(ConfigFactory.parseMap(Map.of(
+        return start(dir, poolMb, Map.of());
+    }
+
+    /** {@code config}: more settings of the control plane's actor system, e.g. caspian.control.node-timeout. */
+    public static CaspianCluster start(Path dir, int poolMb, Map<String, Object> config) throws InterruptedException {
+        Map<String, Object> settings = new java.util.HashMap<>(Map.of(
                 "pekko.cluster.roles", List.of("control"),
                 "pekko.remote.artery.canonical.hostname", "127.0.0.1",
                 "pekko.remote.artery.canonical.port", 0,
                 "pekko.loglevel", "WARNING",
                 "caspian.data-dir", dir.resolve("control").toString(),
                 "caspian.control.rest.host", "127.0.0.1",
-                "caspian.control.rest.port", 0)));
+                "caspian.control.rest.port", 0));
+        settings.putAll(config);
+        ControlPlane control = ControlPlane.start(ConfigFactory.parseMap(settings));
         CaspianCluster c = new CaspianCluster(control);
         try {
             for (int i = 1; i <= 3; i++) {
@@ -53,7 +62,7 @@ public final class CaspianCluster implements AutoCloseable {
                 c.nbdPorts.add(nbd);
                 DataNodeSettings s = DataNodeSettings.local(n, dir.resolve(n)).withNvmf("127.0.0.1", nvmf)
                         .withNbd("127.0.0.1", nbd);
-                control.system().systemActorOf(DataNode.create(s), n, Props.empty());
+                c.engines.put(n, control.system().systemActorOf(DataNode.create(s), n, Props.empty()));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (online(c) < 3) {
@@ -96,6 +105,41 @@ public final class CaspianCluster implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** The REST API's port on 127.0.0.1. */
+    public int restPort() {
+        return control.restPort();
+    }
+
+    /**
+     * Stops io-engine {@code node} abruptly: its DataNode actor stops (its NVMe/TCP listener and connections close,
+     * as when the process dies), the control plane sees it stop and marks the node Offline at once. Returns when
+     * the REST API no longer shows it Online.
+     */
+    public void stopEngine(String node) throws InterruptedException {
+        ActorRef<?> ref = engines.remove(node);
+        if (ref == null) {
+            throw new IllegalArgumentException("no running io-engine " + node);
+        }
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(control.system())
+                .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ref));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            boolean online = false;
+            for (JsonNode n : get("/v0/nodes")) {
+                if (node.equals(n.path("id").asText()) && "Online".equals(n.path("status").asText())) {
+                    online = true;
+                }
+            }
+            if (!online) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(node + " still Online 30 s after its DataNode was stopped");
+            }
+            Thread.sleep(50);
+        }
     }
 
     public String api() {

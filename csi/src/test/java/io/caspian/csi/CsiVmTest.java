@@ -34,6 +34,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,188 @@ class CsiVmTest {
             time("whole test", t0);
             System.out.println("CsiVmTest timings:");
             timings.forEach((k, v) -> System.out.printf("  %-44s %7.1f s%n", k, v / 1000.0));
+        }
+    }
+
+    /**
+     * Target failover under a writing guest (issue 13): the io-engine running the volume's nexus stops abruptly; the
+     * control plane (node timeout 3 s) re-creates the nexus elsewhere under the same NQN, and csi-node's path agent
+     * (started by --api) connects the new path and drops the dead one. Every block the guest's writer was told was
+     * written, before and after, must read back with its checksum.
+     */
+    @Test
+    void targetFailover() throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path peers = root.resolve("../shared/peers").normalize();
+        assumeTrue(Files.isExecutable(peers.resolve("java-vm.sh")), "no " + peers + "/java-vm.sh; skipping");
+        long t0 = System.nanoTime();
+        try (CaspianCluster cluster = CaspianCluster.start(dir, 256, Map.of("caspian.control.node-timeout", "3s"));
+             CsiMain.Running ctl = CsiMain.start("csi-controller", List.of("--endpoint", "127.0.0.1:0", "--api",
+                     cluster.api, "--token-file", cluster.tokenFile().toString()))) {
+            caspian = cluster;
+            ManagedChannel ctlChannel = NettyChannelBuilder.forAddress("127.0.0.1", ctl.server().port())
+                    .usePlaintext().build();
+            controller = ControllerGrpc.newBlockingStub(ctlChannel);
+            try (Guest g = Guest.boot(peers, root, dir, cluster, true)) {
+                guest = g;
+                nodeChannel = NettyChannelBuilder.forAddress("127.0.0.1", g.hostPort).usePlaintext().build();
+                g.awaitReady(Duration.ofMinutes(15));
+                awaitNode(Duration.ofSeconds(180));
+                time("VM boot + csi-node serving (with --api)", t0);
+                failover();
+            } finally {
+                if (nodeChannel != null) {
+                    nodeChannel.shutdownNow();
+                }
+                ctlChannel.shutdownNow();
+            }
+        } finally {
+            time("whole failover test", t0);
+            System.out.println("CsiVmTest timings:");
+            timings.forEach((k, v) -> System.out.printf("  %-44s %7.1f s%n", k, v / 1000.0));
+        }
+    }
+
+    /** The writer in the guest: 4 KiB blocks, each written once with O_DIRECT; ACK lines only after dd succeeded. */
+    private static final String WRITER = """
+            T=$1; i=0; : > /tmp/fo.log; rm -f /tmp/fo.stop /tmp/fo.done
+            while [ ! -e /tmp/fo.stop ] && [ $i -lt 4000 ]; do
+              dd if=/dev/urandom of=/tmp/fo.blk bs=4096 count=1 status=none
+              t1=$EPOCHREALTIME
+              if dd if=/tmp/fo.blk of=$T bs=4096 seek=$i count=1 oflag=direct conv=notrunc,fsync status=none; then
+                t2=$EPOCHREALTIME
+                s=$(sha256sum < /tmp/fo.blk); echo "ACK $i ${s:0:64} $t1 $t2" >> /tmp/fo.log
+              else
+                echo "ERR $i - $t1 $EPOCHREALTIME" >> /tmp/fo.log
+              fi
+              i=$((i+1))
+            done
+            touch /tmp/fo.done
+            """;
+
+    private static final String VERIFY = """
+            T=$1; n=0; bad=0
+            while read -r tag i sum t1 t2; do
+              [ "$tag" = ACK ] || continue
+              got=$(dd if=$T bs=4096 skip=$i count=1 iflag=direct status=none | sha256sum)
+              n=$((n+1)); [ "${got:0:64}" = "$sum" ] || { bad=$((bad+1)); echo "BAD block $i"; }
+            done < /tmp/fo.log
+            echo "verified $n errors $bad"
+            """;
+
+    private void failover() throws Exception {
+        VolumeCapability cap = VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume
+                .getDefaultInstance()).setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                .setMode(Mode.SINGLE_NODE_WRITER)).build();
+        CreateVolumeResponse created = createTwice("pvc-failover", 32L << 20, cap, NVMF);
+        String id = created.getVolume().getVolumeId();
+        Map<String, String> ctx = publishTwice(id, cap, created.getVolume().getVolumeContextMap());
+        String staging = "/tmp/kubelet/plugins/csi/volumeDevices/staging/" + id;
+        String target = "/tmp/kubelet/plugins/csi/volumeDevices/publish/" + id + "/pod-1";
+        node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id).putAllPublishContext(ctx)
+                .setStagingTargetPath(staging).setVolumeCapability(cap).build());
+        node().nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id).putAllPublishContext(ctx)
+                .setStagingTargetPath(staging).setTargetPath(target).setVolumeCapability(cap).build());
+        com.fasterxml.jackson.databind.JsonNode before = caspian.get("/v0/volumes/" + id).path("target");
+        String oldNode = before.path("node").asText();
+        String oldUri = before.path("device_uri").asText();
+        System.out.println("CsiVmTest failover: nexus on " + oldNode + " at " + oldUri);
+
+        guest.sh("cat > /tmp/fo.sh <<'EOF'\n" + WRITER + "EOF\ncat > /tmp/fo-verify.sh <<'EOF'\n" + VERIFY
+                + "EOF\nsetsid bash /tmp/fo.sh " + target + " </dev/null >/dev/null 2>&1 &");
+        int acksBefore = awaitAcks(10, Duration.ofSeconds(120));
+        long stop = System.nanoTime();
+        caspian.stopEngine(oldNode);
+        long offline = System.nanoTime();
+        String newNode = null;
+        String newUri = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (newNode == null) {
+            com.fasterxml.jackson.databind.JsonNode t = caspian.get("/v0/volumes/" + id).path("target");
+            if (!t.path("node").asText().equals(oldNode) && t.path("device_uri").asText().startsWith("nvmf://")) {
+                newNode = t.path("node").asText();
+                newUri = t.path("device_uri").asText();
+            } else if (System.nanoTime() > deadline) {
+                throw new AssertionError("the control plane did not fail the target over within 60 s: " + t);
+            } else {
+                Thread.sleep(100);
+            }
+        }
+        long failedOver = System.nanoTime();
+        System.out.println("CsiVmTest failover: target moved to " + newNode + " at " + newUri);
+        awaitAcks(acksBefore + 10, Duration.ofSeconds(180));
+        long resumed = System.nanoTime();
+        guest.sh("touch /tmp/fo.stop; for k in $(seq 1 600); do [ -e /tmp/fo.done ] && break; sleep 0.1; done; "
+                + "[ -e /tmp/fo.done ]");
+        String subsys = guest.sh("nvme list-subsys 2>/dev/null || true; for c in /sys/class/nvme/nvme*; do "
+                + "echo \"$c $(cat $c/subsysnqn) $(cat $c/state) $(cat $c/address) cntlid=$(cat $c/cntlid)\"; "
+                + "done");
+        String log = guest.sh("cat /tmp/fo.log");
+        String verified = guest.sh("bash /tmp/fo-verify.sh " + target).strip();
+
+        // The guest's own view of the stall: the longest wait between one acknowledged write and the next.
+        List<double[]> acks = new ArrayList<>();
+        int errs = 0;
+        for (String l : log.split("\n")) {
+            String[] f = l.trim().split("\\s+");
+            if (f.length == 5 && f[0].equals("ACK")) {
+                acks.add(new double[] {Double.parseDouble(f[3]), Double.parseDouble(f[4])});
+            } else if (f.length == 5 && f[0].equals("ERR")) {
+                errs++;
+            }
+        }
+        double maxGap = 0;
+        double maxWrite = 0;
+        List<Double> gaps = new ArrayList<>();
+        for (int i = 1; i < acks.size(); i++) {
+            double gap = acks.get(i)[1] - acks.get(i - 1)[1];
+            gaps.add(gap);
+            maxGap = Math.max(maxGap, gap);
+        }
+        for (double[] a : acks) {
+            maxWrite = Math.max(maxWrite, a[1] - a[0]);
+        }
+        gaps.sort(null);
+        double median = gaps.isEmpty() ? 0 : gaps.get(gaps.size() / 2);
+        List<String> agent = List.copyOf(AGENT_LOG);
+        System.out.println("CsiVmTest failover figures:");
+        System.out.printf("  io-engine stop -> node not Online (host)        %7.2f s%n", (offline - stop) / 1e9);
+        System.out.printf("  io-engine stop -> REST target moved (host)      %7.2f s%n", (failedOver - stop) / 1e9);
+        System.out.printf("  io-engine stop -> guest acks +10 seen (host)    %7.2f s%n", (resumed - stop) / 1e9);
+        System.out.printf("  guest: longest single write (stalled write)     %7.2f s%n", maxWrite);
+        System.out.printf("  guest: longest gap between acks / median gap    %7.2f s / %.2f s%n", maxGap, median);
+        System.out.printf("  guest: acked writes %d, failed writes (EIO) %d; %s%n", acks.size(), errs, verified);
+        System.out.println("  path agent log:");
+        agent.forEach(l -> System.out.println("    " + l));
+        System.out.println("  paths:\n" + subsys);
+
+        assertTrue(verified.endsWith("errors 0"), verified);
+        assertEquals(0, errs, "writes failed across the failover:\n" + log);
+        URI now = URI.create(newUri);
+        assertTrue(subsys.lines().anyMatch(l -> l.contains(ctx.get("nqn")) && l.contains(" live ")
+                && l.contains("trsvcid=" + now.getPort())), "the new path is live:\n" + subsys);
+        assertFalse(subsys.lines().anyMatch(l -> l.contains(ctx.get("nqn"))
+                && l.contains("trsvcid=" + URI.create(oldUri).getPort())), "the dead path is dropped:\n" + subsys);
+        assertTrue(agent.stream().anyMatch(l -> l.contains("connected new path")), "agent log: " + agent);
+
+        node().nodeUnpublishVolume(unpublish(id, target));
+        node().nodeUnstageVolume(unstage(id, staging));
+        assertFalse(connected(ctx.get("nqn")));
+    }
+
+    /** Waits until the guest's writer has acknowledged {@code n} writes; returns how many it has. */
+    private int awaitAcks(int n, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            int acks = Integer.parseInt(guest.sh("grep -c '^ACK' /tmp/fo.log || true").strip().split("\\s+")[0]);
+            if (acks >= n) {
+                return acks;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the guest's writer acknowledged " + acks + " writes, not " + n + ", within "
+                        + limit.toSeconds() + " s:\n" + guest.sh("tail -n 5 /tmp/fo.log; dmesg | tail -n 30"));
+            }
+            Thread.sleep(500);
         }
     }
 
@@ -496,6 +679,9 @@ class CsiVmTest {
     }
 
     /** The VM running the node plugin under a supervisor, and the shell requests the test sends it. */
+    /** The csi-node's path agent lines, as the VM's output streams them. */
+    static final List<String> AGENT_LOG = java.util.Collections.synchronizedList(new ArrayList<>());
+
     static final class Guest implements AutoCloseable {
         final Process vm;
         final Path ctl;
@@ -511,12 +697,28 @@ class CsiVmTest {
         }
 
         static Guest boot(Path peers, Path root, Path dir, CaspianCluster caspian) throws IOException {
+            return boot(peers, root, dir, caspian, false);
+        }
+
+        /**
+         * {@code withApi}: csi-node gets {@code --api} (the REST port reached as the guest's 127.0.0.1) and the token
+         * file (copied under the shared checkout: the test's temp dir is not shared), which starts its path agent.
+         */
+        static Guest boot(Path peers, Path root, Path dir, CaspianCluster caspian, boolean withApi)
+                throws IOException {
             // Requests go through a directory both sides see: one under the shared checkout.
-            Path ctl = root.resolve("csi/target/vm-ctl-" + ProcessHandle.current().pid());
+            Path ctl = root.resolve("csi/target/vm-ctl-" + ProcessHandle.current().pid() + (withApi ? "-api" : ""));
             Files.createDirectories(ctl.resolve("req"));
             int hostPort = Ports.free();
-            String hostPorts = Stream.concat(caspian.nvmfPorts.stream(), caspian.nbdPorts.stream())
+            String hostPorts = Stream.concat(Stream.concat(caspian.nvmfPorts.stream(), caspian.nbdPorts.stream()),
+                            withApi ? Stream.of(caspian.restPort()) : Stream.<Integer>empty())
                     .map(String::valueOf).collect(Collectors.joining(","));
+            List<String> api = List.of();
+            if (withApi) {
+                Path token = ctl.resolve("token");
+                Files.copy(caspian.tokenFile(), token, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                api = List.of("--api", "http://127.0.0.1:" + caspian.restPort(), "--token-file", token.toString());
+            }
             String cp = root.resolve("csi/target/classes") + ":" + Files.readString(root.resolve(
                     "csi/target/runtime-classpath.txt")).strip();
             List<String> cmd = new ArrayList<>(List.of(peers.resolve("java-vm.sh").toString(), "run",
@@ -530,6 +732,7 @@ class CsiVmTest {
                             "csi/target/test-classes/io/caspian/csi/guest-logback.xml"),
                     "-cp", cp, CsiMain.class.getName(), "csi-node", "--endpoint", "0.0.0.0:" + GUEST_PORT,
                     "--node-id", NODE_ID, "--state-dir", "/run/caspian-csi"));
+            cmd.addAll(api);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
             pb.environment().put("BP_TIMEOUT", "1800");
             pb.environment().put("BP_READY_FILE", dir.resolve("vm.ready").toString());
@@ -540,6 +743,9 @@ class CsiVmTest {
                         StandardCharsets.UTF_8))) {
                     for (String l; (l = r.readLine()) != null; ) {
                         System.out.println("[vm] " + l);
+                        if (l.contains("path agent")) {
+                            AGENT_LOG.add(l);
+                        }
                     }
                 } catch (IOException e) {
                     System.out.println("[vm] output lost: " + e);

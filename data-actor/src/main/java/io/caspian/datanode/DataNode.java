@@ -138,6 +138,9 @@ public final class DataNode {
     NbdServer nbd;
     try {
       nvmf = NvmfTarget.bind(s.nvmfHost(), s.nvmfPort());
+      if (config.hasPath("controller-ids")) {
+        controllerIds(nvmf, config.getString("controller-ids"));
+      }
     } catch (IOException | RuntimeException e) {
       closeBus(bus);
       throw e;
@@ -160,6 +163,29 @@ public final class DataNode {
     return new NodeServices(blocking, rebuilds, rebuild, opener, childOpener, replicas, registry,
         nvmf, nbd, advertised(s.nvmfHost()), bus, s.errorCountsInterval(),
         new NodeObjects(s.nodeId(), bus, nvmf, nbd), s.ioMetrics(), s.dataDir().resolve("nexus"));
+  }
+
+  /**
+   * {@code caspian.io-engine.controller-ids = "MIN-MAX"}: pins this io-engine's NVMe controller ids to a range
+   * an operator keeps disjoint from the other io-engines'. Unset, each target starts at a random id (see
+   * {@link NvmfTarget#randomFirstControllerId}), which keeps a failed-over target's ids apart from the dead one's
+   * without configuration.
+   */
+  static void controllerIds(NvmfTarget nvmf, String range) {
+    String[] p = range.strip().split("-");
+    try {
+      if (p.length != 2) {
+        throw new NumberFormatException();
+      }
+      nvmf.controllerIds(Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip()));
+    } catch (NumberFormatException e) {
+      nvmf.close();
+      throw new IllegalArgumentException("caspian.io-engine.controller-ids must be MIN-MAX (1..65519), not '"
+          + range + "'");
+    } catch (IllegalArgumentException e) {
+      nvmf.close();
+      throw new IllegalArgumentException("caspian.io-engine.controller-ids: " + e.getMessage(), e);
+    }
   }
 
   private static BusPublisher bus(DataNodeSettings s) {

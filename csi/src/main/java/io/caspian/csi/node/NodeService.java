@@ -8,6 +8,7 @@ import io.caspian.csi.ExternalCommand;
 import io.caspian.csi.Filesystem;
 import io.caspian.csi.HostNqn;
 import io.caspian.csi.VolumeLocks;
+import io.caspian.csi.controller.CaspianApi;
 import io.caspian.csi.controller.ControllerService;
 import io.caspian.csi.controller.VolumeParameters;
 import io.caspian.csi.v1.NodeGetCapabilitiesRequest;
@@ -41,7 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The CSI Node service: attach, format when empty, mount; and the reverse. */
-public final class NodeService extends NodeGrpc.NodeImplBase {
+public final class NodeService extends NodeGrpc.NodeImplBase implements AutoCloseable {
     /** The subsystem NQN of a volume's nexus, for the calls (unstage) that carry no publish context. */
     private static final String CASPIAN_NQN_PREFIX = "nqn.2019-05.io.caspian:nexus-";
 
@@ -52,19 +53,44 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final NbdClient nbd;
     private final Mounts mounts;
     private final VolumeLocks locks = new VolumeLocks();
+    private final PathAgent paths;
 
     /** {@code stateDir}: where nbd attachments are noted (a tmpfs). */
     public NodeService(String nodeId, long maxVolumes, Path stateDir) {
-        this(nodeId, maxVolumes, Path.of("/sys"), Path.of("/dev"), Path.of("/proc/self/mountinfo"), stateDir);
+        this(nodeId, maxVolumes, Path.of("/sys"), Path.of("/dev"), Path.of("/proc/self/mountinfo"), stateDir, null);
     }
 
-    NodeService(String nodeId, long maxVolumes, Path sys, Path dev, Path mountinfo, Path stateDir) {
+    /**
+     * With {@code api} (nullable: no control-plane access, no path agent), a {@link PathAgent} moves the NVMe/TCP
+     * path of every volume staged here to where the control plane fails its target over to; {@link #close} stops it.
+     */
+    public NodeService(String nodeId, long maxVolumes, Path stateDir, CaspianApi api) {
+        this(nodeId, maxVolumes, Path.of("/sys"), Path.of("/dev"), Path.of("/proc/self/mountinfo"), stateDir, api);
+    }
+
+    NodeService(String nodeId, long maxVolumes, Path sys, Path dev, Path mountinfo, Path stateDir, CaspianApi api) {
         this.nodeId = nodeId;
         this.maxVolumes = maxVolumes;
         this.sys = sys;
         this.nvme = new NvmeFabrics(sys, dev);
         this.nbd = new NbdClient(sys, dev, stateDir.resolve("nbd"));
         this.mounts = new Mounts(mountinfo);
+        this.paths = api == null ? null : PathAgent.of(nvme, api);
+        if (paths != null) {
+            paths.start();
+        }
+    }
+
+    NodeService(String nodeId, long maxVolumes, Path sys, Path dev, Path mountinfo, Path stateDir) {
+        this(nodeId, maxVolumes, sys, dev, mountinfo, stateDir, null);
+    }
+
+    /** Stops the path agent, if there is one. */
+    @Override
+    public void close() {
+        if (paths != null) {
+            paths.close();
+        }
     }
 
     @Override
@@ -223,6 +249,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                     refuseIfBound(device.get(), id);
                 }
                 String nqn = device.flatMap(nvme::subsystemOf).orElse(CASPIAN_NQN_PREFIX + id);
+                if (paths != null) {
+                    // First: the agent would take the controllers being deleted for a dead path.
+                    paths.unwatch(nqn);
+                }
                 nvme.disconnect(nqn);
                 return NodeUnstageVolumeResponse.getDefaultInstance();
             });
@@ -298,7 +328,11 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
 
     private Path attach(Attachment a, String id) {
         if (a instanceof Attachment.Nvmf n) {
-            return nvme.connect(n, id, HostNqn.of(nodeId), HostNqn.hostId(nodeId));
+            Path device = nvme.connect(n, id, HostNqn.of(nodeId), HostNqn.hostId(nodeId));
+            if (paths != null) {
+                paths.watch(id, n.nqn(), NvmeFabrics.ConnectOptions.of(n, HostNqn.of(nodeId), HostNqn.hostId(nodeId)));
+            }
+            return device;
         }
         return nbd.attach((Attachment.Nbd) a, id);
     }

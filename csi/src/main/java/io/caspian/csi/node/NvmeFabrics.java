@@ -110,6 +110,100 @@ final class NvmeFabrics {
         return out;
     }
 
+    /** One controller (path) of a subsystem as sysfs shows it: {@code state} is e.g. live, connecting, resetting. */
+    record Ctrl(String name, String state, String traddr, int trsvcid) {
+        boolean live() {
+            return "live".equals(state);
+        }
+
+        String address() {
+            return traddr + ":" + trsvcid;
+        }
+    }
+
+    /** The paths of subsystem {@code nqn}, by controller name; only sysfs reads. */
+    List<Ctrl> paths(String nqn) {
+        List<Ctrl> out = new ArrayList<>();
+        for (Path c : controllers(nqn)) {
+            String state = read(c.resolve("state"));
+            String addr = read(c.resolve("address"));
+            String traddr = null;
+            int port = -1;
+            if (addr != null) {
+                for (String kv : addr.split(",")) {
+                    int eq = kv.indexOf('=');
+                    if (eq < 0) {
+                        continue;
+                    }
+                    String k = kv.substring(0, eq).strip();
+                    String v = kv.substring(eq + 1).strip();
+                    if (k.equals("traddr")) {
+                        traddr = v;
+                    } else if (k.equals("trsvcid")) {
+                        try {
+                            port = Integer.parseInt(v);
+                        } catch (NumberFormatException e) {
+                            port = -1;
+                        }
+                    }
+                }
+            }
+            out.add(new Ctrl(c.getFileName().toString(), state == null ? "gone" : state, traddr, port));
+        }
+        out.sort(java.util.Comparator.comparing(Ctrl::name));
+        return out;
+    }
+
+    /** Subsystem NQNs that have at least one controller here. */
+    java.util.Set<String> subsystems() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Path c : list(sys.resolve("class/nvme"))) {
+            if (CONTROLLER.matcher(c.getFileName().toString()).matches()) {
+                String n = read(c.resolve("subsysnqn"));
+                if (n != null) {
+                    out.add(n);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A sysfs attribute of controller {@code name} (e.g. hostnqn, hostid, ctrl_loss_tmo), if readable. */
+    Optional<String> attribute(String name, String attribute) {
+        return Optional.ofNullable(read(sys.resolve("class/nvme").resolve(name).resolve(attribute)));
+    }
+
+    /**
+     * Adds one more controller (path) of subsystem {@code nqn} at {@code traddr:port}, whatever controllers it
+     * already has: the kernel's native multipath puts it under the same namespace head, so the block device and
+     * what is mounted on it stay. Blocks for as long as the kernel's connect takes (bounded by the kernel).
+     */
+    void addPath(String nqn, String traddr, int port, ConnectOptions o) {
+        StringBuilder opts = new StringBuilder("transport=tcp,traddr=").append(traddr)
+                .append(",trsvcid=").append(port).append(",nqn=").append(nqn)
+                .append(",hostnqn=").append(o.hostNqn()).append(",hostid=").append(o.hostId());
+        o.ctrlLossTmo().ifPresent(v -> opts.append(",ctrl_loss_tmo=").append(v));
+        o.keepAliveTmo().ifPresent(v -> opts.append(",keep_alive_tmo=").append(v));
+        o.nrIoQueues().ifPresent(v -> opts.append(",nr_io_queues=").append(v));
+        write(dev.resolve("nvme-fabrics"), opts.toString());
+    }
+
+    /** What a connect says besides the address: the stage's host identity and timeouts, kept for new paths. */
+    record ConnectOptions(String hostNqn, UUID hostId, java.util.OptionalInt ctrlLossTmo,
+                          java.util.OptionalInt keepAliveTmo, java.util.OptionalInt nrIoQueues) {
+        static ConnectOptions of(Attachment.Nvmf a, String hostNqn, UUID hostId) {
+            return new ConnectOptions(hostNqn, hostId, a.ctrlLossTmo(), a.keepAliveTmo(), a.nrIoQueues());
+        }
+    }
+
+    /** Asks the kernel to delete one controller (a dead path); returns at once (the kernel deletes in the back). */
+    void deleteController(String name) {
+        Path delete = sys.resolve("class/nvme").resolve(name).resolve("delete_controller");
+        if (Files.exists(delete)) {
+            writeOnly(delete, "1");
+        }
+    }
+
     /** Deletes every controller of subsystem {@code nqn} and waits until the kernel has let them go. */
     void disconnect(String nqn) {
         String failure = "";

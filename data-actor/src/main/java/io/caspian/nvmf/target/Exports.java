@@ -193,8 +193,20 @@ final class Exports {
   private volatile int cntlidMax = 0xFFEF;
 
   synchronized void cntlidRange(int min, int max) {
+    cntlidRange(min, max, min);
+  }
+
+  /** As {@link #cntlidRange(int, int)}, handing out {@code first} next and counting up (wrapping) from it. */
+  synchronized void cntlidRange(int min, int max, int first) {
     cntlidMin = min;
     cntlidMax = max;
+    nextCntlid.set(first - min + 1);
+  }
+
+  /** The id the next controller gets unless it is in use (for tests). */
+  int nextCntlid() {
+    int min = cntlidMin;
+    return min + Math.floorMod(nextCntlid.get() - 1, cntlidMax - min + 1);
   }
 
   /**

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * An NVMe/TCP target: one listening address, any number of exported devices (one subsystem with
@@ -43,6 +44,34 @@ public final class NvmfTarget implements AutoCloseable {
     this.address = (InetSocketAddress) server.localAddress();
     exports.traddr = address.getAddress().getHostAddress();
     exports.trsvcid = address.getPort();
+    exports.cntlidRange(1, MAX_CNTLID, randomFirstControllerId(ThreadLocalRandom.current()));
+  }
+
+  /** The highest controller id; 0xFFF0..0xFFFF are reserved by the NVMe base specification. */
+  public static final int MAX_CNTLID = 0xFFEF;
+
+  /**
+   * Where a new target starts handing out controller ids: anywhere in {@code 1..0xFFEF}, counting up (and
+   * wrapping) from there, skipping ids in use.
+   *
+   * <p>Why random rather than 1: when a volume's target fails over, the new io-engine exports the SAME subsystem
+   * NQN, and the Linux host still holds the dead controller (connecting, until ctrl_loss_tmo) in that subsystem;
+   * it refuses a new controller with an id it already has there ("Duplicate cntlid"). Every target starting at 1
+   * would make the first failover path collide. Why random rather than a range derived from the node id: a node
+   * id hashed into a range can still collide with another node's, ranges would cap controllers per node, and a
+   * restarted io-engine (same node id) would reuse exactly the ids of its own previous, possibly still
+   * remembered, controllers; a random start differs per target instance. Two targets of one subsystem clash only
+   * if their runs of ids overlap: with k controllers each, about 2k/65519 (a few hosts: well under 0.1 %), and a
+   * refused connect is retried by the path agent, which then gets the next id. {@link #controllerIds} still
+   * pins disjoint ranges where they must be certain (tests, an operator's config).
+   */
+  static int randomFirstControllerId(java.util.random.RandomGenerator random) {
+    return 1 + random.nextInt(MAX_CNTLID);
+  }
+
+  /** The controller id the next host gets unless that id is in use by then. */
+  public int nextControllerId() {
+    return exports.nextCntlid();
   }
 
   /** Listens on {@code host:port} (port 0 picks a free one) with default limits. */
@@ -227,7 +256,7 @@ public final class NvmfTarget implements AutoCloseable {
    * subsystem.
    */
   public void controllerIds(int min, int max) {
-    if (min < 1 || max > 0xFFEF || min > max) {
+    if (min < 1 || max > MAX_CNTLID || min > max) {
       throw new IllegalArgumentException("controller ids must be 1 <= min <= max <= 0xFFEF, not "
           + min + ".." + max);
     }

@@ -10,13 +10,8 @@ import io.caspian.bdev.SyncIo;
 import io.caspian.nvmf.Nvme;
 import io.caspian.nvmf.host.NvmfDevice;
 import java.nio.ByteBuffer;
-import io.caspian.nvmf.ConnectData;
 import io.caspian.nvmf.LeakWatch;
 import io.caspian.nvmf.Pdu;
-import io.caspian.nvmf.PduCodec;
-import io.caspian.nvmf.PduFrameDecoder;
-import io.caspian.nvmf.Records;
-import io.caspian.nvmf.WireState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -40,7 +35,7 @@ class AnaTest {
   private static final String HOST = "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
   private final LeakWatch leaks = new LeakWatch();
   private Exports exports;
-  private final List<Host> hosts = new ArrayList<>();
+  private final List<EmbeddedHost> hosts = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
@@ -50,105 +45,51 @@ class AnaTest {
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    for (Host h : hosts) {
+    for (EmbeddedHost h : hosts) {
       h.close();
     }
     leaks.check();
   }
 
-  /** One host-side connection to a target pipeline (as in TargetPipelineTest). */
-  private final class Host {
-    final EmbeddedChannel target = new EmbeddedChannel();
-    final WireState out = new WireState(false, 1 << 20);
-    final WireState in = new WireState(false, 1 << 20);
-    final EmbeddedChannel enc = new EmbeddedChannel(new PduCodec(out));
-    final EmbeddedChannel dec = new EmbeddedChannel(new PduFrameDecoder(in), new PduCodec(in),
-        new Records());
-    int cid;
+  /** A host-side connection, closed after the test. */
+  private EmbeddedHost host() {
+    EmbeddedHost h = new EmbeddedHost(exports, false, false);
+    hosts.add(h);
+    return h;
+  }
 
-    Host() {
-      NvmfTarget.pipeline(target, exports);
-      hosts.add(this);
-      send(new Pdu.IcReq(0, 0, false, false, 0));
-      Pdu.IcResp r = (Pdu.IcResp) receive().get(0);
-      out.negotiated(r.hdgst(), r.ddgst());
-      in.negotiated(r.hdgst(), r.ddgst());
-    }
-
-    void send(Pdu p) {
-      enc.writeOutbound(p);
-      for (ByteBuf b; (b = enc.readOutbound()) != null; ) {
-        target.writeInbound(b);
-      }
-      target.runPendingTasks();
-    }
-
-    /** What the target sent, after running the tasks posted to its event loop. */
-    List<Pdu> receive() {
-      target.runPendingTasks();
-      for (ByteBuf b; (b = target.readOutbound()) != null; ) {
-        dec.writeInbound(b);
-      }
-      List<Pdu> got = new ArrayList<>();
-      for (Object o; (o = dec.readInbound()) != null; ) {
-        got.add((Pdu) o);
-      }
-      return got;
-    }
-
-    List<Pdu> command(int opcode, int nsid, int sglId, int sglLen, int cdw10, int cdw11,
-        int cdw12, ByteBuf data) {
-      send(new Pdu.CapsuleCmd(opcode, 0x40, ++cid, nsid, 0, sglLen, sglId, cdw10, cdw11,
-          cdw12, 0, 0, 0, data));
-      return receive();
-    }
-
-    Pdu.CapsuleResp simple(int opcode, int nsid, int cdw10, int cdw11, int cdw12) {
-      List<Pdu> r = command(opcode, nsid, SGL_TRANSPORT, 0, cdw10, cdw11, cdw12, null);
-      assertEquals(1, r.size(), r.toString());
-      return (Pdu.CapsuleResp) r.get(0);
-    }
-
-    /** A command answered with data: returns a copy of the data, asserting success. */
-    byte[] read(int opcode, int nsid, int len, int cdw10, int cdw11) {
-      List<Pdu> r = command(opcode, nsid, SGL_TRANSPORT, len, cdw10, cdw11, 0, null);
-      try {
-        assertEquals(2, r.size(), r.toString());
-        assertEquals(0, ((Pdu.CapsuleResp) r.get(1)).status());
-        ByteBuf d = ((Pdu.C2HData) r.get(0)).data();
-        byte[] out = new byte[d.readableBytes()];
-        d.getBytes(d.readerIndex(), out);
-        return out;
-      } finally {
-        r.forEach(Pdu::release);
-      }
-    }
-
-    int connect(int qid, int cntlid) {
-      ByteBuf d = new ConnectData(UUID.randomUUID(), cntlid, NQN, HOST).encode(Unpooled.buffer().alloc());
-      List<Pdu> r = command(FABRICS, FCTYPE_CONNECT, SGL_INCAPSULE, 1024, qid << 16, 31, 0, d);
-      Pdu.CapsuleResp resp = (Pdu.CapsuleResp) r.get(0);
-      assertEquals(0, resp.status());
-      return resp.dw0() & 0xFFFF;
-    }
-
-    void close() {
-      target.finishAndReleaseAll();
-      enc.finishAndReleaseAll();
-      dec.finishAndReleaseAll();
+  /** A command answered with data: returns a copy of the data, asserting success. */
+  private static byte[] read(EmbeddedHost h, int opcode, int nsid, int len, int cdw10, int cdw11) {
+    List<Pdu> r = h.command(opcode, nsid, SGL_TRANSPORT, len, cdw10, cdw11, 0, null);
+    try {
+      assertEquals(2, r.size(), r.toString());
+      assertEquals(0, ((Pdu.CapsuleResp) r.get(1)).status());
+      ByteBuf d = ((Pdu.C2HData) r.get(0)).data();
+      byte[] out = new byte[d.readableBytes()];
+      d.getBytes(d.readerIndex(), out);
+      return out;
+    } finally {
+      r.forEach(Pdu::release);
     }
   }
 
+  /** Connects queue {@code qid}, asserting success; returns the controller id. */
+  private static int connect(EmbeddedHost h, int qid, int cntlid) {
+    Pdu.CapsuleResp resp = h.connect(NQN, qid, cntlid, HOST, 0);
+    assertEquals(0, resp.status());
+    return resp.dw0() & 0xFFFF;
+  }
+
   /** Connects and enables an admin queue; returns the controller id. */
-  private int adminUp(Host a) {
-    int cntlid = a.connect(0, 0xFFFF);
+  private int adminUp(EmbeddedHost a) {
+    int cntlid = connect(a, 0, 0xFFFF);
     assertEquals(0, a.simple(FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00460001).status());
     return cntlid;
   }
 
   /** The ANA log page read whole ({@code rgo}: groups only), clearing the event (RAE 0). */
-  private static byte[] anaLog(Host a, boolean rgo) {
-    return a.read(ADMIN_GET_LOG_PAGE, -1, 4096, LOG_ANA | (4096 / 4 - 1) << 16
+  private static byte[] anaLog(EmbeddedHost a, boolean rgo) {
+    return read(a, ADMIN_GET_LOG_PAGE, -1, 4096, LOG_ANA | (4096 / 4 - 1) << 16
         | (rgo ? LOG_ANA_RGO : 0), 0);
   }
 
@@ -162,9 +103,9 @@ class AnaTest {
 
   @Test
   void identifyReportsAnaAndASharedNamespaceInGroupOne() {
-    Host a = new Host();
+    EmbeddedHost a = host();
     adminUp(a);
-    byte[] id = a.read(ADMIN_IDENTIFY, 0, 4096, CNS_CONTROLLER, 0);
+    byte[] id = read(a, ADMIN_IDENTIFY, 0, 4096, CNS_CONTROLLER, 0);
     assertEquals(0x0B, id[76], "CMIC: multi-port, multi-controller, ANA reporting");
     assertEquals(AEN_CFG_ANA_CHANGE, le32(id, 92) & AEN_CFG_ANA_CHANGE, "OAES: ANA change");
     assertEquals(Pages.ANATT_S, id[342], "ANATT");
@@ -173,14 +114,14 @@ class AnaTest {
     assertEquals(1, le32(id, 348), "NANAGRPID");
     assertEquals(1, le32(id, 540), "MNAN (Linux wants 1..NN)");
     assertEquals(1, le32(id, 516), "NN");
-    byte[] ns = a.read(ADMIN_IDENTIFY, 1, 4096, CNS_NAMESPACE, 0);
+    byte[] ns = read(a, ADMIN_IDENTIFY, 1, 4096, CNS_NAMESPACE, 0);
     assertEquals(1, ns[30] & 1, "NMIC: shared");
     assertEquals(1, le32(ns, 92), "ANAGRPID");
   }
 
   @Test
   void logPageShowsTheStateAndCountsChanges() {
-    Host a = new Host();
+    EmbeddedHost a = host();
     adminUp(a);
     byte[] log = anaLog(a, false);
     assertEquals(0, le64(log, 0), "change count");
@@ -221,10 +162,10 @@ class AnaTest {
 
   @Test
   void ioGetsRetryablePathErrorsWhileThePathDoesNotServe() {
-    Host a = new Host();
+    EmbeddedHost a = host();
     int cntlid = adminUp(a);
-    Host q = new Host();
-    q.connect(1, cntlid);
+    EmbeddedHost q = host();
+    connect(q, 1, cntlid);
     record Expect(AnaState state, int status) {}
     for (Expect e : List.of(new Expect(AnaState.INACCESSIBLE, 0x302),
         new Expect(AnaState.PERSISTENT_LOSS, 0x301), new Expect(AnaState.CHANGE, 0x303),
@@ -248,7 +189,7 @@ class AnaTest {
 
   @Test
   void changeCompletesAnOutstandingAsyncEventRequestOnceUntilTheLogIsRead() {
-    Host a = new Host();
+    EmbeddedHost a = host();
     adminUp(a);
     assertEquals(0, a.simple(ADMIN_SET_FEATURES, 0, FEAT_ASYNC_EVENT, 1 << 8 | AEN_CFG_ANA_CHANGE, 0).status());
     assertTrue(a.command(ADMIN_ASYNC_EVENT, 0, SGL_TRANSPORT, 0, 0, 0, 0, null).isEmpty(), "AER held");
@@ -268,7 +209,7 @@ class AnaTest {
     exports.ana(NQN, AnaState.OPTIMIZED);
     assertTrue(a.receive().isEmpty());
     // A read with RAE set keeps it masked.
-    byte[] log = a.read(ADMIN_GET_LOG_PAGE, -1, 64, LOG_ANA | (64 / 4 - 1) << 16 | LOG_RAE, 0);
+    byte[] log = read(a, ADMIN_GET_LOG_PAGE, -1, 64, LOG_ANA | (64 / 4 - 1) << 16 | LOG_RAE, 0);
     assertEquals(2, le64(log, 0));
     exports.ana(NQN, AnaState.CHANGE);
     assertTrue(a.receive().isEmpty());
@@ -292,7 +233,7 @@ class AnaTest {
 
   @Test
   void noNoticeToAControllerThatDidNotEnableIt() {
-    Host a = new Host();
+    EmbeddedHost a = host();
     adminUp(a);
     assertTrue(a.command(ADMIN_ASYNC_EVENT, 0, SGL_TRANSPORT, 0, 0, 0, 0, null).isEmpty());
     exports.ana(NQN, AnaState.INACCESSIBLE);
@@ -331,9 +272,9 @@ class AnaTest {
   @Test
   void controllerIdsStayInTheConfiguredRange() {
     exports.cntlidRange(0x100, 0x101);
-    assertEquals(0x100, adminUp(new Host()));
-    assertEquals(0x101, adminUp(new Host()));
-    Host third = new Host();
+    assertEquals(0x100, adminUp(host()));
+    assertEquals(0x101, adminUp(host()));
+    EmbeddedHost third = host();
     hosts.get(0).close();
     hosts.get(0).target.runPendingTasks();
     assertEquals(0x100, adminUp(third), "ids are reused once free, never outside the range");

@@ -4,14 +4,9 @@ import static io.caspian.nvmf.Nvme.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.caspian.bdev.MallocDevice;
-import io.caspian.nvmf.ConnectData;
 import io.caspian.nvmf.LeakWatch;
 import io.caspian.nvmf.Pdu;
-import io.caspian.nvmf.PduCodec;
-import io.caspian.nvmf.PduFrameDecoder;
-import io.caspian.nvmf.Records;
 import io.caspian.nvmf.Wire;
-import io.caspian.nvmf.WireState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -34,7 +29,7 @@ class TargetPipelineTest {
   private static final String HOST = "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
   private final LeakWatch leaks = new LeakWatch();
   private Exports exports;
-  private final List<Host> hosts = new ArrayList<>();
+  private final List<EmbeddedHost> hosts = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
@@ -44,83 +39,17 @@ class TargetPipelineTest {
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    for (Host h : hosts) {
+    for (EmbeddedHost h : hosts) {
       h.close();
     }
     leaks.check();
   }
 
-  /** One host-side connection to a target pipeline. */
-  private final class Host {
-    final EmbeddedChannel target = new EmbeddedChannel();
-    final WireState out = new WireState(false, 1 << 20);
-    final WireState in = new WireState(false, 1 << 20);
-    final EmbeddedChannel enc = new EmbeddedChannel(new PduCodec(out));
-    final EmbeddedChannel dec = new EmbeddedChannel(new PduFrameDecoder(in), new PduCodec(in),
-        new Records());
-    int cid;
-
-    Host(boolean hd, boolean dd) {
-      NvmfTarget.pipeline(target, exports);
-      hosts.add(this);
-      sendRaw(new Pdu.IcReq(0, 0, hd, dd, 0));
-      Pdu.IcResp r = (Pdu.IcResp) receive().get(0);
-      out.negotiated(r.hdgst(), r.ddgst());
-      in.negotiated(r.hdgst(), r.ddgst());
-    }
-
-    void sendRaw(Object pduOrBytes) {
-      if (pduOrBytes instanceof Pdu p) {
-        enc.writeOutbound(p);
-        for (ByteBuf b; (b = enc.readOutbound()) != null; ) {
-          target.writeInbound(b);
-        }
-      } else {
-        target.writeInbound(pduOrBytes);
-      }
-      target.runPendingTasks();
-    }
-
-    List<Pdu> receive() {
-      for (ByteBuf b; (b = target.readOutbound()) != null; ) {
-        dec.writeInbound(b);
-      }
-      List<Pdu> got = new ArrayList<>();
-      for (Object o; (o = dec.readInbound()) != null; ) {
-        got.add((Pdu) o);
-      }
-      return got;
-    }
-
-    /** Sends a command and returns the PDUs that answer it (data first, response last). */
-    List<Pdu> command(int opcode, int nsid, int sglId, int sglLen, int cdw10, int cdw11,
-        int cdw12, ByteBuf data) {
-      sendRaw(new Pdu.CapsuleCmd(opcode, 0x40, ++cid, nsid, 0, sglLen, sglId, cdw10, cdw11,
-          cdw12, 0, 0, 0, data));
-      return receive();
-    }
-
-    Pdu.CapsuleResp simple(int opcode, int nsid, int cdw10, int cdw11, int cdw12) {
-      List<Pdu> r = command(opcode, nsid, SGL_TRANSPORT, 0, cdw10, cdw11, cdw12, null);
-      assertEquals(1, r.size(), r.toString());
-      return (Pdu.CapsuleResp) r.get(0);
-    }
-
-    Pdu.CapsuleResp connect(int qid, int cntlid, String host, int kato) {
-      return connect(NQN, qid, cntlid, host, kato);
-    }
-
-    Pdu.CapsuleResp connect(String subNqn, int qid, int cntlid, String host, int kato) {
-      ByteBuf d = new ConnectData(UUID.randomUUID(), cntlid, subNqn, host).encode(Unpooled.buffer().alloc());
-      List<Pdu> r = command(FABRICS, FCTYPE_CONNECT, SGL_INCAPSULE, 1024, qid << 16, 31, kato, d);
-      return (Pdu.CapsuleResp) r.get(0);
-    }
-
-    void close() {
-      target.finishAndReleaseAll();
-      enc.finishAndReleaseAll();
-      dec.finishAndReleaseAll();
-    }
+  /** A host-side connection, closed after the test. */
+  private EmbeddedHost host(boolean hd, boolean dd) {
+    EmbeddedHost h = new EmbeddedHost(exports, hd, dd);
+    hosts.add(h);
+    return h;
   }
 
   private static void release(List<Pdu> pdus) {
@@ -128,8 +57,8 @@ class TargetPipelineTest {
   }
 
   /** Connects an admin queue and enables the controller; returns the controller id. */
-  private int adminUp(Host a) {
-    Pdu.CapsuleResp r = a.connect(0, 0xFFFF, HOST, 0);
+  private int adminUp(EmbeddedHost a) {
+    Pdu.CapsuleResp r = a.connect(NQN, 0, 0xFFFF, HOST, 0);
     assertEquals(0, r.status());
     assertEquals(0, a.simple(FABRICS, FCTYPE_PROPERTY_SET, 0, PROP_CC, 0x00460001).status());
     assertEquals(1, a.simple(FABRICS, FCTYPE_PROPERTY_GET, 0, PROP_CSTS, 0).dw0() & 1);
@@ -138,7 +67,7 @@ class TargetPipelineTest {
 
   @Test
   void unknownAdminOpcodeIsRefusedAndTheQueueKeepsWorking() {
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     adminUp(a);
     assertEquals(SC_INVALID_OPCODE | DNR, a.simple(0xC1, 0, 0, 0, 0).status());
     assertEquals(0, a.simple(ADMIN_KEEP_ALIVE, 0, 0, 0, 0).status());
@@ -155,10 +84,10 @@ class TargetPipelineTest {
 
   @Test
   void ioQueueReadWriteDsmAndUnknownOpcode() {
-    Host a = new Host(true, true);
+    EmbeddedHost a = host(true, true);
     int cntlid = adminUp(a);
-    Host q = new Host(true, true);
-    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    EmbeddedHost q = host(true, true);
+    assertEquals(0, q.connect(NQN, 1, cntlid, HOST, 0).status());
     assertEquals(SC_INVALID_OPCODE | DNR, q.simple(0x55, 1, 0, 0, 0).status());
 
     ByteBuf block = Unpooled.directBuffer(4096);
@@ -194,10 +123,10 @@ class TargetPipelineTest {
 
   @Test
   void largeWriteUsesR2tAndH2cData() {
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     int cntlid = adminUp(a);
-    Host q = new Host(false, false);
-    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    EmbeddedHost q = host(false, false);
+    assertEquals(0, q.connect(NQN, 1, cntlid, HOST, 0).status());
     int len = 256 * 1024;
     List<Pdu> r2t = q.command(IO_WRITE, 1, SGL_TRANSPORT, len, 0, 0, len / 512 - 1, null);
     Pdu.R2T t = (Pdu.R2T) r2t.get(0);
@@ -225,10 +154,10 @@ class TargetPipelineTest {
    */
   @Test
   void aWriteWhoseDataArrivesAfterAPreemptIsRefused() {
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     int cntlid = adminUp(a);
-    Host q = new Host(false, false);
-    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    EmbeddedHost q = host(false, false);
+    assertEquals(0, q.connect(NQN, 1, cntlid, HOST, 0).status());
     ByteBuf keys = Unpooled.directBuffer(16).writeLongLE(0).writeLongLE(1);
     assertEquals(SC_SUCCESS, ((Pdu.CapsuleResp) q.command(IO_RESV_REGISTER, 1, SGL_INCAPSULE,
         16, 0, 0, 0, keys).get(0)).status());
@@ -258,7 +187,7 @@ class TargetPipelineTest {
 
   @Test
   void malformedPdusCloseTheConnectionWithATermReq() {
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     adminUp(a);
     a.sendRaw(Unpooled.buffer().writeByte(0x0B).writeByte(0).writeByte(24).writeByte(0)
         .writeIntLE(24).writeZero(16));
@@ -267,7 +196,7 @@ class TargetPipelineTest {
         got.toString());
     assertFalse(a.target.isOpen());
 
-    Host b = new Host(false, false);
+    EmbeddedHost b = host(false, false);
     b.sendRaw(Unpooled.buffer().writeByte(0x04).writeByte(0).writeByte(72).writeByte(72)
         .writeIntLE(64 << 20));
     assertFalse(b.target.isOpen(), "oversized plen must close");
@@ -276,7 +205,7 @@ class TargetPipelineTest {
 
   @Test
   void headerDigestMismatchClosesTheConnection() {
-    Host a = new Host(true, true);
+    EmbeddedHost a = host(true, true);
     adminUp(a);
     a.enc.writeOutbound(new Pdu.CapsuleCmd(ADMIN_KEEP_ALIVE, 0x40, 99, 0, 0, 0, SGL_TRANSPORT,
         0, 0, 0, 0, 0, 0, null));
@@ -295,24 +224,24 @@ class TargetPipelineTest {
 
   @Test
   void hostsNotOnTheListAreRefusedAndSeveralControllersCoexist() {
-    Host bad = new Host(false, false);
-    Pdu.CapsuleResp r = bad.connect(0, 0xFFFF, "nqn.2014-08.org.nvmexpress:uuid:intruder", 0);
+    EmbeddedHost bad = host(false, false);
+    Pdu.CapsuleResp r = bad.connect(NQN, 0, 0xFFFF, "nqn.2014-08.org.nvmexpress:uuid:intruder", 0);
     assertEquals(SC_CONNECT_INVALID_HOST | DNR, r.status());
     assertEquals(0, bad.simple(ADMIN_KEEP_ALIVE, 0, 0, 0, 0).status() == 0 ? 1 : 0,
         "an unconnected queue must not run admin commands");
 
-    int c1 = adminUp(new Host(false, false));
-    int c2 = adminUp(new Host(false, false));
+    int c1 = adminUp(host(false, false));
+    int c2 = adminUp(host(false, false));
     assertNotEquals(c1, c2);
-    Host io = new Host(false, false);
-    assertEquals(SC_CONNECT_INVALID_PARAM | DNR, io.connect(1, 0x7777, HOST, 0).status(),
+    EmbeddedHost io = host(false, false);
+    assertEquals(SC_CONNECT_INVALID_PARAM | DNR, io.connect(NQN, 1, 0x7777, HOST, 0).status(),
         "an I/O queue must name a live controller");
   }
 
   @Test
   void keepAliveTimeoutEndsTheController() throws Exception {
-    Host a = new Host(false, false);
-    Pdu.CapsuleResp r = a.connect(0, 0xFFFF, HOST, 100);
+    EmbeddedHost a = host(false, false);
+    Pdu.CapsuleResp r = a.connect(NQN, 0, 0xFFFF, HOST, 100);
     assertEquals(0, r.status());
     int cntlid = r.dw0() & 0xFFFF;
     assertNotNull(exports.controller(cntlid));
@@ -327,7 +256,7 @@ class TargetPipelineTest {
 
   /** The subsystem NQNs in the discovery log page as {@code host} reads it. */
   private List<String> discover(String host) {
-    Host h = new Host(false, false);
+    EmbeddedHost h = host(false, false);
     assertEquals(0, h.connect(DISCOVERY_NQN, 0, 0xFFFF, host, 0).status());
     List<Pdu> log = h.command(ADMIN_GET_LOG_PAGE, 0, SGL_TRANSPORT, 4096,
         LOG_DISCOVERY | (1023 << 16), 0, 0, null);
@@ -360,10 +289,10 @@ class TargetPipelineTest {
 
   @Test
   void aNewAllowListDisconnectsTheHostsTakenOffItAndAdmitsTheNewOnes() {
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     int cntlid = adminUp(a);
-    Host q = new Host(false, false);
-    assertEquals(0, q.connect(1, cntlid, HOST, 0).status());
+    EmbeddedHost q = host(false, false);
+    assertEquals(0, q.connect(NQN, 1, cntlid, HOST, 0).status());
     assertEquals(List.of(NQN), discover(HOST));
 
     assertEquals(1, exports.allow(NQN, Set.of(OTHER)), "controllers dropped");
@@ -373,9 +302,9 @@ class TargetPipelineTest {
     assertFalse(q.target.isOpen(), "the I/O queue of a host taken off the list stays open");
     assertNull(exports.controller(cntlid));
     assertEquals(SC_CONNECT_INVALID_HOST | DNR,
-        new Host(false, false).connect(0, 0xFFFF, HOST, 0).status());
+        host(false, false).connect(NQN, 0, 0xFFFF, HOST, 0).status());
     assertEquals(List.of(), discover(HOST));
-    assertEquals(0, new Host(false, false).connect(0, 0xFFFF, OTHER, 0).status());
+    assertEquals(0, host(false, false).connect(NQN, 0, 0xFFFF, OTHER, 0).status());
     assertEquals(List.of(NQN), discover(OTHER));
     assertEquals(-1, exports.allow("nqn.2019-05.io.caspian:not-exported", Set.of()));
   }
@@ -386,7 +315,7 @@ class TargetPipelineTest {
     String nqn = "nqn.2019-05.io.caspian:nexus-" + volume;
     exports.add(new Subsystem(nqn, new MallocDevice("malloc:///vol", 1 << 20, 512), Set.of(HOST),
         volume, "Caspian Volume"));
-    Host a = new Host(false, false);
+    EmbeddedHost a = host(false, false);
     assertEquals(0, a.connect(nqn, 0, 0xFFFF, HOST, 0).status());
     byte[] uuidBytes = java.nio.ByteBuffer.allocate(16).putLong(volume.getMostSignificantBits())
         .putLong(volume.getLeastSignificantBits()).array();

@@ -712,12 +712,6 @@ public final class VolumeService {
         List<Child> children = new ArrayList<>();
         for (Child c : inSync) {
             ReplicaState r = entities.replica(c.replica()).orElseThrow();
-            if (r.spec().node().equals(target) && r.share() == Protocol.NVMF) {
-                // The new nexus opens this replica locally, but its share still admits the old nexus's node: narrow
-                // it to the new node, which closes the old node's connection before anything is written here.
-                await(io.shareReplica(target, r.id(), Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn(target))),
-                        "fence replica " + r.id() + " off node " + old.node());
-            }
             children.add(new Child(childUri(r, target), r.id(), ChildState.ONLINE, ""));
         }
         // The io-engine first, the journal after: until the journal names the new node, the old nexus is the one on
@@ -945,10 +939,16 @@ public final class VolumeService {
     /**
      * How the nexus on {@code nexusNode} reaches replica {@code r}. A remote replica is shared to that node's host
      * NQN only, every time: shared already, the share may still admit the node of an earlier nexus, and sharing
-     * again with the new host replaces the list (and disconnects the old node).
+     * again with the new host replaces the list (and disconnects the old node). A local replica that an earlier
+     * nexus elsewhere reached over NVMe/TCP is narrowed the same way: opened locally, its share would otherwise
+     * still admit that node (a failed-over nexus resumed after SIGSTOP overwrote a block through it).
      */
     private String childUri(ReplicaState r, String nexusNode) {
         if (r.spec().node().equals(nexusNode)) {
+            if (r.share() == Protocol.NVMF) {
+                await(io.shareReplica(nexusNode, r.id(), Protocol.NVMF, Set.of(IoEngineProtocol.hostNqn(nexusNode))),
+                        "narrow the share of replica " + r.id() + " to node " + nexusNode);
+            }
             return "bdev:///" + r.id();
         }
         ReplicaInfo shared = await(io.shareReplica(r.spec().node(), r.id(), Protocol.NVMF,

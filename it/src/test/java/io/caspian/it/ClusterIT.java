@@ -22,9 +22,12 @@ import org.junit.jupiter.api.TestInfo;
 /**
  * One control-plane JVM and three io-engine JVMs on 127.0.0.1, pools on files, a thick 3-replica volume published
  * over NBD and written by fio. The control JVM is SIGKILLed while fio writes, and restarted: the REST view of nodes,
- * pools, replicas, nexuses and volumes must come back identical, and I/O must go on while it is down. Then the io-engine holding the
- * nexus is SIGKILLed and restarted: its pool re-imports from the file, the nexus comes back, and every block written
- * before still verifies. Once with the journal on H2, once on PostgreSQL.
+ * pools, replicas, nexuses and volumes must come back identical, and I/O must go on while it is down. Then the
+ * io-engine holding the nexus is SIGKILLed and restarted: its pool re-imports from the file and every block written
+ * before still verifies. On H2 the node returns within the node timeout and the nexus comes back on it; on
+ * PostgreSQL the node stays away past the node timeout, the target fails over to another node (fio writes through
+ * it), and when the node returns its stale replica — the only place a replacement fits with three nodes — is
+ * rebuilt in full, so the volume is Online with the same three replicas.
  */
 class ClusterIT {
     private static final int ENGINES = 3;
@@ -50,17 +53,17 @@ class ClusterIT {
 
     @Test
     void h2Journal(TestInfo info) throws Exception {
-        scenario(info, List.of());
+        scenario(info, List.of("--node-timeout", "60s"), false);
     }
 
     @Test
     void postgresJournal(TestInfo info) throws Exception {
         postgres = EmbeddedPostgres.builder().start();
         scenario(info, List.of("--journal", "postgres", "--jdbc-url", postgres.getJdbcUrl("postgres", "postgres"),
-                "--jdbc-user", "postgres"));
+                "--jdbc-user", "postgres", "--node-timeout", "3s"), true);
     }
 
-    private void scenario(TestInfo info, List<String> journalFlags) throws Exception {
+    private void scenario(TestInfo info, List<String> controlFlags, boolean targetMoves) throws Exception {
         t0 = System.nanoTime();
         work = Files.createDirectories(Path.of(System.getProperty("caspian.it.work", "target/it-work"))
                 .resolve(info.getTestMethod().orElseThrow().getName() + "-" + System.currentTimeMillis()));
@@ -76,7 +79,7 @@ class ClusterIT {
             // A restarted control plane finds the running cluster through the io-engines.
             controlArgs.addAll(List.of("--seed", "127.0.0.1:" + enginePorts[i]));
         }
-        controlArgs.addAll(journalFlags);
+        controlArgs.addAll(controlFlags);
         RoleProcess control = RoleProcess.start("control", work, controlArgs);
         processes.add(control);
         List<RoleProcess> engines = new ArrayList<>();
@@ -133,6 +136,19 @@ class ClusterIT {
         engine.kill();
         await(nexusNode + " offline", () -> api.get("/v0/nodes/" + nexusNode).path("status").asText()
                 .equals("Offline"));
+        if (targetMoves) {
+            AtomicReference<JsonNode> moved = new AtomicReference<>();
+            await("target failed over from " + nexusNode, () -> {
+                moved.set(api.get("/v0/volumes/" + volume).path("target"));
+                return !moved.get().path("node").asText().equals(nexusNode)
+                        && moved.get().path("device_uri").asText("").startsWith("nbd://");
+            });
+            String movedDevice = moved.get().path("device_uri").asText();
+            fio.verify(movedDevice, 0, 32);
+            fio.writeAndVerify(movedDevice, 32, 8);
+            step("target failed over to " + moved.get().path("node").asText() + " while " + nexusNode
+                    + " is down; 32 MiB verify and 8 MiB written through it");
+        }
         engine.restart();
         JsonNode poolBefore = null;
         for (JsonNode p : before.get("pools")) {
@@ -152,12 +168,14 @@ class ClusterIT {
                     : poolSeen.get().toPrettyString());
         });
         AtomicReference<String> newDevice = new AtomicReference<>();
-        await("nexus back and volume online", () -> {
+        await("nexus back and volume online with its three replicas", () -> {
             JsonNode v = api.get("/v0/volumes/" + volume);
             JsonNode n = api.get("/v0/nexuses/" + volume);
             newDevice.set(v.path("target").path("device_uri").asText(""));
             return "Online".equals(v.path("status").asText()) && "Online".equals(n.path("status").asText())
-                    && newDevice.get().startsWith("nbd://");
+                    && newDevice.get().startsWith("nbd://") && v.path("replicas").equals(before.get("volumes")
+                    .get(0).path("replicas"))
+                    && targetMoves != v.path("target").path("node").asText().equals(nexusNode);
         });
         fio.verify(newDevice.get(), 0, 32);
         fio.verify(newDevice.get(), 48, 16);

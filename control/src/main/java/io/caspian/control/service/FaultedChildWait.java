@@ -17,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FaultedChildWait {
     private final Clock clock;
     private final Duration period;
-    /** Per volume, per child URI: when it was first seen faulted and when it was last asked back (null: never). */
+    /**
+     * Per volume, per faulted child's replica (not its URI, which changes when the target moves to another node):
+     * when it was first seen faulted and when it was last asked back (null: never).
+     */
     private final Map<String, Map<String, Times>> volumes = new ConcurrentHashMap<>();
 
     private static final class Times {
@@ -38,11 +41,11 @@ final class FaultedChildWait {
         return period;
     }
 
-    /** Keeps the clocks of {@code faultedUris} only: a child that is no longer faulted starts afresh next time. */
-    void retain(String volume, Set<String> faultedUris) {
+    /** Keeps the clocks of {@code faultedReplicas} only: a child no longer faulted starts afresh next time. */
+    void retain(String volume, Set<String> faultedReplicas) {
         Map<String, Times> children = volumes.get(volume);
         if (children != null) {
-            children.keySet().retainAll(faultedUris);
+            children.keySet().retainAll(faultedReplicas);
             if (children.isEmpty()) {
                 volumes.remove(volume, children);
             }
@@ -50,19 +53,19 @@ final class FaultedChildWait {
     }
 
     /** Whether the child is still within its wait; the first call for a faulted child starts its clock. */
-    boolean waiting(String volume, String uri) {
+    boolean waiting(String volume, String replica) {
         if (period.isZero()) {
             return false;
         }
         Instant now = clock.instant();
-        Times t = volumes.computeIfAbsent(volume, v -> new ConcurrentHashMap<>()).computeIfAbsent(uri,
-                u -> new Times(now));
+        Times t = volumes.computeIfAbsent(volume, v -> new ConcurrentHashMap<>()).computeIfAbsent(replica,
+                r -> new Times(now));
         return Duration.between(t.since, now).compareTo(period) < 0;
     }
 
     /** Whether to ask the child back now; a true answer counts as the ask. Only for a child that is waiting. */
-    boolean askBackNow(String volume, String uri) {
-        Times t = volumes.getOrDefault(volume, Map.of()).get(uri);
+    boolean askBackNow(String volume, String replica) {
+        Times t = volumes.getOrDefault(volume, Map.of()).get(replica);
         if (t == null) {
             return false;
         }

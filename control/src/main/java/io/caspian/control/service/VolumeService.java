@@ -22,6 +22,7 @@ import io.caspian.control.scheduler.Scheduler;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.IoEngineCommand;
 import io.caspian.events.ioengine.IoEngineProtocol;
 import io.caspian.events.ioengine.IoEngineReply.FailureKind;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -430,7 +432,10 @@ public final class VolumeService {
         int have = v.replicas().size() - faulted.size() + waiting.size();
         int want = v.spec().replicas();
         if (have < want) {
-            addReplicas(v, want - have);
+            int missing = want - have - addReplicas(v, want - have);
+            if (missing > 0 && rebuildInPlace(v, faulted, missing) == missing) {
+                shortfalls.remove(id);
+            }
         } else {
             shortfalls.remove(id);
         }
@@ -491,9 +496,9 @@ public final class VolumeService {
      * waits no longer: the node had its time.
      */
     private Map<String, Child> waitForFaulted(VolumeState v, NexusState nexus, Map<String, Child> faulted) {
-        Set<String> uris = nexus == null ? Set.of() : nexus.children().stream()
-                .filter(c -> c.state() == ChildState.FAULTED).map(Child::uri).collect(Collectors.toSet());
-        faultWait.retain(v.id(), uris);
+        Set<String> replicas = nexus == null ? Set.of() : nexus.children().stream()
+                .filter(c -> c.state() == ChildState.FAULTED).map(Child::replica).collect(Collectors.toSet());
+        faultWait.retain(v.id(), replicas);
         Map<String, Child> waiting = new java.util.LinkedHashMap<>();
         if (nexus == null) {
             return waiting;
@@ -501,34 +506,86 @@ public final class VolumeService {
         for (Map.Entry<String, Child> e : faulted.entrySet()) {
             Child c = e.getValue();
             boolean nodeLost = entities.replica(e.getKey()).map(r -> nodeLost(r.spec().node())).orElse(false);
-            if (nodeLost || !faultWait.waiting(v.id(), c.uri())) {
+            if (nodeLost || !faultWait.waiting(v.id(), e.getKey())) {
                 continue;
             }
             waiting.put(e.getKey(), c);
-            boolean reachable = entities.replica(e.getKey()).map(r -> nodeOnline(r.spec().node())).orElse(false)
-                    && inventory.replica(e.getKey()).filter(o -> o.info().status() != Health.FAULTED).isPresent()
-                    && nodeOnline(nexus.node())
-                    && inventory.nexus(nexus.node(), nexus.id()).isPresent();
-            if (!reachable || !faultWait.askBackNow(v.id(), c.uri())) {
-                continue;
-            }
-            // A child left out of a re-created nexus is not a member of it any more: it joins again out of sync.
-            boolean member = inventory.nexus(nexus.node(), nexus.id()).map(n -> n.children().stream()
-                    .anyMatch(x -> x.uri().equals(c.uri()))).orElse(false);
-            try {
-                NexusInfo info = await(member ? io.onlineChild(nexus.node(), nexus.id(), c.uri())
-                        : io.addChild(nexus.node(), nexus.id(), c.uri()), "bring back " + c.uri());
-                LOG.info("volume {}: faulted child {} asked back within the wait; rebuilding what it missed", v.id(),
-                        c.uri());
-                info.children().stream().filter(x -> x.uri().equals(c.uri()) && x.state() != ChildState.UNKNOWN)
-                        .findFirst().ifPresent(x -> entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(
-                                x.uri(), x.state(), x.reason(), r)));
-            } catch (RuntimeException ex) {
-                LOG.info("volume {}: faulted child {} could not be brought back yet: {}", v.id(), c.uri(),
-                        ex.getMessage());
+            if (rejoinable(e.getKey(), nexus) && faultWait.askBackNow(v.id(), e.getKey())) {
+                rejoin(v, nexus, c, "asked back within the wait; rebuilding what it missed");
             }
         }
         return waiting;
+    }
+
+    /**
+     * Whether a faulted child's replica can take a rebuild: its node is Online, a fresh report lists it and not as
+     * Faulted, the nexus runs on an Online node, and the replica's node runs no other nexus of the volume. That last
+     * one is the old target after a failover: it opens its replica locally, past any fencing, and a write it still
+     * had in flight could land behind the rebuild. The stray-nexus sweep destroys it first.
+     */
+    private boolean rejoinable(String replica, NexusState nexus) {
+        Optional<String> node = entities.replica(replica).map(r -> r.spec().node());
+        return node.map(this::nodeOnline).orElse(false)
+                && inventory.replica(replica).filter(o -> o.info().status() != Health.FAULTED).isPresent()
+                && nodeOnline(nexus.node())
+                && inventory.nexus(nexus.node(), nexus.id()).isPresent()
+                && (node.get().equals(nexus.node()) || inventory.nexus(node.get(), nexus.id()).isEmpty());
+    }
+
+    /**
+     * Brings a faulted child back into the nexus, never in sync: a member of the running nexus is onlined (a
+     * partial rebuild from its segment map), one the nexus does not hold (left out when it was re-created or its
+     * target moved) is added again (a full rebuild). Its URI is made anew for the nexus's node: the one on record
+     * may be local to, or shared with, the node the target has left. True when the io-engine took it.
+     */
+    private boolean rejoin(VolumeState v, NexusState nexus, Child c, String why) {
+        try {
+            String uri = childUri(entities.replica(c.replica()).orElseThrow(), nexus.node());
+            if (!uri.equals(c.uri())) {
+                entities.nexus(nexus.id(), r -> new NexusCommand.RemoveChild(c.uri(), r));
+                entities.nexus(nexus.id(), r -> new NexusCommand.AddChild(new Child(uri, c.replica(),
+                        ChildState.FAULTED, c.reason()), r));
+            }
+            boolean member = inventory.nexus(nexus.node(), nexus.id()).map(n -> n.children().stream()
+                    .anyMatch(x -> x.uri().equals(uri))).orElse(false);
+            NexusInfo info = await(member ? io.onlineChild(nexus.node(), nexus.id(), uri)
+                    : io.addChild(nexus.node(), nexus.id(), uri), "bring back " + uri);
+            LOG.info("volume {}: faulted child {} {}", v.id(), uri, why);
+            info.children().stream().filter(x -> x.uri().equals(uri) && x.state() != ChildState.UNKNOWN)
+                    .findFirst().ifPresent(x -> entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(
+                            x.uri(), x.state(), x.reason(), r)));
+            return true;
+        } catch (RuntimeException ex) {
+            LOG.info("volume {}: faulted child {} could not be brought back yet: {}", v.id(), c.uri(),
+                    ex.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * No pool elsewhere can take a replacement: faulted children the running nexus does not hold (left out when its
+     * target moved or it was re-created while their node was away) whose replicas are back and healthy are rebuilt
+     * in place, in full. On a cluster with as many nodes as replicas this is the only way back to full redundancy;
+     * the stale data they hold is overwritten by the rebuild, never served. A child the running nexus faulted itself
+     * (I/O errors) is not: it would fault again. Returns how many rejoined; they leave {@code faulted}.
+     */
+    private int rebuildInPlace(VolumeState v, Map<String, Child> faulted, int wanted) {
+        NexusState nexus = faulted.isEmpty() || !v.published() ? null : entities.nexus(v.nexus()).orElse(null);
+        if (nexus == null) {
+            return 0;
+        }
+        Set<String> held = inventory.nexus(nexus.node(), nexus.id()).map(n -> n.children().stream()
+                .map(ChildInfo::uri).collect(Collectors.toSet())).orElse(Set.of());
+        int rejoined = 0;
+        for (Iterator<Child> it = faulted.values().iterator(); it.hasNext() && rejoined < wanted; ) {
+            Child c = it.next();
+            if (!held.contains(c.uri()) && rejoinable(c.replica(), nexus)
+                    && rejoin(v, nexus, c, "rebuilt in full in place: no other pool can take its replacement")) {
+                it.remove();
+                rejoined++;
+            }
+        }
+        return rejoined;
     }
 
     /** The nexus child backed by {@code r} if it is faulted, else null. */
@@ -747,9 +804,9 @@ public final class VolumeService {
     /**
      * Places and creates {@code count} more replicas. A pool that refuses (its disk failed, it filled up since its
      * last report) is skipped and the next best one tried; what could not be placed, and every refusal, is the
-     * volume's shortfall.
+     * volume's shortfall. Returns how many were made.
      */
-    private void addReplicas(VolumeState v, int count) {
+    private int addReplicas(VolumeState v, int count) {
         Set<String> excluded = new HashSet<>(replicaNodes(v));
         Set<String> refusedPools = new HashSet<>();
         List<String> refusals = new ArrayList<>();
@@ -788,6 +845,7 @@ public final class VolumeService {
             LOG.warn("volume {}: {}", v.id(), why);
             shortfalls.put(v.id(), new Shortfall(why, unanswered));
         }
+        return made;
     }
 
     /** Creates one replica on {@code pool} and adds it to the nexus; null when done, else why the pool refused. */

@@ -14,14 +14,14 @@ class FaultedChildWaitTest {
 
     @Test
     void aFaultedChildWaitsItsPeriodFromFirstSightThenIsReplaced() {
-        assertTrue(wait.waiting("v1", "nvmf://a/r1"));
+        assertTrue(wait.waiting("v1", "r1"));
         clock.advance(Duration.ofSeconds(29));
-        assertTrue(wait.waiting("v1", "nvmf://a/r1"));
+        assertTrue(wait.waiting("v1", "r1"));
         // A second child faulted later has its own clock.
-        assertTrue(wait.waiting("v1", "nvmf://b/r2"));
+        assertTrue(wait.waiting("v1", "r2"));
         clock.advance(Duration.ofSeconds(1));
-        assertFalse(wait.waiting("v1", "nvmf://a/r1"));
-        assertTrue(wait.waiting("v1", "nvmf://b/r2"));
+        assertFalse(wait.waiting("v1", "r1"));
+        assertTrue(wait.waiting("v1", "r2"));
     }
 
     @Test

@@ -31,6 +31,8 @@ public final class Main {
                           --faulted-child-wait D (0s)
                           --node-timeout D (10s): an io-engine offline this long has its replicas faulted in every
                           nexus and replaced at once (up too)
+                          --failover-timeout D (2s): an io-engine offline this long has the targets it runs moved to
+                          another node (up too)
                           --token-file F: the REST API's bearer tokens, one a line (e.g. a mounted Secret); without
                           it DIR/rest-token is made (0600) on first start and used. --auth none: no token (dev only)
                           --tls-keystore P12 --tls-keystore-password-file F: the REST API over HTTPS

@@ -28,7 +28,8 @@ final class RoleConfig {
     /** Discovery methods {@code --bootstrap} takes: Pekko's own (config list, DNS SRV) and the Kubernetes API's. */
     static final Set<String> DISCOVERY = Set.of("kubernetes-api", "pekko-dns", "config");
     static final Set<String> CONTROL = Set.of("rest", "journal", "jdbc-url", "jdbc-user", "jdbc-password",
-            "faulted-child-wait", "node-timeout", "auth", "token-file", "tls-keystore", "tls-keystore-password-file");
+            "faulted-child-wait", "node-timeout", "failover-timeout", "auth", "token-file", "tls-keystore",
+            "tls-keystore-password-file");
     static final Set<String> IO_ENGINE = Set.of("node-id", "nbd-port", "nvmf-port", "label", "disk", "listen-host",
             "metrics-io", "child-io-timeout", "disk-allow");
     /** The child I/O timeout's range: a nexus refuses a child URI's io_timeout_ms outside it too. */
@@ -175,14 +176,17 @@ final class RoleConfig {
         });
         f.get("faulted-child-wait").ifPresent(w -> m.put("caspian.control.faulted-child-wait",
                 Durations.parse("faulted-child-wait", w).toMillis() + "ms"));
-        f.get("node-timeout").ifPresent(t -> {
-            java.time.Duration d = Durations.parse("node-timeout", t);
-            if (d.isZero()) {
-                throw new UsageException("--node-timeout must be more than 0: a node is offline for a moment on "
-                        + "every restart");
-            }
-            m.put("caspian.control.node-timeout", d.toMillis() + "ms");
-        });
+        // A node is Offline for a moment on every restart: acting at once would move or replace on each one.
+        for (String timeout : List.of("node-timeout", "failover-timeout")) {
+            f.get(timeout).ifPresent(t -> {
+                java.time.Duration d = Durations.parse(timeout, t);
+                if (d.isZero()) {
+                    throw new UsageException("--" + timeout + " must be more than 0: a node is offline for a moment "
+                            + "on every restart");
+                }
+                m.put("caspian.control." + timeout, d.toMillis() + "ms");
+            });
+        }
         f.get("child-io-timeout").ifPresent(t -> {
             java.time.Duration d = Durations.parse("child-io-timeout", t);
             if (d.toMillis() < 1 || d.compareTo(MAX_CHILD_IO_TIMEOUT) > 0) {

@@ -138,6 +138,18 @@ class RoleConfigTest {
     }
 
     @Test
+    void nodeAndFailoverTimeoutsMustBeMoreThanZero() {
+        var c = RoleConfig.build(flags("--node-timeout", "30s", "--failover-timeout", "1500ms"), List.of("control"));
+        assertEquals(30_000L, c.getDuration("caspian.control.node-timeout").toMillis());
+        assertEquals(1_500L, c.getDuration("caspian.control.failover-timeout").toMillis());
+        for (String flag : List.of("--node-timeout", "--failover-timeout")) {
+            UsageException e = assertThrows(UsageException.class, () -> RoleConfig.build(flags(flag, "0s"),
+                    List.of("control")));
+            assertTrue(e.getMessage().contains(flag), e.getMessage());
+        }
+    }
+
+    @Test
     void aNodeIdTheApiCouldNotNameIsAUsageError() {
         for (String bad : List.of("Node_1", "node 1", "-node", "node\n1", "n".repeat(254))) {
             UsageException e = assertThrows(UsageException.class, () -> IoEngineOptions.fromConfig(RoleConfig.build(

@@ -30,6 +30,7 @@ import io.caspian.control.rest.auth.RestTls;
 import io.caspian.control.scheduler.Scheduler;
 import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
+import io.caspian.control.service.LossTimeouts;
 import io.caspian.control.service.PoolService;
 import io.caspian.control.service.Reconciler;
 import io.caspian.control.service.VolumeService;
@@ -163,15 +164,16 @@ public final class ControlPlane implements AutoCloseable {
             ReadModel model = ReadModelProjection.start(system, full, journal);
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
+            LossTimeouts timeouts = new LossTimeouts(c.getDuration("failover-timeout"), c.getDuration("node-timeout"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
-                    c.getDuration("faulted-child-wait"), c.getDuration("node-timeout"), !c.getString("bus.bootstrap-servers").isBlank(),
+                    c.getDuration("faulted-child-wait"), timeouts, !c.getString("bus.bootstrap-servers").isBlank(),
                     c.getDuration("bus.report-grace"));
             PoolService pools = new PoolService(entities, model, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, model,
                     inventory, io, volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
                     ioTimeout, operations, metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
-                    operations, system, c.getDuration("node-timeout"))), "data-node-watcher", Props.empty());
+                    operations, system, timeouts)), "data-node-watcher", Props.empty());
 
             RestApi api = new RestApi(entities, model, inventory, volumes, pools,
                     new VolumeStatsService(entities, io, clock, ioTimeout), operations);
@@ -226,12 +228,12 @@ public final class ControlPlane implements AutoCloseable {
 
     /**
      * Registers nodes as they report and marks them offline when they go; both trigger a reconciliation, and a node
-     * gone another one once it has been offline for the node timeout, when its replicas are given up on (nothing
-     * else may happen then on an idle cluster).
+     * gone two more: once it has been offline for the failover timeout, when the targets it runs move, and for the
+     * node timeout, when its replicas are given up on (nothing else may happen then on an idle cluster).
      */
     private static NodeListener listener(Entities entities, Inventory inventory,
                                          ActorRef<Reconciler.Message> reconciler, ExecutorService operations,
-                                         ActorSystem<?> system, Duration nodeTimeout) {
+                                         ActorSystem<?> system, LossTimeouts timeouts) {
         return new NodeListener() {
             @Override
             public void reported(NodeStateReport r, NodeStateReport previous) {
@@ -255,8 +257,11 @@ public final class ControlPlane implements AutoCloseable {
                 operation(() -> entities.node(node, NodeCommand.MarkOffline::new), operations)
                         .whenComplete((ok, e) -> reconciler.tell(new Reconciler.Trigger("node " + node
                                 + " offline")));
-                // A little after the timeout: the inventory's clock must have passed it when the sweep looks.
-                system.scheduler().scheduleOnce(nodeTimeout.plusMillis(100), () -> reconciler.tell(
+                // A little after each timeout: the inventory's clock must have passed it when the sweep looks.
+                system.scheduler().scheduleOnce(timeouts.failover().plusMillis(100), () -> reconciler.tell(
+                        new Reconciler.Trigger("node " + node + " offline for the failover timeout")),
+                        system.executionContext());
+                system.scheduler().scheduleOnce(timeouts.node().plusMillis(100), () -> reconciler.tell(
                         new Reconciler.Trigger("node " + node + " offline for the node timeout")),
                         system.executionContext());
             }

@@ -53,7 +53,7 @@ class ClusterIT {
 
     @Test
     void h2Journal(TestInfo info) throws Exception {
-        scenario(info, List.of("--node-timeout", "60s"), false);
+        scenario(info, List.of("--node-timeout", "60s", "--failover-timeout", "60s"), false);
     }
 
     @Test

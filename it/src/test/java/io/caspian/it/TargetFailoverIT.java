@@ -24,13 +24,15 @@ import org.junit.jupiter.api.Test;
  */
 class TargetFailoverIT {
     private static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(2);
     private static final long VOLUME_BYTES = 32L << 20;
     private static final String CLIENT = "?io_queues=1&queue_depth=8&io_timeout_ms=30000";
 
     @Test
     void aLostTargetNodeFailsOverWithEveryAcknowledgedWrite() throws Exception {
         try (EngineCluster cluster = EngineCluster.start("target-failover", 4,
-                List.of("--node-timeout", NODE_TIMEOUT.toSeconds() + "s", "--faulted-child-wait", "10m"),
+                List.of("--node-timeout", NODE_TIMEOUT.toSeconds() + "s", "--failover-timeout",
+                        FAILOVER_TIMEOUT.toSeconds() + "s", "--faulted-child-wait", "10m"),
                 List.of("--child-io-timeout", "6s"))) {
             run(cluster);
         }
@@ -63,8 +65,8 @@ class TargetFailoverIT {
             blocks.verify(dev);
         }
         System.out.printf("[TargetFailoverIT] %s SIGKILLed: target on %s after %d ms, first write there done after "
-                + "%d ms (node timeout %d ms), %d blocks verified%n", first, moved.path("node").asText(), movedMs,
-                firstIoMs, NODE_TIMEOUT.toMillis(), blocks.count());
+                + "%d ms (failover timeout %d ms), %d blocks verified%n", first, moved.path("node").asText(), movedMs,
+                firstIoMs, FAILOVER_TIMEOUT.toMillis(), blocks.count());
 
         // Frozen, failed over, resumed: the old nexus is fenced off the new one's replicas and destroyed.
         String second = moved.path("node").asText();
@@ -91,6 +93,16 @@ class TargetFailoverIT {
             assertEquals(0, acknowledged, "a superseded target acknowledged writes");
             Waits.await("the old nexus on " + second + " destroyed as a stray", Duration.ofSeconds(60),
                     cluster.work, () -> !tryWrite(old, 0, stale));
+        }
+        // The resumed node's replica, left out of the new nexus, is asked back within the faulted-child wait once the
+        // old nexus is gone (a full rebuild under a URI made for the new target): the first node is dead, so there
+        // is no other way back to three in-sync replicas.
+        Waits.await("volume back to 3 online replicas with " + second + "'s replica rebuilt", Duration.ofSeconds(120),
+                cluster.work, () -> cluster.onlineChildren(volume) == 3
+                        && "Online".equals(api.get("/v0/volumes/" + volume).path("status").asText()));
+        try (NvmfDevice dev = NvmfDevice.open(api.get("/v0/volumes/" + volume).path("target").path("device_uri")
+                .asText() + CLIENT)) {
+            blocks.verify(dev);
         }
     }
 

@@ -60,7 +60,7 @@ public final class VolumeService {
     private final Scheduler scheduler;
     private final Duration ioTimeout;
     private final FaultedChildWait faultWait;
-    private final Duration nodeTimeout;
+    private final LossTimeouts timeouts;
     private final boolean consumesBus;
     private final BusGrace busGrace;
     /**
@@ -84,15 +84,16 @@ public final class VolumeService {
 
     /**
      * {@code faultedWait}: how long a faulted child may take to come back before its replica is replaced;
-     * {@code nodeTimeout}: how long an io-engine may be Offline before its replicas are faulted in every nexus that
-     * uses them and replaced (the faulted-child wait does not apply on top: the node already had its time);
+     * {@code timeouts}: how long an io-engine may be Offline before the nexus it runs fails over to another node, and
+     * before its replicas are faulted in every nexus that uses them and replaced (the faulted-child wait does not
+     * apply on top: the node already had its time);
      * {@code consumesBus}: this plane consumes the io bus, which then carries the child and rebuild events of every
      * io-engine that publishes to it, and state reports wait {@code reportGrace} for it (see {@link ReportedChildren}).
      */
     public VolumeService(Entities entities, Inventory inventory, IoEngineClient io, Scheduler scheduler,
-                         Duration ioTimeout, Clock clock, Duration faultedWait, Duration nodeTimeout,
+                         Duration ioTimeout, Clock clock, Duration faultedWait, LossTimeouts timeouts,
                          boolean consumesBus, Duration reportGrace) {
-        this.nodeTimeout = nodeTimeout;
+        this.timeouts = timeouts;
         this.consumesBus = consumesBus;
         this.busGrace = new BusGrace(clock, reportGrace);
         this.entities = entities;
@@ -385,7 +386,8 @@ public final class VolumeService {
     private VolumeState reconcileLocked(VolumeState v) {
         String id = v.id();
         if (v.published()) {
-            Optional<NexusState> lostTarget = entities.nexus(v.nexus()).filter(n -> nodeLost(n.node()));
+            Optional<NexusState> lostTarget = entities.nexus(v.nexus())
+                    .filter(n -> inventory.offlineFor(n.node(), timeouts.failover()));
             if (lostTarget.isPresent()) {
                 failOver(v, lostTarget.get());
                 v = existing(id);
@@ -671,7 +673,7 @@ public final class VolumeService {
         }
         return entities.replica(c.replica()).map(r -> r.spec().node()).filter(this::nodeLost)
                 .map(node -> "node " + node + " has been offline for more than the node timeout ("
-                        + nodeTimeout.toSeconds() + " s)").orElse(null);
+                        + timeouts.node().toSeconds() + " s)").orElse(null);
     }
 
     /** Whether the replica's node is Offline (positive evidence it is gone), however briefly. */
@@ -682,7 +684,7 @@ public final class VolumeService {
 
     /** Whether the node has been Offline for the node timeout: its replicas are given up on. */
     private boolean nodeLost(String node) {
-        return inventory.offlineFor(node, nodeTimeout);
+        return inventory.offlineFor(node, timeouts.node());
     }
 
     /**

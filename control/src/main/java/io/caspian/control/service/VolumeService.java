@@ -513,7 +513,7 @@ public final class VolumeService {
             }
             waiting.put(e.getKey(), c);
             if (rejoinable(e.getKey(), nexus) && faultWait.askBackNow(v.id(), e.getKey())) {
-                rejoin(v, nexus, c, "asked back within the wait; rebuilding what it missed");
+                rejoin(v, nexus, c, "asked back within the wait");
             }
         }
         return waiting;
@@ -552,7 +552,7 @@ public final class VolumeService {
                     .anyMatch(x -> x.uri().equals(uri))).orElse(false);
             NexusInfo info = await(member ? io.onlineChild(nexus.node(), nexus.id(), uri)
                     : io.addChild(nexus.node(), nexus.id(), uri), "bring back " + uri);
-            LOG.info("volume {}: faulted child {} {}", v.id(), uri, why);
+            LOG.info("volume {}: faulted child {} {} ({} rebuild)", v.id(), uri, why, member ? "partial" : "full");
             info.children().stream().filter(x -> x.uri().equals(uri) && x.state() != ChildState.UNKNOWN)
                     .findFirst().ifPresent(x -> entities.nexus(nexus.id(), r -> new NexusCommand.SetChildState(
                             x.uri(), x.state(), x.reason(), r)));
@@ -582,7 +582,7 @@ public final class VolumeService {
         for (Iterator<Child> it = faulted.values().iterator(); it.hasNext() && rejoined < wanted; ) {
             Child c = it.next();
             if (!held.contains(c.uri()) && rejoinable(c.replica(), nexus)
-                    && rejoin(v, nexus, c, "rebuilt in full in place: no other pool can take its replacement")) {
+                    && rejoin(v, nexus, c, "rebuilt in place: no other pool can take its replacement")) {
                 it.remove();
                 rejoined++;
             }

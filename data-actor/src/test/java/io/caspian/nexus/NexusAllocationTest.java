@@ -73,6 +73,30 @@ class NexusAllocationTest {
     }
   }
 
+  /** Front-end I/O while a child rebuilds (gated segments, marks of the rebuilding child) allocates nothing. */
+  @Test
+  void ioDuringARebuildAllocatesNothing() throws Exception {
+    long size = 64L << 20;
+    Children kids = new Children(size, 512);
+    List<String> uris = kids.make("a", "b", "c");
+    try (Nexus nexus = Nexus.create("alloc-rebuild", size, uris.subList(0, 2), kids.opener(),
+        NexusOptions.defaults().withRebuild(new io.caspian.rebuild.RebuildOptions(16, 4L << 20, false)))) {
+      ByteBuffer buf = DirectMemory.allocate(4096);
+      run(nexus, buf, 20_000);
+      var rebuild = nexus.addChild(uris.get(2));
+      run(nexus, buf, 20_000); // warm up with the rebuild running
+      com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long tid = Thread.currentThread().getId();
+      long before = mx.getThreadAllocatedBytes(tid);
+      run(nexus, buf, 20_000);
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      assertTrue(!rebuild.isDone(), "the rebuild still runs while measured");
+      assertNull(last);
+      assertTrue(allocated < 20_000, "during a rebuild: 60000 I/Os allocated " + allocated + " bytes");
+    }
+  }
+
   private void run(Nexus nexus, ByteBuffer buf, int n) {
     for (int i = 0; i < n; i++) {
       long off = (i * 4096L) % (4 << 20);

@@ -28,20 +28,13 @@ class NexusAllocationTest {
         NexusOptions.defaults())) {
       ByteBuffer buf = DirectMemory.allocate(4096);
       run(nexus, buf, 20_000); // warm up: pool contexts and JIT
-      com.sun.management.ThreadMXBean mx =
-          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-      long tid = Thread.currentThread().getId();
-      long before = mx.getThreadAllocatedBytes(tid);
-      run(nexus, buf, 20_000);
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      long allocated = allocatedBy(nexus, buf);
       assertNull(last);
       assertTrue(allocated < 20_000, "60000 I/Os allocated " + allocated + " bytes");
       // Degraded: every write also marks the faulted child's segment map.
       nexus.faultChild(uris.get(2));
       run(nexus, buf, 20_000);
-      before = mx.getThreadAllocatedBytes(tid);
-      run(nexus, buf, 20_000);
-      allocated = mx.getThreadAllocatedBytes(tid) - before;
+      allocated = allocatedBy(nexus, buf);
       assertNull(last);
       assertTrue(allocated < 20_000, "degraded: 60000 I/Os allocated " + allocated + " bytes");
     }
@@ -62,12 +55,7 @@ class NexusAllocationTest {
         Thread.sleep(5);
       }
       run(nexus, buf, 20_000);
-      com.sun.management.ThreadMXBean mx =
-          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-      long tid = Thread.currentThread().getId();
-      long before = mx.getThreadAllocatedBytes(tid);
-      run(nexus, buf, 20_000);
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      long allocated = allocatedBy(nexus, buf);
       assertNull(last);
       assertTrue(allocated < 20_000, "60000 I/Os allocated " + allocated + " bytes");
     }
@@ -85,16 +73,21 @@ class NexusAllocationTest {
       run(nexus, buf, 20_000);
       var rebuild = nexus.addChild(uris.get(2));
       run(nexus, buf, 20_000); // warm up with the rebuild running
-      com.sun.management.ThreadMXBean mx =
-          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-      long tid = Thread.currentThread().getId();
-      long before = mx.getThreadAllocatedBytes(tid);
-      run(nexus, buf, 20_000);
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      long allocated = allocatedBy(nexus, buf);
       assertTrue(!rebuild.isDone(), "the rebuild still runs while measured");
       assertNull(last);
       assertTrue(allocated < 20_000, "during a rebuild: 60000 I/Os allocated " + allocated + " bytes");
     }
+  }
+
+  /** Bytes this thread allocates for 20,000 rounds of write, read and flush. */
+  private long allocatedBy(Nexus nexus, ByteBuffer buf) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    run(nexus, buf, 20_000);
+    return mx.getThreadAllocatedBytes(tid) - before;
   }
 
   private void run(Nexus nexus, ByteBuffer buf, int n) {

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS event_tag (
     PRIMARY KEY(event_id, tag),
     CONSTRAINT fk_event_journal FOREIGN KEY(event_id) REFERENCES event_journal(ordering) ON DELETE CASCADE
 );
--- Events by tag read a range of one tag's rows (TagIndexedReadJournalDao), never the whole table.
+-- Events by tag read a range of one tag's rows (JournalTail), never the whole table.
 CREATE INDEX IF NOT EXISTS event_tag_tag_idx ON event_tag(tag, event_id);
 CREATE TABLE IF NOT EXISTS snapshot (
     persistence_id VARCHAR(255) NOT NULL,

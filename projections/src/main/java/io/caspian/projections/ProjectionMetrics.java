@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProjectionMetrics implements MultiCollector {
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionMetrics.class);
-    // The tag's index (tag, event_id) finds the first event past the position; see TagIndexedReadJournalDao.
+    // The tag's index (tag, event_id) finds the first event past the position; see JournalTail.
     private static final String OLDEST_UNPROCESSED = "SELECT \"write_timestamp\" FROM \"event_journal\" "
             + "WHERE \"ordering\" IN (SELECT \"event_id\" FROM \"event_tag\" WHERE \"tag\" = ? AND \"event_id\" > ? "
             + "ORDER BY \"tag\", \"event_id\" LIMIT 1)";

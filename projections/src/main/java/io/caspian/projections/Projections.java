@@ -8,6 +8,7 @@ import io.caspian.control.entity.pool.PoolEntity;
 import io.caspian.control.entity.replica.ReplicaEntity;
 import io.caspian.control.entity.volume.VolumeEntity;
 import io.caspian.control.journal.JournalSchema;
+import io.caspian.control.journal.JournalTail;
 import io.caspian.control.journal.ProjectionDatabase;
 import io.caspian.projections.audit.AuditHandler;
 import io.caspian.projections.audit.AuditQueries;
@@ -28,13 +29,11 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
@@ -150,7 +149,7 @@ public final class Projections {
     }
 
     static SourceProvider<Offset, EventEnvelope<Object>> source(ActorSystem<?> system, String tag) {
-        return EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+        return JournalTail.get(system).eventsByTag(tag);
     }
 
     static Projection<EventEnvelope<Object>> audit(ActorSystem<?> system, ProjectionDatabase db, AuditStore store,

@@ -10,6 +10,7 @@ import java.util.Map;
  * or {@code postgres} (url required).
  */
 public record JournalSettings(Kind kind, String url, String user, String password) {
+    private static final String SHARED_DB = "pekko-persistence-jdbc.shared-databases.caspian";
     public enum Kind { H2, POSTGRES }
 
     public static JournalSettings h2(Path dataDir) {
@@ -38,27 +39,40 @@ public record JournalSettings(Kind kind, String url, String user, String passwor
         }
     }
 
+    /**
+     * The database an actor system's journal writes, as {@link #pekkoConfig()} put it in that system's
+     * configuration (not {@code caspian.journal}, which a test may not set).
+     */
+    public static JournalSettings ofJournal(Config systemConfig) {
+        Config db = systemConfig.getConfig(SHARED_DB);
+        Kind kind = db.getString("profile").startsWith("slick.jdbc.H2") ? Kind.H2 : Kind.POSTGRES;
+        return new JournalSettings(kind, db.getString("db.url"), db.getString("db.user"),
+                db.getString("db.password"));
+    }
+
+    /**
+     * Whether only this JVM can write the journal: an embedded H2 database (a file H2 locks to one process, or
+     * memory), not one served over TCP or shared through H2's auto-server mode.
+     */
+    public boolean exclusive() {
+        String u = url.toLowerCase(java.util.Locale.ROOT);
+        return kind == Kind.H2 && !u.startsWith("jdbc:h2:tcp:") && !u.startsWith("jdbc:h2:ssl:")
+                && !u.replace(" ", "").contains("auto_server=true");
+    }
+
     /** The pekko-persistence-jdbc configuration: journal, snapshots and read journal on one shared pool. */
     public Config pekkoConfig() {
         String profile = kind == Kind.H2 ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$";
         String driver = kind == Kind.H2 ? "org.h2.Driver" : "org.postgresql.Driver";
-        String db = "pekko-persistence-jdbc.shared-databases.caspian";
+        String db = SHARED_DB;
         return ConfigFactory.parseMap(Map.ofEntries(
                 Map.entry("pekko.persistence.journal.plugin", "jdbc-journal"),
                 Map.entry("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store"),
                 Map.entry("jdbc-journal.use-shared-db", "caspian"),
                 Map.entry("jdbc-snapshot-store.use-shared-db", "caspian"),
                 Map.entry("jdbc-read-journal.use-shared-db", "caspian"),
-                Map.entry("jdbc-read-journal.dao", TagIndexedReadJournalDao.class.getName()),
-                // Catching up, a projection reads this many events per query; each query reads no more rows than it
-                // returns (TagIndexedReadJournalDao), so fewer, larger batches cost less per event.
-                Map.entry("jdbc-read-journal.max-buffer-size", 2000),
-                // A new event reaches a projection within the sequence retrieval's query-delay (1 s, the newest
-                // ordering known complete) plus the refresh interval (its own poll): 0.5 s rather than 1 s; an idle
-                // poll is one index probe now. query-delay stays 1 s: 0.25 s (with max-tries 40, to wait 10 s for a
-                // gap as by default) showed no lower lag in bench/projections on a loaded machine, and a gap is
-                // given up after max-tries queries, which queue behind the journal's writes there.
-                Map.entry("jdbc-read-journal.refresh-interval", "500ms"),
+                // Counts each write in and out, for the projections' tail (JournalTail), which does not poll.
+                Map.entry("jdbc-journal.dao", SignallingJournalDao.class.getName()),
                 // Projections keep their offsets in this database too.
                 Map.entry("pekko.projection.jdbc.dialect", kind == Kind.H2 ? "h2-dialect" : "postgres-dialect"),
                 Map.entry(db + ".profile", profile),

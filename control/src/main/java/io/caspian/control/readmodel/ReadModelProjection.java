@@ -5,6 +5,7 @@ import io.caspian.control.ControlPlane;
 import io.caspian.control.entity.EntityState;
 import io.caspian.control.journal.JournalSchema;
 import io.caspian.control.journal.JournalSettings;
+import io.caspian.control.journal.JournalTail;
 import io.caspian.control.journal.ProjectionDatabase;
 import java.time.Duration;
 import java.util.Optional;
@@ -15,13 +16,11 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
@@ -60,8 +59,7 @@ public final class ReadModelProjection {
         ReadModelStore store = new ReadModelStore(journal.kind());
         ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, "read-model-projection",
                 ModelKind.ALL.size(), i -> ProjectionBehavior.create(projection(system,
-                        EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(),
-                                ModelKind.ALL.get(i).tag()), writes, store, s, ModelKind.ALL.get(i))),
+                        JournalTail.get(system).eventsByTag(ModelKind.ALL.get(i).tag()), writes, store, s, ModelKind.ALL.get(i))),
                 ShardedDaemonProcessSettings.create(system).withRole(ControlPlane.ROLE),
                 Optional.of(ProjectionBehavior.stopMessage()));
         return new ReadModel(reads.dataSource(), store, s.consistencyWait());

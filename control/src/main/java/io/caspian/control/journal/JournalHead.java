@@ -45,6 +45,8 @@ final class JournalHead implements AutoCloseable {
     private static final String TAG_HEADS = "SELECT \"tag\", MAX(\"event_id\") FROM \"event_tag\" "
             + "WHERE \"event_id\" > ? AND \"event_id\" <= ? GROUP BY \"tag\"";
 
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     /** {@code caspian.control.journal-tail}. */
     record Settings(Duration pollInterval, Duration idleCheckInterval, Duration gapTimeout, int scanBatch) {
     }
@@ -66,9 +68,13 @@ final class JournalHead implements AutoCloseable {
     private long startedAt;
     private final Map<String, Long> tagHeads = new HashMap<>();
     private final Map<String, List<Waiter>> waiters = new HashMap<>();
+    /** With H2: a newest ordering read (-1: none) that is final once every write begun by pendingMark has ended. */
+    private long pendingMax = -1;
+    private long pendingMark;
     /** The first ordering of the hole the scan stopped at (-1: none), and when it was first seen. */
     private long holeFrom = -1;
     private long holeSeenNanos;
+    private long lastWarnNanos = System.nanoTime() - WARN_EVERY_NANOS - 1;
 
     JournalHead(DataSource db, JournalWrites writes, boolean exclusive, Settings settings) {
         this.db = db;
@@ -133,21 +139,40 @@ final class JournalHead implements AutoCloseable {
                 c.rollback();
             }
         } catch (SQLException | RuntimeException e) {
-            // The next write or the next periodic check tries again.
-            LOG.warn("cannot read the journal's head: {}", e.toString());
+            // Every failed journal write asks again, so say it once in a while; try again in a second, not only at
+            // the next periodic check (30 s with H2), which would hold the projections back that long.
+            long now = System.nanoTime();
+            if (now - lastWarnNanos > WARN_EVERY_NANOS) {
+                lastWarnNanos = now;
+                LOG.warn("cannot read the journal's head: {}", e.toString());
+            }
+            if (!thread.isShutdown()) {
+                thread.schedule(this::refreshSoon, 1, TimeUnit.SECONDS);
+            }
         }
     }
 
     private boolean refreshExclusive(Connection c) throws SQLException {
+        if (pendingMax >= 0 && writes.endedBy(pendingMark)) {
+            advance(c, pendingMax);
+            pendingMax = -1;
+        }
         long max;
         try (PreparedStatement s = c.prepareStatement(MAX_ORDERING); ResultSet r = s.executeQuery()) {
             r.next();
             max = r.getLong(1);
         }
         // Taken after the read: a write begun later gets an ordering above max. One begun before may hold a lower
-        // ordering it has not committed yet; its end refreshes again.
-        if (writes.endedBy(writes.mark())) {
+        // ordering it has not committed yet, so max is final once those writes have ended (each end refreshes).
+        // Under a steady stream of writes one is nearly always in flight: the head keeps the oldest candidate until
+        // its own writes have ended rather than a new one each time, which would never be final.
+        long mark = writes.mark();
+        if (writes.endedBy(mark)) {
             advance(c, max);
+            pendingMax = -1;
+        } else if (pendingMax < 0 && max > complete) {
+            pendingMax = max;
+            pendingMark = mark;
         }
         return false;
     }

@@ -32,7 +32,8 @@ public final class SignallingJournalDao extends DefaultJournalDao {
     }
 
     @Override
-    public Future<BoxedUnit> writeJournalRows(Seq<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {
+    public Future<BoxedUnit> writeJournalRows(
+            Seq<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {
         long id = writes.begin();
         Future<BoxedUnit> written;
         try {

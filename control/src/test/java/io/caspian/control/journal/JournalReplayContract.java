@@ -217,6 +217,42 @@ abstract class JournalReplayContract {
         }
     }
 
+    /**
+     * Under writes that overlap without pause — one always in flight, as under load — the head still moves: it holds
+     * one candidate until the writes begun before its read have ended, rather than waiting for a moment with none.
+     */
+    @Test
+    void aSteadyStreamOfWritesDoesNotHoldTheHeadBack() throws Exception {
+        JournalSchema.ensure(settings());
+        String volume = "steadyvol-" + System.nanoTime();
+        ActorTestKit kit = ActorTestKit.create("journalsteady", config());
+        JournalWrites writes = JournalWrites.of(settings().url());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread overlapping = new Thread(() -> {
+            long held = writes.begin();
+            while (!stop.get()) {
+                long next = writes.begin();
+                writes.end(held);
+                held = next;
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            }
+            writes.end(held);
+        }, "overlapping-writes");
+        try {
+            long before = count("SELECT COALESCE(MAX(" + column("ordering") + "), 0) FROM " + table("event_journal"));
+            JournalTail tail = JournalTail.get(kit.system());
+            overlapping.start();
+            ActorRef<VolumeCommand> v = kit.spawn(VolumeEntity.create(volume, EntitySettings.DEFAULT));
+            ask(kit, v, r -> new VolumeCommand.Create(new VolumeSpec(1 << 30, 1, false, Map.of(), Map.of()), r));
+            List<EventEnvelope<Object>> seen = mine(kit, tail, VolumeEntity.TAG, before, "Volume|" + volume, 1);
+            assertEquals(1L, seen.get(0).sequenceNr());
+        } finally {
+            stop.set(true);
+            overlapping.join();
+            kit.shutdownTestKit();
+        }
+    }
+
     private static long ordering(EventEnvelope<Object> e) {
         return ((Sequence) e.offset()).value();
     }

@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Owns one pool: creates, imports and destroys it, creates, destroys and shares its replicas.
@@ -57,7 +58,10 @@ final class PoolActor {
     IMPORT
   }
 
-  /** Thin replicas allocate on the I/O path, without this actor: look at the space now and then. */
+  /**
+   * Thin replicas allocate on the I/O path, without this actor: look at the space now and then, while the pool
+   * holds one. Everything else that changes the pool's report goes through this actor.
+   */
   private record Refresh() implements NoSerializationVerificationNeeded {
   }
 
@@ -89,6 +93,7 @@ final class PoolActor {
   static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
 
   private final ActorContext<Object> ctx;
+  private final TimerScheduler<Object> timers;
   private final Serial serial;
   private final NodeServices services;
   private final ActorRef<NodeEvent> parent;
@@ -112,9 +117,10 @@ final class PoolActor {
   private NodeEvent.PoolChanged reported;
   private Behavior<Object> self;
 
-  private PoolActor(ActorContext<Object> ctx, Serial serial, NodeServices services,
-      ActorRef<NodeEvent> parent, String name, String uuid, String disk) {
+  private PoolActor(ActorContext<Object> ctx, TimerScheduler<Object> timers, Serial serial,
+      NodeServices services, ActorRef<NodeEvent> parent, String name, String uuid, String disk) {
     this.ctx = ctx;
+    this.timers = timers;
     this.serial = serial;
     this.services = services;
     this.parent = parent;
@@ -145,12 +151,11 @@ final class PoolActor {
       String name, String uuid, String disk, Start start, Pool adopted, Set<String> shares,
       boolean keepOnFailure, ActorRef<IoEngineReply> replyTo) {
     return Behaviors.withStash(1000, stash -> Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
-      PoolActor a = new PoolActor(ctx, new Serial(ctx, stash, services), services, parent, name,
-          uuid, disk);
+      PoolActor a = new PoolActor(ctx, timers, new Serial(ctx, stash, services), services, parent,
+          name, uuid, disk);
       a.self = a.behavior();
       services.objects().poolOpened(a.live);
       a.open(start, adopted, shares, keepOnFailure, replyTo);
-      timers.startTimerAtFixedRate(REFRESH, REFRESH_INTERVAL);
       return a.self;
     })));
   }
@@ -698,6 +703,14 @@ final class PoolActor {
     if (!now.equals(reported)) {
       reported = now;
       parent.tell(now);
+    }
+    // Every change of the replicas ends in a report. A pool without thin replicas (or not imported) has nothing to
+    // look at: its refresh would be an idle io-engine's only wake-up each second (ADR idle-cost).
+    boolean thin = rs.stream().anyMatch(ReplicaInfo::thin);
+    if (thin && !timers.isTimerActive(REFRESH)) {
+      timers.startTimerAtFixedRate(REFRESH, REFRESH_INTERVAL);
+    } else if (!thin) {
+      timers.cancel(REFRESH);
     }
   }
 

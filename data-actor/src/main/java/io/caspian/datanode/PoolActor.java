@@ -59,8 +59,9 @@ final class PoolActor {
   }
 
   /**
-   * Thin replicas allocate on the I/O path, without this actor: look at the space now and then, while the pool
-   * holds one. Everything else that changes the pool's report goes through this actor.
+   * Thin replicas allocate on the I/O path, without this actor: look at the space now and then,
+   * while the pool holds one. Everything else that changes the pool's report goes through this
+   * actor.
    */
   private record Refresh() implements NoSerializationVerificationNeeded {
   }
@@ -704,8 +705,9 @@ final class PoolActor {
       reported = now;
       parent.tell(now);
     }
-    // Every change of the replicas ends in a report. A pool without thin replicas (or not imported) has nothing to
-    // look at: its refresh would be an idle io-engine's only wake-up each second (ADR idle-cost).
+    // Every change of the replicas ends in a report. A pool without thin replicas (or not imported)
+    // has nothing to look at: its refresh would be an idle io-engine's only wake-up each second
+    // (ADR idle-cost).
     boolean thin = rs.stream().anyMatch(ReplicaInfo::thin);
     if (thin && !timers.isTimerActive(REFRESH)) {
       timers.startTimerAtFixedRate(REFRESH, REFRESH_INTERVAL);

@@ -67,7 +67,8 @@ class DataNodeStatsTest {
       Data.write(c, 7, writes, STRIDE);
       Data.verify(c, 7, reads, STRIDE);
     }
-    // A thin replica allocates on the I/O path, without its pool's actor; the pool's refresh reports the space.
+    // A thin replica allocates on the I/O path, without its pool's actor; the pool's refresh
+    // reports the space.
     Nodes.await(nodes.subscribe(node), r -> r.pools().get(0).used() > 0);
     NexusStats s = awaitStats(node, vol, writes, reads);
     assertEquals(vol, s.nexus());

@@ -208,8 +208,7 @@ abstract class JournalReplayContract {
             } finally {
                 writes.end(write);
             }
-            ActorRef<VolumeCommand> v = kit.spawn(VolumeEntity.create(volume, EntitySettings.DEFAULT));
-            ask(kit, v, r -> new VolumeCommand.Create(new VolumeSpec(1 << 30, 1, false, Map.of(), Map.of()), r));
+            createVolume(kit, volume);
             List<EventEnvelope<Object>> seen = mine(kit, tail, VolumeEntity.TAG, before, "Volume|" + volume, 1);
             assertTrue(ordering(seen.get(0)) > before + 1, "the failed write took ordering " + (before + 1));
         } finally {
@@ -242,8 +241,7 @@ abstract class JournalReplayContract {
             long before = count("SELECT COALESCE(MAX(" + column("ordering") + "), 0) FROM " + table("event_journal"));
             JournalTail tail = JournalTail.get(kit.system());
             overlapping.start();
-            ActorRef<VolumeCommand> v = kit.spawn(VolumeEntity.create(volume, EntitySettings.DEFAULT));
-            ask(kit, v, r -> new VolumeCommand.Create(new VolumeSpec(1 << 30, 1, false, Map.of(), Map.of()), r));
+            createVolume(kit, volume);
             List<EventEnvelope<Object>> seen = mine(kit, tail, VolumeEntity.TAG, before, "Volume|" + volume, 1);
             assertEquals(1L, seen.get(0).sequenceNr());
         } finally {
@@ -251,6 +249,12 @@ abstract class JournalReplayContract {
             overlapping.join();
             kit.shutdownTestKit();
         }
+    }
+
+    /** Journals a volume's first event (Create). */
+    private static void createVolume(ActorTestKit kit, String volume) throws Exception {
+        ActorRef<VolumeCommand> v = kit.spawn(VolumeEntity.create(volume, EntitySettings.DEFAULT));
+        ask(kit, v, r -> new VolumeCommand.Create(new VolumeSpec(1 << 30, 1, false, Map.of(), Map.of()), r));
     }
 
     private static long ordering(EventEnvelope<Object> e) {

@@ -23,6 +23,9 @@ import io.caspian.control.observed.NodeListener;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.control.readmodel.ReadModel;
 import io.caspian.control.readmodel.ReadModelProjection;
+import io.caspian.control.reconciler.GarbageCollector;
+import io.caspian.control.reconciler.Reconciler;
+import io.caspian.control.reconciler.VolumeReconciler;
 import io.caspian.control.rest.RestApi;
 import io.caspian.control.rest.RestMetrics;
 import io.caspian.control.rest.auth.RestAuth;
@@ -32,7 +35,7 @@ import io.caspian.control.service.BusRouter;
 import io.caspian.control.service.Entities;
 import io.caspian.control.service.LossTimeouts;
 import io.caspian.control.service.PoolService;
-import io.caspian.control.service.Reconciler;
+import io.caspian.control.service.VolumeLocks;
 import io.caspian.control.service.VolumeService;
 import io.caspian.control.service.VolumeStatsService;
 import io.caspian.events.ioengine.NodeStateReport;
@@ -165,13 +168,16 @@ public final class ControlPlane implements AutoCloseable {
             IoEngineClient io = new ActorIoEngineClient(system, inventory, ioTimeout);
             Scheduler scheduler = new Scheduler(c.getInt("overcommit-percent"), c.getBoolean("volatile-pools-for-all"));
             LossTimeouts timeouts = new LossTimeouts(c.getDuration("failover-timeout"), c.getDuration("node-timeout"));
-            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, ioTimeout, clock,
-                    c.getDuration("faulted-child-wait"), timeouts, !c.getString("bus.bootstrap-servers").isBlank(),
-                    c.getDuration("bus.report-grace"));
+            VolumeLocks locks = new VolumeLocks();
+            VolumeReconciler volumeReconciler = VolumeReconciler.create(entities, inventory, io, scheduler, locks,
+                    ioTimeout, clock, c.getDuration("faulted-child-wait"), timeouts,
+                    !c.getString("bus.bootstrap-servers").isBlank(), c.getDuration("bus.report-grace"));
+            VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, locks, volumeReconciler);
             PoolService pools = new PoolService(entities, model, inventory, io, ioTimeout);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, model,
-                    inventory, io, volumes, pools, c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
-                    ioTimeout, operations, metrics), "reconciler", Props.empty());
+                    volumeReconciler, pools, new GarbageCollector(entities, inventory, io, locks,
+                            volumeReconciler.replicas()), c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
+                    operations, metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations, system, timeouts)), "data-node-watcher", Props.empty());
 

@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Blocks an operation thread on a stage, turning its failure back into the exception that caused it. */
-final class Await {
+public final class Await {
     private Await() {
     }
 
-    static <T> T result(CompletionStage<T> stage, Duration timeout, String what) {
+    public static <T> T result(CompletionStage<T> stage, Duration timeout, String what) {
         try {
             return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Turns observed state into the scheduler's inputs. */
-final class Candidates {
+public final class Candidates {
     private Candidates() {
     }
 
-    static List<NodeCandidate> nodes(Inventory inventory) {
+    public static List<NodeCandidate> nodes(Inventory inventory) {
         return inventory.nodes().stream()
                 .map(o -> new NodeCandidate(o.node(), o.online(), inventory.cordoned(o.node()), o.report().labels(),
                         o.report().nexuses().size()))
@@ -22,7 +22,7 @@ final class Candidates {
     }
 
     /** Observed pools that the control plane created (with their labels); others take no replicas. */
-    static List<PoolCandidate> pools(Inventory inventory) {
+    public static List<PoolCandidate> pools(Inventory inventory) {
         Map<String, PoolSpec> specs = inventory.poolSpecs();
         List<PoolCandidate> out = new ArrayList<>();
         for (Inventory.Observed o : inventory.nodes()) {

@@ -1,13 +1,11 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import io.caspian.control.entity.nexus.NexusState;
-import io.caspian.control.observed.Inventory;
-import io.caspian.control.observed.IoEngineClient;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.control.readmodel.ModelKind;
 import io.caspian.control.readmodel.ReadModel;
-import io.caspian.events.ioengine.NexusInfo;
-import io.caspian.events.ioengine.ReplicaInfo;
+import io.caspian.control.service.Entities;
+import io.caspian.control.service.PoolService;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,37 +60,30 @@ public final class Reconciler {
 
     private final Entities entities;
     private final ReadModel model;
-    private final Inventory inventory;
-    private final IoEngineClient io;
-    private final VolumeService volumes;
+    private final VolumeReconciler volumes;
     private final PoolService pools;
-    private final Duration ioTimeout;
+    private final GarbageCollector garbage;
     private final int page;
     private final ReconcileMetrics metrics;
     /** The last volume id the paged sweep reached; only the one running pass touches it. */
     private String cursor = "";
 
-    private Reconciler(Entities entities, ReadModel model, Inventory inventory, IoEngineClient io,
-                       VolumeService volumes, PoolService pools, Duration ioTimeout, int page,
-                       ReconcileMetrics metrics) {
+    private Reconciler(Entities entities, ReadModel model, VolumeReconciler volumes, PoolService pools,
+                       GarbageCollector garbage, int page, ReconcileMetrics metrics) {
         this.entities = entities;
         this.model = model;
-        this.metrics = metrics;
-        this.inventory = inventory;
-        this.io = io;
         this.volumes = volumes;
         this.pools = pools;
-        this.ioTimeout = ioTimeout;
+        this.garbage = garbage;
         this.page = page;
+        this.metrics = metrics;
     }
 
     /** {@code metrics}: where the passes' durations are served; null for nowhere. */
-    public static Behavior<Message> create(Entities entities, ReadModel model, Inventory inventory,
-                                           IoEngineClient io, VolumeService volumes, PoolService pools,
-                                           Duration interval, int page, Duration ioTimeout, Executor executor,
-                                           PrometheusRegistry metrics) {
-        Reconciler r = new Reconciler(entities, model, inventory, io, volumes, pools, ioTimeout, page,
-                ReconcileMetrics.on(metrics));
+    public static Behavior<Message> create(Entities entities, ReadModel model, VolumeReconciler volumes,
+                                           PoolService pools, GarbageCollector garbage, Duration interval, int page,
+                                           Executor executor, PrometheusRegistry metrics) {
+        Reconciler r = new Reconciler(entities, model, volumes, pools, garbage, page, ReconcileMetrics.on(metrics));
         return Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), interval);
             return Behaviors.setup(ctx -> idle(r, ctx, executor));
@@ -222,7 +213,7 @@ public final class Reconciler {
         for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }
-        guarded("orphans", this::orphans);
+        guarded("orphans", garbage::collect);
         long millis = (System.nanoTime() - start) / 1_000_000;
         LOG.debug("reconciler: swept {} volumes in {} ms", ids.size(), millis);
         if (millis > SLOW_SWEEP_MILLIS) {
@@ -259,30 +250,6 @@ public final class Reconciler {
     private void pools() {
         for (String id : model.ids(ModelKind.POOL)) {
             guarded("pool " + id, () -> pools.reconcile(id));
-        }
-    }
-
-    /**
-     * A replica on an io-engine with no live Replica entity was left behind by a crash or an offline node; a nexus
-     * the journal does not place on its node, by a failover while the node was away.
-     */
-    private void orphans() {
-        for (Inventory.Observed o : inventory.nodes()) {
-            if (!o.online()) {
-                continue;
-            }
-            for (NexusInfo n : o.report().nexuses()) {
-                guarded("stray nexus " + n.uuid(), () -> volumes.destroyStrayNexus(o.node(), n.uuid()));
-            }
-        }
-        for (Inventory.On<ReplicaInfo> r : inventory.replicas()) {
-            String uuid = r.info().uuid();
-            boolean poolOnline = inventory.poolOnline(r.node(), r.info().pool());
-            if (poolOnline && !inventory.recentlyCreated(uuid) && entities.replica(uuid).isEmpty()) {
-                LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, r.info().pool(), r.node());
-                guarded("destroy orphan " + uuid, () -> Await.result(io.destroyReplica(r.node(), uuid,
-                        r.info().pool()), ioTimeout.plusSeconds(1), "destroy replica " + uuid));
-            }
         }
     }
 

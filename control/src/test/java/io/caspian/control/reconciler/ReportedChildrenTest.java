@@ -1,4 +1,4 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,9 +9,9 @@ import io.caspian.control.entity.nexus.BusMark;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusState;
 import io.caspian.control.entity.nexus.RebuildResult;
-import io.caspian.control.service.ReportedChildren.RebuildFinished;
-import io.caspian.control.service.ReportedChildren.RebuildStarted;
-import io.caspian.control.service.ReportedChildren.StateChanged;
+import io.caspian.control.reconciler.ReportedChildren.RebuildFinished;
+import io.caspian.control.reconciler.ReportedChildren.RebuildStarted;
+import io.caspian.control.reconciler.ReportedChildren.StateChanged;
 import io.caspian.events.ChildState;
 import io.caspian.events.Health;
 import io.caspian.events.Protocol;

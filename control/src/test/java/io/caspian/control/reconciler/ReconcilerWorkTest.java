@@ -1,11 +1,11 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.control.observed.ReportChange;
-import io.caspian.control.service.Reconciler.Work;
+import io.caspian.control.reconciler.Reconciler.Work;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import io.caspian.control.entity.Reply;
 import io.caspian.control.entity.nexus.BusMark;

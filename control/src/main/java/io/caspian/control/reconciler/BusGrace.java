@@ -1,6 +1,6 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
-import io.caspian.control.service.ReportedChildren.Change;
+import io.caspian.control.reconciler.ReportedChildren.Change;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;

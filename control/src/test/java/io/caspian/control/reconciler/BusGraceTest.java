@@ -1,10 +1,10 @@
-package io.caspian.control.service;
+package io.caspian.control.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.caspian.control.service.ReportedChildren.Change;
-import io.caspian.control.service.ReportedChildren.RebuildStarted;
-import io.caspian.control.service.ReportedChildren.StateChanged;
+import io.caspian.control.reconciler.ReportedChildren.Change;
+import io.caspian.control.reconciler.ReportedChildren.RebuildStarted;
+import io.caspian.control.reconciler.ReportedChildren.StateChanged;
 import io.caspian.events.ChildState;
 import java.time.Duration;
 import java.util.List;

@@ -65,10 +65,11 @@ public final class NexusReconciler {
         }
         Optional<NexusState> lostTarget = entities.nexus(v.nexus()).filter(n -> evidence.targetLost(n.node()));
         if (lostTarget.isPresent()) {
+            // The new nexus is in no report yet: re-creating it now, as "missing", would only repeat the create.
             failOver(v, lostTarget.get());
-            v = entities.volume(v.id(), VolumeCommand.Get::new);
+            return entities.volume(v.id(), VolumeCommand.Get::new);
         }
-        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
+        Optional<NexusState> nexus = entities.nexus(v.nexus());
         if (nexus.isEmpty()) {
             return v;
         }
@@ -164,7 +165,8 @@ public final class NexusReconciler {
                 "re-publish nexus " + nexus.id());
         for (Child c : absent) {
             Optional<ReplicaState> r = entities.replica(c.replica());
-            String gone = r.map(evidence::lost).orElse("its replica entity is gone");
+            // Not r.map(evidence::lost): a replica with no evidence against it maps to empty, and would be dropped.
+            String gone = r.isPresent() ? evidence.lost(r.get()) : "its replica entity is gone";
             if (gone != null) {
                 LOG.warn("volume {}: child {} is not in the re-created nexus and {}; replacing it", v.id(), c.uri(),
                         gone);

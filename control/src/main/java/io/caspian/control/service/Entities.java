@@ -22,6 +22,9 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
@@ -30,12 +33,32 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * the rejection. Listings read the read model ({@link io.caspian.control.readmodel.ReadModel}), not these.
  */
 public final class Entities {
-    private final ClusterSharding sharding;
+    /** Where an entity is reached: through sharding in a control plane, spawned locally in a reconciler's tests. */
+    public interface Refs {
+        <C> RecipientRef<C> ref(EntityTypeKey<C> key, String id);
+    }
+
+    private final Refs refs;
+    private final Scheduler scheduler;
     private final Duration timeout;
 
     public Entities(ActorSystem<?> system, Duration timeout) {
-        this.sharding = ClusterSharding.get(system);
+        this(system, shardedOn(ClusterSharding.get(system)), timeout);
+    }
+
+    public Entities(ActorSystem<?> system, Refs refs, Duration timeout) {
+        this.refs = refs;
+        this.scheduler = system.scheduler();
         this.timeout = timeout;
+    }
+
+    private static Refs shardedOn(ClusterSharding sharding) {
+        return new Refs() {
+            @Override
+            public <C> RecipientRef<C> ref(EntityTypeKey<C> key, String id) {
+                return sharding.entityRefFor(key, id);
+            }
+        };
     }
 
     public VolumeState volume(String id, Function<ActorRef<Reply>, VolumeCommand> command) {
@@ -92,7 +115,7 @@ public final class Entities {
 
     private <C, S extends EntityState> S ask(EntityTypeKey<C> key, String id,
                                               Function<ActorRef<Reply>, C> command, Class<S> type) {
-        Reply reply = Await.result(sharding.entityRefFor(key, id).ask(command::apply, timeout), timeout,
+        Reply reply = Await.result(AskPattern.ask(refs.ref(key, id), command::apply, timeout, scheduler), timeout,
                 key.name() + " '" + id + "'");
         if (reply instanceof Reply.Rejected r) {
             throw new ControlException(r.kind(), r.message());

@@ -1,0 +1,82 @@
+package io.caspian.control.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.caspian.control.entity.EntityTestKits;
+import io.caspian.events.ChildState;
+import io.caspian.events.Health;
+import io.caspian.events.Protocol;
+import io.caspian.events.ioengine.NexusInfo;
+import io.caspian.events.ioengine.ReplicaInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GarbageCollectorTest {
+    private static final ActorTestKit KIT = EntityTestKits.system();
+
+    private Fixture f;
+    private GarbageCollector gc;
+
+    @BeforeEach
+    void twoNodes() {
+        f = new Fixture(KIT);
+        gc = f.garbageCollector();
+        f.node("node-1");
+        f.node("node-2");
+    }
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    @Test
+    void aReplicaWithNoEntityIsDestroyedOnlyOnceItIsNoLongerNewAndItsPoolIsOnline() {
+        String volume = f.volume(1);
+        String kept = f.replica(volume, "node-1");
+        String orphan = UUID.randomUUID().toString();
+        f.at("node-1").replicas.add(new ReplicaInfo(orphan, Fixture.pool("node-1"), Fixture.SIZE, false,
+                Protocol.NONE, "bdev:///" + orphan, Health.ONLINE));
+        f.inventory.created(orphan);
+        f.reportAll();
+
+        gc.collect();
+        assertEquals(List.of(), f.io.calls("destroyReplica"), "just made: its entity may not be readable yet");
+
+        f.clock.advance(Duration.ofSeconds(31));
+        f.offline("node-1");
+        gc.collect();
+        assertEquals(List.of(), f.io.calls("destroyReplica"), "an offline node's last report is no evidence");
+
+        f.report("node-1");
+        gc.collect();
+        assertEquals(List.of("destroyReplica node-1 " + orphan), f.io.calls("destroyReplica"));
+        assertEquals(List.of(kept), f.volumeState(volume).replicas());
+    }
+
+    @Test
+    void aNexusTheJournalPlacesElsewhereOrNowhereIsDestroyedAndTheOneOnRecordIsKept() {
+        String volume = f.volume(1);
+        String r1 = f.replica(volume, "node-1");
+        f.publish(volume, "node-1", Map.of(r1, ChildState.ONLINE));
+        // node-2 still runs the same volume's nexus (its target failed over while node-2 was away), and one nobody
+        // journaled (a crash between making it and journaling it).
+        String unjournaled = UUID.randomUUID().toString();
+        for (String id : List.of(volume, unjournaled)) {
+            f.at("node-2").nexuses.add(new NexusInfo(id, Fixture.SIZE, Health.ONLINE, Protocol.NVMF, "", List.of(),
+                    0, 0));
+        }
+        f.reportAll();
+
+        gc.collect();
+
+        assertEquals(List.of("destroyNexus node-2 " + volume, "destroyNexus node-2 " + unjournaled),
+                f.io.calls("destroyNexus"));
+    }
+}

@@ -79,7 +79,8 @@ final class Evidence {
         return inventory.offlineFor(node, timeouts.failover());
     }
 
-    private boolean nodeOnline(String node) {
+    /** Whether a fresh report of the node is here and the node is Online. */
+    boolean nodeOnline(String node) {
         return inventory.node(node).map(Inventory.Observed::online).orElse(false);
     }
 }

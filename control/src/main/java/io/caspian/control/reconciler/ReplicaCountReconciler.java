@@ -188,7 +188,8 @@ public final class ReplicaCountReconciler {
         String nexusNode = nexus.map(NexusState::node).orElse("");
         List<ReplicaState> order = new ArrayList<>(ops.states(v));
         List<String> added = v.replicas();
-        order.sort(Comparator.<ReplicaState, Integer>comparing(r -> nexus.isPresent() && inSync.contains(r.id()) ? 1 : 0)
+        order.sort(Comparator.<ReplicaState, Integer>comparing(r -> nexus.isPresent() && inSync.contains(r.id())
+                        ? 1 : 0)
                 .thenComparing(r -> r.spec().node().equals(nexusNode) ? 1 : 0)
                 .thenComparing(r -> ops.nodeOnline(r.spec().node()) ? 1 : 0)
                 .thenComparing(r -> -added.indexOf(r.id())));

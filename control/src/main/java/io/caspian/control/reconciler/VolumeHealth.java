@@ -63,7 +63,8 @@ final class VolumeHealth {
             good = 0;
             for (String r : v.replicas()) {
                 Optional<Inventory.On<ReplicaInfo>> o = inventory.replica(r);
-                if (o.isPresent() && online(o.get().node()) && o.get().info().status() != Health.FAULTED) {
+                if (o.isPresent() && evidence.nodeOnline(o.get().node())
+                        && o.get().info().status() != Health.FAULTED) {
                     good++;
                 } else {
                     bad.add("replica " + r + (o.isEmpty() ? " not reported" : " on node " + o.get().node() + " "
@@ -77,9 +78,5 @@ final class VolumeHealth {
         }
         return good >= want ? new Status(Health.ONLINE, "") : new Status(Health.DEGRADED, good + " of " + want
                 + " replicas in sync" + (missing.isEmpty() ? "" : "; not in sync: " + missing));
-    }
-
-    private boolean online(String node) {
-        return inventory.node(node).map(Inventory.Observed::online).orElse(false);
     }
 }

@@ -3,7 +3,6 @@ package io.caspian.control.reconciler;
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.replica.ReplicaState;
 import io.caspian.control.observed.Inventory;
-import io.caspian.control.service.Entities;
 import io.caspian.control.service.LossTimeouts;
 import io.caspian.events.Health;
 import io.caspian.events.ioengine.PoolInfo;
@@ -16,12 +15,10 @@ import java.util.Optional;
  * still be there and hold the only copy of an acknowledged write.
  */
 final class Evidence {
-    private final Entities entities;
     private final Inventory inventory;
     private final LossTimeouts timeouts;
 
-    Evidence(Entities entities, Inventory inventory, LossTimeouts timeouts) {
-        this.entities = entities;
+    Evidence(Inventory inventory, LossTimeouts timeouts) {
         this.inventory = inventory;
         this.timeouts = timeouts;
     }
@@ -50,7 +47,7 @@ final class Evidence {
      * or its io-engine has been Offline for the node timeout. A child on an Offline node that no I/O touched would
      * otherwise stay Online in the nexus, and the volume with it, for as long as the node stays away.
      */
-    String against(Child c) {
+    String against(Child c, ReplicaNodes nodes) {
         Optional<Inventory.On<ReplicaInfo>> faulted = inventory.replica(c.replica())
                 .filter(o -> nodeOnline(o.node()) && o.info().status() == Health.FAULTED);
         if (faulted.isPresent()) {
@@ -58,14 +55,14 @@ final class Evidence {
                     + faulted.get().info().pool() + " " + inventory.pool(faulted.get().node(),
                     faulted.get().info().pool()).map(PoolInfo::status).orElse(Health.UNKNOWN) + ")";
         }
-        return entities.replica(c.replica()).map(r -> r.spec().node()).filter(this::nodeLost)
+        return nodes.of(c.replica()).filter(this::nodeLost)
                 .map(node -> "node " + node + " has been offline for more than the node timeout ("
                         + timeouts.node().toSeconds() + " s)").orElse(null);
     }
 
     /** Whether the replica's node is Offline (positive evidence it is gone), however briefly. */
-    boolean replicaNodeOffline(String replica) {
-        return entities.replica(replica).flatMap(r -> inventory.node(r.spec().node()))
+    boolean replicaNodeOffline(String replica, ReplicaNodes nodes) {
+        return nodes.of(replica).flatMap(inventory::node)
                 .map(o -> o.health() == Inventory.NodeHealth.OFFLINE).orElse(false);
     }
 

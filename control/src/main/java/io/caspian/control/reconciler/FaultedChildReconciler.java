@@ -14,6 +14,7 @@ import io.caspian.events.ioengine.ChildInfo;
 import io.caspian.events.ioengine.NexusInfo;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,13 +49,13 @@ public final class FaultedChildReconciler {
         this.shortfalls = shortfalls;
     }
 
-    /** The volume's replicas whose nexus child is faulted, each with its child, in the volume's order. */
-    Map<String, Child> faulted(VolumeState v, NexusState nexus) {
+    /** The replicas ({@code states}, in the volume's order) whose nexus child is faulted, each with its child. */
+    Map<String, Child> faulted(List<ReplicaState> states, NexusState nexus) {
         Map<String, Child> faulted = new LinkedHashMap<>();
         if (nexus == null) {
             return faulted;
         }
-        for (ReplicaState r : ops.states(v)) {
+        for (ReplicaState r : states) {
             nexus.children().stream().filter(x -> x.replica().equals(r.id()) && x.state() == ChildState.FAULTED)
                     .findFirst().ifPresent(c -> faulted.put(r.id(), c));
         }

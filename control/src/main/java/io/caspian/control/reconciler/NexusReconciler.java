@@ -58,38 +58,41 @@ public final class NexusReconciler {
         this.busGrace = new BusGrace(clock, reportGrace);
     }
 
-    /** Brings the volume's nexus in line; returns the volume as it is now. A volume not published is left alone. */
-    VolumeState reconcile(VolumeState v) {
-        if (!v.published()) {
-            return v;
-        }
-        Optional<NexusState> lostTarget = entities.nexus(v.nexus()).filter(n -> evidence.targetLost(n.node()));
-        if (lostTarget.isPresent()) {
-            // The new nexus is in no report yet: re-creating it now, as "missing", would only repeat the create.
-            failOver(v, lostTarget.get());
-            return entities.volume(v.id(), VolumeCommand.Get::new);
-        }
-        Optional<NexusState> nexus = entities.nexus(v.nexus());
+    /**
+     * Brings the volume's nexus in line; returns the volume read afresh when it failed the target over or re-created
+     * the nexus, else {@code v} itself. A volume not published is left alone.
+     */
+    VolumeState reconcile(VolumeState v, ReplicaNodes nodes) {
+        Optional<NexusState> nexus = v.published() ? entities.nexus(v.nexus()) : Optional.empty();
         if (nexus.isEmpty()) {
             return v;
+        }
+        if (evidence.targetLost(nexus.get().node())) {
+            // The new nexus is in no report yet: re-creating it now, as "missing", would only repeat the create.
+            failOver(v, nexus.get());
+            return entities.volume(v.id(), VolumeCommand.Get::new);
         }
         Optional<NexusInfo> observed = inventory.nexus(nexus.get().node(), nexus.get().id());
         LOG.debug("volume {}: reconciling; nexus {}, observed {}", v.id(), nexus.get().children(),
                 observed.map(NexusInfo::children).orElse(null));
-        observed.ifPresent(o -> syncChildStates(nexus.get(), o));
+        boolean journaled = observed.map(o -> syncChildStates(nexus.get(), o)).orElse(false);
         if (ops.nodeOnline(nexus.get().node())) {
-            NexusState now = entities.nexus(v.nexus()).orElseThrow();
+            NexusState now = journaled ? entities.nexus(v.nexus()).orElseThrow() : nexus.get();
             if (observed.isEmpty()) {
                 recreate(v, now);
+                return entities.volume(v.id(), VolumeCommand.Get::new); // a replica positively gone left it
             } else {
-                faultChildrenOnEvidence(now);
+                faultChildrenOnEvidence(now, nodes);
             }
         }
         return v;
     }
 
-    /** Journals what the nexus's io-engine reports of its children, as far as the report may lead the bus. */
-    public void syncChildStates(NexusState nexus, NexusInfo observed) {
+    /**
+     * Journals what the nexus's io-engine reports of its children, as far as the report may lead the bus; true when
+     * it journaled anything.
+     */
+    public boolean syncChildStates(NexusState nexus, NexusInfo observed) {
         boolean busCarriesThem = consumesBus && inventory.node(nexus.node())
                 .map(o -> o.report().publishesToBus()).orElse(false);
         List<ReportedChildren.Change> shown = ReportedChildren.of(nexus, observed);
@@ -103,6 +106,7 @@ public final class NexusReconciler {
         for (ReportedChildren.Change c : shown) {
             entities.nexus(nexus.id(), c::command);
         }
+        return !shown.isEmpty();
     }
 
     /** Drops what is kept for a nexus taken down. */
@@ -115,13 +119,13 @@ public final class NexusReconciler {
      * rather than let every write wait for the remote side's timeout; the faulted-child rules then replace it. The
      * last in-sync child stays: the nexus would have nothing left to read from.
      */
-    void faultChildrenOnEvidence(NexusState nexus) {
+    void faultChildrenOnEvidence(NexusState nexus, ReplicaNodes nodes) {
         long inSync = nexus.children().stream().filter(Child::inSync).count();
         for (Child c : nexus.children()) {
             if (c.state() == ChildState.FAULTED || c.inSync() && inSync <= 1) {
                 continue;
             }
-            String why = evidence.against(c);
+            String why = evidence.against(c, nodes);
             if (why == null) {
                 continue;
             }

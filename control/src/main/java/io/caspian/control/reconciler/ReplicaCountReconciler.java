@@ -62,9 +62,10 @@ public final class ReplicaCountReconciler {
     /**
      * Takes out of the volume every replica, but the {@code faulted} ones (whose fate is the faulted-child rules'),
      * that a fresh report shows gone; and every replica id whose entity vanished (a crash between two writes).
+     * {@code states}: the volume's replicas that have a live entity, read by this pass.
      */
-    void dropGone(VolumeState v, Set<String> faulted) {
-        for (ReplicaState r : ops.states(v)) {
+    void dropGone(VolumeState v, List<ReplicaState> states, Set<String> faulted) {
+        for (ReplicaState r : states) {
             if (faulted.contains(r.id())) {
                 continue;
             }
@@ -75,8 +76,9 @@ public final class ReplicaCountReconciler {
                 ops.drop(v, r);
             }
         }
-        for (String replica : entities.volume(v.id(), VolumeCommand.Get::new).replicas()) {
-            if (entities.replica(replica).isEmpty()) {
+        Set<String> live = states.stream().map(ReplicaState::id).collect(Collectors.toSet());
+        for (String replica : v.replicas()) {
+            if (!live.contains(replica)) {
                 entities.volume(v.id(), r -> new VolumeCommand.RemoveReplica(replica, r));
             }
         }

@@ -35,7 +35,7 @@ final class VolumeHealth {
         this.evidence = evidence;
     }
 
-    Status of(VolumeState v) {
+    Status of(VolumeState v, ReplicaNodes nodes) {
         int want = v.spec().replicas();
         long good;
         String missing;
@@ -49,7 +49,7 @@ final class VolumeHealth {
             }
             // A child the nexus still calls Online on a node known to be gone is not counted on: no I/O may have
             // touched it since, and the volume must not say Online until the node timeout replaces it.
-            Set<String> gone = n.map(x -> x.children().stream().filter(c -> evidence.replicaNodeOffline(c.replica()))
+            Set<String> gone = n.map(x -> x.children().stream().filter(c -> evidence.replicaNodeOffline(c.replica(), nodes))
                     .map(Child::uri).collect(Collectors.toSet())).orElse(Set.of());
             good = observed.get().children().stream()
                     .filter(c -> c.state() == ChildState.ONLINE && !gone.contains(c.uri())).count();

@@ -2,6 +2,7 @@ package io.caspian.control.reconciler;
 
 import io.caspian.control.entity.nexus.Child;
 import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.replica.ReplicaState;
 import io.caspian.control.entity.volume.VolumeCommand;
 import io.caspian.control.entity.volume.VolumeState;
 import io.caspian.control.observed.Inventory;
@@ -13,6 +14,7 @@ import io.caspian.control.service.VolumeLocks;
 import io.caspian.events.Health;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -61,7 +63,7 @@ public final class VolumeReconciler {
                                           Duration faultedWait, LossTimeouts timeouts, boolean consumesBus,
                                           Duration reportGrace) {
         ReplicaOps ops = new ReplicaOps(entities, inventory, io, ioTimeout);
-        Evidence evidence = new Evidence(entities, inventory, timeouts);
+        Evidence evidence = new Evidence(inventory, timeouts);
         Shortfalls shortfalls = new Shortfalls();
         return new VolumeReconciler(entities, locks, ops, shortfalls,
                 new NexusReconciler(entities, inventory, io, scheduler, ops, evidence, clock, consumesBus,
@@ -80,11 +82,18 @@ public final class VolumeReconciler {
     /** {@link #reconcile} for a caller that holds the volume's lock already (a user operation). */
     public VolumeState reconcileLocked(VolumeState v) {
         String id = v.id();
-        v = nexuses.reconcile(v);
+        ReplicaNodes nodes = new ReplicaNodes(entities);
+        List<ReplicaState> states = replicas.states(v);
+        nodes.know(states);
+        VolumeState before = v;
+        v = nexuses.reconcile(v, nodes);
+        if (v != before) {
+            states = replicas.states(v); // a failover or re-creation may have taken replicas out
+        }
         NexusState nexus = v.published() ? entities.nexus(v.nexus()).orElse(null) : null;
         // A faulted child's replica stays until its replacement is rebuilt (the nexus keeps writing to the others).
-        Map<String, Child> faulted = faultedChildren.faulted(v, nexus);
-        replicaCount.dropGone(v, faulted.keySet());
+        Map<String, Child> faulted = faultedChildren.faulted(states, nexus);
+        replicaCount.dropGone(v, states, faulted.keySet());
         Map<String, Child> waiting = faultedChildren.waiting(v, nexus, faulted);
         v = existing(id);
         int missing = replicaCount.adjust(v, v.replicas().size() - faulted.size() + waiting.size());
@@ -97,7 +106,7 @@ public final class VolumeReconciler {
         }
         faultedChildren.explainWaiting(id, waiting);
         v = existing(id);
-        VolumeHealth.Status status = health.of(v);
+        VolumeHealth.Status status = health.of(v, nodes);
         String reason = status.health() == Health.ONLINE ? ""
                 : shortfalls.of(id).map(Shortfalls.Shortfall::why).orElse(status.reason());
         return v.status() == status.health() && v.reason().equals(reason) ? v

@@ -56,7 +56,7 @@ class FaultedChildReconcilerTest {
         f.reportAll();
         VolumeState v = f.volumeState(volume);
         NexusState n = f.nexus(volume);
-        return faulted.waiting(v, n, faulted.faulted(v, n));
+        return faulted.waiting(v, n, faulted.faulted(f.ops.states(v), n));
     }
 
     @Test
@@ -86,11 +86,11 @@ class FaultedChildReconcilerTest {
         f.offline("node-2");
         VolumeState v = f.volumeState(volume);
         NexusState n = f.nexus(volume);
-        assertEquals(List.of(r2), List.copyOf(faulted.waiting(v, n, faulted.faulted(v, n)).keySet()),
+        assertEquals(List.of(r2), List.copyOf(faulted.waiting(v, n, faulted.faulted(f.ops.states(v), n)).keySet()),
                 "offline, but not for long: it waits");
         assertEquals(List.of(), f.io.calls("onlineChild"), "an offline node cannot take a rebuild");
         f.clock.advance(Fixture.TIMEOUTS.node());
-        assertTrue(faulted.waiting(v, n, faulted.faulted(v, n)).isEmpty());
+        assertTrue(faulted.waiting(v, n, faulted.faulted(f.ops.states(v), n)).isEmpty());
     }
 
     @Test
@@ -98,7 +98,7 @@ class FaultedChildReconcilerTest {
         String r3 = f.replica(volume, "node-3");
         f.entities.nexus(volume, r -> new NexusCommand.AddChild(new Child(f.uri(r3, "node-1"), r3,
                 ChildState.DEGRADED, "new replica: rebuilding"), r));
-        Map<String, Child> faultedOnes = faulted.faulted(f.volumeState(volume), f.nexus(volume));
+        Map<String, Child> faultedOnes = faulted.faulted(f.ops.states(f.volumeState(volume)), f.nexus(volume));
         f.shortfalls.put(volume, Shortfalls.Shortfall.of("no pool with room"));
 
         faulted.retire(f.volumeState(volume), faultedOnes);

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -64,6 +65,7 @@ final class Fixture {
     final Shortfalls shortfalls = new Shortfalls();
     final Scheduler scheduler = new Scheduler(100);
     private final ActorTestKit kit;
+    private final LocalRefs refs;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
 
     /** What an io-engine holds, as its next report will say. */
@@ -81,9 +83,10 @@ final class Fixture {
 
     Fixture(ActorTestKit kit) {
         this.kit = kit;
-        this.entities = new Entities(kit.system(), new LocalRefs(kit), Duration.ofSeconds(5));
+        this.refs = new LocalRefs(kit);
+        this.entities = new Entities(kit.system(), refs, Duration.ofSeconds(5));
         this.ops = new ReplicaOps(entities, inventory, io, Duration.ofSeconds(1));
-        this.evidence = new Evidence(entities, inventory, TIMEOUTS);
+        this.evidence = new Evidence(inventory, TIMEOUTS);
     }
 
     NexusReconciler nexuses() {
@@ -185,6 +188,11 @@ final class Fixture {
                 "nvmf://" + node + "/" + volume, running, 0, 0));
     }
 
+    /** How many times an entity was asked something, so far. */
+    long asks() {
+        return refs.asks.get();
+    }
+
     VolumeState volumeState(String id) {
         return entities.volume(id, VolumeCommand.Get::new);
     }
@@ -202,6 +210,7 @@ final class Fixture {
     private static final class LocalRefs implements Entities.Refs {
         private final ActorTestKit kit;
         private final Map<String, ActorRef<?>> spawned = new ConcurrentHashMap<>();
+        private final AtomicLong asks = new AtomicLong();
 
         LocalRefs(ActorTestKit kit) {
             this.kit = kit;
@@ -210,6 +219,7 @@ final class Fixture {
         @Override
         @SuppressWarnings("unchecked")
         public <C> RecipientRef<C> ref(EntityTypeKey<C> key, String id) {
+            asks.incrementAndGet();
             return (RecipientRef<C>) spawned.computeIfAbsent(key.name() + "|" + id,
                     k -> kit.spawn((Behavior<C>) behavior(key, id)));
         }

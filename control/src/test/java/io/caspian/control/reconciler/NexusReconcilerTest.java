@@ -62,11 +62,11 @@ class NexusReconcilerTest {
         publish(ChildState.ONLINE, ChildState.ONLINE, ChildState.DEGRADED);
         f.offline("node-1");
         f.clock.advance(Duration.ofSeconds(9));
-        nexuses.reconcile(f.volumeState(volume));
+        nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
         assertEquals(List.of(), f.io.calls("createNexus"), "before the failover timeout the target stays");
 
         f.clock.advance(Duration.ofSeconds(1));
-        VolumeState v = nexuses.reconcile(f.volumeState(volume));
+        VolumeState v = nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
 
         NexusState n = f.nexus(volume);
         assertNotEquals("node-1", n.node());
@@ -85,7 +85,7 @@ class NexusReconcilerTest {
         publish(ChildState.ONLINE, ChildState.DEGRADED, ChildState.DEGRADED);
         f.offline("node-1");
         f.clock.advance(Duration.ofSeconds(30));
-        nexuses.reconcile(f.volumeState(volume));
+        nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
         assertEquals(List.of(), f.io.calls("createNexus"));
         assertEquals("node-1", f.nexus(volume).node());
         assertEquals(1, f.nexus(volume).generation());
@@ -99,7 +99,7 @@ class NexusReconcilerTest {
         f.report("node-1");
         f.offline("node-3");
 
-        nexuses.reconcile(f.volumeState(volume));
+        nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
 
         assertEquals(List.of("createNexus node-1 " + volume + " gen=1 [" + f.uri(r1, "node-1") + ", "
                 + f.uri(r2, "node-1") + "]"), f.io.calls("createNexus"));
@@ -112,12 +112,12 @@ class NexusReconcilerTest {
     void aChildWhoseReplicaItsOwnNodeReportsFaultedIsTakenOutButNeverTheLastInSync() {
         publish(ChildState.ONLINE, ChildState.ONLINE, ChildState.DEGRADED);
         fault("node-2", r2);
-        nexuses.reconcile(f.volumeState(volume));
+        nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
         assertEquals(ChildState.FAULTED, f.childState(volume, r2));
         assertEquals(List.of("removeChild node-1 " + volume + " " + f.uri(r2, "node-1")), f.io.calls("removeChild"));
 
         fault("node-1", r1);
-        nexuses.reconcile(f.volumeState(volume));
+        nexuses.reconcile(f.volumeState(volume), new ReplicaNodes(f.entities));
         assertEquals(ChildState.ONLINE, f.childState(volume, r1), "the last in-sync child stays");
         assertTrue(f.io.calls("removeChild").size() == 1);
     }

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.caspian.control.entity.EntityTestKits;
 import io.caspian.control.entity.replica.ReplicaState;
+import io.caspian.control.entity.volume.VolumeCommand;
+import io.caspian.control.entity.volume.VolumeState;
 import io.caspian.events.ChildState;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,11 +66,11 @@ class ReplicaCountReconcilerTest {
         // node-2 has not reported since this control node started: no evidence either way.
         f.report("node-1");
         f.at("node-1").replicas.clear();
-        count.dropGone(f.volumeState(volume), Set.of());
+        dropGone(volume, Set.of());
         assertEquals(List.of(r1, r2), f.volumeState(volume).replicas(), "the last report still lists r1");
 
         f.report("node-1");
-        count.dropGone(f.volumeState(volume), Set.of());
+        dropGone(volume, Set.of());
         assertEquals(List.of(r2), f.volumeState(volume).replicas());
         assertFalse(f.entities.replica(r1).isPresent());
     }
@@ -78,8 +81,21 @@ class ReplicaCountReconcilerTest {
         String r1 = f.replica(volume, "node-1");
         f.at("node-1").replicas.clear();
         f.report("node-1");
-        count.dropGone(f.volumeState(volume), Set.of(r1));
+        dropGone(volume, Set.of(r1));
         assertEquals(List.of(r1), f.volumeState(volume).replicas());
+    }
+
+    @Test
+    void aReplicaWhoseEntityVanishedLeavesTheVolume() {
+        String volume = f.volume(2);
+        String r1 = f.replica(volume, "node-1");
+        String vanished = UUID.randomUUID().toString();
+        // A crash between the volume's record of the replica and the replica's own (or after its destroy).
+        f.entities.volume(volume, r -> new VolumeCommand.AddReplica(vanished, r));
+        f.reportAll();
+        dropGone(volume, Set.of());
+        assertEquals(List.of(r1), f.volumeState(volume).replicas());
+        assertEquals(List.of(), f.io.calls("destroyReplica"), "there is nothing on any io-engine to destroy");
     }
 
     @Test
@@ -114,5 +130,10 @@ class ReplicaCountReconcilerTest {
         f.ops.drop(f.volumeState(volume), r);
         assertEquals(List.of(), f.io.calls("destroyReplica"), "the garbage collector does it once the pool is back");
         assertFalse(f.entities.replica(r1).isPresent());
+    }
+
+    private void dropGone(String volume, Set<String> faulted) {
+        VolumeState v = f.volumeState(volume);
+        count.dropGone(v, f.ops.states(v), faulted);
     }
 }

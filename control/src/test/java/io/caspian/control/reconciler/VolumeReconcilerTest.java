@@ -26,6 +26,30 @@ class VolumeReconcilerTest {
     }
 
     @Test
+    void aPassOverAHealthyVolumeAsksEachEntityOnce() {
+        Fixture f = new Fixture(KIT);
+        VolumeReconciler reconciler = f.volumeReconciler();
+        Map<String, ChildState> children = new LinkedHashMap<>();
+        String volume = f.volume(3);
+        for (String node : List.of("node-1", "node-2", "node-3")) {
+            f.node(node);
+            children.put(f.replica(volume, node), ChildState.ONLINE);
+        }
+        f.publish(volume, "node-1", children);
+        f.reportAll();
+        assertEquals(Health.ONLINE, reconciler.reconcile(volume).orElseThrow().status());
+
+        long before = f.asks();
+        int calls = f.io.calls.size();
+        reconciler.reconcile(volume);
+        long asks = f.asks() - before;
+        System.out.printf("a pass over a healthy published 3-replica volume: %d entity asks%n", asks);
+        assertEquals(calls, f.io.calls.size(), "nothing to do on any io-engine");
+        // The volume (3 reads), its nexus (3) and each replica once; 24 before a pass kept the replicas' nodes.
+        assertTrue(asks <= 9, asks + " asks");
+    }
+
+    @Test
     void aFaultedChildWithinItsWaitCountsTowardsTheReplicaCountAndIsReplacedAfterIt() {
         Fixture f = new Fixture(KIT);
         VolumeReconciler reconciler = f.volumeReconciler();

@@ -171,14 +171,14 @@ final class Fixture {
 
     /**
      * Publishes the volume on {@code node} with the replicas as children in the given states, journaled and running
-     * on the node (from its next report), generation 1.
+     * on the node (from its next report), generation 1. A Degraded child is being rebuilt (progress 0); no other is.
      */
     void publish(String volume, String node, Map<String, ChildState> children) {
         List<Child> journaled = new ArrayList<>();
         List<ChildInfo> running = new ArrayList<>();
         children.forEach((replica, state) -> {
             journaled.add(new Child(uri(replica, node), replica, state, state == ChildState.ONLINE ? "" : "test"));
-            running.add(new ChildInfo(uri(replica, node), state, "", state == ChildState.ONLINE ? 100 : 0));
+            running.add(new ChildInfo(uri(replica, node), state, "", state == ChildState.DEGRADED ? 0 : -1));
         });
         entities.nexus(volume, r -> new NexusCommand.Create(new NexusSpec(node, SIZE, volume, journaled, 1), r));
         entities.nexus(volume, r -> new NexusCommand.Publish(Protocol.NVMF, "nvmf://" + node + "/" + volume, r));

@@ -136,7 +136,8 @@ final class RecordingIoEngine implements IoEngineClient {
 
     private static NexusInfo nexus(String uuid, long size, List<String> children, ChildState state) {
         List<ChildInfo> infos = new ArrayList<>();
-        children.forEach(c -> infos.add(new ChildInfo(c, state, "", state == ChildState.ONLINE ? 100 : 0)));
+        // A Degraded child is being rebuilt (progress 0); an Online one is not (-1).
+        children.forEach(c -> infos.add(new ChildInfo(c, state, "", state == ChildState.DEGRADED ? 0 : -1)));
         return new NexusInfo(uuid, size, Health.ONLINE, Protocol.NONE, "", infos, 0, 0);
     }
 

@@ -117,6 +117,11 @@ public final class Inventory {
         return Optional.ofNullable(nodes.get(node)).map(this::now);
     }
 
+    /** Whether a fresh report of the node is here and the node is Online. */
+    public boolean online(String node) {
+        return node(node).map(Observed::online).orElse(false);
+    }
+
     public List<Observed> nodes() {
         return nodes.values().stream().map(this::now).toList();
     }

@@ -78,6 +78,6 @@ final class Evidence {
 
     /** Whether a fresh report of the node is here and the node is Online. */
     boolean nodeOnline(String node) {
-        return inventory.node(node).map(Inventory.Observed::online).orElse(false);
+        return inventory.online(node);
     }
 }

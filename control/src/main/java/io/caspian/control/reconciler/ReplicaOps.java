@@ -104,7 +104,7 @@ public final class ReplicaOps {
     }
 
     public boolean nodeOnline(String node) {
-        return inventory.node(node).map(Inventory.Observed::online).orElse(false);
+        return inventory.online(node);
     }
 
     /** Waits for an io-engine's answer a second longer than the io-engine's own timeout. */

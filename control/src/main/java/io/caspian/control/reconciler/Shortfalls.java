@@ -40,7 +40,7 @@ public final class Shortfalls {
         byVolume.putIfAbsent(volume, why);
     }
 
-    public void remove(String volume) {
+    void remove(String volume) {
         byVolume.remove(volume);
     }
 }

@@ -102,7 +102,7 @@ public final class PoolService {
         }
         PoolState pool = found.get();
         inventory.poolSpec(id, pool.spec());
-        boolean online = inventory.node(pool.spec().node()).map(Inventory.Observed::online).orElse(false);
+        boolean online = inventory.online(pool.spec().node());
         Optional<PoolInfo> observed = inventory.pool(pool.spec().node(), id);
         if (online && observed.isEmpty()) {
             // Same name, uuid and disk: the io-engine imports the pool if the disk already holds it.

@@ -175,7 +175,7 @@ public final class VolumeService {
             List<Child> online = new ArrayList<>();
             List<Child> stale = new ArrayList<>();
             for (ReplicaState r : replicas) {
-                if (!inventory.node(r.spec().node()).map(Inventory.Observed::online).orElse(false)) {
+                if (!inventory.online(r.spec().node())) {
                     continue;
                 }
                 String uri = ops.childUri(r, target);

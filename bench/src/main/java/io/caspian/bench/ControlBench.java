@@ -14,7 +14,12 @@ import io.caspian.control.entity.node.NodeCommand;
 import io.caspian.control.entity.node.NodeEntity;
 import io.caspian.control.journal.JournalSchema;
 import io.caspian.control.journal.JournalSettings;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,16 +52,19 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * {@code bench/control}: what the control plane costs. First, create and publish thin 3-replica volumes through the
- * REST API of one JVM holding the control plane and three io-engines with malloc pools (the {@code caspian up}
+ * REST API of one JVM holding the control plane and six io-engines with malloc pools (the {@code caspian up}
  * layout, so no network hop but the loopback HTTP one), {@code concurrency} clients at a time, timing each
- * create+publish. Then journal replay: persist {@code events} Node events across 100 entities into an H2 journal
+ * create+publish; then list them, get one, time the reconciler's idle ticks and weigh the heap they hold. Then
+ * journal replay: persist {@code events} Node events across 100 entities into an H2 journal
  * with snapshots off, restart the actor system and time until every entity has recovered.
  */
 public final class ControlBench {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int ENGINES = 3;
+  private static final int ENGINES = 6;
   private static final int REPLAY_ENTITIES = 100;
   private static final Duration ASK = Duration.ofSeconds(60);
+  private static final Duration IDLE_TICK_INTERVAL = Duration.ofSeconds(2);
+  private static final int IDLE_TICKS = 5;
 
   private ControlBench() {
   }
@@ -68,7 +76,7 @@ public final class ControlBench {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.caspian")).setLevel(Level.WARN);
     int volumes = 1000;
     int events = 100_000;
-    int concurrency = 8;
+    int concurrency = 16;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--volumes" -> volumes = Integer.parseInt(args[++i]);
@@ -103,9 +111,12 @@ public final class ControlBench {
         "caspian.data-dir", dir.toString(),
         "caspian.control.rest.port", 0,
         "caspian.control.volatile-pools-for-all", true,
-        "caspian.control.overcommit-percent", 2000,
+        "caspian.control.overcommit-percent", 5000,
+        // Short, so that the idle ticks measured below come within seconds; the page is the default one.
+        "caspian.control.reconcile-interval", IDLE_TICK_INTERVAL.toMillis() + "ms",
         "caspian.control.operation-threads", Math.max(8, concurrency)));
-    try (ControlPlane control = ControlPlane.start(config)) {
+    PrometheusRegistry metrics = new PrometheusRegistry();
+    try (ControlPlane control = ControlPlane.start(config, List.of(), metrics)) {
       for (int i = 1; i <= ENGINES; i++) {
         IoEngineOptions o = new IoEngineOptions("bench-" + i, dir.resolve("node-" + i), "127.0.0.1", freePort(),
             freePort(), Map.of(), List.of());
@@ -124,11 +135,13 @@ public final class ControlBench {
         rest.call("PUT", "/v0/nodes/bench-" + i + "/pools/bench-pool-" + i,
             "{\"disks\":[\"malloc:///bench-pool-" + i + "?size_mb=256\"]}");
       }
+      long heapBefore = retainedHeap();
       System.out.printf(Locale.ROOT, "%d io-engines with 256 MiB malloc pools; %d volumes (1 MiB, thin, 3 replicas),"
           + " create + publish nbd, %d at a time%n", ENGINES, count, concurrency);
       Histogram latency = new Histogram();
       AtomicInteger done = new AtomicInteger();
       ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+      long cpu0 = processCpuNanos();
       long start = System.nanoTime();
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < count; i++) {
@@ -153,14 +166,68 @@ public final class ControlBench {
         clients.shutdownNow();
       }
       double total = (System.nanoTime() - start) / 1e9;
+      double cores = (processCpuNanos() - cpu0) / 1e9 / total;
       double p50 = latency.quantile(0.50) / 1e6;
       double p99 = latency.quantile(0.99) / 1e6;
-      System.out.printf(Locale.ROOT, "volumes: %d in %.1f s, %.0f/s; per volume p50 %.1f ms, p99 %.1f ms%n",
-          count, total, count / total, p50, p99);
-      result.append(String.format(Locale.ROOT, " volumes_%d_s=%.1f create_p50_ms=%.1f create_p99_ms=%.1f",
-          count, total, p50, p99));
+      System.out.printf(Locale.ROOT, "volumes: %d in %.1f s, %.0f/s; per volume p50 %.1f ms, p99 %.1f ms;"
+          + " the JVM used %.2f cores of %d%n", count, total, count / total, p50, p99, cores,
+          Runtime.getRuntime().availableProcessors());
+      result.append(String.format(Locale.ROOT, " volumes_%s_s=%.1f create_p50_ms=%.1f create_p99_ms=%.1f",
+          scale(count), total, p50, p99));
       reads(rest, count, result);
+      idleTick(metrics, result);
+      double heapKb = (retainedHeap() - heapBefore) / 1024.0 / count;
+      System.out.printf(Locale.ROOT, "retained heap after a full GC: %.1f KiB per volume (control plane and"
+          + " io-engines)%n", heapKb);
+      result.append(String.format(Locale.ROOT, " heap_kb_per_volume=%.1f", heapKb));
     }
+  }
+
+  /**
+   * A reconcile tick with nothing to do: the mean duration of the timer's paged passes over healthy volumes, read
+   * from the reconciler's own histogram over {@link #IDLE_TICKS} ticks once every volume exists.
+   */
+  private static void idleTick(PrometheusRegistry metrics, StringBuilder result) throws InterruptedException {
+    double[] before = pagePasses(metrics);
+    Thread.sleep(IDLE_TICK_INTERVAL.toMillis() * IDLE_TICKS + IDLE_TICK_INTERVAL.toMillis() / 2);
+    double[] after = pagePasses(metrics);
+    double ticks = after[0] - before[0];
+    if (ticks < 1) {
+      throw new IllegalStateException("no reconcile tick within " + IDLE_TICKS + " intervals");
+    }
+    double ms = (after[1] - before[1]) / ticks * 1000;
+    System.out.printf(Locale.ROOT, "idle reconcile tick (a page of the safety sweep): %.1f ms mean over %.0f ticks%n",
+        ms, ticks);
+    result.append(String.format(Locale.ROOT, " idle_tick_ms=%.1f", ms));
+  }
+
+  /** Count and sum (seconds) of the reconciler's {@code page} passes so far. */
+  private static double[] pagePasses(PrometheusRegistry metrics) {
+    for (MetricSnapshot m : metrics.scrape()) {
+      if (m instanceof HistogramSnapshot h && h.getMetadata().getName().equals("caspian_reconcile_pass_duration_seconds")) {
+        for (HistogramSnapshot.HistogramDataPointSnapshot p : h.getDataPoints()) {
+          if ("page".equals(p.getLabels().get("kind"))) {
+            return new double[] {p.getCount(), p.getSum()};
+          }
+        }
+        return new double[] {0, 0};
+      }
+    }
+    throw new IllegalStateException("the control plane registered no caspian_reconcile_pass_duration_seconds");
+  }
+
+  /** Heap in use after full collections, which leave only what is reachable. */
+  private static long retainedHeap() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 3; i++) {
+      memory.gc();
+    }
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**
@@ -191,8 +258,13 @@ public final class ControlBench {
     java.util.Arrays.sort(gets);
     System.out.printf(Locale.ROOT, "GET /v0/volumes (%d): %.1f ms right after the last create, median %.1f ms; "
         + "GET /v0/volumes/{id}: median %.2f ms%n", count, first, lists[2], gets[10]);
-    result.append(String.format(Locale.ROOT, " list_after_create_ms=%.1f list_volumes_ms=%.1f get_volume_ms=%.2f",
-        first, lists[2], gets[10]));
+    result.append(String.format(Locale.ROOT, " list_after_create_ms=%.1f list_%s_ms=%.1f get_one_ms=%.2f",
+        first, scale(count), lists[2], gets[10]));
+  }
+
+  /** The volume count as the result keys name it: 10k for 10,000. */
+  private static String scale(int count) {
+    return count % 1000 == 0 ? count / 1000 + "k" : Integer.toString(count);
   }
 
   private static void replay(Path dir, int events, StringBuilder result) throws Exception {

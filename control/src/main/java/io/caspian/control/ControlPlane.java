@@ -24,6 +24,7 @@ import io.caspian.control.observed.ReportChange;
 import io.caspian.control.readmodel.ReadModel;
 import io.caspian.control.readmodel.ReadModelProjection;
 import io.caspian.control.reconciler.GarbageCollector;
+import io.caspian.control.reconciler.Projected;
 import io.caspian.control.reconciler.Reconciler;
 import io.caspian.control.reconciler.VolumeReconciler;
 import io.caspian.control.rest.RestApi;
@@ -174,9 +175,11 @@ public final class ControlPlane implements AutoCloseable {
                     !c.getString("bus.bootstrap-servers").isBlank(), c.getDuration("bus.report-grace"));
             VolumeService volumes = new VolumeService(entities, inventory, io, scheduler, locks, volumeReconciler);
             PoolService pools = new PoolService(entities, model, inventory, io, ioTimeout);
+            Projected projected = Projected.of(model);
             ActorRef<Reconciler.Message> reconciler = system.systemActorOf(Reconciler.create(entities, model,
                     volumeReconciler, pools, new GarbageCollector(entities, inventory, io, locks,
-                            volumeReconciler.replicas()), c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
+                            volumeReconciler.replicas(), projected), inventory, projected,
+                    c.getDuration("reconcile-interval"), c.getInt("sweep-page"),
                     operations, metrics), "reconciler", Props.empty());
             system.systemActorOf(DataNodeWatcher.create(inventory, listener(entities, inventory, reconciler,
                     operations, system, timeouts)), "data-node-watcher", Props.empty());

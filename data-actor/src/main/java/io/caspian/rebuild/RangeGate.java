@@ -2,6 +2,7 @@ package io.caspian.rebuild;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Keeps front-end writes and rebuild copies of the same LBA range apart, without blocking a
@@ -40,7 +41,12 @@ public final class RangeGate {
   private final int segmentShift;
   private final int mask;
   private final AtomicIntegerArray state;
-  private final Stripe[] stripes;
+  /**
+   * Made when a stripe is first locked or waited on: a write that finds its stripe unlocked needs
+   * only {@link #state}, and a nexus that never rebuilds (most, when a node holds thousands of
+   * volumes) then never pays for thousands of queues.
+   */
+  private final AtomicReferenceArray<Stripe> stripes;
 
   /**
    * @param segmentSize power of two: the granularity of locks
@@ -53,14 +59,20 @@ public final class RangeGate {
     this.segmentShift = Integer.numberOfTrailingZeros(segmentSize);
     this.mask = stripeCount - 1;
     this.state = new AtomicIntegerArray(stripeCount);
-    this.stripes = new Stripe[stripeCount];
-    for (int i = 0; i < stripeCount; i++) {
-      stripes[i] = new Stripe();
-    }
+    this.stripes = new AtomicReferenceArray<>(stripeCount);
   }
 
   public int stripeCount() {
-    return stripes.length;
+    return stripes.length();
+  }
+
+  private Stripe stripe(int s) {
+    Stripe st = stripes.get(s);
+    if (st == null) {
+      Stripe fresh = new Stripe();
+      st = stripes.compareAndSet(s, null, fresh) ? fresh : stripes.get(s);
+    }
+    return st;
   }
 
   /** The stripe guarding segment {@code seg}. */
@@ -114,7 +126,7 @@ public final class RangeGate {
    * is released, after which {@code l} must call this again.
    */
   public void lock(int s, Locker l) {
-    Stripe st = stripes[s];
+    Stripe st = stripe(s);
     int inside;
     synchronized (st) {
       if ((state.get(s) & LOCKED) != 0) {
@@ -132,7 +144,7 @@ public final class RangeGate {
 
   /** Releases stripe {@code s} and re-runs everything queued on it. */
   public void unlock(int s) {
-    Stripe st = stripes[s];
+    Stripe st = stripe(s);
     Waiter w;
     synchronized (st) {
       state.addAndGet(s, -LOCKED);
@@ -158,7 +170,7 @@ public final class RangeGate {
   }
 
   public void unlockAll() {
-    for (int s = 0; s < stripes.length; s++) {
+    for (int s = 0; s < stripes.length(); s++) {
       unlock(s);
     }
   }
@@ -166,7 +178,7 @@ public final class RangeGate {
   private int stripeSpan(long offset, long length) {
     long first = offset >>> segmentShift;
     long last = (offset + Math.max(length, 1) - 1) >>> segmentShift;
-    return (int) Math.min(last - first + 1, stripes.length);
+    return (int) Math.min(last - first + 1, stripes.length());
   }
 
   private boolean tryEnter(int s) {
@@ -183,7 +195,7 @@ public final class RangeGate {
 
   private void exit(int s) {
     if (state.decrementAndGet(s) == LOCKED) {
-      Stripe st = stripes[s];
+      Stripe st = stripe(s);
       Locker l = st.drainWaiter;
       st.drainWaiter = null;
       l.locked();
@@ -191,7 +203,7 @@ public final class RangeGate {
   }
 
   private boolean enqueueIfLocked(int s, Waiter w) {
-    Stripe st = stripes[s];
+    Stripe st = stripe(s);
     synchronized (st) {
       if ((state.get(s) & LOCKED) == 0) {
         return false;
@@ -251,10 +263,10 @@ public final class RangeGate {
       }
       do {
         if (!awaiting) {
-          if (next == stripes.length) {
+          if (next == stripes.length()) {
             next++;
             whenLocked.run();
-          } else if (next < stripes.length) {
+          } else if (next < stripes.length()) {
             awaiting = true;
             lock(next, this);
           }

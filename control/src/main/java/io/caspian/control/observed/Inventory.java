@@ -38,8 +38,12 @@ public final class Inventory {
         UNKNOWN
     }
 
-    /** One io-engine: its last report, whether its DataNode is alive, and whether that report is fresh. */
-    public record Observed(NodeStateReport report, boolean alive, Instant received, NodeHealth health) {
+    /**
+     * One io-engine: its last report, whether its DataNode is alive, and whether that report is fresh; {@code index}
+     * finds a replica or nexus of the report by uuid, built once per report.
+     */
+    public record Observed(NodeStateReport report, boolean alive, Instant received, NodeHealth health,
+                           ReportIndex index) {
         public String node() {
             return report.node();
         }
@@ -47,6 +51,21 @@ public final class Inventory {
         /** Online with a fresh report: the only state in which its report is evidence of what it holds. */
         public boolean online() {
             return health == NodeHealth.ONLINE;
+        }
+    }
+
+    /**
+     * A report's replicas and nexuses by uuid. The lookups run for every replica of every volume a pass or a
+     * listing looks at; a scan of every report each time made a listing of n volumes cost n².
+     */
+    public record ReportIndex(Map<String, ReplicaInfo> replicas, Map<String, NexusInfo> nexuses) {
+        static ReportIndex of(NodeStateReport r) {
+            Map<String, ReplicaInfo> replicas = new java.util.HashMap<>(r.replicas().size() * 2);
+            r.replicas().forEach(x -> replicas.putIfAbsent(x.uuid(), x));
+            Map<String, NexusInfo> nexuses = new java.util.HashMap<>(r.nexuses().size() * 2);
+            r.nexuses().forEach(x -> nexuses.putIfAbsent(x.uuid(), x));
+            return new ReportIndex(java.util.Collections.unmodifiableMap(replicas),
+                    java.util.Collections.unmodifiableMap(nexuses));
         }
     }
 
@@ -91,10 +110,10 @@ public final class Inventory {
             if (sameInstance && old.report().generation() == r.generation()) {
                 // A refresh: new only if the node had gone quiet for long enough to count as unknown.
                 changed[0] = health(old, now) != NodeHealth.ONLINE;
-                return new Observed(old.report(), true, now, NodeHealth.ONLINE);
+                return new Observed(old.report(), true, now, NodeHealth.ONLINE, old.index());
             }
             changed[0] = true;
-            return new Observed(r, true, now, NodeHealth.ONLINE);
+            return new Observed(r, true, now, NodeHealth.ONLINE, ReportIndex.of(r));
         });
         offlineSince.remove(r.node());
         return changed[0];
@@ -105,7 +124,7 @@ public final class Inventory {
         for (Observed o : nodes.values()) {
             if (o.report().dataNode().equals(ref) && o.alive()) {
                 nodes.computeIfPresent(o.node(), (k, old) -> new Observed(old.report(), false, old.received(),
-                        NodeHealth.OFFLINE));
+                        NodeHealth.OFFLINE, old.index()));
                 offlineSince.putIfAbsent(o.node(), clock.instant());
                 return Optional.of(o.node());
             }
@@ -148,7 +167,7 @@ public final class Inventory {
 
     private Observed now(Observed o) {
         NodeHealth h = health(o, clock.instant());
-        return h == o.health() ? o : new Observed(o.report(), o.alive(), o.received(), h);
+        return h == o.health() ? o : new Observed(o.report(), o.alive(), o.received(), h, o.index());
     }
 
     private NodeHealth health(Observed o, Instant now) {
@@ -175,17 +194,16 @@ public final class Inventory {
     /** The replica as last reported, wherever it is (the report may be stale: check the node's health). */
     public Optional<On<ReplicaInfo>> replica(String uuid) {
         for (Observed o : nodes.values()) {
-            for (ReplicaInfo r : o.report().replicas()) {
-                if (r.uuid().equals(uuid)) {
-                    return Optional.of(new On<>(o.node(), r));
-                }
+            ReplicaInfo r = o.index().replicas().get(uuid);
+            if (r != null) {
+                return Optional.of(new On<>(o.node(), r));
             }
         }
         return Optional.empty();
     }
 
     public Optional<NexusInfo> nexus(String node, String uuid) {
-        return node(node).flatMap(o -> o.report().nexuses().stream().filter(n -> n.uuid().equals(uuid)).findFirst());
+        return Optional.ofNullable(nodes.get(node)).map(o -> o.index().nexuses().get(uuid));
     }
 
     public List<On<ReplicaInfo>> replicas() {

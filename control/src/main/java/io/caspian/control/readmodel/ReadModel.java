@@ -9,13 +9,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
  * Reads the read model. {@link #current} and {@link #replicasInPool} first wait, bounded, until every event
  * journaled before the call is in the tables, so a client that got an answer to a command sees its effect;
- * {@link #ids} does not wait (the sweep checks each id on the write side).
+ * {@link #ids} and {@link #projected} do not wait (the sweeps check each id on the write side before acting).
  */
 public final class ReadModel {
     private static final long POLL_MILLIS = 20;
@@ -47,6 +49,17 @@ public final class ReadModel {
         List<String> ids = new ArrayList<>(read(c -> store.ids(c, kind.tag())));
         ids.sort(Comparator.naturalOrder());
         return ids;
+    }
+
+    /**
+     * The live entities of {@code kind} with ids from {@code from} to {@code to} (inclusive) as last projected
+     * (possibly behind the journal), by id: a filter for the sweeps, which read an entity before acting on it.
+     */
+    public <S extends EntityState> Map<String, S> projected(ModelKind<?, S> kind, String from, String to) {
+        Map<String, byte[]> rows = read(c -> store.statesBetween(c, kind.tag(), from, to));
+        Map<String, S> out = new HashMap<>(rows.size() * 2);
+        rows.forEach((id, row) -> out.put(id, kind.decoded(row)));
+        return out;
     }
 
     /** Ids of the live replicas in {@code pool} as of this call or later, sorted. */

@@ -24,6 +24,8 @@ public final class ReadModelStore {
     private static final String DELETE = "DELETE FROM read_model_entities WHERE entity_type = ? AND entity_id = ?";
     private static final String STATES = "SELECT state FROM read_model_entities WHERE entity_type = ?";
     private static final String IDS = "SELECT entity_id FROM read_model_entities WHERE entity_type = ?";
+    private static final String BETWEEN = "SELECT entity_id, state FROM read_model_entities "
+            + "WHERE entity_type = ? AND entity_id >= ? AND entity_id <= ?";
     private static final String IN_POOL = "SELECT entity_id FROM read_model_entities "
             + "WHERE entity_type = ? AND pool_id = ?";
     private static final String PROGRESS = "SELECT event_ordering FROM read_model_progress WHERE tag = ?";
@@ -99,6 +101,24 @@ public final class ReadModelStore {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.add(r.getBytes(1));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The stored states of the entities of {@code tag} with ids from {@code from} to {@code to} (inclusive). */
+    public java.util.Map<String, byte[]> statesBetween(Connection c, String tag, String from, String to)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(BETWEEN)) {
+            s.setString(1, tag);
+            s.setString(2, from);
+            s.setString(3, to);
+            s.setFetchSize(1000);
+            java.util.Map<String, byte[]> out = new java.util.HashMap<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getString(1), r.getBytes(2));
                 }
             }
             return out;

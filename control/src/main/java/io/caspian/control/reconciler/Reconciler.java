@@ -1,6 +1,7 @@
 package io.caspian.control.reconciler;
 
 import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.observed.Inventory;
 import io.caspian.control.observed.ReportChange;
 import io.caspian.control.readmodel.ModelKind;
 import io.caspian.control.readmodel.ReadModel;
@@ -63,27 +64,34 @@ public final class Reconciler {
     private final VolumeReconciler volumes;
     private final PoolService pools;
     private final GarbageCollector garbage;
+    private final HealthyVolumes healthy;
     private final int page;
     private final ReconcileMetrics metrics;
     /** The last volume id the paged sweep reached; only the one running pass touches it. */
     private String cursor = "";
 
     private Reconciler(Entities entities, ReadModel model, VolumeReconciler volumes, PoolService pools,
-                       GarbageCollector garbage, int page, ReconcileMetrics metrics) {
+                       GarbageCollector garbage, HealthyVolumes healthy, int page, ReconcileMetrics metrics) {
         this.entities = entities;
         this.model = model;
         this.volumes = volumes;
         this.pools = pools;
         this.garbage = garbage;
+        this.healthy = healthy;
         this.page = page;
         this.metrics = metrics;
     }
 
-    /** {@code metrics}: where the passes' durations are served; null for nowhere. */
+    /**
+     * {@code inventory} and {@code projected}: what the sweeps judge a volume plainly healthy by, to leave it alone
+     * ({@link HealthyVolumes}); {@code metrics}: where the passes' durations are served; null for nowhere.
+     */
     public static Behavior<Message> create(Entities entities, ReadModel model, VolumeReconciler volumes,
-                                           PoolService pools, GarbageCollector garbage, Duration interval, int page,
-                                           Executor executor, PrometheusRegistry metrics) {
-        Reconciler r = new Reconciler(entities, model, volumes, pools, garbage, page, ReconcileMetrics.on(metrics));
+                                           PoolService pools, GarbageCollector garbage, Inventory inventory,
+                                           Projected projected, Duration interval, int page, Executor executor,
+                                           PrometheusRegistry metrics) {
+        Reconciler r = new Reconciler(entities, model, volumes, pools, garbage,
+                new HealthyVolumes(inventory, projected), page, ReconcileMetrics.on(metrics));
         return Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Tick(), interval);
             return Behaviors.setup(ctx -> idle(r, ctx, executor));
@@ -199,13 +207,15 @@ public final class Reconciler {
     }
 
     /**
-     * A pass over the pools, the orphans and up to {@code limit} volumes, from where the last one stopped (round
-     * robin). Each step fails alone so that one broken volume does not stall the rest. Returns the volumes done.
+     * A pass over the pools, and over up to {@code limit} volumes and reported nexuses and replicas (orphans), each
+     * from where the last pass stopped (round robin). The volumes of the page that plainly need nothing are left
+     * alone and not among those returned, so that a volume a change names is still looked at. Each step fails alone so that one broken volume does not stall the rest. Returns the volumes done.
      */
     List<String> sweep(int limit) {
         long start = System.nanoTime();
         guarded("pools", this::pools);
         Set<String> due = new LinkedHashSet<>(nextPage(guardedIds(ModelKind.VOLUME), limit));
+        due.removeAll(plainlyHealthy(List.copyOf(due)));
         // A volume short of replicas is looked at on every pass, whatever the read model lists yet: a new pool or
         // node that can take its replacement must not wait for the projection (which stalls on journal gaps).
         due.addAll(volumes.shortOfReplicas());
@@ -213,13 +223,23 @@ public final class Reconciler {
         for (String id : ids) {
             guarded("volume " + id, () -> volumes.reconcile(id));
         }
-        guarded("orphans", garbage::collect);
+        guarded("orphans", () -> garbage.collect(limit));
         long millis = (System.nanoTime() - start) / 1_000_000;
         LOG.debug("reconciler: swept {} volumes in {} ms", ids.size(), millis);
         if (millis > SLOW_SWEEP_MILLIS) {
             LOG.warn("reconciler: a sweep over {} volumes took {} ms", ids.size(), millis);
         }
         return ids;
+    }
+
+    /** The volumes {@link HealthyVolumes} finds need nothing; none when it cannot tell. */
+    private Set<String> plainlyHealthy(List<String> ids) {
+        try {
+            return healthy.of(ids);
+        } catch (RuntimeException e) {
+            LOG.warn("reconciler: cannot read the read model to skip healthy volumes: {}", e.getMessage());
+            return Set.of();
+        }
     }
 
     private List<String> nextPage(List<String> ids, int limit) {

@@ -32,9 +32,11 @@ import io.caspian.events.ioengine.PoolInfo;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,6 +62,8 @@ final class Fixture {
     final RecordingIoEngine io = new RecordingIoEngine();
     final Entities entities;
     final VolumeLocks locks = new VolumeLocks();
+    /** The volumes made here, for {@link #projected}. */
+    private final List<String> volumes = new ArrayList<>();
     final ReplicaOps ops;
     final Evidence evidence;
     final Shortfalls shortfalls = new Shortfalls();
@@ -108,7 +112,50 @@ final class Fixture {
     }
 
     GarbageCollector garbageCollector() {
-        return new GarbageCollector(entities, inventory, io, locks, ops);
+        return garbageCollector(Projected.NONE);
+    }
+
+    /**
+     * The read model as if it had projected every volume and nexus entity as they are now, and of the replicas
+     * only {@code replicas} (a projection that lags the others). Read now, so that using it asks no entity.
+     */
+    Projected projected(Set<String> replicas) {
+        Map<String, VolumeState> volumeRows = new HashMap<>();
+        Map<String, NexusState> nexusRows = new HashMap<>();
+        Map<String, String> replicaRows = new HashMap<>();
+        volumes.forEach(id -> entities.volume(id).ifPresent(v -> volumeRows.put(id, v)));
+        volumes.forEach(id -> entities.nexus(id).ifPresent(n -> nexusRows.put(id, n)));
+        replicas.forEach(id -> replicaRows.put(id, entities.replica(id).orElseThrow().spec().volume()));
+        return new Projected() {
+            @Override
+            public Map<String, VolumeState> volumes(String from, String to) {
+                return inRange(volumeRows, from, to);
+            }
+
+            @Override
+            public Map<String, NexusState> nexuses(String from, String to) {
+                return inRange(nexusRows, from, to);
+            }
+
+            @Override
+            public Map<String, String> replicas(String from, String to) {
+                return inRange(replicaRows, from, to);
+            }
+        };
+    }
+
+    private static <T> Map<String, T> inRange(Map<String, T> rows, String from, String to) {
+        Map<String, T> out = new HashMap<>();
+        rows.forEach((id, row) -> {
+            if (id.compareTo(from) >= 0 && id.compareTo(to) <= 0) {
+                out.put(id, row);
+            }
+        });
+        return out;
+    }
+
+    GarbageCollector garbageCollector(Projected projection) {
+        return new GarbageCollector(entities, inventory, io, locks, ops, projection);
     }
 
     /** An io-engine with one Online pool of 10 GiB, named after it, that the control plane created. */
@@ -148,6 +195,7 @@ final class Fixture {
 
     String volume(int replicas) {
         String id = UUID.randomUUID().toString();
+        volumes.add(id);
         entities.volume(id, r -> new VolumeCommand.Create(new VolumeSpec(SIZE, replicas, false, Map.of(), Map.of()),
                 r));
         return id;

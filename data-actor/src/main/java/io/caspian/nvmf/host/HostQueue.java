@@ -104,10 +104,11 @@ final class HostQueue {
     this.qid = qid;
     this.loop = loop;
     int requests = Math.max(depth, MAX_REQUESTS);
+    // Slots are made on first use (the lowest command ids first), then reused: an idle queue, as
+    // most are when a node holds thousands of volumes, costs its free list, not a thousand slots.
     this.slots = new HostIo[requests];
     this.free = new int[requests];
     for (int i = 0; i < requests; i++) {
-      slots[i] = new HostIo(this, i);
       free[i] = requests - 1 - i;
     }
     this.freeTop = requests;
@@ -118,7 +119,16 @@ final class HostQueue {
   // ------------------------------------------------------------------ slots (any thread)
 
   synchronized HostIo acquire() {
-    return freeTop == 0 ? null : slots[free[--freeTop]];
+    if (freeTop == 0) {
+      return null;
+    }
+    int cid = free[--freeTop];
+    HostIo io = slots[cid];
+    if (io == null) {
+      io = new HostIo(this, cid);
+      slots[cid] = io;
+    }
+    return io;
   }
 
   private synchronized void release(HostIo io) {
@@ -195,7 +205,7 @@ final class HostQueue {
     ready = false;
     // Commands on the lost connection go out again first, before those that never went out.
     for (HostIo io : slots) {
-      if (io.state == HostIo.SENT) {
+      if (io != null && io.state == HostIo.SENT) {
         io.state = HostIo.QUEUED;
         waiting.addFirst(io);
       }
@@ -302,7 +312,7 @@ final class HostQueue {
       return null;
     }
     HostIo io = slots[cid];
-    return io.state == HostIo.SENT ? io : null;
+    return io != null && io.state == HostIo.SENT ? io : null;
   }
 
   private void response(int cid, int status, int dw0, int dw1) {
@@ -409,7 +419,7 @@ final class HostQueue {
     long earliest = 0;
     boolean any = false;
     for (HostIo io : slots) {
-      if (io.state != HostIo.FREE && (!any || io.deadlineNanos - earliest < 0)) {
+      if (io != null && io.state != HostIo.FREE && (!any || io.deadlineNanos - earliest < 0)) {
         earliest = io.deadlineNanos;
         any = true;
       }
@@ -423,7 +433,7 @@ final class HostQueue {
   private void expire(long now) {
     boolean stuck = false;
     for (HostIo io : slots) {
-      if (io.state != HostIo.FREE && now - io.deadlineNanos > 0) {
+      if (io != null && io.state != HostIo.FREE && now - io.deadlineNanos > 0) {
         stuck |= io.state == HostIo.SENT;
         finish(io, BdevException.io(BdevException.Kind.TIMED_OUT, dev.uri(),
             io.type + " at offset " + io.offset + " timed out after "
@@ -442,7 +452,7 @@ final class HostQueue {
   /** Fails every I/O this queue holds; on the event loop. */
   void failAll(BdevException err) {
     for (HostIo io : slots) {
-      if (io.state != HostIo.FREE) {
+      if (io != null && io.state != HostIo.FREE) {
         finish(io, err);
       }
     }

@@ -1,0 +1,60 @@
+package io.caspian.control.reconciler;
+
+import io.caspian.control.entity.nexus.NexusState;
+import io.caspian.control.entity.volume.VolumeState;
+import io.caspian.control.readmodel.ModelKind;
+import io.caspian.control.readmodel.ReadModel;
+import java.util.Map;
+
+/**
+ * What the read model last projected, by id range (inclusive), which may lag the journal: the sweeps use it as a
+ * filter only, to leave alone what plainly needs nothing. Whatever they act on is read afresh from its entity.
+ */
+public interface Projected {
+    Map<String, VolumeState> volumes(String from, String to);
+
+    Map<String, NexusState> nexuses(String from, String to);
+
+    /** Replica ids, each with its volume. */
+    Map<String, String> replicas(String from, String to);
+
+    /** The read model's tables. */
+    static Projected of(ReadModel model) {
+        return new Projected() {
+            @Override
+            public Map<String, VolumeState> volumes(String from, String to) {
+                return model.projected(ModelKind.VOLUME, from, to);
+            }
+
+            @Override
+            public Map<String, NexusState> nexuses(String from, String to) {
+                return model.projected(ModelKind.NEXUS, from, to);
+            }
+
+            @Override
+            public Map<String, String> replicas(String from, String to) {
+                Map<String, String> volumes = new java.util.HashMap<>();
+                model.projected(ModelKind.REPLICA, from, to).forEach((id, r) -> volumes.put(id, r.spec().volume()));
+                return volumes;
+            }
+        };
+    }
+
+    /** Knows nothing: everything is read from its entity. */
+    Projected NONE = new Projected() {
+        @Override
+        public Map<String, VolumeState> volumes(String from, String to) {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, NexusState> nexuses(String from, String to) {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, String> replicas(String from, String to) {
+            return Map.of();
+        }
+    };
+}

@@ -62,6 +62,11 @@ public final class ReadModel {
         return out;
     }
 
+    /** The ids of {@link #projected}, without reading the states. */
+    public java.util.Set<String> projectedIds(ModelKind<?, ?> kind, String from, String to) {
+        return new java.util.HashSet<>(read(c -> store.idsBetween(c, kind.tag(), from, to)));
+    }
+
     /** Ids of the live replicas in {@code pool} as of this call or later, sorted. */
     public List<String> replicasInPool(String pool) {
         awaitCaughtUp(ReplicaEntity.TAG);

@@ -26,6 +26,8 @@ public final class ReadModelStore {
     private static final String IDS = "SELECT entity_id FROM read_model_entities WHERE entity_type = ?";
     private static final String BETWEEN = "SELECT entity_id, state FROM read_model_entities "
             + "WHERE entity_type = ? AND entity_id >= ? AND entity_id <= ?";
+    private static final String IDS_BETWEEN = "SELECT entity_id FROM read_model_entities "
+            + "WHERE entity_type = ? AND entity_id >= ? AND entity_id <= ?";
     private static final String IN_POOL = "SELECT entity_id FROM read_model_entities "
             + "WHERE entity_type = ? AND pool_id = ?";
     private static final String PROGRESS = "SELECT event_ordering FROM read_model_progress WHERE tag = ?";
@@ -119,6 +121,23 @@ public final class ReadModelStore {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.put(r.getString(1), r.getBytes(2));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The ids of {@link #statesBetween}. */
+    public List<String> idsBetween(Connection c, String tag, String from, String to) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(IDS_BETWEEN)) {
+            s.setString(1, tag);
+            s.setString(2, from);
+            s.setString(3, to);
+            s.setFetchSize(1000);
+            List<String> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
                 }
             }
             return out;

@@ -8,9 +8,9 @@ import io.caspian.control.service.VolumeLocks;
 import io.caspian.events.ioengine.ReplicaInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,14 +51,10 @@ public final class GarbageCollector {
     void collect(int limit) {
         List<Inventory.On<String>> nexuses = new ArrayList<>();
         List<Inventory.On<String>> replicas = new ArrayList<>();
-        Map<String, String> pools = new HashMap<>();
         for (Inventory.Observed o : inventory.nodes()) {
             if (o.online()) {
                 o.report().nexuses().forEach(n -> nexuses.add(new Inventory.On<>(o.node(), n.uuid())));
-                for (ReplicaInfo r : o.report().replicas()) {
-                    replicas.add(new Inventory.On<>(o.node(), r.uuid()));
-                    pools.putIfAbsent(o.node() + "/" + r.uuid(), r.pool());
-                }
+                o.report().replicas().forEach(r -> replicas.add(new Inventory.On<>(o.node(), r.uuid())));
             }
         }
         List<Inventory.On<String>> nexusPage = page(nexuses, nexusCursor, limit);
@@ -75,11 +71,10 @@ public final class GarbageCollector {
         List<Inventory.On<String>> replicaPage = page(replicas, replicaCursor, limit);
         replicaCursor = cursorAfter(replicaPage, replicas.size(), limit);
         if (!replicaPage.isEmpty()) {
-            Map<String, String> onRecord = projection.replicas(first(replicaPage), last(replicaPage));
+            Set<String> onRecord = projection.replicas(first(replicaPage), last(replicaPage));
             for (Inventory.On<String> r : replicaPage) {
-                if (!onRecord.containsKey(r.info())) {
-                    String pool = pools.get(r.node() + "/" + r.info());
-                    guarded("destroy orphan " + r.info(), () -> destroyOrphan(r.node(), r.info(), pool));
+                if (!onRecord.contains(r.info())) {
+                    guarded("destroy orphan " + r.info(), () -> destroyOrphan(r.node(), r.info()));
                 }
             }
         }
@@ -122,7 +117,12 @@ public final class GarbageCollector {
      * Destroys a replica an Online pool holds whose entity the journal does not have, read afresh; one made in the
      * last moments is left, as its entity may not be readable yet.
      */
-    private void destroyOrphan(String node, String uuid, String pool) {
+    private void destroyOrphan(String node, String uuid) {
+        ReplicaInfo reported = inventory.node(node).map(o -> o.index().replicas().get(uuid)).orElse(null);
+        if (reported == null) {
+            return;
+        }
+        String pool = reported.pool();
         if (inventory.poolOnline(node, pool) && !inventory.recentlyCreated(uuid)
                 && entities.replica(uuid).isEmpty()) {
             LOG.info("destroying orphaned replica {} in pool {} on node {}", uuid, pool, node);

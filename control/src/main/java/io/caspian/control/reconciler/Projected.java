@@ -5,6 +5,7 @@ import io.caspian.control.entity.volume.VolumeState;
 import io.caspian.control.readmodel.ModelKind;
 import io.caspian.control.readmodel.ReadModel;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the read model last projected, by id range (inclusive), which may lag the journal: the sweeps use it as a
@@ -15,8 +16,8 @@ public interface Projected {
 
     Map<String, NexusState> nexuses(String from, String to);
 
-    /** Replica ids, each with its volume. */
-    Map<String, String> replicas(String from, String to);
+    /** Replica ids. */
+    Set<String> replicas(String from, String to);
 
     /** The read model's tables. */
     static Projected of(ReadModel model) {
@@ -32,10 +33,8 @@ public interface Projected {
             }
 
             @Override
-            public Map<String, String> replicas(String from, String to) {
-                Map<String, String> volumes = new java.util.HashMap<>();
-                model.projected(ModelKind.REPLICA, from, to).forEach((id, r) -> volumes.put(id, r.spec().volume()));
-                return volumes;
+            public Set<String> replicas(String from, String to) {
+                return model.projectedIds(ModelKind.REPLICA, from, to);
             }
         };
     }
@@ -53,8 +52,8 @@ public interface Projected {
         }
 
         @Override
-        public Map<String, String> replicas(String from, String to) {
-            return Map.of();
+        public Set<String> replicas(String from, String to) {
+            return Set.of();
         }
     };
 }

@@ -138,8 +138,8 @@ final class Fixture {
             }
 
             @Override
-            public Map<String, String> replicas(String from, String to) {
-                return inRange(replicaRows, from, to);
+            public Set<String> replicas(String from, String to) {
+                return inRange(replicaRows, from, to).keySet();
             }
         };
     }

@@ -29,6 +29,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +68,10 @@ final class HostQueue {
   final int qid;
   final EventLoop loop;
   private final HostIo[] slots;
-  private final int[] free;
+  /** Slots made so far: command ids 0 to made - 1. */
+  private int made;
+  /** Ids of made slots not in use (a stack); grows with {@link #made}. */
+  private int[] free = new int[16];
   private int freeTop;
   /** The most I/O commands on the wire at once: the queue's depth. */
   private int window;
@@ -104,29 +108,27 @@ final class HostQueue {
     this.qid = qid;
     this.loop = loop;
     int requests = Math.max(depth, MAX_REQUESTS);
-    // Slots are made on first use (the lowest command ids first), then reused: an idle queue, as
-    // most are when a node holds thousands of volumes, costs its free list, not a thousand slots.
+    // Slots are made on first use, then reused: an idle queue, as most are when a node holds
+    // thousands of volumes, costs a few hundred bytes, not a thousand slots and their lists. The
+    // lists grow to the queue's high-water mark and stay there, so a steady load allocates nothing.
     this.slots = new HostIo[requests];
-    this.free = new int[requests];
-    for (int i = 0; i < requests; i++) {
-      free[i] = requests - 1 - i;
-    }
-    this.freeTop = requests;
     this.window = depth;
-    this.waiting = new ArrayDeque<>(requests);
+    this.waiting = new ArrayDeque<>();
   }
 
   // ------------------------------------------------------------------ slots (any thread)
 
   synchronized HostIo acquire() {
-    if (freeTop == 0) {
+    if (freeTop > 0) {
+      return slots[free[--freeTop]];
+    }
+    if (made == slots.length) {
       return null;
     }
-    int cid = free[--freeTop];
-    HostIo io = slots[cid];
-    if (io == null) {
-      io = new HostIo(this, cid);
-      slots[cid] = io;
+    HostIo io = new HostIo(this, made);
+    slots[made++] = io;
+    if (free.length < made) {
+      free = Arrays.copyOf(free, Math.min(slots.length, free.length * 2));
     }
     return io;
   }

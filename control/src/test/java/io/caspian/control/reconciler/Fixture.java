@@ -236,6 +236,19 @@ final class Fixture {
                 "nvmf://" + node + "/" + volume, running, 0, 0));
     }
 
+    /** A 3-replica volume on node-1..3 (made here), published on node-1 with every child Online, all reported. */
+    String publishedOnThreeNodes() {
+        Map<String, ChildState> children = new LinkedHashMap<>();
+        String volume = volume(3);
+        for (String node : List.of("node-1", "node-2", "node-3")) {
+            node(node);
+            children.put(replica(volume, node), ChildState.ONLINE);
+        }
+        publish(volume, "node-1", children);
+        reportAll();
+        return volume;
+    }
+
     /** How many times an entity was asked something, so far. */
     long asks() {
         return refs.asks.get();

@@ -26,14 +26,7 @@ class HealthyVolumesTest {
 
     /** A published 3-replica volume on node-1..3, reconciled once so that its record says Online. */
     private static String healthy(Fixture f) {
-        Map<String, ChildState> children = new LinkedHashMap<>();
-        String volume = f.volume(3);
-        for (String node : List.of("node-1", "node-2", "node-3")) {
-            f.node(node);
-            children.put(f.replica(volume, node), ChildState.ONLINE);
-        }
-        f.publish(volume, "node-1", children);
-        f.reportAll();
+        String volume = f.publishedOnThreeNodes();
         assertEquals(Health.ONLINE, f.volumeReconciler().reconcile(volume).orElseThrow().status());
         return volume;
     }

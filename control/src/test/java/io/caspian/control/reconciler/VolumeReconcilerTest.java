@@ -29,14 +29,7 @@ class VolumeReconcilerTest {
     void aPassOverAHealthyVolumeAsksEachEntityOnce() {
         Fixture f = new Fixture(KIT);
         VolumeReconciler reconciler = f.volumeReconciler();
-        Map<String, ChildState> children = new LinkedHashMap<>();
-        String volume = f.volume(3);
-        for (String node : List.of("node-1", "node-2", "node-3")) {
-            f.node(node);
-            children.put(f.replica(volume, node), ChildState.ONLINE);
-        }
-        f.publish(volume, "node-1", children);
-        f.reportAll();
+        String volume = f.publishedOnThreeNodes();
         assertEquals(Health.ONLINE, reconciler.reconcile(volume).orElseThrow().status());
 
         long before = f.asks();

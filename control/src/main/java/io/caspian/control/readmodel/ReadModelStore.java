@@ -129,23 +129,11 @@ public final class ReadModelStore {
 
     /** The ids of {@link #statesBetween}. */
     public List<String> idsBetween(Connection c, String tag, String from, String to) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(IDS_BETWEEN)) {
-            s.setString(1, tag);
-            s.setString(2, from);
-            s.setString(3, to);
-            s.setFetchSize(1000);
-            List<String> out = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getString(1));
-                }
-            }
-            return out;
-        }
+        return strings(c, IDS_BETWEEN, tag, from, to);
     }
 
     public List<String> ids(Connection c, String tag) throws SQLException {
-        return strings(c, IDS, tag, null);
+        return strings(c, IDS, tag);
     }
 
     public List<String> idsInPool(Connection c, String tag, String pool) throws SQLException {
@@ -181,12 +169,13 @@ public final class ReadModelStore {
         }
     }
 
-    private static List<String> strings(Connection c, String sql, String tag, String pool) throws SQLException {
+    /** The first column of {@code sql}, run with {@code params} in order. */
+    private static List<String> strings(Connection c, String sql, String... params) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, tag);
-            if (pool != null) {
-                s.setString(2, pool);
+            for (int i = 0; i < params.length; i++) {
+                s.setString(i + 1, params[i]);
             }
+            s.setFetchSize(1000);
             List<String> out = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {

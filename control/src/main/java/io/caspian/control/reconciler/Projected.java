@@ -38,22 +38,4 @@ public interface Projected {
             }
         };
     }
-
-    /** Knows nothing: everything is read from its entity. */
-    Projected NONE = new Projected() {
-        @Override
-        public Map<String, VolumeState> volumes(String from, String to) {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, NexusState> nexuses(String from, String to) {
-            return Map.of();
-        }
-
-        @Override
-        public Set<String> replicas(String from, String to) {
-            return Set.of();
-        }
-    };
 }

@@ -111,8 +111,26 @@ final class Fixture {
                 FAULTED_WAIT, TIMEOUTS, false, Duration.ZERO);
     }
 
+    /** A read model that knows nothing: everything is read from its entity. */
+    static final Projected NOTHING_PROJECTED = new Projected() {
+        @Override
+        public Map<String, VolumeState> volumes(String from, String to) {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, NexusState> nexuses(String from, String to) {
+            return Map.of();
+        }
+
+        @Override
+        public Set<String> replicas(String from, String to) {
+            return Set.of();
+        }
+    };
+
     GarbageCollector garbageCollector() {
-        return garbageCollector(Projected.NONE);
+        return garbageCollector(NOTHING_PROJECTED);
     }
 
     /**

@@ -81,7 +81,7 @@ class HealthyVolumesTest {
     void aVolumeTheReadModelHasNotProjectedIsNotJudged() {
         Fixture f = new Fixture(KIT);
         String volume = healthy(f);
-        assertEquals(Set.of(), judged(f, volume, Projected.NONE));
+        assertEquals(Set.of(), judged(f, volume, Fixture.NOTHING_PROJECTED));
     }
 
     @Test

@@ -684,10 +684,12 @@ public final class Nexus implements BlockDevice {
       return;
     }
     long nanos = io.weight == 0 ? 0 : (System.nanoTime() - io.started) * io.weight;
+    IoCounters.Cell c = counters.cell(io.cell);
+    io.cell = c;
     if (io.type == IoType.READ) {
-      counters.read(io.length, nanos);
+      c.read(io.length, nanos);
     } else {
-      counters.write(io.length, nanos);
+      c.write(io.length, nanos);
     }
   }
 

@@ -39,6 +39,8 @@ final class NexusIo extends RangeGate.Waiter implements IoCompletion {
   int reads;
   int writes;
   int weight;
+  /** The cell of the nexus's counters it was counted in last (see {@link IoCounters#cell}). */
+  IoCounters.Cell cell;
 
   /** The children this I/O was sent to. */
   ChildSet set;

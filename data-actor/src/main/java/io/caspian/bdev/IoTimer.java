@@ -40,8 +40,8 @@ public final class IoTimer {
    * finds its list without the thread-local lookup. Any thread may overwrite it, hence the check.
    */
   private Local last;
-  /** Contexts made so far; guarded by {@link #locals}. */
-  private int created;
+  /** Contexts made so far; written holding {@link #locals}, read without it by {@link #refill}. */
+  private volatile int created;
 
   public IoTimer(IoCounters counters, int capacity) {
     this.counters = counters;
@@ -67,16 +67,31 @@ public final class IoTimer {
       l = local.get();
       last = l;
     }
-    if (l.head == null) {
-      Timed all = shared.getAndSet(null);
-      if (all == null) {
-        return create();
-      }
-      l.adopt(all);
+    if (l.head == null && !refill(l)) {
+      return create();
     }
     Timed t = l.pop();
     t.from = l;
     return t;
+  }
+
+  /**
+   * Fills a thread's empty list with the whole shared stack; at the capacity, after taking back
+   * the lists of threads that ended. False when there is nothing to take.
+   */
+  private boolean refill(Local l) {
+    Timed all = shared.getAndSet(null);
+    if (all == null && created >= capacity) {
+      synchronized (locals) {
+        reclaim();
+      }
+      all = shared.getAndSet(null);
+    }
+    if (all == null) {
+      return false;
+    }
+    l.adopt(all);
+    return true;
   }
 
   /** Back in the completing thread's list: the one it was taken from when that thread completes it. */
@@ -106,13 +121,6 @@ public final class IoTimer {
   private Timed create() {
     synchronized (locals) {
       if (created >= capacity) {
-        reclaim();
-        Timed all = shared.getAndSet(null);
-        if (all != null) {
-          Local l = local.get();
-          l.adopt(all);
-          return l.pop();
-        }
         return new Timed(false);
       }
       created++;
@@ -134,9 +142,14 @@ public final class IoTimer {
     }
   }
 
+  /**
+   * A new thread's list. The lists of threads that ended are taken back first, so that threads
+   * that come and go leave neither lists nor contexts behind before the capacity is reached.
+   */
   private Local register() {
     Local l = new Local(Thread.currentThread());
     synchronized (locals) {
+      reclaim();
       locals.add(l);
     }
     return l;
